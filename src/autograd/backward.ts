@@ -1,0 +1,89 @@
+/**
+ * The backward walk: count how many consumers each node has, then visit nodes in topological
+ * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
+ * Gradient rules run without recording, so backward never builds a second graph.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import type { GradNode } from './node.js';
+import { noGrad } from './grad-mode.js';
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+}
+
+export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOptions = {}): void {
+  noGrad(() => {
+    if (!root.gradFn) {
+      accumulateLeaf(root, gradient);
+      return;
+    }
+    const dependents = new Map<GradNode, number>();
+    const stack: GradNode[] = [root.gradFn];
+    dependents.set(root.gradFn, 0);
+    while (stack.length) {
+      const node = stack.pop()!;
+      for (const input of node.inputs) {
+        const child = input?.gradFn;
+        if (!child) continue;
+        const count = dependents.get(child);
+        if (count === undefined) {
+          dependents.set(child, 1);
+          stack.push(child);
+        } else dependents.set(child, count + 1);
+      }
+    }
+    const pending = new Map<GradNode, Tensor>([[root.gradFn, gradient]]);
+    const ready: GradNode[] = [root.gradFn];
+    const visited: GradNode[] = [];
+    while (ready.length) {
+      const node = ready.pop()!;
+      const gradOut = pending.get(node)!;
+      pending.delete(node);
+      visited.push(node);
+      const grads = node.apply(gradOut);
+      node.inputs.forEach((input, i) => {
+        if (!input) return;
+        const g = grads[i];
+        const child = input.gradFn;
+        if (g) {
+          if (child) {
+            const previous = pending.get(child);
+            pending.set(child, previous ? previous.add(g) : g);
+          } else accumulateLeaf(input, g);
+        }
+        if (child) {
+          const left = dependents.get(child)! - 1;
+          dependents.set(child, left);
+          if (left === 0) {
+            if (pending.has(child)) ready.push(child);
+            else markVisitedWithoutGrad(child, dependents, ready, pending);
+          }
+        }
+      });
+    }
+    if (!options.retainGraph) for (const node of visited) node.release();
+  });
+}
+
+/** A node that received no gradient still releases its consumers' counts so the walk completes. */
+function markVisitedWithoutGrad(node: GradNode, dependents: Map<GradNode, number>, ready: GradNode[], pending: Map<GradNode, Tensor>): void {
+  for (const input of node.inputs) {
+    const child = input?.gradFn;
+    if (!child) continue;
+    const left = dependents.get(child)! - 1;
+    dependents.set(child, left);
+    if (left === 0) {
+      if (pending.has(child)) ready.push(child);
+      else markVisitedWithoutGrad(child, dependents, ready, pending);
+    }
+  }
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+  if (!leaf.requiresGrad) return;
+  if (g.shape.join() !== leaf.shape.join()) {
+    throw new Error(`backward: internal error: gradient of shape [${g.shape.join(', ')}] for a leaf of shape [${leaf.shape.join(', ')}]`);
+  }
+  if (leaf.grad) leaf.grad.addInPlaceRaw(g);
+  else leaf.grad = g.cloneContiguous();
+}

@@ -1,0 +1,108 @@
+/**
+ * The one interface every backend implements: a small set of primitives (copy, elementwise,
+ * reduce, gemm, gather/scatter) plus fused fast paths (conv, pooling, softmax, norms).
+ * Kernels see typed arrays and layouts only, never a Tensor or a Module.
+ */
+import type { TypedArray } from '../tensor/dtype.js';
+
+/** A strided read of a typed array: element [i0, i1, ...] lives at offset + sum(ik * strides[k]). */
+export interface StridedView {
+  data: TypedArray;
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid'
+  | 'relu' | 'gelu' | 'geluTanh' | 'silu' | 'sign' | 'reciprocal' | 'square' | 'leakyRelu' | 'powScalar' | 'clamp'
+  | 'log1p' | 'expm1' | 'floor' | 'ceil' | 'round' | 'logicalNot' | 'softplus' | 'elu';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2' | 'remainder'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'
+  /** Gradients of unary ops, fused so backward is one pass: a = incoming grad, b = saved input or output. */
+  | 'reluBackward' | 'leakyReluBackward' | 'sigmoidBackward' | 'tanhBackward' | 'geluBackward' | 'geluTanhBackward'
+  | 'siluBackward' | 'softplusBackward' | 'eluBackward';
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export interface Conv2dParams {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** Shapes of a conv2d call: input [N, C, H, W], weight [OC, C/groups, KH, KW], output [N, OC, OH, OW]. */
+export interface Conv2dShapes extends Conv2dParams {
+  n: number; c: number; h: number; w: number;
+  oc: number; kh: number; kw: number; oh: number; ow: number;
+}
+
+export interface Pool2dShapes {
+  n: number; c: number; h: number; w: number; oh: number; ow: number;
+  kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number];
+  countIncludePad: boolean; divisorOverride?: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** Gathers a strided view into contiguous `out` (converting dtype to out's element type). */
+  copy(x: StridedView, out: TypedArray): void;
+  /** Writes src (a view already expanded to dst's shape) into the strided destination. */
+  assign(dst: StridedView, src: StridedView): void;
+  /** Elementwise op over contiguous float data; p0/p1 carry the op's scalars (slope, exponent, bounds). */
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p1: number): void;
+  /** Elementwise op with broadcasting: a and b are read through views already expanded to outShape. */
+  binary(op: BinaryOp, a: StridedView, b: StridedView, out: TypedArray, param: number): void;
+  /** out[i] = cond[i] ? a[i] : b[i], all views expanded to the output shape. */
+  where(cond: StridedView, a: StridedView, b: StridedView, out: TypedArray): void;
+  /** Reduces the middle axis of contiguous data laid out as [outer, size, inner]. */
+  reduce(op: ReduceOp, x: TypedArray, outer: number, size: number, inner: number, out: TypedArray): void;
+
+  /** C = A·B + beta·C, row-major, with optional transposes and leading dimensions (BLAS sgemm). */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: Float32Array, aOffset: number, lda: number,
+    b: Float32Array, bOffset: number, ldb: number,
+    beta: number, c: Float32Array, cOffset: number, ldc: number): void;
+
+  /** Along `dim` of contiguous [outer, dimSize, inner] data: out[o, j, i] = x[o, index[j], i]. */
+  indexSelect(x: TypedArray, outer: number, dimSize: number, inner: number, index: Int32Array, out: TypedArray): void;
+  /** The adjoint of indexSelect: out[o, index[j], i] += src[o, j, i]. */
+  indexAdd(src: Float32Array, outer: number, dimSize: number, inner: number, index: Int32Array, out: Float32Array): void;
+  /** gather/scatter along `dim` for contiguous tensors; index has the shape of out (gather) or src (scatter). */
+  gather(x: TypedArray, xShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
+  scatter(src: TypedArray, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray, outShape: readonly number[], accumulate: boolean): void;
+
+  conv2d(x: Float32Array, weight: Float32Array, s: Conv2dShapes, out: Float32Array): void;
+  conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void;
+  conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void;
+
+  maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void;
+  maxPool2dBackward(gradOut: Float32Array, argmax: Int32Array, s: Pool2dShapes, gradInput: Float32Array): void;
+  avgPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array): void;
+  avgPool2dBackward(gradOut: Float32Array, s: Pool2dShapes, gradInput: Float32Array): void;
+
+  /** Row-wise softmax (or log-softmax) of contiguous [rows, cols]. */
+  softmax(x: Float32Array, rows: number, cols: number, log: boolean, out: Float32Array): void;
+  softmaxBackward(y: Float32Array, gradOut: Float32Array, rows: number, cols: number, log: boolean, gradInput: Float32Array): void;
+
+  /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
+  layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,
+    eps: number, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormBackward(gradOut: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array,
+    weight: Float32Array | null, rows: number, cols: number,
+    gradInput: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null): void;
+
+  /** Per-channel mean and biased variance of [n, c, spatial] data. */
+  channelMoments(x: Float32Array, n: number, c: number, spatial: number, mean: Float32Array, variance: Float32Array): void;
+  /** out = (x - mean[c]) * invstd[c] * weight[c] + bias[c] over [n, c, spatial]. */
+  channelNormalize(x: Float32Array, n: number, c: number, spatial: number, mean: Float32Array, invstd: Float32Array,
+    weight: Float32Array | null, bias: Float32Array | null, out: Float32Array): void;
+  /** Backward of training-mode batch norm (statistics from the batch itself). */
+  batchNormBackward(gradOut: Float32Array, x: Float32Array, n: number, c: number, spatial: number,
+    mean: Float32Array, invstd: Float32Array, weight: Float32Array | null,
+    gradInput: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null): void;
+}

@@ -1,0 +1,41 @@
+/** The pure-TypeScript reference backend: always present, and the oracle the fast backends are tested against. */
+import type { Backend } from '../backend.js';
+import { assignStrided, copyStrided } from './copy.js';
+import { binary, unary, where } from './elementwise.js';
+import { reduce } from './reduce.js';
+import { gemm } from './gemm.js';
+import { gather, indexAdd, indexSelect, scatter } from './indexing.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
+import { softmax, softmaxBackward } from './softmax.js';
+import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
+
+export class JsBackend implements Backend {
+  readonly name: string = 'js';
+  copy = copyStrided;
+  assign = assignStrided;
+  unary = unary;
+  binary = binary;
+  where = where;
+  reduce = reduce;
+  gemm: Backend['gemm'] = gemm;
+  indexSelect = indexSelect;
+  indexAdd = indexAdd;
+  gather = gather;
+  scatter = scatter;
+  // Convolution runs on this backend's gemm, so a subclass with a faster gemm speeds it up too.
+  conv2d: Backend['conv2d'] = (x, w, s, out) => conv2d(this.gemm, x, w, s, out);
+  conv2dBackwardInput: Backend['conv2dBackwardInput'] = (g, w, s, gx) => conv2dBackwardInput(this.gemm, g, w, s, gx);
+  conv2dBackwardWeight: Backend['conv2dBackwardWeight'] = (g, x, s, gw) => conv2dBackwardWeight(this.gemm, g, x, s, gw);
+  maxPool2d = maxPool2d;
+  maxPool2dBackward = maxPool2dBackward;
+  avgPool2d = avgPool2d;
+  avgPool2dBackward = avgPool2dBackward;
+  softmax = softmax;
+  softmaxBackward = softmaxBackward;
+  layerNorm = layerNorm;
+  layerNormBackward = layerNormBackward;
+  channelMoments = channelMoments;
+  channelNormalize = channelNormalize;
+  batchNormBackward = batchNormBackward;
+}

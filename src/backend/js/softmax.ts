@@ -1,0 +1,32 @@
+export function softmax(x: Float32Array, rows: number, cols: number, log: boolean, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) if (x[base + j] > max) max = x[base + j];
+    if (max === -Infinity) max = 0; // a fully masked row gives NaN like PyTorch, not an exception
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j] - max);
+    if (log) {
+      const logSum = Math.log(sum) + max;
+      for (let j = 0; j < cols; j++) out[base + j] = x[base + j] - logSum;
+    } else {
+      const inv = 1 / sum;
+      for (let j = 0; j < cols; j++) out[base + j] = Math.exp(x[base + j] - max) * inv;
+    }
+  }
+}
+
+/** softmax: dx = y * (g - sum(g*y)); log-softmax: dx = g - exp(y) * sum(g). */
+export function softmaxBackward(y: Float32Array, g: Float32Array, rows: number, cols: number, log: boolean, gx: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let dot = 0;
+    if (log) {
+      for (let j = 0; j < cols; j++) dot += g[base + j];
+      for (let j = 0; j < cols; j++) gx[base + j] = g[base + j] - Math.exp(y[base + j]) * dot;
+    } else {
+      for (let j = 0; j < cols; j++) dot += g[base + j] * y[base + j];
+      for (let j = 0; j < cols; j++) gx[base + j] = y[base + j] * (g[base + j] - dot);
+    }
+  }
+}

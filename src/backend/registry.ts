@@ -1,0 +1,47 @@
+/**
+ * Backend registry: backends register a factory under a name; the first one asked for that is
+ * available becomes active. NABLA_BACKEND (js|wasm) picks one in Node; otherwise the fastest available.
+ */
+import type { Backend } from './backend.js';
+import { JsBackend } from './js/index.js';
+
+interface Entry { name: string; priority: number; create: () => Backend | null }
+
+const entries: Entry[] = [{ name: 'js', priority: 0, create: () => new JsBackend() }];
+let active: Backend | null = null;
+
+export function registerBackend(name: string, priority: number, create: () => Backend | null): void {
+  const existing = entries.findIndex((e) => e.name === name);
+  if (existing >= 0) entries.splice(existing, 1);
+  entries.push({ name, priority, create });
+  active = null;
+}
+
+export function listBackends(): string[] {
+  return entries.map((e) => e.name);
+}
+
+function requestedName(): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NABLA_BACKEND || undefined;
+}
+
+export function setBackend(name: string): Backend {
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) throw new Error(`setBackend: unknown backend '${name}' (known: ${listBackends().join(', ')})`);
+  const backend = entry.create();
+  if (!backend) throw new Error(`setBackend: backend '${name}' is not available in this environment`);
+  active = backend;
+  return backend;
+}
+
+export function getBackend(): Backend {
+  if (active) return active;
+  const wanted = requestedName();
+  if (wanted) return setBackend(wanted);
+  for (const entry of [...entries].sort((a, b) => b.priority - a.priority)) {
+    const backend = entry.create();
+    if (backend) return (active = backend);
+  }
+  throw new Error('getBackend: no backend is available');
+}

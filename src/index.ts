@@ -1,0 +1,24 @@
+/** nabla's one public entry: re-exports only. */
+export { Tensor, Storage, type NestedArray } from './tensor/tensor.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export * from './tensor/creation.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export { getBackend, setBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { Backend } from './backend/backend.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, remainder, atan2, neg, exp, log, log1p, sqrt, rsqrt, abs, sin, cos, tanh,
+  sigmoid, relu, leakyRelu, elu, gelu, silu, softplus, sign, square, reciprocal, clamp, floor, ceil, round,
+  eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, logicalXor, isnan, where, toDtype,
+} from './ops/elementwise.js';
+export { sum, mean, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type ValuesIndices, type VarianceOptions } from './ops/reduce.js';
+export { view, reshape, flatten, unflatten, squeeze, unsqueeze, permute, transpose, t, expand, repeat, slice, narrow, select, split, chunk, flip, contiguous, clone, pad } from './ops/shape.js';
+export { cat, stack } from './ops/join.js';
+export { indexSelect, gather, scatter, scatterAdd, maskedFill, embedding } from './ops/indexing.js';
+export { matmul, mm, bmm, dot } from './ops/linalg.js';
+export { softmax, logSoftmax } from './ops/activation.js';
+export { conv1d, conv2d, type ConvOptions } from './ops/conv.js';
+export { maxPool2d, maxPool2dWithIndices, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d } from './ops/pool.js';
+export { layerNorm, batchNorm } from './ops/norm.js';
+export { dropout } from './ops/dropout.js';
+export { serialize, deserialize, type TensorRecord } from './io/serialize.js';

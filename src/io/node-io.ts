@@ -1,0 +1,21 @@
+/** Node-only: save and load safetensors files atomically. */
+import { readFileBytes, writeFileAtomic } from './files.js';
+import { deserialize, serialize, type TensorRecord } from './serialize.js';
+
+/** Writes tensors to a .safetensors file; a crash mid-write leaves the previous file intact. */
+export function save(tensors: TensorRecord, path: string, metadata?: Record<string, string>): void {
+  writeFileAtomic(path, serialize(tensors, metadata));
+}
+
+export function load(path: string): TensorRecord {
+  return loadWithMetadata(path).tensors;
+}
+
+export function loadWithMetadata(path: string): { tensors: TensorRecord; metadata: Record<string, string> } {
+  const bytes = readFileBytes(path);
+  try {
+    return deserialize(bytes);
+  } catch (e) {
+    throw new Error(`load ${path}: ${(e as Error).message}`);
+  }
+}

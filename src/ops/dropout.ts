@@ -1,0 +1,17 @@
+/** Inverted dropout: zero each element with probability p and scale the survivors by 1/(1-p). */
+import { Tensor } from '../tensor/tensor.js';
+import { opError } from '../tensor/shape.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { mul } from './elementwise.js';
+import { emptyTensor, requireTensor } from './util.js';
+
+export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  requireTensor('dropout', 'input', x);
+  if (!(p >= 0 && p <= 1)) throw opError('dropout', `dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!training || p === 0) return x;
+  const mask = emptyTensor(x.shape);
+  const data = mask.data;
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  for (let i = 0; i < data.length; i++) data[i] = generator.random() >= p ? scale : 0;
+  return mul(x, mask);
+}

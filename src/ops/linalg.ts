@@ -1,0 +1,95 @@
+/** Matrix products: matmul with PyTorch's 1-D, 2-D, batched and broadcast rules, mm, bmm. */
+import { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, formatShape, numel, opError } from '../tensor/shape.js';
+import { getBackend } from '../backend/registry.js';
+import { record } from '../autograd/node.js';
+import { emptyTensor, requireDtype, requireTensor } from './util.js';
+import { sumToShape } from './reduce.js';
+import { reshape, squeeze, transpose, unsqueeze, contiguous } from './shape.js';
+
+/** How a matrix view is laid out for gemm: row-major (trans=false) or column-major (trans=true), with its leading dimension. */
+function matrixLayout(t: Tensor): { trans: boolean; ld: number } | null {
+  const n = t.ndim;
+  const rows = t.shape[n - 2], cols = t.shape[n - 1];
+  const rs = t.strides[n - 2], cs = t.strides[n - 1];
+  if (cs === 1 || cols === 1) return { trans: false, ld: rows === 1 ? Math.max(cols, 1) : rs };
+  if (rs === 1 || rows === 1) return { trans: true, ld: cs };
+  return null;
+}
+
+/** Batched a[..., m, k] @ b[..., k, n] with broadcast batch dims, no graph. */
+function batchedMatmulRaw(aIn: Tensor, bIn: Tensor): Tensor {
+  let a = aIn, b = bIn;
+  let la = matrixLayout(a);
+  if (!la) { a = contiguous(a); la = { trans: false, ld: a.shape[a.ndim - 1] }; }
+  let lb = matrixLayout(b);
+  if (!lb) { b = contiguous(b); lb = { trans: false, ld: b.shape[b.ndim - 1] }; }
+  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes(batchA, batchB, 'matmul');
+  const out = emptyTensor([...batch, m, n]);
+  const backend = getBackend();
+  const count = numel(batch);
+  const offsetIn = (t: Tensor, tb: readonly number[], flat: number): number => {
+    let offset = t.offset, rest = flat;
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const idx = rest % batch[i];
+      rest = Math.floor(rest / batch[i]);
+      const ti = i - (batch.length - tb.length);
+      if (ti >= 0 && tb[ti] !== 1) offset += idx * t.strides[ti];
+    }
+    return offset;
+  };
+  for (let i = 0; i < count; i++) {
+    backend.gemm(la.trans, lb.trans, m, n, k,
+      a.data as Float32Array, offsetIn(a, batchA, i), la.ld,
+      b.data as Float32Array, offsetIn(b, batchB, i), lb.ld,
+      0, out.data as Float32Array, i * m * n, n);
+  }
+  return out;
+}
+
+function checkInner(op: string, a: Tensor, b: Tensor, ka: number, kb: number): void {
+  if (ka !== kb) throw opError(op, `${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dimensions differ (${ka} vs ${kb})`);
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  requireTensor('matmul', 'input', a);
+  requireTensor('matmul', 'other', b);
+  requireDtype('matmul', 'input', a, ['float32']);
+  requireDtype('matmul', 'other', b, ['float32']);
+  if (a.ndim === 0 || b.ndim === 0) throw opError('matmul', `both arguments need at least 1 dimension, got ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    checkInner('matmul', a, b, a.shape[0], b.shape[0]);
+    return reshape(matmul(reshape(a, [1, a.shape[0]]), reshape(b, [b.shape[0], 1])), []);
+  }
+  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  checkInner('matmul', a, b, a.shape[a.ndim - 1], b.shape[b.ndim - 2]);
+  // [..., m, k] @ [k, n] with a contiguous: fold the batch into m and run one gemm.
+  if (b.ndim === 2 && a.ndim > 2 && a.isContiguous()) {
+    const k = a.shape[a.ndim - 1];
+    return reshape(matmul(reshape(a, [-1, k]), b), [...a.shape.slice(0, -1), b.shape[1]]);
+  }
+  const out = batchedMatmulRaw(a, b);
+  return record(out, 'matmul', [a, b], (g) => [
+    a.requiresGrad ? sumToShape(matmul(g, transpose(b, -1, -2)), a.shape) : null,
+    b.requiresGrad ? sumToShape(matmul(transpose(a, -1, -2), g), b.shape) : null,
+  ], [a, b]);
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw opError('mm', `expects 2-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw opError('bmm', `expects 3-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw opError('bmm', `batch sizes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw opError('dot', `expects 1-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  return matmul(a, b);
+}

@@ -1,0 +1,134 @@
+/** Pooling: max and average (kernel, stride, padding, dilation, ceilMode), adaptive average, and 1-D forms. */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape, opError } from '../tensor/shape.js';
+import type { Pool2dShapes } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { record } from '../autograd/node.js';
+import { emptyTensor, requireDtype, requireTensor, tensorFromRows } from './util.js';
+import { matmul } from './linalg.js';
+import { squeeze, transpose, unsqueeze } from './shape.js';
+import { pair, type IntOrPair } from './conv.js';
+
+export interface Pool2dOptions {
+  stride?: IntOrPair | null;
+  padding?: IntOrPair;
+  dilation?: IntOrPair;
+  ceilMode?: boolean;
+}
+
+export interface AvgPool2dOptions extends Omit<Pool2dOptions, 'dilation'> {
+  countIncludePad?: boolean;
+  divisorOverride?: number;
+}
+
+/** PyTorch's pooling output size, including the ceil-mode rule that the last window must start inside the input. */
+function pooledSize(size: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  const span = size + 2 * p - d * (k - 1) - 1;
+  let out = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+function poolShapes(op: string, x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions & AvgPool2dOptions): Pool2dShapes {
+  requireTensor(op, 'input', x);
+  requireDtype(op, 'input', x, ['float32']);
+  if (x.ndim !== 4) throw opError(op, `expected a 3-D or 4-D input, got shape ${formatShape(x.shape)}`);
+  const kernel = pair(kernelSize, op, 'kernelSize');
+  const stride = pair(options.stride ?? kernelSize, op, 'stride');
+  const padding = pair(options.padding ?? 0, op, 'padding');
+  const dilation = pair(options.dilation ?? 1, op, 'dilation');
+  if (kernel.some((k) => k === 0) || stride.some((s) => s === 0) || dilation.some((d) => d === 0)) {
+    throw opError(op, `kernelSize, stride and dilation must be positive (kernel ${kernel}, stride ${stride}, dilation ${dilation})`);
+  }
+  if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
+    throw opError(op, `pad should be at most half of effective kernel size, but got pad=${padding}, kernel=${kernel}`);
+  }
+  const [n, c, h, w] = x.shape;
+  const ceil = options.ceilMode ?? false;
+  const oh = pooledSize(h, kernel[0], stride[0], padding[0], dilation[0], ceil);
+  const ow = pooledSize(w, kernel[1], stride[1], padding[1], dilation[1], ceil);
+  if (oh <= 0 || ow <= 0) {
+    throw opError(op, `given input size (${c}x${h}x${w}), calculated output size (${c}x${oh}x${ow}) is too small`);
+  }
+  return { n, c, h, w, oh, ow, kernel, stride, padding, dilation, countIncludePad: options.countIncludePad ?? true, divisorOverride: options.divisorOverride };
+}
+
+/** Runs a 4-D pooling on 3-D (unbatched) input too. */
+function batched(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
+  return x.ndim === 3 ? squeeze(f(unsqueeze(x, 0)), 0) : f(x);
+}
+
+export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  if (x.ndim === 3) {
+    const r = maxPool2dWithIndices(unsqueeze(x, 0), kernelSize, options);
+    return { values: squeeze(r.values, 0), indices: squeeze(r.indices, 0) };
+  }
+  const s = poolShapes('maxPool2d', x, kernelSize, options);
+  const backend = getBackend();
+  const out = emptyTensor([s.n, s.c, s.oh, s.ow]);
+  const indices = emptyTensor([s.n, s.c, s.oh, s.ow], 'int32');
+  backend.maxPool2d(x.contiguousData() as Float32Array, s, out.data as Float32Array, indices.data as Int32Array);
+  record(out, 'maxPool2d', [x], (g) => {
+    const gx = emptyTensor(x.shape);
+    backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.data as Int32Array, s, gx.data as Float32Array);
+    return [gx];
+  });
+  return { values: out, indices };
+}
+
+export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): Tensor {
+  return maxPool2dWithIndices(x, kernelSize, options).values;
+}
+
+export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOptions = {}): Tensor {
+  return batched(x, (x4) => {
+    const s = poolShapes('avgPool2d', x4, kernelSize, options);
+    const backend = getBackend();
+    const out = emptyTensor([s.n, s.c, s.oh, s.ow]);
+    backend.avgPool2d(x4.contiguousData() as Float32Array, s, out.data as Float32Array);
+    return record(out, 'avgPool2d', [x4], (g) => {
+      const gx = emptyTensor(x4.shape);
+      backend.avgPool2dBackward(g.contiguousData() as Float32Array, s, gx.data as Float32Array);
+      return [gx];
+    });
+  });
+}
+
+export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
+  const out = maxPool2d(unsqueeze(x, -2), [1, kernelSize], {
+    stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode,
+  });
+  return squeeze(out, -2);
+}
+
+export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3) throw opError('avgPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
+  const out = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
+    stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], ceilMode: options.ceilMode, countIncludePad: options.countIncludePad,
+  });
+  return squeeze(out, -2);
+}
+
+/** Row i averages input positions floor(i*in/out) .. ceil((i+1)*in/out), as PyTorch's adaptive pooling does. */
+function adaptiveMatrix(inSize: number, outSize: number): Tensor {
+  const rows: number[][] = [];
+  for (let i = 0; i < outSize; i++) {
+    const start = Math.floor((i * inSize) / outSize), end = Math.ceil(((i + 1) * inSize) / outSize);
+    const row = new Array<number>(inSize).fill(0);
+    for (let j = start; j < end; j++) row[j] = 1 / (end - start);
+    rows.push(row);
+  }
+  return tensorFromRows(rows);
+}
+
+/** Adaptive average pooling as two small matmuls (rows, then columns), so its gradient comes for free. */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
+  requireTensor('adaptiveAvgPool2d', 'input', x);
+  if (x.ndim !== 3 && x.ndim !== 4) throw opError('adaptiveAvgPool2d', `expected a 3-D or 4-D input, got shape ${formatShape(x.shape)}`);
+  const h = x.shape[x.ndim - 2], w = x.shape[x.ndim - 1];
+  const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : [outputSize[0] ?? h, outputSize[1] ?? w];
+  if (!(oh > 0 && ow > 0)) throw opError('adaptiveAvgPool2d', `output size must be positive, got ${JSON.stringify(outputSize)}`);
+  const rowsPooled = matmul(adaptiveMatrix(h, oh), x);
+  return matmul(rowsPooled, transpose(adaptiveMatrix(w, ow), 0, 1));
+}

@@ -1,0 +1,34 @@
+/** nabla's element types: float32 for math, int32 for indices and labels, bool for masks. */
+export type DType = 'float32' | 'int32' | 'bool';
+export type TypedArray = Float32Array | Int32Array | Uint8Array;
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(size);
+    case 'int32': return new Int32Array(size);
+    case 'bool': return new Uint8Array(size);
+  }
+}
+
+export function dtypeOfArray(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
+
+/** PyTorch's type promotion restricted to nabla's dtypes: bool < int32 < float32. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** The dtype a plain JS number takes next to a tensor of `dtype` (a "weak" scalar, as in PyTorch). */
+export function scalarResultType(dtype: DType, value: number): DType {
+  if (dtype === 'float32' || !Number.isInteger(value)) return 'float32';
+  return dtype === 'bool' ? 'int32' : dtype;
+}
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === 'float32';
+}

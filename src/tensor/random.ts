@@ -1,0 +1,100 @@
+/**
+ * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32), so a run with the same
+ * `manualSeed` repeats exactly. Not PyTorch's Mersenne Twister: seeds give different numbers than
+ * PyTorch's, but the same numbers on every run and every platform.
+ */
+export class Generator {
+  private s = new Uint32Array(4);
+  private spareNormal: number | null = null;
+  private initialSeed = 0;
+
+  constructor(seed = Date.now()) {
+    this.manualSeed(seed);
+  }
+
+  manualSeed(seed: number): this {
+    this.initialSeed = seed;
+    let x = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+    for (let i = 0; i < 4; i++) {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      this.s[i] = (z ^ (z >>> 16)) >>> 0;
+    }
+    if (this.s.every((v) => v === 0)) this.s[0] = 1;
+    this.spareNormal = null;
+    return this;
+  }
+
+  seed(): number {
+    return this.initialSeed;
+  }
+
+  /** The generator's full state, for checkpoints. */
+  getState(): number[] {
+    return [...this.s, this.spareNormal === null ? NaN : this.spareNormal];
+  }
+
+  setState(state: readonly number[]): void {
+    if (state.length !== 5) throw new Error('Generator.setState: expected a state of 5 numbers from getState()');
+    for (let i = 0; i < 4; i++) this.s[i] = state[i] >>> 0;
+    this.spareNormal = Number.isNaN(state[4]) ? null : state[4];
+  }
+
+  nextUint32(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 24 random bits, exactly representable in float32. */
+  random(): number {
+    return (this.nextUint32() >>> 8) / 16777216;
+  }
+
+  /** Uniform integer in [low, high). */
+  randint(low: number, high: number): number {
+    const range = high - low;
+    if (range <= 4294967296) {
+      // rejection sampling keeps the draw unbiased
+      const limit = Math.floor(4294967296 / range) * range;
+      let v = this.nextUint32();
+      while (v >= limit) v = this.nextUint32();
+      return low + (v % range);
+    }
+    return low + Math.floor(this.random() * range);
+  }
+
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.random();
+    const v = this.random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+export const defaultGenerator = new Generator(0x5eed);
+
+/** Seeds the default generator, like `torch.manual_seed`. */
+export function manualSeed(seed: number): Generator {
+  return defaultGenerator.manualSeed(seed);
+}
