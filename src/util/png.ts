@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
 
@@ -59,15 +60,37 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+const COLOR_TYPES: Record<number, { name: string; samples: number; depths: number[] }> = {
+  0: { name: 'greyscale', samples: 1, depths: [1, 2, 4, 8, 16] },
+  2: { name: 'RGB', samples: 3, depths: [8, 16] },
+  3: { name: 'palette', samples: 1, depths: [1, 2, 4, 8] },
+  4: { name: 'greyscale+alpha', samples: 2, depths: [8, 16] },
+  6: { name: 'RGBA', samples: 4, depths: [8, 16] },
+};
+
+// Adam7 passes: x start, y start, x step, y step.
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
 /**
- * Walk the chunk structure (lengths, CRCs, IHDR first, IDAT present, IEND last) and say precisely what is wrong;
- * pngjs reports only the last of a cascade of errors, which rarely names the cause.
+ * Check the file's structure and say precisely what is wrong: chunk lengths and CRCs, IHDR first and valid,
+ * PLTE where needed, IDAT present and inflating to the size the header implies with valid row filters, IEND
+ * last. pngjs reports only the last of a cascade of errors (rarely the cause) and accepts short pixel data.
  */
 function checkChunks(bytes: Uint8Array, name: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = SIGNATURE.length;
   let first = true;
-  let sawIdat = false;
+  const idat: Uint8Array[] = [];
+  let sawPalette = false;
+  let header: { width: number; height: number; depth: number; colorType: number; interlace: number } | undefined;
   for (;;) {
     if (at + 8 > bytes.length) {
       throw new Error(`PNG: ${name} is truncated: it ends at byte ${bytes.length} without an IEND chunk`);
@@ -88,11 +111,62 @@ function checkChunks(bytes: Uint8Array, name: string): void {
     if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== stored) {
       throw new Error(`PNG: ${name} is damaged: chunk ${type} at byte ${at} fails its CRC check`);
     }
-    if (type === 'IDAT') sawIdat = true;
+    const data = bytes.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') {
+      if (length !== 13) throw new Error(`PNG: ${name} is damaged: IHDR is ${length} bytes, not 13`);
+      const d = new DataView(data.buffer, data.byteOffset, 13);
+      header = { width: d.getUint32(0), height: d.getUint32(4), depth: data[8]!, colorType: data[9]!, interlace: data[12]! };
+    } else if (type === 'PLTE') {
+      sawPalette = true;
+    } else if (type === 'IDAT') {
+      idat.push(data);
+    }
     at += 12 + length;
     if (type === 'IEND') break;
   }
-  if (!sawIdat) throw new Error(`PNG: ${name} has no image data (no IDAT chunk)`);
+  const h = header!;
+  const ct = COLOR_TYPES[h.colorType];
+  if (h.width === 0 || h.height === 0) throw new Error(`PNG: ${name} has an empty size, ${h.width}x${h.height}`);
+  if (!ct) throw new Error(`PNG: ${name} has an invalid colour type ${h.colorType}`);
+  if (!ct.depths.includes(h.depth)) {
+    throw new Error(`PNG: ${name} has an invalid bit depth ${h.depth} for a ${ct.name} image (allowed: ${ct.depths.join(', ')})`);
+  }
+  if (h.interlace > 1) throw new Error(`PNG: ${name} has an invalid interlace method ${h.interlace}`);
+  if (h.colorType === 3 && !sawPalette) throw new Error(`PNG: ${name} is a palette image without a palette (no PLTE chunk)`);
+  if (idat.length === 0) throw new Error(`PNG: ${name} has no image data (no IDAT chunk)`);
+
+  let pixels: Uint8Array;
+  try {
+    pixels = inflateSync(Buffer.concat(idat));
+  } catch (err) {
+    throw new Error(`PNG: ${name} has corrupt pixel data (zlib: ${(err as Error).message})`);
+  }
+  const bitsPerPixel = ct.samples * h.depth;
+  const passes: [number, number][] =
+    h.interlace === 0
+      ? [[h.width, h.height]]
+      : ADAM7.map(([x0, y0, dx, dy]): [number, number] => [
+          h.width > x0 ? Math.ceil((h.width - x0) / dx) : 0,
+          h.height > y0 ? Math.ceil((h.height - y0) / dy) : 0,
+        ]);
+  let offset = 0;
+  for (const [w, rows] of passes) {
+    if (w === 0 || rows === 0) continue;
+    const rowBytes = 1 + Math.ceil((w * bitsPerPixel) / 8);
+    for (let r = 0; r < rows; r++) {
+      if (offset + rowBytes > pixels.length) {
+        const needed = passes.reduce((n, [pw, ph]) => n + (pw && ph ? ph * (1 + Math.ceil((pw * bitsPerPixel) / 8)) : 0), 0);
+        throw new Error(
+          `PNG: ${name} has too little pixel data: ${pixels.length} bytes, a ${h.width}x${h.height} ${h.depth}-bit ` +
+            `${ct.name} image needs ${needed}`,
+        );
+      }
+      if (pixels[offset]! > 4) {
+        throw new Error(`PNG: ${name} has corrupt pixel data: row filter type ${pixels[offset]} (valid: 0 to 4)`);
+      }
+      offset += rowBytes;
+    }
+  }
 }
 
 function checkImage(image: RgbaImage): void {

@@ -188,14 +188,19 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /** A PNG built by hand: colour type, bit depth 8, unfiltered rows of `samples`, optional PLTE. */
 function handPng(width: number, height: number, colorType: number, samples: number[], palette?: number[]): Uint8Array {
+  const perPixel = samples.length / (width * height);
+  const raw: number[] = [];
+  for (let y = 0; y < height; y++) raw.push(0, ...samples.slice(y * width * perPixel, (y + 1) * width * perPixel));
+  return assemblePng(width, height, 8, colorType, 0, raw, palette);
+}
+
+/** Signature, IHDR, optional PLTE, one IDAT holding `raw` (filter bytes included) deflated, IEND. */
+function assemblePng(width: number, height: number, depth: number, colorType: number, interlace: number, raw: number[], palette?: number[]): Uint8Array {
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
   v.setUint32(4, height);
-  ihdr.set([8, colorType, 0, 0, 0], 8);
-  const perPixel = samples.length / (width * height);
-  const raw: number[] = [];
-  for (let y = 0; y < height; y++) raw.push(0, ...samples.slice(y * width * perPixel, (y + 1) * width * perPixel));
+  ihdr.set([depth, colorType, 0, 0, interlace], 8);
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
@@ -205,6 +210,25 @@ function handPng(width: number, height: number, colorType: number, samples: numb
   ];
   return Buffer.concat(parts);
 }
+
+test('decodePng reads Adam7-interlaced and 16-bit files', () => {
+  // 3x3 greyscale, pixel (x, y) = 10y + x + 1, in Adam7 pass order; passes 2 and 3 are empty at this size.
+  const px = (x: number, y: number) => 10 * y + x + 1;
+  const raw = [
+    0, px(0, 0), // pass 1: (0,0)
+    0, px(2, 0), // pass 4: (2,0)
+    0, px(0, 2), px(2, 2), // pass 5: row y=2, x=0,2
+    0, px(1, 0), 0, px(1, 2), // pass 6: x=1, rows y=0 and y=2
+    0, px(0, 1), px(1, 1), px(2, 1), // pass 7: row y=1
+  ];
+  const img = decodePng(assemblePng(3, 3, 8, 0, 1, raw), 'adam7.png');
+  assert.equal(img.channels, 1);
+  assert.deepEqual(Array.from(img.data), [1, 2, 3, 11, 12, 13, 21, 22, 23]);
+  // 16-bit greyscale, 2x1: scaled to 8 bits.
+  const deep = decodePng(assemblePng(2, 1, 16, 0, 0, [0, 0xff, 0xff, 0x80, 0x00]), 'deep.png');
+  assert.equal(deep.channels, 1);
+  assert.deepEqual(Array.from(deep.data), [255, 128]);
+});
 
 test('decodePng keeps the file’s channels: grey, grey+alpha, RGB, RGBA and palette', () => {
   const grey = decodePng(handPng(2, 2, 0, [0, 85, 170, 255]));
@@ -243,11 +267,18 @@ test('decodePng refuses corrupt input with a reason', () => {
   const badIdat = Uint8Array.from(good);
   badIdat[good.length - 20] = badIdat[good.length - 20]! ^ 0xff; // inside IDAT's zlib data
   assert.throws(() => decodePng(badIdat, 'idat.png'), /^Error: PNG: idat\.png is damaged: chunk IDAT .* CRC/);
-  // Valid chunks around pixel data that does not inflate: pngjs's own reason is passed on.
-  const width = 4;
-  const raw = handPng(width, 1, 0, [1, 2, 3, 4]);
-  const junkIdat = Buffer.concat([raw.subarray(0, 33), chunk('IDAT', Uint8Array.from([1, 2, 3, 4, 5])), chunk('IEND', new Uint8Array(0))]);
-  assert.throws(() => decodePng(junkIdat, 'junk.png'), /^Error: PNG: cannot decode junk\.png: .+/);
+  // Chunks with valid CRCs around bad pixel data.
+  const raw = handPng(4, 1, 0, [1, 2, 3, 4]);
+  const withIdat = (idat: Uint8Array) =>
+    Buffer.concat([raw.subarray(0, 33), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  assert.throws(() => decodePng(withIdat(Uint8Array.from([1, 2, 3, 4, 5])), 'junk.png'), /^Error: PNG: junk\.png has corrupt pixel data \(zlib: .+\)/);
+  assert.throws(
+    () => decodePng(withIdat(deflateSync(Uint8Array.from([0, 1, 2]))), 'short.png'),
+    /^Error: PNG: short\.png has too little pixel data: 3 bytes, a 4x1 8-bit greyscale image needs 5/,
+  );
+  assert.throws(() => decodePng(withIdat(deflateSync(Uint8Array.from([7, 1, 2, 3, 4]))), 'filter.png'), /row filter type 7/);
+  const noPalette = handPng(1, 1, 3, [0]);
+  assert.throws(() => decodePng(noPalette, 'pal.png'), /palette image without a palette/);
   const noIend = raw.subarray(0, raw.length - 12);
   assert.throws(() => decodePng(noIend, 'noend.png'), /^Error: PNG: noend\.png is truncated: .*without an IEND chunk/);
 });

@@ -1,0 +1,496 @@
+// AssemblyScript source of nabla's WebAssembly SIMD128 GEMM kernel.
+//
+// Compiled by `npm run build:wasm` (src/backend/wasm/build.mjs); this folder is excluded from the
+// main tsconfig and type-checks against AssemblyScript's own std (see ./tsconfig.json).
+//
+// Layout: row-major matrices of f32 addressed by byte pointers into the (imported) linear memory.
+//   C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C
+// op(A) = A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise for B.
+//
+// Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
+// K into kcb-deep blocks whose B block is packed into NR-wide panels, the ic loop cuts M into
+// MC_MAX-row blocks whose A block is packed into MR-row panels, then the jr/ir loops run the
+// MR x NR register-blocked SIMD micro-kernel over the packed panels (B panel in L1, A block in L2).
+// Packed panels are zero-padded up to MR / NR and up to an even depth, so the micro-kernel always
+// runs a full tile; partial tiles go through a scratch tile and a scalar write-back.
+//
+// Every element of C is produced by the same sequence of f32 operations whatever its position in
+// a tile or which rows/columns a caller handles, as long as K (and so the K blocking) is the same.
+// The JS loader relies on this to split M or N across threads with bit-identical results.
+
+// Micro-tile: MR rows x NR columns (NR / 4 v128 accumulators per row).
+// With V8's x64 backend only xmm0-xmm14 are allocatable; 2 x 16 keeps 8 accumulators, 4 B vectors,
+// 2 broadcast A values and one product temporary in registers (4 x 8 needs the same number but
+// twice the broadcasts). Larger tiles spill an accumulator and run at half speed.
+const MR: i32 = 2;
+const NR: i32 = 16;
+// Blocking. L1d = 32 KiB: the B micro-panel (kcb x NR floats = up to 20 KiB) stays there while the
+// ir loop streams MR x kcb A panels from L2 (1 MiB: the MC_MAX x kcb A block is up to 320 KiB).
+const KC_MAX: i32 = 384; // must be even
+const MC_MAX: i32 = 256; // multiple of MR
+const NC_MAX: i32 = 2048; // multiple of NR
+
+const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
+const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
+const TILE_BYTES: usize = <usize>(MR * NR * 4);
+const WORKSPACE_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+
+// ---------------------------------------------------------------------------------------------
+// Memory arena: a bump allocator over linear memory, 64-byte aligned.
+// reserve() makes permanent allocations (it first drops the scratch ones); alloc() makes scratch
+// allocations that reset() drops. Each module instance has its own arena state; in a multi-thread
+// setup only one instance allocates and hands pointers to the others.
+// ---------------------------------------------------------------------------------------------
+
+let heapFloor: usize = 0;
+let heapTop: usize = 0;
+
+function initHeap(): void {
+  if (heapTop == 0) {
+    heapTop = (__heap_base + 63) & ~(<usize>63);
+    heapFloor = heapTop;
+  }
+}
+
+function bump(bytes: usize): usize {
+  initHeap();
+  const p = heapTop;
+  const end = (<u64>p + <u64>bytes + 63) & ~(<u64>63);
+  if (end > (<u64>1 << 32)) return 0;
+  const have = <u64>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >> 16);
+    if (memory.grow(pages) < 0) return 0;
+  }
+  heapTop = <usize>end;
+  return p;
+}
+
+/** Scratch allocation (dropped by reset()). Returns 0 when memory cannot grow. */
+export function alloc(bytes: usize): usize {
+  return bump(bytes);
+}
+
+/** Drops every scratch allocation. */
+export function reset(): void {
+  initHeap();
+  heapTop = heapFloor;
+}
+
+/** Permanent allocation. Drops the scratch allocations first. Returns 0 on failure. */
+export function reserve(bytes: usize): usize {
+  reset();
+  const p = bump(bytes);
+  if (p != 0) heapFloor = heapTop;
+  return p;
+}
+
+/** First byte past the permanent allocations. */
+export function heapBase(): usize {
+  initHeap();
+  return heapFloor;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace (packed panels + one scratch tile), one per instance / thread.
+// ---------------------------------------------------------------------------------------------
+
+let wsPackA: usize = 0;
+let wsPackB: usize = 0;
+let wsTile: usize = 0;
+
+export function workspaceBytes(): usize {
+  return WORKSPACE_BYTES;
+}
+
+/** Points this instance's packing buffers at `ptr` (workspaceBytes() bytes, 16-byte aligned). */
+export function setWorkspace(ptr: usize): void {
+  wsPackA = ptr;
+  wsPackB = ptr + PACK_A_BYTES;
+  wsTile = wsPackB + PACK_B_BYTES;
+}
+
+export function tileRows(): i32 {
+  return MR;
+}
+
+export function tileCols(): i32 {
+  return NR;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packing
+// ---------------------------------------------------------------------------------------------
+
+// A block rows [i0, i0+mc) x depth [k0, k0+kc) into MR-row panels: panel p holds, for each k in
+// [0, kcp), the MR values op(A)[i0 + p*MR + r, k0 + k]. Rows >= mc and depths >= kc are zero.
+function packA(transA: i32, a: usize, lda: usize, i0: i32, mc: i32, k0: i32, kc: i32, kcp: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    let d = dst + <usize>ir * <usize>kcp * 4;
+    const i = <usize>(i0 + ir);
+    if (transA == 0) {
+      // op(A)[i, k] = a[i*lda + k]: interleave two contiguous rows.
+      const r0 = a + (i * lda + <usize>k0) * 4;
+      if (mr == 2) {
+        const r1 = r0 + lda * 4;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const v0 = v128.load(r0 + (<usize>k << 2));
+          const v1 = v128.load(r1 + (<usize>k << 2));
+          v128.store(d, v128.shuffle<f32>(v0, v1, 0, 4, 1, 5));
+          v128.store(d, v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), 16);
+          d += 32;
+        }
+        for (; k < kc; k++) {
+          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
+          store<f32>(d, load<f32>(r1 + (<usize>k << 2)), 4);
+          d += 8;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
+          store<f32>(d, 0, 4);
+          d += 8;
+        }
+      }
+    } else {
+      // op(A)[i, k] = a[k*lda + i]: the MR values for one k are contiguous.
+      let s = a + (<usize>k0 * lda + i) * 4;
+      const step = lda * 4;
+      if (mr == 2) {
+        for (let k = 0; k < kc; k++) {
+          store<u64>(d, load<u64>(s));
+          s += step;
+          d += 8;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(s));
+          store<f32>(d, 0, 4);
+          s += step;
+          d += 8;
+        }
+      }
+    }
+    if (kcp > kc) store<u64>(d, 0); // zero the padding depth (kcp - kc is 0 or 1)
+  }
+}
+
+// B block depth [k0, k0+kc) x columns [j0, j0+nc) into NR-column panels: panel q holds, for each k
+// in [0, kcp), the NR values op(B)[k0 + k, j0 + q*NR + c]. Columns >= nc and depths >= kc are zero.
+function packB(transB: i32, b: usize, ldb: usize, k0: i32, kc: i32, kcp: i32, j0: i32, nc: i32, dst: usize): void {
+  const panelBytes = <usize>kcp * <usize>(NR * 4);
+  const full = nc & ~(NR - 1); // columns covered by full panels
+  if (transB == 0) {
+    // op(B)[k, j] = b[k*ldb + j]: row k of each panel is a contiguous 64-byte run.
+    for (let k = 0; k < kc; k++) {
+      const s = b + ((<usize>(k0 + k)) * ldb + <usize>j0) * 4;
+      let d = dst + <usize>k * <usize>(NR * 4);
+      for (let j = 0; j < full; j += NR) {
+        const sj = s + (<usize>j << 2);
+        v128.store(d, v128.load(sj));
+        v128.store(d, v128.load(sj, 16), 16);
+        v128.store(d, v128.load(sj, 32), 32);
+        v128.store(d, v128.load(sj, 48), 48);
+        d += panelBytes;
+      }
+    }
+  } else {
+    // op(B)[k, j] = b[j*ldb + k]: 16 source rows per panel, transposed 4 x 4 at a time.
+    for (let j = 0; j < full; j += NR) {
+      const d0 = dst + <usize>(j / NR) * panelBytes;
+      for (let g = 0; g < NR; g += 4) {
+        const s0 = b + ((<usize>(j0 + j + g)) * ldb + <usize>k0) * 4;
+        const s1 = s0 + ldb * 4;
+        const s2 = s1 + ldb * 4;
+        const s3 = s2 + ldb * 4;
+        let d = d0 + <usize>(g * 4);
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          const v0 = v128.load(s0 + o);
+          const v1 = v128.load(s1 + o);
+          const v2 = v128.load(s2 + o);
+          const v3 = v128.load(s3 + o);
+          const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), NR * 4);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), NR * 8);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), NR * 12);
+          d += NR * 16;
+        }
+        for (; k < kc; k++) {
+          const o = <usize>k << 2;
+          store<f32>(d, load<f32>(s0 + o));
+          store<f32>(d, load<f32>(s1 + o), 4);
+          store<f32>(d, load<f32>(s2 + o), 8);
+          store<f32>(d, load<f32>(s3 + o), 12);
+          d += NR * 4;
+        }
+      }
+    }
+  }
+  // Partial last panel (scalar, zero-filled).
+  if (full < nc) {
+    const nr = nc - full;
+    let d = dst + <usize>(full / NR) * panelBytes;
+    for (let k = 0; k < kc; k++) {
+      for (let c = 0; c < nr; c++) {
+        const j = <usize>(j0 + full + c);
+        const kk = <usize>(k0 + k);
+        const src = transB == 0 ? b + (kk * ldb + j) * 4 : b + (j * ldb + kk) * 4;
+        store<f32>(d + (<usize>c << 2), load<f32>(src));
+      }
+      for (let c = nr; c < NR; c++) store<f32>(d + (<usize>c << 2), 0);
+      d += NR * 4;
+    }
+  }
+  // Padding depth row of every panel.
+  if (kcp > kc) {
+    const zero = f32x4.splat(0);
+    const panels = (nc + NR - 1) / NR;
+    for (let q = 0; q < panels; q++) {
+      const d = dst + <usize>q * panelBytes + <usize>kc * <usize>(NR * 4);
+      v128.store(d, zero);
+      v128.store(d, zero, 16);
+      v128.store(d, zero, 32);
+      v128.store(d, zero, 48);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernel: 2 x 16 tile over kcp (even, >= 2) packed depths.
+//
+// Writes the tile to gC (row stride gLdcb bytes) according to gMode:
+// mode 0: C = alpha*acc            mode 1: C = alpha*acc + beta*C
+// mode 2: C = C + alpha*acc        mode 3: raw store of acc (partial tiles, C = scratch tile)
+//
+// The loop is unrolled by two depths. The never-taken `if (kcp < 0)` between the halves is
+// deliberate: it makes V8's TurboFan compute the first half's products before it issues the second
+// half's loads; without it all 12 loads are hoisted to the top of the body, registers run out and
+// an accumulator is spilled to the stack on every iteration (about 35% slower).
+// ---------------------------------------------------------------------------------------------
+
+// Epilogue parameters live in globals rather than arguments: argument values stay live across the
+// loop and cost registers (an f32 argument pins an xmm register and forces an accumulator spill).
+let gAlpha: f32 = 1;
+let gBeta: f32 = 0;
+let gMode: i32 = 0;
+let gC: usize = 0;
+let gLdcb: usize = 0;
+
+function micro(kcp: i32, pa: usize, pb: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c02 = f32x4.splat(0);
+  let c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c12 = f32x4.splat(0);
+  let c13 = f32x4.splat(0);
+  const end = pb + <usize>kcp * <usize>(NR * 4);
+  do {
+    {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      const b2 = v128.load(pb, 32);
+      const b3 = v128.load(pb, 48);
+      const a0 = v128.load32_splat(pa);
+      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      c02 = f32x4.add(c02, f32x4.mul(a0, b2));
+      c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+      const a1 = v128.load32_splat(pa, 4);
+      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+      c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+    }
+    if (kcp < 0) {
+      // Never taken (see above).
+      const c = gC;
+      v128.store(c, c00);
+      v128.store(c, c01, 16);
+      v128.store(c, c02, 32);
+      v128.store(c, c03, 48);
+      v128.store(c, c10, 64);
+      v128.store(c, c11, 80);
+      v128.store(c, c12, 96);
+      v128.store(c, c13, 112);
+    }
+    {
+      const b0 = v128.load(pb, 64);
+      const b1 = v128.load(pb, 80);
+      const b2 = v128.load(pb, 96);
+      const b3 = v128.load(pb, 112);
+      const a0 = v128.load32_splat(pa, 8);
+      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+      c02 = f32x4.add(c02, f32x4.mul(a0, b2));
+      c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+      const a1 = v128.load32_splat(pa, 12);
+      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+      c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+      c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+    }
+    pa += 16;
+    pb += 128;
+  } while (pb < end);
+
+  const c = gC;
+  const c1 = c + gLdcb;
+  const mode = gMode;
+  const alpha = gAlpha;
+  if (mode == 3 || (mode == 0 && alpha == 1)) {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c, c02, 32);
+    v128.store(c, c03, 48);
+    v128.store(c1, c10);
+    v128.store(c1, c11, 16);
+    v128.store(c1, c12, 32);
+    v128.store(c1, c13, 48);
+    return;
+  }
+  const va = f32x4.splat(alpha);
+  if (mode == 0) {
+    v128.store(c, f32x4.mul(c00, va));
+    v128.store(c, f32x4.mul(c01, va), 16);
+    v128.store(c, f32x4.mul(c02, va), 32);
+    v128.store(c, f32x4.mul(c03, va), 48);
+    v128.store(c1, f32x4.mul(c10, va));
+    v128.store(c1, f32x4.mul(c11, va), 16);
+    v128.store(c1, f32x4.mul(c12, va), 32);
+    v128.store(c1, f32x4.mul(c13, va), 48);
+  } else if (mode == 1) {
+    const vb = f32x4.splat(gBeta);
+    v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
+    v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+    v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
+    v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
+    v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
+    v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
+    v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
+    v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
+  } else {
+    v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
+    v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
+    v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
+    v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
+    v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
+    v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
+    v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
+    v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
+  }
+}
+
+// Scalar write-back of the valid mr x nr part of a scratch tile; same formulas as micro().
+function writeBack(tile: usize, mr: i32, nr: i32, c: usize, ldcb: usize, alpha: f32, beta: f32, mode: i32): void {
+  for (let r = 0; r < mr; r++) {
+    const t = tile + <usize>(r * NR * 4);
+    const cr = c + <usize>r * ldcb;
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      const acc = load<f32>(t + o);
+      let v: f32;
+      if (mode == 0) v = alpha == 1 ? acc : acc * alpha;
+      else if (mode == 1) v = acc * alpha + load<f32>(cr + o) * beta;
+      else v = load<f32>(cr + o) + acc * alpha;
+      store<f32>(cr + o, v);
+    }
+  }
+}
+
+// C = beta * C (used when K == 0).
+function scaleC(M: i32, N: i32, beta: f32, c: usize, ldc: usize): void {
+  for (let i = 0; i < M; i++) {
+    const row = c + <usize>i * ldc * 4;
+    for (let j = 0; j < N; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, beta == 0 ? <f32>0 : load<f32>(p) * beta);
+    }
+  }
+}
+
+/**
+ * C = alpha * op(A) * op(B) + beta * C, row-major, all pointers are byte offsets into memory.
+ * beta == 0 means C is write-only (it may hold garbage / NaN). Returns 0, or -1 when no workspace
+ * was set with setWorkspace().
+ */
+export function sgemm(
+  transA: i32,
+  transB: i32,
+  M: i32,
+  N: i32,
+  K: i32,
+  alpha: f32,
+  a: usize,
+  lda: i32,
+  b: usize,
+  ldb: i32,
+  beta: f32,
+  c: usize,
+  ldc: i32,
+): i32 {
+  if (M <= 0 || N <= 0) return 0;
+  if (K <= 0) {
+    scaleC(M, N, beta, c, <usize>ldc);
+    return 0;
+  }
+  if (wsPackA == 0) return -1;
+  const ldcb = <usize>ldc << 2;
+  // Depth blocks of equal, even size <= KC_MAX (a function of K only: see the header comment).
+  const nkb = (K + KC_MAX - 1) / KC_MAX;
+  const kcb = (((K + nkb - 1) / nkb) + 1) & ~1;
+  gAlpha = alpha;
+  gBeta = beta;
+  const pa0 = wsPackA;
+  const pb0 = wsPackB;
+  const tile = wsTile;
+  for (let jc = 0; jc < N; jc += NC_MAX) {
+    const nc = min(NC_MAX, N - jc);
+    for (let pc = 0; pc < K; pc += kcb) {
+      const kc = min(kcb, K - pc);
+      const kcp = (kc + 1) & ~1;
+      const panelB = <usize>kcp * <usize>(NR * 4);
+      const panelA = <usize>kcp * <usize>(MR * 4);
+      packB(transB, b, <usize>ldb, pc, kc, kcp, jc, nc, pb0);
+      const mode = pc == 0 ? (beta == 0 ? 0 : 1) : 2;
+      for (let ic = 0; ic < M; ic += MC_MAX) {
+        const mc = min(MC_MAX, M - ic);
+        packA(transA, a, <usize>lda, ic, mc, pc, kc, kcp, pa0);
+        let pb = pb0;
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          let cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
+          let pa = pa0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            if (mr == MR && nr == NR) {
+              gC = cp;
+              gLdcb = ldcb;
+              gMode = mode;
+              micro(kcp, pa, pb);
+            } else {
+              gC = tile;
+              gLdcb = <usize>(NR * 4);
+              gMode = 3;
+              micro(kcp, pa, pb);
+              writeBack(tile, mr, nr, cp, ldcb, alpha, beta, mode);
+            }
+            pa += panelA;
+            cp += ldcb * MR;
+          }
+          pb += panelB;
+        }
+      }
+    }
+  }
+  return 0;
+}

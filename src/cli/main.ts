@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/** The `nabla` command: finds the subcommand by its leading words and runs it. */
+import type { Command } from './command.js';
+import { UsageError } from './args.js';
+
+const commands: Command[] = [];
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+  let best: { command: Command; rest: string[] } | null = null;
+  for (const command of commands) {
+    const words = command.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(' ').length)) {
+      best = { command, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return ['Usage: nabla <command> [options]', '', 'Commands:',
+    ...commands.map((c) => `  nabla ${c.name.padEnd(width)}  ${c.summary}`),
+    '', 'Run `nabla <command> --help` for the options of each command.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    const target = argv[0] === 'help' ? findCommand(argv.slice(1)) : null;
+    if (target) return target.command.run(['--help']);
+    console.log(overview());
+    return argv.length === 0 ? 1 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    console.error(`nabla: unknown command '${argv.join(' ')}'\n\n${overview()}`);
+    return 2;
+  }
+  try {
+    return await found.command.run(found.rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`nabla ${found.command.name}: ${e.message}\nUsage: ${found.command.usage}\nRun 'nabla ${found.command.name} --help' for all options.`);
+      return 2;
+    }
+    console.error(`nabla ${found.command.name}: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

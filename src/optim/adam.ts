@@ -1,0 +1,94 @@
+/** Adam, as torch.optim.Adam (1.13), and the update it shares with AdamW. */
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  checkBetas, checkBoolean, checkNonNegative, ensureBuffer, Optimizer,
+  type ParamGroup, type ParamsInput, type ParamState,
+} from './optimizer.js';
+
+export interface AdamHyper {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+export type AdamOptions = Partial<AdamHyper>;
+
+export function validateAdam(owner: string, h: Partial<AdamHyper>): void {
+  checkNonNegative(owner, 'lr', 'learning rate', h.lr);
+  checkNonNegative(owner, 'eps', 'epsilon value', h.eps);
+  checkBetas(owner, h.betas);
+  checkNonNegative(owner, 'weightDecay', 'weight_decay value', h.weightDecay);
+  checkBoolean(owner, 'amsgrad', h.amsgrad);
+  checkBoolean(owner, 'maximize', h.maximize);
+}
+
+/**
+ * One Adam/AdamW update of a parameter (PyTorch's _single_tensor_adam / _single_tensor_adamw).
+ * `decoupled` (AdamW) multiplies p by `1 - lr * weightDecay` first instead of adding
+ * `weightDecay * p` to the gradient.
+ */
+export function adamUpdate(
+  group: AdamHyper, state: ParamState, p: Float32Array, po: number, g: Float32Array, go: number, n: number,
+  param: Tensor, decoupled: boolean,
+): void {
+  const { lr, eps, weightDecay: wd, amsgrad, maximize } = group;
+  const [beta1, beta2] = group.betas;
+  const step = (typeof state.step === 'number' ? state.step : 0) + 1;
+  state.step = step;
+  const m = ensureBuffer(state, 'expAvg', param);
+  const v = ensureBuffer(state, 'expAvgSq', param);
+  const vmax = amsgrad ? ensureBuffer(state, 'maxExpAvgSq', param) : v;
+
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+  const stepSize = lr / biasCorrection1;
+  const sign = maximize ? -1 : 1;
+  const decay = decoupled ? 1 - lr * wd : 1;
+  const l2 = decoupled ? 0 : wd;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    let gi = sign * g[go + i];
+    if (l2 !== 0) gi = Math.fround(gi + l2 * p[po + i]);
+    if (decoupled && wd !== 0) p[po + i] *= decay;
+    m[i] = m[i] * beta1 + c1 * gi;
+    v[i] = v[i] * beta2 + c2 * gi * gi;
+    let denomBase: number;
+    if (amsgrad) {
+      if (v[i] > vmax[i]) vmax[i] = v[i];
+      denomBase = vmax[i];
+    } else denomBase = v[i];
+    const denom = Math.fround(Math.fround(Math.sqrt(denomBase) / biasCorrection2Sqrt) + eps);
+    p[po + i] -= (stepSize * m[i]) / denom;
+  }
+}
+
+/**
+ * Adam: `m = beta1 m + (1 - beta1) g`, `v = beta2 v + (1 - beta2) g^2` (g with `weightDecay * p`
+ * added, negated if `maximize`), then
+ * `p -= lr / (1 - beta1^t) * m / (sqrt(v or max v so far if amsgrad) / sqrt(1 - beta2^t) + eps)`.
+ * State: `step`, `expAvg`, `expAvgSq`, and `maxExpAvgSq` with amsgrad.
+ */
+export class Adam extends Optimizer<AdamHyper> {
+  constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
+    super(params, {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? 0,
+      amsgrad: options.amsgrad ?? false,
+      maximize: options.maximize ?? false,
+    });
+  }
+
+  protected validateHyper(h: Partial<AdamHyper>): void {
+    validateAdam('Adam', h);
+  }
+
+  protected updateParam(group: ParamGroup<AdamHyper>, state: ParamState, p: Float32Array, po: number, g: Float32Array, go: number, n: number, param: Tensor): void {
+    adamUpdate(group, state, p, po, g, go, n, param, false);
+  }
+}

@@ -1,0 +1,77 @@
+/** Stochastic gradient descent with optional momentum / Nesterov, as torch.optim.SGD (1.13). */
+import { Tensor } from '../tensor/tensor.js';
+import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+
+export interface SGDHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/** `lr` has no default (as in PyTorch): give it here or in every param group. */
+export type SGDOptions = Partial<SGDHyper>;
+
+/**
+ * With g the gradient (negated if `maximize`), plus `weightDecay * p` when weight decay is set:
+ * `buf = g` on the first step, then `buf = momentum * buf + (1 - dampening) * g`;
+ * the step direction is `g + momentum * buf` (Nesterov) or `buf`; `p -= lr * direction`.
+ * State: `momentumBuffer` (null while momentum is 0, as PyTorch's None).
+ */
+export class SGD extends Optimizer<SGDHyper> {
+  constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
+    super(params, {
+      lr: options.lr as number, // may be undefined: then every group must set it
+      momentum: options.momentum ?? 0,
+      dampening: options.dampening ?? 0,
+      weightDecay: options.weightDecay ?? 0,
+      nesterov: options.nesterov ?? false,
+      maximize: options.maximize ?? false,
+    });
+  }
+
+  protected validateHyper(h: Partial<SGDHyper>, partial: boolean): void {
+    if (!(partial && h.lr === undefined)) checkNonNegative('SGD', 'lr', 'learning rate', h.lr);
+    checkNonNegative('SGD', 'momentum', 'momentum value', h.momentum);
+    checkNonNegative('SGD', 'weightDecay', 'weight_decay value', h.weightDecay);
+    if (typeof h.dampening !== 'number') throw new TypeError(`SGD: dampening must be a number, got ${typeof h.dampening}`);
+    checkBoolean('SGD', 'nesterov', h.nesterov);
+    checkBoolean('SGD', 'maximize', h.maximize);
+    if (h.nesterov && (h.momentum! <= 0 || h.dampening !== 0)) throw new RangeError('Nesterov momentum requires a momentum and zero dampening');
+  }
+
+  protected updateParam(group: ParamGroup<SGDHyper>, state: ParamState, p: Float32Array, po: number, g: Float32Array, go: number, n: number, param: Tensor): void {
+    const { lr, momentum, dampening, weightDecay: wd, nesterov, maximize } = group;
+    const sign = maximize ? -1 : 1;
+    if (momentum === 0) {
+      for (let i = 0; i < n; i++) {
+        let d = sign * g[go + i];
+        if (wd !== 0) d = Math.fround(d + wd * p[po + i]);
+        p[po + i] -= lr * d;
+      }
+      if (state.momentumBuffer === undefined) state.momentumBuffer = null;
+      return;
+    }
+    let buf: Float32Array;
+    let first = false;
+    const existing = state.momentumBuffer;
+    if (existing instanceof Tensor) buf = existing.data as Float32Array;
+    else {
+      const created = stateBuffer(param);
+      state.momentumBuffer = created;
+      buf = created.data as Float32Array;
+      first = true;
+    }
+    const keep = 1 - dampening;
+    for (let i = 0; i < n; i++) {
+      let d = sign * g[go + i];
+      if (wd !== 0) d = Math.fround(d + wd * p[po + i]);
+      const b = first ? d : momentum * buf[i] + keep * d;
+      buf[i] = b;
+      const dir = nesterov ? Math.fround(d + momentum * buf[i]) : buf[i];
+      p[po + i] -= lr * dir;
+    }
+  }
+}

@@ -1,0 +1,238 @@
+// Tests for the WebAssembly SIMD GEMM kernels (src/backend/wasm/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  getNumThreads,
+  prepareSgemm,
+  setNumThreads,
+  sgemm,
+  wasmAvailable,
+  wasmUnavailableReason,
+} from '../../src/backend/wasm/loader.js';
+
+/** Deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomArray(n: number, rand: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
+  return a;
+}
+
+/** Reference C = alpha*op(A)*op(B) + beta*C in float64. */
+function naive(
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  A: Float32Array, B: Float32Array, C: Float32Array, beta: number, alpha = 1,
+): Float64Array {
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const a = transA ? A[k * M + i]! : A[i * K + k]!;
+        const b = transB ? B[j * K + k]! : B[k * N + j]!;
+        s += a * b;
+      }
+      out[i * N + j] = alpha * s + (beta === 0 ? 0 : beta * C[i * N + j]!);
+    }
+  }
+  return out;
+}
+
+/** Max error relative to the magnitude of the products (sum |a||b|), robust to cancellation. */
+function check(
+  label: string, transA: boolean, transB: boolean, M: number, N: number, K: number,
+  A: Float32Array, B: Float32Array, C0: Float32Array, got: Float32Array, beta: number, alpha = 1,
+): void {
+  const want = naive(transA, transB, M, N, K, A, B, C0, beta, alpha);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let mag = 0;
+      for (let k = 0; k < K; k++) {
+        const a = transA ? A[k * M + i]! : A[i * K + k]!;
+        const b = transB ? B[j * K + k]! : B[k * N + j]!;
+        mag += Math.abs(a * b);
+      }
+      mag = Math.abs(alpha) * mag + Math.abs(beta * C0[i * N + j]!);
+      const w = want[i * N + j]!;
+      const g = got[i * N + j]!;
+      const err = Math.abs(g - w) / Math.max(mag, 1e-30);
+      if (!(err < 1e-5)) {
+        assert.fail(`${label}: C[${i},${j}] = ${g}, want ${w} (relative error ${err})`);
+      }
+    }
+  }
+}
+
+const CASES: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+const tag = (ta: boolean, tb: boolean) => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
+
+test('wasm SIMD kernels load', () => {
+  assert.ok(wasmAvailable(), `wasm unavailable: ${wasmUnavailableReason()}`);
+});
+
+test('sgemm matches a naive loop: all transposes, random sizes 1..67, beta 0 and 1', () => {
+  const rand = rng(12345);
+  for (const [ta, tb] of CASES) {
+    for (let trial = 0; trial < 40; trial++) {
+      const M = 1 + Math.floor(rand() * 67);
+      const N = 1 + Math.floor(rand() * 67);
+      const K = 1 + Math.floor(rand() * 67);
+      const A = randomArray(M * K, rand);
+      const B = randomArray(K * N, rand);
+      for (const beta of [0, 1]) {
+        const C0 = randomArray(M * N, rand);
+        const C = C0.slice();
+        sgemm(ta, tb, M, N, K, A, B, C, beta);
+        check(`${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta);
+      }
+    }
+  }
+});
+
+test('sgemm edge sizes: every M, N, K in 1..20 against each other (sampled) and tiny dims', () => {
+  const rand = rng(777);
+  const dims = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33];
+  for (const [ta, tb] of CASES) {
+    for (const M of dims) {
+      for (const N of dims) {
+        const K = dims[Math.floor(rand() * dims.length)]!;
+        const A = randomArray(M * K, rand);
+        const B = randomArray(K * N, rand);
+        const C0 = randomArray(M * N, rand);
+        const C = C0.slice();
+        const beta = rand() < 0.5 ? 0 : 0.5;
+        sgemm(ta, tb, M, N, K, A, B, C, beta);
+        check(`${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta);
+      }
+    }
+  }
+});
+
+test('sgemm: K = 1, K = 9 (small-K im2col), N < 16, alpha != 1', () => {
+  const rand = rng(99);
+  const shapes: Array<[number, number, number]> = [
+    [9, 64, 1], [1, 1, 1], [37, 5, 1], [100, 9, 9], [9, 100, 9], [200, 3, 9], [130, 16, 9], [3, 130, 2],
+  ];
+  for (const [ta, tb] of CASES) {
+    for (const [M, N, K] of shapes) {
+      for (const [alpha, beta] of [[1, 0], [0.5, 0], [2, 1], [-1, 0.25]] as const) {
+        const A = randomArray(M * K, rand);
+        const B = randomArray(K * N, rand);
+        const C0 = randomArray(M * N, rand);
+        const C = C0.slice();
+        sgemm(ta, tb, M, N, K, A, B, C, beta, alpha);
+        check(`${tag(ta, tb)} ${M}x${N}x${K} a=${alpha} b=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta, alpha);
+      }
+    }
+  }
+});
+
+test('sgemm: sizes crossing the cache blocks (K > 320, M > 256, N > 2048)', () => {
+  const rand = rng(4242);
+  const shapes: Array<[number, number, number]> = [
+    [70, 40, 700], [300, 33, 45], [5, 2100, 21], [259, 18, 330],
+  ];
+  for (const [ta, tb] of CASES) {
+    for (const [M, N, K] of shapes) {
+      const A = randomArray(M * K, rand);
+      const B = randomArray(K * N, rand);
+      const C0 = randomArray(M * N, rand);
+      for (const beta of [0, 1]) {
+        const C = C0.slice();
+        sgemm(ta, tb, M, N, K, A, B, C, beta);
+        check(`${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta);
+      }
+    }
+  }
+});
+
+test('sgemm: beta = 0 ignores NaN in C; K = 0 gives beta*C; M or N = 0 is a no-op', () => {
+  const A = new Float32Array([1, 2, 3, 4, 5, 6]); // 2x3
+  const B = new Float32Array([1, 0, 0, 1, 1, 1]); // 3x2
+  const C = new Float32Array([NaN, NaN, NaN, NaN]);
+  sgemm(false, false, 2, 2, 3, A, B, C);
+  assert.deepEqual(Array.from(C), [4, 5, 10, 11]);
+  const C2 = new Float32Array([1, 2, 3, 4]);
+  sgemm(false, false, 2, 2, 0, new Float32Array(0), new Float32Array(0), C2, 0.5);
+  assert.deepEqual(Array.from(C2), [0.5, 1, 1.5, 2]);
+  const C3 = new Float32Array([7]);
+  sgemm(false, false, 0, 1, 3, new Float32Array(0), new Float32Array(3), C3);
+  assert.deepEqual(Array.from(C3), [7]);
+  assert.throws(() => sgemm(false, false, 2, 2, 3, A, B, new Float32Array(3)), RangeError);
+});
+
+test('sgemm reuses its memory across calls (no growth for repeated shapes)', () => {
+  const rand = rng(5);
+  const A = randomArray(50 * 60, rand);
+  const B = randomArray(60 * 70, rand);
+  const C = new Float32Array(50 * 70);
+  const p0 = prepareSgemm(false, false, 50, 70, 60);
+  const buffer0 = p0.a.buffer.byteLength;
+  for (let i = 0; i < 5; i++) sgemm(false, false, 50, 70, 60, A, B, C);
+  const p1 = prepareSgemm(false, false, 50, 70, 60);
+  assert.equal(p1.a.buffer.byteLength, buffer0);
+  assert.equal(p1.a.byteOffset, p0.a.byteOffset);
+  assert.throws(() => p0.run(), /invalidated/);
+});
+
+test('prepareSgemm runs on data placed in wasm memory', () => {
+  const rand = rng(8);
+  const [M, N, K] = [33, 47, 29];
+  const A = randomArray(M * K, rand);
+  const B = randomArray(N * K, rand);
+  const p = prepareSgemm(false, true, M, N, K);
+  p.a.set(A);
+  p.b.set(B);
+  p.run();
+  check('prepared NT', false, true, M, N, K, A, B, new Float32Array(M * N), p.c, 0);
+});
+
+test('two threads give bit-identical results to one thread', () => {
+  const rand = rng(2024);
+  const shapes: Array<[number, number, number]> = [
+    [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65],
+  ];
+  try {
+    for (const [ta, tb] of CASES) {
+      for (const [M, N, K] of shapes) {
+        const A = randomArray(M * K, rand);
+        const B = randomArray(K * N, rand);
+        const C0 = randomArray(M * N, rand);
+        for (const beta of [0, 1]) {
+          setNumThreads(1);
+          const C1 = C0.slice();
+          sgemm(ta, tb, M, N, K, A, B, C1, beta);
+          const threads = setNumThreads(2);
+          const C2 = C0.slice();
+          sgemm(ta, tb, M, N, K, A, B, C2, beta);
+          assert.equal(getNumThreads(), threads);
+          const u1 = new Uint32Array(C1.buffer);
+          const u2 = new Uint32Array(C2.buffer);
+          for (let i = 0; i < u1.length; i++) {
+            if (u1[i] !== u2[i]) assert.fail(`${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}: element ${i} differs (${C1[i]} vs ${C2[i]}) with ${threads} threads`);
+          }
+          if (beta === 0 && ta === false && tb === false && M === 64) {
+            check('threaded', ta, tb, M, N, K, A, B, C0, C2, beta);
+          }
+        }
+      }
+    }
+  } finally {
+    setNumThreads(1);
+  }
+});
