@@ -65,16 +65,20 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
   });
 }
 
-/** A node that received no gradient still releases its consumers' counts so the walk completes. */
-function markVisitedWithoutGrad(node: GradNode, dependents: Map<GradNode, number>, ready: GradNode[], pending: Map<GradNode, Tensor>): void {
-  for (const input of node.inputs) {
-    const child = input?.gradFn;
-    if (!child) continue;
-    const left = dependents.get(child)! - 1;
-    dependents.set(child, left);
-    if (left === 0) {
-      if (pending.has(child)) ready.push(child);
-      else markVisitedWithoutGrad(child, dependents, ready, pending);
+/** A node that received no gradient still releases its consumers' counts so the walk completes (iteratively: chains can be long). */
+function markVisitedWithoutGrad(start: GradNode, dependents: Map<GradNode, number>, ready: GradNode[], pending: Map<GradNode, Tensor>): void {
+  const stack = [start];
+  while (stack.length) {
+    const node = stack.pop()!;
+    for (const input of node.inputs) {
+      const child = input?.gradFn;
+      if (!child) continue;
+      const left = dependents.get(child)! - 1;
+      dependents.set(child, left);
+      if (left === 0) {
+        if (pending.has(child)) ready.push(child);
+        else stack.push(child);
+      }
     }
   }
 }

@@ -46,6 +46,27 @@ export interface Pool2dShapes {
   countIncludePad: boolean; divisorOverride?: number;
 }
 
+/**
+ * One fused scaled-dot-product attention call over `batch` independent problems (batch x heads):
+ * query [L, E], key [S, E], value [S, Ev] matrices read in place from strided storage (columns
+ * contiguous, rows `*RowStride` apart, problem b starting at `*Offsets[b]`).
+ */
+export interface AttentionShapes {
+  batch: number; l: number; s: number; e: number; ev: number;
+  /** Multiplies q·kᵀ before the mask is added (PyTorch: 1/sqrt(E) unless given). */
+  scale: number;
+  qOffsets: Int32Array; qRowStride: number;
+  kOffsets: Int32Array; kRowStride: number;
+  vOffsets: Int32Array; vRowStride: number;
+  /** Additive float mask: problem b reads the contiguous [L, S] block at mask[maskOffsets[b]]. -inf excludes a key. */
+  mask: Float32Array | null;
+  maskOffsets: Int32Array | null;
+  /** Mask out keys j > i (top-left aligned lower triangle, PyTorch 2's is_causal). */
+  causal: boolean;
+  /** Dropout multipliers (0 or 1/(1-p)) for the probabilities, contiguous [batch, L, S]; null without dropout. */
+  dropMask: Float32Array | null;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -105,4 +126,39 @@ export interface Backend {
   batchNormBackward(gradOut: Float32Array, x: Float32Array, n: number, c: number, spatial: number,
     mean: Float32Array, invstd: Float32Array, weight: Float32Array | null,
     gradInput: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null): void;
+
+  /**
+   * Fused attention (optional fast path; ops fall back to the reference kernel on this backend's gemm).
+   * out [batch, L, Ev] = dropout(softmax(scale·Q·Kᵀ + mask)) · V; probs [batch, L, S] gets the softmax before dropout.
+   */
+  attention?(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShapes, out: Float32Array, probs: Float32Array): void;
+  /**
+   * Its gradients: gradOut [batch, L, Ev] and/or gradWeights [batch, L, S] (of the probabilities after dropout) in;
+   * gradQ [batch, L, E], gradK [batch, S, E], gradV [batch, S, Ev] overwritten when not null.
+   */
+  attentionBackward?(gradOut: Float32Array | null, gradWeights: Float32Array | null,
+    q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, s: AttentionShapes,
+    gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null): void;
+
+  /**
+   * Recurrent gate kernels (optional fast paths; ops fall back to the reference kernels in
+   * backend/js/rnn.ts). One time step's elementwise part over `rows` batch rows, after the gemms:
+   * `gates` holds x·W_ihᵀ + biases ([rows, G*hidden], PyTorch's gate order), `gh` holds h_prev·W_hhᵀ.
+   * The forward kernels overwrite `gates` with what their backward needs; see backend/js/rnn.ts.
+   */
+  rnnCellForward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
+    gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, h: Float32Array, hOffset: number): void;
+  rnnCellBackward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
+    h: Float32Array, hOffset: number, dh: Float32Array, dhOffset: number, dGates: Float32Array, dGatesOffset: number): void;
+  lstmCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+    cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, h: Float32Array, hOffset: number): void;
+  lstmCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number,
+    cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, dh: Float32Array, dhOffset: number,
+    dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void;
+  gruCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+    biasHn: Float32Array | null, hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
+    hn: Float32Array, hnOffset: number): void;
+  gruCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, hn: Float32Array, hnOffset: number,
+    hPrev: Float32Array, hPrevOffset: number, dh: Float32Array, dhOffset: number,
+    dGatesX: Float32Array, dGatesXOffset: number, dGatesH: Float32Array, dGatesHOffset: number): void;
 }

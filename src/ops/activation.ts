@@ -31,7 +31,7 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
     const gx = emptyTensor(gt.shape);
     backend.softmaxBackward(yLast.contiguousData() as Float32Array, gt.contiguousData() as Float32Array, rows, cols, log, gx.data as Float32Array);
     return gx;
-  })]);
+  })], [yT]);
 }
 
 export const softmax = (x: Tensor, dim: number): Tensor => softmaxImpl('softmax', x, dim, false);

@@ -28,6 +28,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   requireTensor('conv2d', 'input', input);
   requireTensor('conv2d', 'weight', weight);
   requireDtype('conv2d', 'input', input, ['float32']);
+  requireDtype('conv2d', 'weight', weight, ['float32']);
+  if (bias) requireDtype('conv2d', 'bias', bias, ['float32']);
   if (input.ndim === 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, options), 0);
   if (input.ndim !== 4) throw opError('conv2d', `expected a 3-D (unbatched) or 4-D (batched) input, got shape ${formatShape(input.shape)}`);
   if (weight.ndim !== 4) throw opError('conv2d', `expected a 4-D weight [outChannels, inChannels/groups, kH, kW], got shape ${formatShape(weight.shape)}`);

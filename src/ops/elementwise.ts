@@ -39,7 +39,7 @@ function floatUnary(name: string, op: UnaryOp, x: Tensor, grad: UnaryGrad, p0 = 
   checkInput(name, x);
   const input = toFloat(x);
   const y = unaryRaw(op, input, p0, p1);
-  return record(y, name, [x], (g) => [grad(g, input, y)], saveInput ? [input] : []);
+  return record(y, name, [x], (g) => [grad(g, input, y)], saveInput ? [input] : [y]);
 }
 
 const zerosGrad: UnaryGrad = (g) => emptyTensor(g.shape);
@@ -58,12 +58,15 @@ export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   floatUnary('leakyRelu', 'leakyRelu', x, (g, xi) => binaryRaw('leakyReluBackward', g, xi, 'float32', negativeSlope), negativeSlope);
 export const elu = (x: Tensor, alpha = 1): Tensor =>
   floatUnary('elu', 'elu', x, (g, xi) => binaryRaw('eluBackward', g, xi, 'float32', alpha), alpha);
-export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => approximate === 'tanh'
-  ? floatUnary('gelu', 'geluTanh', x, (g, xi) => binaryRaw('geluTanhBackward', g, xi, 'float32'))
-  : floatUnary('gelu', 'gelu', x, (g, xi) => binaryRaw('geluBackward', g, xi, 'float32'));
+export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => {
+  if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+  return approximate === 'tanh'
+    ? floatUnary('gelu', 'geluTanh', x, (g, xi) => binaryRaw('geluTanhBackward', g, xi, 'float32'))
+    : floatUnary('gelu', 'gelu', x, (g, xi) => binaryRaw('geluBackward', g, xi, 'float32'));
+};
 export const silu = (x: Tensor): Tensor => floatUnary('silu', 'silu', x, (g, xi) => binaryRaw('siluBackward', g, xi, 'float32'));
 export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor =>
-  floatUnary('softplus', 'softplus', x, (g, xi) => binaryRaw('softplusBackward', g, xi, 'float32', beta), beta, threshold);
+  floatUnary('softplus', 'softplus', x, (g, xi) => where(gt(mul(xi, beta), threshold), g, binaryRaw('softplusBackward', g, xi, 'float32', beta)), beta, threshold);
 export const reciprocal = (x: Tensor): Tensor => floatUnary('reciprocal', 'reciprocal', x, (g, _x, y) => mul(g, neg(mul(y, y))), 0, 0, false);
 export const floor = (x: Tensor): Tensor => roundingOp('floor', x);
 export const ceil = (x: Tensor): Tensor => roundingOp('ceil', x);
@@ -83,7 +86,10 @@ function sameTypeUnary(name: string, op: UnaryOp, x: Tensor, grad: UnaryGrad): T
   return record(y, name, [x], (g) => [grad(g, x, y)], [x]);
 }
 
-export const neg = (x: Tensor): Tensor => sameTypeUnary('neg', 'neg', x, (g) => unaryRaw('neg', g));
+export const neg = (x: Tensor): Tensor => {
+  if (x instanceof Tensor && x.dtype === 'bool') throw new Error(`neg: negating a bool tensor (shape ${formatShape(x.shape)}) is not supported; use logicalNot`);
+  return sameTypeUnary('neg', 'neg', x, (g) => unaryRaw('neg', g));
+};
 export const abs = (x: Tensor): Tensor => sameTypeUnary('abs', 'abs', x, (g, xi) => mul(g, sign(xi)));
 export const sign = (x: Tensor): Tensor => sameTypeUnary('sign', 'sign', x, zerosGrad);
 export const square = (x: Tensor): Tensor => sameTypeUnary('square', 'square', x, (g, xi) => mul(g, mul(xi, 2)));
@@ -109,6 +115,7 @@ export function isnan(x: Tensor): Tensor {
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   checkInput('to', x);
+  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`to: unknown dtype ${JSON.stringify(dtype)} (nabla has float32, int32 and bool)`);
   if (x.dtype === dtype) return x;
   const data = allocate(dtype, x.numel());
   const source = x.contiguousData();
@@ -143,7 +150,12 @@ const floating = (): DType => 'float32';
 const boolean = (): DType => 'bool';
 
 export const add = (a: Scalar, b: Scalar): Tensor => binaryOp('add', 'add', a, b, arithmetic, (g) => [g, g]);
-export const sub = (a: Scalar, b: Scalar): Tensor => binaryOp('sub', 'sub', a, b, arithmetic, (g) => [g, neg(g)]);
+export const sub = (a: Scalar, b: Scalar): Tensor => {
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === 'bool' && b.dtype === 'bool') {
+    throw new Error(`sub: subtracting two bool tensors (${formatShape(a.shape)} and ${formatShape(b.shape)}) is not supported; use logicalXor`);
+  }
+  return binaryOp('sub', 'sub', a, b, arithmetic, (g) => [g, neg(g)]);
+};
 export const mul = (a: Scalar, b: Scalar): Tensor => binaryOp('mul', 'mul', a, b, arithmetic, (g, x, y) => [
   x.requiresGrad ? mul(g, y) : null, y.requiresGrad ? mul(g, x) : null]);
 export const div = (a: Scalar, b: Scalar): Tensor => binaryOp('div', 'div', a, b, floating, (g, x, y) => [

@@ -1,6 +1,6 @@
 /** Index-based ops: indexSelect, gather, scatter, scatterAdd, maskedFill, embedding lookup. */
 import { Tensor } from '../tensor/tensor.js';
-import { formatShape, normalizeDim, numel, opError } from '../tensor/shape.js';
+import { broadcastShapes, formatShape, normalizeDim, numel, opError, shapesEqual } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
 import { emptyTensor, requireDtype, requireTensor } from './util.js';
@@ -64,12 +64,16 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const ids = checkedIndices('gather', index, x.shape[d], d);
   const out = emptyTensor(index.shape, x.dtype);
   getBackend().gather(x.contiguousData(), x.shape, d, ids, index.shape, out.data);
-  return record(out, 'gather', [x], (g) => [scatterAdd(emptyTensor(x.shape), d, index, g)]);
+  return record(out, 'gather', [x], (g) => [scatterAdd(emptyTensor(x.shape), d, index, g)], [index]);
 }
 
 function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, accumulate: boolean): Tensor {
   requireTensor(op, 'input', x);
   const d = normalizeDim(dim, x.ndim, op);
+  if (typeof src !== 'number') {
+    requireTensor(op, 'src', src);
+    if (src.dtype !== x.dtype) throw opError(op, `expected src to have the input's dtype ${x.dtype}, got ${src.dtype} (input ${formatShape(x.shape)}, src ${formatShape(src.shape)})`);
+  }
   const source = typeof src === 'number' ? expand(reshape(toDtype(emptyTensor([]).add(src), x.dtype), []), index.shape) : src;
   checkGatherShapes(op, x, d, index, source);
   const ids = checkedIndices(op, index, x.shape[d], d);
@@ -89,7 +93,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
       }
     }
     return [gx, gsrc];
-  });
+  }, [index]);
 }
 
 export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => scatterImpl('scatter', x, dim, index, src, false);
@@ -99,7 +103,13 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   requireTensor('maskedFill', 'input', x);
   requireTensor('maskedFill', 'mask', mask);
   if (mask.dtype !== 'bool') throw opError('maskedFill', `expected mask to have dtype bool, got ${mask.dtype}`);
-  return where(mask, value, x);
+  // the mask broadcasts to the input, never the other way; the result keeps the input's dtype (as in PyTorch)
+  if (!shapesEqual(broadcastShapes(x.shape, mask.shape, 'maskedFill'), x.shape)) {
+    throw opError('maskedFill', `mask of shape ${formatShape(mask.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
+  }
+  const fill = emptyTensor([], x.dtype);
+  fill.data[0] = x.dtype === 'bool' ? (value ? 1 : 0) : value;
+  return where(mask, fill, x);
 }
 
 /** Rows of `weight` at `indices`: output shape [...indices.shape, embeddingDim]. */
@@ -108,6 +118,8 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
   requireTensor('embedding', 'weight', weight);
   if (weight.ndim !== 2) throw opError('embedding', `weight must be 2-D [numEmbeddings, embeddingDim], got ${formatShape(weight.shape)}`);
   if (indices.dtype !== 'int32') throw opError('embedding', `indices must have dtype int32, got ${indices.dtype} (shape ${formatShape(indices.shape)})`);
+  requireDtype('embedding', 'weight', weight, ['float32']);
+  checkedIndices('embedding', indices, weight.shape[0], 0);
   const rows = indexSelect(weight, 0, reshape(indices, [indices.numel()]));
   return reshape(rows, [...indices.shape, weight.shape[1]]);
 }

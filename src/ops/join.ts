@@ -13,6 +13,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
   if (parts.length === 0) return tensors[0];
   const ref = parts[0];
+  parts.forEach((t, i) => { if (t.ndim === 0) throw opError('cat', `zero-dimensional tensor (tensors[${i}]) cannot be concatenated; unsqueeze it or use stack`); });
   const d = normalizeDim(dim, ref.ndim, 'cat');
   parts.forEach((t, i) => {
     if (t.ndim !== ref.ndim || t.shape.some((s: number, j: number) => j !== d && s !== ref.shape[j])) {

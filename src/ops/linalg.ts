@@ -53,12 +53,26 @@ function checkInner(op: string, a: Tensor, b: Tensor, ka: number, kb: number): v
   if (ka !== kb) throw opError(op, `${formatShape(a.shape)} @ ${formatShape(b.shape)}: inner dimensions differ (${ka} vs ${kb})`);
 }
 
+function checkBatch(op: string, a: Tensor, b: Tensor): void {
+  const batchA = a.shape.slice(0, Math.max(a.ndim - 2, 0)), batchB = b.shape.slice(0, Math.max(b.ndim - 2, 0));
+  const n = Math.max(batchA.length, batchB.length);
+  for (let i = 1; i <= n; i++) {
+    const da = batchA[batchA.length - i] ?? 1, db = batchB[batchB.length - i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw opError(op, `${formatShape(a.shape)} @ ${formatShape(b.shape)}: batch dimensions ${formatShape(batchA)} and ${formatShape(batchB)} do not broadcast (${da} vs ${db})`);
+    }
+  }
+}
+
 export function matmul(a: Tensor, b: Tensor): Tensor {
   requireTensor('matmul', 'input', a);
   requireTensor('matmul', 'other', b);
   requireDtype('matmul', 'input', a, ['float32']);
   requireDtype('matmul', 'other', b, ['float32']);
   if (a.ndim === 0 || b.ndim === 0) throw opError('matmul', `both arguments need at least 1 dimension, got ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
+  // checked on the shapes as given, before 1-D operands are promoted
+  checkInner('matmul', a, b, a.shape[a.ndim - 1], b.shape[b.ndim === 1 ? 0 : b.ndim - 2]);
+  checkBatch('matmul', a, b);
   if (a.ndim === 1 && b.ndim === 1) {
     checkInner('matmul', a, b, a.shape[0], b.shape[0]);
     return reshape(matmul(reshape(a, [1, a.shape[0]]), reshape(b, [b.shape[0], 1])), []);
@@ -80,16 +94,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw opError('mm', `expects 2-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  checkInner('mm', a, b, a.shape[1], b.shape[0]);
   return matmul(a, b);
 }
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw opError('bmm', `expects 3-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw opError('bmm', `batch sizes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  checkInner('bmm', a, b, a.shape[2], b.shape[1]);
   return matmul(a, b);
 }
 
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw opError('dot', `expects 1-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  if (a.shape[0] !== b.shape[0]) throw opError('dot', `expects tensors with the same number of elements, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return matmul(a, b);
 }

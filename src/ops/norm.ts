@@ -38,7 +38,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
     backend.layerNormBackward(g.contiguousData() as Float32Array, xData, mean, rstd, wData, rows, cols,
       gx.data as Float32Array, (gw?.data ?? null) as Float32Array | null, (gb?.data ?? null) as Float32Array | null);
     return [gx, gw, gb];
-  }, [x]);
+  }, weight ? [x, weight] : [x]);
 }
 
 export interface BatchNormOptions {
@@ -111,5 +111,5 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const dims = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
     return [mul(g, scale), gw && reshape(reduceRaw('sum', mul(g, xhat), dims, false, 'float32'), [c]),
       gb && reduceRaw('sum', g, dims, false, 'float32')];
-  }, [x]);
+  }, weight ? [x, weight] : [x]);
 }

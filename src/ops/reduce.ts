@@ -96,7 +96,7 @@ function extremeAlongDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boo
     const gk = keepdim ? g : g.unsqueeze(d);
     const ik = keepdim ? indices : indices.unsqueeze(d);
     return [emptyTensor(x.shape).scatter(d, ik, gk)];
-  });
+  }, [indices]);
   return { values, indices };
 }
 
@@ -108,7 +108,7 @@ function extremeOverDims(op: 'max' | 'min', name: string, x: Tensor, dims: numbe
     const mask = toDtype(eq(x, outK), 'float32');
     const count = reduceRaw('sum', mask, dims, true, 'float32');
     return [div(mul(expandBack(g, x.shape, dims), mask), count)];
-  }, [x]);
+  }, [x, out]);
 }
 
 export function max(x: Tensor): Tensor;

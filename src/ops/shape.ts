@@ -89,6 +89,10 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
+  const known = numel(sizes.filter((s) => s !== -1));
+  if (sizes.includes(-1) ? known === 0 || x.shape[d] % known !== 0 : known !== x.shape[d]) {
+    throw opError('unflatten', `sizes ${formatShape(sizes)} do not multiply to the size ${x.shape[d]} of dim ${dim} (input shape ${formatShape(x.shape)})`);
+  }
   return reshape(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
 }
 

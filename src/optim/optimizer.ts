@@ -4,7 +4,8 @@
  * An optimiser holds parameter groups (each a list of tensors plus its own hyper-parameters, which
  * schedulers may change between steps) and per-parameter state (momentum buffers, moment estimates,
  * step counts). `step()` updates every parameter that has a gradient, in place, straight on the
- * typed arrays and outside autograd; after the first step it allocates no typed arrays.
+ * typed arrays and outside autograd; once the state exists it allocates no typed arrays (except a
+ * contiguous copy of a gradient that is itself a non-contiguous view, which backward never makes).
  *
  * Names are camelCase here (`weightDecay`, `expAvgSq`) and snake_case in `stateDict()`, whose
  * layout mirrors PyTorch's `{state: {0: {...}}, param_groups: [{lr, ..., params: [0, 1]}]}`.
@@ -116,16 +117,11 @@ function copyValue<T>(v: T): T {
   return (Array.isArray(v) ? [...v] : v) as T;
 }
 
-/** A contiguous float32 Tensor holding a copy of `values`, shaped like `like`. */
+/** A new contiguous float32 Tensor shaped like `like`, filled with `fill` (a state buffer). */
 export function stateBuffer(like: Tensor, fill = 0): Tensor {
   const data = new Float32Array(like.numel());
   if (fill !== 0) data.fill(fill);
   return Tensor.fromData(data, like.shape, 'float32');
-}
-
-/** The Float32Array behind a state buffer made by `stateBuffer` (contiguous, offset 0). */
-export function bufferData(state: ParamState, key: string): Float32Array {
-  return (state[key] as Tensor).data as Float32Array;
 }
 
 /** `state[key]`'s data, creating a buffer (filled with `fill`) the first time. */
@@ -192,7 +188,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.validateHyper(defaults, true);
     const list = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new Error('optimizer got an empty parameter list');
-    const groups: ParamGroupInput<H>[] = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as ParamGroupInput<H>] : (list as ParamGroupInput<H>[]);
+    const groups: ParamGroupInput<H>[] = list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<H>] : (list as ParamGroupInput<H>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -236,12 +232,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (p.dtype !== 'float32') throw new TypeError(`optimizer can only optimize floating point Tensors, but one of the params has dtype ${p.dtype}`);
     }
     const tensors = params as Tensor[];
-    if (new Set(tensors).size !== tensors.length) {
+    const incoming = new Set(tensors);
+    if (incoming.size !== tensors.length) {
       // PyTorch only warns; a duplicate would be stepped twice and breaks stateDict's numbering.
       throw new Error('optimizer contains a parameter group with duplicate parameters');
     }
     for (const g of this.paramGroups) {
-      for (const p of g.params) if (tensors.includes(p)) throw new Error('some parameters appear in more than one parameter group');
+      for (const p of g.params) if (incoming.has(p)) throw new Error('some parameters appear in more than one parameter group');
     }
 
     const group: Record<string, unknown> = {};

@@ -26,6 +26,8 @@ export class Storage {
 export type NestedArray = number | boolean | NestedArray[];
 type Scalar = Tensor | number;
 
+const detached = (x: Scalar): Scalar => (typeof x === 'number' ? x : x.detach());
+
 export class Tensor {
   grad: Tensor | null = null;
   gradFn: GradNode | null = null;
@@ -184,9 +186,21 @@ export class Tensor {
   }
 
   // ---- in-place writes (no graph; bump the version so saved-tensor checks fire) ----
-  private checkInPlace(op: string): void {
-    if (isGradEnabled() && this.requiresGrad && this.isLeaf) {
+  /**
+   * In-place writes are not recorded by autograd, so with grad mode on they are refused wherever a
+   * gradient would silently be lost or wrong: on a tensor that requires grad (leaf or not), and
+   * from a source that requires grad. Inside noGrad (optimisers, initialisers) they are allowed.
+   */
+  private checkInPlace(op: string, source?: Scalar): void {
+    if (!isGradEnabled()) return;
+    if (this.requiresGrad && this.isLeaf) {
       throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap it in noGrad(() => ...) (as optimisers do)`);
+    }
+    if (this.requiresGrad) {
+      throw new Error(`${op}: in-place operations on a tensor that requires grad (shape ${formatShape(this.shape)}, produced by ${this.gradFn?.name}) are not recorded by autograd; use the out-of-place op instead (y = y.${op.slice(0, -1)}(...)) or wrap it in noGrad(() => ...)`);
+    }
+    if (source instanceof Tensor && source.requiresGrad) {
+      throw new Error(`${op}: the source (shape ${formatShape(source.shape)}) requires grad, but in-place writes are not recorded by autograd; use an out-of-place op, or detach() the source if no gradient should flow`);
     }
   }
 
@@ -197,30 +211,41 @@ export class Tensor {
 
   /** Writes values (broadcast to this shape) into this tensor's elements. */
   copy_(src: Tensor | number): this {
-    this.checkInPlace('copy_');
-    const source = typeof src === 'number' ? src : src.expand(this.shape);
-    sh.writeInto(this, source);
+    this.checkInPlace('copy_', src);
+    return this.writeInPlace(src);
+  }
+
+  private writeInPlace(value: Tensor | number): this {
+    // a source that shares this storage (x.copy_(x.t())) is read in full before anything is written
+    const source = typeof value === 'number' ? value : value.storage === this.storage ? sh.copyRaw(value) : value;
+    sh.writeInto(this, typeof source === 'number' ? source : source.expand(this.shape));
     this.bumpVersion();
     return this;
   }
 
   fill_(value: number): this {
-    return this.copy_(value);
+    this.checkInPlace('fill_');
+    return this.writeInPlace(value);
   }
 
   zero_(): this {
-    return this.copy_(0);
+    this.checkInPlace('zero_');
+    return this.writeInPlace(0);
   }
 
-  /** In-place arithmetic: computes out of place, then writes into this tensor's storage. */
-  add_(other: Scalar, alpha = 1): this { return this.copy_(ew.add(this.detach(), alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other.detach()) : ew.mul(other.detach(), alpha))); }
-  sub_(other: Scalar): this { return this.copy_(ew.sub(this.detach(), typeof other === 'number' ? other : other.detach())); }
-  mul_(other: Scalar): this { return this.copy_(ew.mul(this.detach(), typeof other === 'number' ? other : other.detach())); }
-  div_(other: Scalar): this { return this.copy_(ew.div(this.detach(), typeof other === 'number' ? other : other.detach())); }
-  clamp_(min?: number, max?: number): this { return this.copy_(ew.clamp(this.detach(), min, max)); }
-  maskedFill_(mask: Tensor, value: number): this { return this.copy_(idx.maskedFill(this.detach(), mask, value)); }
-  uniform_(low = 0, high = 1): this { return this.copy_(sh.randomLike(this, 'uniform', low, high)); }
-  normal_(mean = 0, std = 1): this { return this.copy_(sh.randomLike(this, 'normal', mean, std)); }
+  /** In-place arithmetic: computes out of place (outside the graph), then writes into this tensor's storage. */
+  add_(other: Scalar, alpha = 1): this {
+    this.checkInPlace('add_', other);
+    const scaled = typeof other === 'number' ? other * alpha : alpha === 1 ? other.detach() : ew.mul(other.detach(), alpha);
+    return this.writeInPlace(ew.add(this.detach(), scaled));
+  }
+  sub_(other: Scalar): this { this.checkInPlace('sub_', other); return this.writeInPlace(ew.sub(this.detach(), detached(other))); }
+  mul_(other: Scalar): this { this.checkInPlace('mul_', other); return this.writeInPlace(ew.mul(this.detach(), detached(other))); }
+  div_(other: Scalar): this { this.checkInPlace('div_', other); return this.writeInPlace(ew.div(this.detach(), detached(other))); }
+  clamp_(min?: number, max?: number): this { this.checkInPlace('clamp_'); return this.writeInPlace(ew.clamp(this.detach(), min, max)); }
+  maskedFill_(mask: Tensor, value: number): this { this.checkInPlace('maskedFill_'); return this.writeInPlace(idx.maskedFill(this.detach(), mask, value)); }
+  uniform_(low = 0, high = 1): this { this.checkInPlace('uniform_'); return this.writeInPlace(sh.randomLike(this, 'uniform', low, high)); }
+  normal_(mean = 0, std = 1): this { this.checkInPlace('normal_'); return this.writeInPlace(sh.randomLike(this, 'normal', mean, std)); }
 
   /** grad += g without touching the graph: used by backward to accumulate into leaves. */
   addInPlaceRaw(g: Tensor): void {

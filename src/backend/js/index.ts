@@ -9,6 +9,8 @@ import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
+import { attentionBackward, attentionForward } from './attention.js';
+import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward } from './rnn.js';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -38,4 +40,15 @@ export class JsBackend implements Backend {
   channelMoments = channelMoments;
   channelNormalize = channelNormalize;
   batchNormBackward = batchNormBackward;
+  // Attention runs on this backend's gemm too.
+  attention: NonNullable<Backend['attention']> = (q, k, v, s, out, probs) => attentionForward(this.gemm, q, k, v, s, out, probs);
+  attentionBackward: NonNullable<Backend['attentionBackward']> = (gOut, gW, q, k, v, probs, s, gq, gk, gv) =>
+    attentionBackward(this.gemm, gOut, gW, q, k, v, probs, s, gq, gk, gv);
+  // Recurrent gate kernels (the gemms around them go through this backend's gemm).
+  rnnCellForward = rnnCellForward;
+  rnnCellBackward = rnnCellBackward;
+  lstmCellForward = lstmCellForward;
+  lstmCellBackward = lstmCellBackward;
+  gruCellForward = gruCellForward;
+  gruCellBackward = gruCellBackward;
 }

@@ -77,6 +77,10 @@ const CTL_ARGS = 2; // 13 sgemm arguments, words 2..14 (alpha at 7, beta at 12 a
 const CTL_STATUS = 15;
 const CTL_DONE = 16;
 const CTL_READY = 17; // 1 = instantiated, -1 = failed
+/** How long an idle worker polls for the next job before sleeping in Atomics.wait. */
+const WORKER_SPIN_MS = 2;
+/** How long the caller polls for a worker's result before sleeping in Atomics.wait. */
+const CALLER_SPIN_MS = 20;
 
 let runtime: Runtime | null | undefined;
 let unavailable = '';
@@ -174,7 +178,17 @@ try {
 Atomics.notify(i32, ${CTL_READY});
 let seen = 0;
 while (ex) {
-  Atomics.wait(i32, ${CTL_SEQ}, seen);
+  // Spin for a while before sleeping: a sleeping worker woken by Atomics.notify tends to be placed
+  // on the notifying thread's CPU by the Linux scheduler (wake-affine) and to preempt it, which
+  // serializes the two halves of the GEMM. A spinning worker keeps its own CPU.
+  const spinUntil = performance.now() + ${WORKER_SPIN_MS};
+  let spins = 0;
+  while (Atomics.load(i32, ${CTL_SEQ}) === seen) {
+    if ((++spins & 1023) === 0 && performance.now() > spinUntil) {
+      Atomics.wait(i32, ${CTL_SEQ}, seen);
+      break;
+    }
+  }
   const seq = Atomics.load(i32, ${CTL_SEQ});
   if (seq === seen) continue;
   seen = seq;
@@ -339,10 +353,20 @@ function runGemm(
   const own = argsFor(ranges[0]!);
   let status = ex.sgemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!, own[8]!, own[9]!, own[10]!, own[11]!, own[12]!);
   for (const [w, seq] of posted) {
-    let done = Atomics.load(w.i32, CTL_DONE);
-    while (done !== seq) {
-      Atomics.wait(w.i32, CTL_DONE, done);
-      done = Atomics.load(w.i32, CTL_DONE);
+    // Poll (the halves are balanced, so this is short); sleeping here would let the scheduler wake
+    // this thread on the worker's CPU, next to the still-spinning worker.
+    if (Atomics.load(w.i32, CTL_DONE) !== seq) {
+      const until = performance.now() + CALLER_SPIN_MS;
+      let spins = 0;
+      while (Atomics.load(w.i32, CTL_DONE) !== seq) {
+        if ((++spins & 1023) === 0 && performance.now() > until) {
+          let done = Atomics.load(w.i32, CTL_DONE);
+          while (done !== seq) {
+            Atomics.wait(w.i32, CTL_DONE, done);
+            done = Atomics.load(w.i32, CTL_DONE);
+          }
+        }
+      }
     }
     if (status === 0) status = w.i32[CTL_STATUS]!;
   }

@@ -26,9 +26,9 @@ const MR: i32 = 2;
 const NR: i32 = 16;
 // Blocking. L1d = 32 KiB: the B micro-panel (kcb x NR floats = up to 20 KiB) stays there while the
 // ir loop streams MR x kcb A panels from L2 (1 MiB: the MC_MAX x kcb A block is up to 320 KiB).
-const KC_MAX: i32 = 384; // must be even
+const KC_MAX: i32 = 320; // must be even
 const MC_MAX: i32 = 256; // multiple of MR
-const NC_MAX: i32 = 2048; // multiple of NR
+const NC_MAX: i32 = 1024; // multiple of NR
 
 const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
@@ -284,109 +284,115 @@ let gMode: i32 = 0;
 let gC: usize = 0;
 let gLdcb: usize = 0;
 
-function micro(kcp: i32, pa: usize, pb: usize): void {
-  let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c02 = f32x4.splat(0);
-  let c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c12 = f32x4.splat(0);
-  let c13 = f32x4.splat(0);
-  const end = pb + <usize>kcp * <usize>(NR * 4);
-  do {
-    {
-      const b0 = v128.load(pb);
-      const b1 = v128.load(pb, 16);
-      const b2 = v128.load(pb, 32);
-      const b3 = v128.load(pb, 48);
-      const a0 = v128.load32_splat(pa);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-      c02 = f32x4.add(c02, f32x4.mul(a0, b2));
-      c03 = f32x4.add(c03, f32x4.mul(a0, b3));
-      const a1 = v128.load32_splat(pa, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      c12 = f32x4.add(c12, f32x4.mul(a1, b2));
-      c13 = f32x4.add(c13, f32x4.mul(a1, b3));
-    }
-    if (kcp < 0) {
-      // Never taken (see above).
-      const c = gC;
+function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
+  const end = pb0 + <usize>kcp * <usize>(NR * 4);
+  for (let t = 0; t < tiles; t++) {
+    let c00 = f32x4.splat(0);
+    let c01 = f32x4.splat(0);
+    let c02 = f32x4.splat(0);
+    let c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0);
+    let c11 = f32x4.splat(0);
+    let c12 = f32x4.splat(0);
+    let c13 = f32x4.splat(0);
+    let pb = pb0;
+    do {
+      {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const b2 = v128.load(pb, 32);
+        const b3 = v128.load(pb, 48);
+        const a0 = v128.load32_splat(pa);
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c02 = f32x4.add(c02, f32x4.mul(a0, b2));
+        c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+        const a1 = v128.load32_splat(pa, 4);
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+        c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+      }
+      if (kcp < 0) {
+        // Never taken (see above).
+        const c = gC;
+        v128.store(c, c00);
+        v128.store(c, c01, 16);
+        v128.store(c, c02, 32);
+        v128.store(c, c03, 48);
+        v128.store(c, c10, 64);
+        v128.store(c, c11, 80);
+        v128.store(c, c12, 96);
+        v128.store(c, c13, 112);
+      }
+      {
+        const b0 = v128.load(pb, 64);
+        const b1 = v128.load(pb, 80);
+        const b2 = v128.load(pb, 96);
+        const b3 = v128.load(pb, 112);
+        const a0 = v128.load32_splat(pa, 8);
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c02 = f32x4.add(c02, f32x4.mul(a0, b2));
+        c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+        const a1 = v128.load32_splat(pa, 12);
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+        c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+      }
+      pa += 16;
+      pb += 128;
+    } while (pb < end);
+    // pa now points at the next row pair's panel.
+
+    const c = gC;
+    const ldcb = gLdcb;
+    const c1 = c + ldcb;
+    gC = c1 + ldcb;
+    const mode = gMode;
+    const alpha = gAlpha;
+    if (mode == 3 || (mode == 0 && alpha == 1)) {
       v128.store(c, c00);
       v128.store(c, c01, 16);
       v128.store(c, c02, 32);
       v128.store(c, c03, 48);
-      v128.store(c, c10, 64);
-      v128.store(c, c11, 80);
-      v128.store(c, c12, 96);
-      v128.store(c, c13, 112);
+      v128.store(c1, c10);
+      v128.store(c1, c11, 16);
+      v128.store(c1, c12, 32);
+      v128.store(c1, c13, 48);
+    } else if (mode == 0) {
+      const va = f32x4.splat(alpha);
+      v128.store(c, f32x4.mul(c00, va));
+      v128.store(c, f32x4.mul(c01, va), 16);
+      v128.store(c, f32x4.mul(c02, va), 32);
+      v128.store(c, f32x4.mul(c03, va), 48);
+      v128.store(c1, f32x4.mul(c10, va));
+      v128.store(c1, f32x4.mul(c11, va), 16);
+      v128.store(c1, f32x4.mul(c12, va), 32);
+      v128.store(c1, f32x4.mul(c13, va), 48);
+    } else if (mode == 1) {
+      const va = f32x4.splat(alpha);
+      const vb = f32x4.splat(gBeta);
+      v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
+      v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+      v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
+      v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
+      v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
+      v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
+      v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
+      v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
+    } else {
+      const va = f32x4.splat(alpha);
+      v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
+      v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
+      v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
+      v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
+      v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
+      v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
+      v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
+      v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
     }
-    {
-      const b0 = v128.load(pb, 64);
-      const b1 = v128.load(pb, 80);
-      const b2 = v128.load(pb, 96);
-      const b3 = v128.load(pb, 112);
-      const a0 = v128.load32_splat(pa, 8);
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-      c02 = f32x4.add(c02, f32x4.mul(a0, b2));
-      c03 = f32x4.add(c03, f32x4.mul(a0, b3));
-      const a1 = v128.load32_splat(pa, 12);
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      c12 = f32x4.add(c12, f32x4.mul(a1, b2));
-      c13 = f32x4.add(c13, f32x4.mul(a1, b3));
-    }
-    pa += 16;
-    pb += 128;
-  } while (pb < end);
-
-  const c = gC;
-  const c1 = c + gLdcb;
-  const mode = gMode;
-  const alpha = gAlpha;
-  if (mode == 3 || (mode == 0 && alpha == 1)) {
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    v128.store(c, c02, 32);
-    v128.store(c, c03, 48);
-    v128.store(c1, c10);
-    v128.store(c1, c11, 16);
-    v128.store(c1, c12, 32);
-    v128.store(c1, c13, 48);
-    return;
-  }
-  const va = f32x4.splat(alpha);
-  if (mode == 0) {
-    v128.store(c, f32x4.mul(c00, va));
-    v128.store(c, f32x4.mul(c01, va), 16);
-    v128.store(c, f32x4.mul(c02, va), 32);
-    v128.store(c, f32x4.mul(c03, va), 48);
-    v128.store(c1, f32x4.mul(c10, va));
-    v128.store(c1, f32x4.mul(c11, va), 16);
-    v128.store(c1, f32x4.mul(c12, va), 32);
-    v128.store(c1, f32x4.mul(c13, va), 48);
-  } else if (mode == 1) {
-    const vb = f32x4.splat(gBeta);
-    v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
-    v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
-    v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
-    v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
-    v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
-    v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
-    v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
-    v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
-  } else {
-    v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
-    v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
-    v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
-    v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
-    v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
-    v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
-    v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
-    v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
   }
 }
 
@@ -468,24 +474,22 @@ export function sgemm(
         let pb = pb0;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          let cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
-          let pa = pa0;
-          for (let ir = 0; ir < mc; ir += MR) {
+          const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
+          const fullTiles = mc / MR;
+          if (nr == NR) {
+            gC = cp;
+            gLdcb = ldcb;
+            gMode = mode;
+            micro(kcp, pa0, pb, fullTiles);
+          }
+          // Partial tiles: the last column panel (nr < NR) and an odd last row.
+          for (let ir = nr == NR ? fullTiles * MR : 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            if (mr == MR && nr == NR) {
-              gC = cp;
-              gLdcb = ldcb;
-              gMode = mode;
-              micro(kcp, pa, pb);
-            } else {
-              gC = tile;
-              gLdcb = <usize>(NR * 4);
-              gMode = 3;
-              micro(kcp, pa, pb);
-              writeBack(tile, mr, nr, cp, ldcb, alpha, beta, mode);
-            }
-            pa += panelA;
-            cp += ldcb * MR;
+            gC = tile;
+            gLdcb = <usize>(NR * 4);
+            gMode = 3;
+            micro(kcp, pa0 + <usize>(ir / MR) * panelA, pb, 1);
+            writeBack(tile, mr, nr, cp + <usize>ir * ldcb, ldcb, alpha, beta, mode);
           }
           pb += panelB;
         }

@@ -1,0 +1,156 @@
+/**
+ * Reference gate kernels of the recurrent layers: the elementwise part of one time step (after the
+ * gemms) and its gradient, over `rows` batch rows at once. Every buffer is row-major with rows of
+ * contiguous width (gates: G*hidden, states: hidden) starting at the given offset.
+ *
+ * Gate order is PyTorch's: LSTM i, f, g, o; GRU r, z, n.
+ */
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * Elman step: h = tanh(gates + gh) (or relu). `gates` holds x·W_ihᵀ + b_ih + b_hh, `gh` holds h_prev·W_hhᵀ.
+ */
+export function rnnCellForward(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+  h: Float32Array, hOffset: number): void {
+  const n = rows * hidden;
+  if (nonlinearity === 'tanh') {
+    for (let i = 0; i < n; i++) h[hOffset + i] = Math.tanh(gates[gatesOffset + i] + gh[ghOffset + i]);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = gates[gatesOffset + i] + gh[ghOffset + i];
+      h[hOffset + i] = v > 0 ? v : 0;
+    }
+  }
+}
+
+/** dGates = dh · act'(pre), computed from the step's output h. */
+export function rnnCellBackward(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
+  h: Float32Array, hOffset: number, dh: Float32Array, dhOffset: number,
+  dGates: Float32Array, dGatesOffset: number): void {
+  const n = rows * hidden;
+  if (nonlinearity === 'tanh') {
+    for (let i = 0; i < n; i++) {
+      const y = h[hOffset + i];
+      dGates[dGatesOffset + i] = dh[dhOffset + i] * (1 - y * y);
+    }
+  } else {
+    for (let i = 0; i < n; i++) dGates[dGatesOffset + i] = h[hOffset + i] > 0 ? dh[dhOffset + i] : 0;
+  }
+}
+
+/**
+ * LSTM step. `gates` enters as x·W_ihᵀ + b_ih + b_hh ([rows, 4H], order i, f, g, o) and leaves
+ * holding the activated gates (sigmoid, sigmoid, tanh, sigmoid), which is what backward needs.
+ * c = f*cPrev + i*g, h = o*tanh(c).
+ */
+export function lstmCellForward(rows: number, hidden: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+  cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number,
+  h: Float32Array, hOffset: number): void {
+  const H = hidden, G = 4 * H;
+  for (let r = 0; r < rows; r++) {
+    const gRow = gatesOffset + r * G, hRow = ghOffset + r * G, sRow = r * H;
+    for (let j = 0; j < H; j++) {
+      const ig = sigmoid(gates[gRow + j] + gh[hRow + j]);
+      const fg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
+      const gg = Math.tanh(gates[gRow + 2 * H + j] + gh[hRow + 2 * H + j]);
+      const og = sigmoid(gates[gRow + 3 * H + j] + gh[hRow + 3 * H + j]);
+      gates[gRow + j] = ig;
+      gates[gRow + H + j] = fg;
+      gates[gRow + 2 * H + j] = gg;
+      gates[gRow + 3 * H + j] = og;
+      const cv = fg * cPrev[cPrevOffset + sRow + j] + ig * gg;
+      c[cOffset + sRow + j] = cv;
+      h[hOffset + sRow + j] = og * Math.tanh(cv);
+    }
+  }
+}
+
+/**
+ * LSTM step gradient. `dh` is dL/dh_t; `dc` enters as dL/dc_t from later steps and leaves as
+ * dL/dc_{t-1}. Writes the pre-activation gate gradients [rows, 4H] to dGates.
+ */
+export function lstmCellBackward(rows: number, hidden: number,
+  gates: Float32Array, gatesOffset: number, cPrev: Float32Array, cPrevOffset: number,
+  c: Float32Array, cOffset: number, dh: Float32Array, dhOffset: number,
+  dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void {
+  const H = hidden, G = 4 * H;
+  for (let r = 0; r < rows; r++) {
+    const gRow = gatesOffset + r * G, dRow = dGatesOffset + r * G, sRow = r * H;
+    for (let j = 0; j < H; j++) {
+      const ig = gates[gRow + j], fg = gates[gRow + H + j], gg = gates[gRow + 2 * H + j], og = gates[gRow + 3 * H + j];
+      const tc = Math.tanh(c[cOffset + sRow + j]);
+      const dhv = dh[dhOffset + sRow + j];
+      const dcv = dc[dcOffset + sRow + j] + dhv * og * (1 - tc * tc);
+      const dog = dhv * tc;
+      const dig = dcv * gg;
+      const dfg = dcv * cPrev[cPrevOffset + sRow + j];
+      const dgg = dcv * ig;
+      dc[dcOffset + sRow + j] = dcv * fg;
+      dGates[dRow + j] = dig * ig * (1 - ig);
+      dGates[dRow + H + j] = dfg * fg * (1 - fg);
+      dGates[dRow + 2 * H + j] = dgg * (1 - gg * gg);
+      dGates[dRow + 3 * H + j] = dog * og * (1 - og);
+    }
+  }
+}
+
+/**
+ * GRU step. `gates` enters as x·W_ihᵀ + b_ih (+ b_hh for r and z) ([rows, 3H], order r, z, n) and
+ * leaves holding the activated r, z, n; `gh` is h_prev·W_hhᵀ without bias; `biasHn` is b_hn (or null).
+ * r = σ(.), z = σ(.), n = tanh(x_n + r*(gh_n + b_hn)), h = (1-z)*n + z*h_prev.
+ * `hn` saves gh_n + b_hn for backward ([rows, H]).
+ */
+export function gruCellForward(rows: number, hidden: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, biasHn: Float32Array | null,
+  hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
+  hn: Float32Array, hnOffset: number): void {
+  const H = hidden, G = 3 * H;
+  for (let r = 0; r < rows; r++) {
+    const gRow = gatesOffset + r * G, hRow = ghOffset + r * G, sRow = r * H;
+    for (let j = 0; j < H; j++) {
+      const rg = sigmoid(gates[gRow + j] + gh[hRow + j]);
+      const zg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
+      const hnv = gh[hRow + 2 * H + j] + (biasHn ? biasHn[j] : 0);
+      const ng = Math.tanh(gates[gRow + 2 * H + j] + rg * hnv);
+      gates[gRow + j] = rg;
+      gates[gRow + H + j] = zg;
+      gates[gRow + 2 * H + j] = ng;
+      hn[hnOffset + sRow + j] = hnv;
+      h[hOffset + sRow + j] = (1 - zg) * ng + zg * hPrev[hPrevOffset + sRow + j];
+    }
+  }
+}
+
+/**
+ * GRU step gradient. Writes dGatesX (pre-activation gradients on the input path, [rows, 3H]) and
+ * dGatesH (on the hidden path: the same for r and z, r * dn for n); `dh` enters as dL/dh_t and
+ * leaves as its direct path to h_prev (dh * z), to which the caller adds dGatesH·W_hh.
+ */
+export function gruCellBackward(rows: number, hidden: number,
+  gates: Float32Array, gatesOffset: number, hn: Float32Array, hnOffset: number,
+  hPrev: Float32Array, hPrevOffset: number, dh: Float32Array, dhOffset: number,
+  dGatesX: Float32Array, dGatesXOffset: number, dGatesH: Float32Array, dGatesHOffset: number): void {
+  const H = hidden, G = 3 * H;
+  for (let r = 0; r < rows; r++) {
+    const gRow = gatesOffset + r * G, xRow = dGatesXOffset + r * G, hRow = dGatesHOffset + r * G, sRow = r * H;
+    for (let j = 0; j < H; j++) {
+      const rg = gates[gRow + j], zg = gates[gRow + H + j], ng = gates[gRow + 2 * H + j];
+      const dhv = dh[dhOffset + sRow + j];
+      const dnPre = dhv * (1 - zg) * (1 - ng * ng);
+      const dzPre = dhv * (hPrev[hPrevOffset + sRow + j] - ng) * zg * (1 - zg);
+      const drPre = dnPre * hn[hnOffset + sRow + j] * rg * (1 - rg);
+      dGatesX[xRow + j] = drPre;
+      dGatesX[xRow + H + j] = dzPre;
+      dGatesX[xRow + 2 * H + j] = dnPre;
+      dGatesH[hRow + j] = drPre;
+      dGatesH[hRow + H + j] = dzPre;
+      dGatesH[hRow + 2 * H + j] = dnPre * rg;
+      dh[dhOffset + sRow + j] = dhv * zg;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/** Conv1d and Conv2d with PyTorch's arguments, initialisation and repr. */
+import { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+import { conv1d, conv2d } from '../ops/conv.js';
+import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from './init.js';
+import { pyInts } from './repr.js';
+
+type Ints = number | readonly number[];
+
+export interface ConvNdOptions<T extends Ints> {
+  stride?: T;
+  /** An int, one per dim, or 'valid' (no padding) / 'same' (output as large as the input; stride 1 only). */
+  padding?: T | 'same' | 'valid';
+  dilation?: T;
+  groups?: number;
+  bias?: boolean;
+  /** Only 'zeros' is supported. */
+  paddingMode?: 'zeros';
+}
+
+export type Conv2dOptions = ConvNdOptions<number | readonly [number, number]>;
+export type Conv1dOptions = ConvNdOptions<number | readonly [number]>;
+
+function tuple(op: string, arg: string, v: Ints, n: number): number[] {
+  const out = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
+  if (out.length !== n || !out.every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new Error(`${op}: ${arg} must be a non-negative integer or ${n} of them, got ${JSON.stringify(v)}`);
+  }
+  return out;
+}
+
+/** Shared state of the convolution layers (PyTorch's _ConvNd). */
+abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly groups: number;
+  readonly paddingMode = 'zeros';
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(op: string, n: number, inChannels: number, outChannels: number, kernelSize: Ints, options: ConvNdOptions<Ints>) {
+    super();
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+    if (!Number.isInteger(inChannels) || inChannels <= 0 || inChannels % groups !== 0) throw new Error(`${op}: inChannels (${inChannels}) must be a positive integer divisible by groups (${groups})`);
+    if (!Number.isInteger(outChannels) || outChannels <= 0 || outChannels % groups !== 0) throw new Error(`${op}: outChannels (${outChannels}) must be a positive integer divisible by groups (${groups})`);
+    if ((options.paddingMode ?? 'zeros') !== 'zeros') throw new Error(`${op}: paddingMode "${options.paddingMode}" is not supported (only 'zeros')`);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tuple(op, 'kernelSize', kernelSize, n);
+    if (this.kernelSize.some((k) => k === 0)) throw new Error(`${op}: kernelSize must be positive, got ${JSON.stringify(kernelSize)}`);
+    this.stride = tuple(op, 'stride', options.stride ?? 1, n);
+    if (this.stride.some((s) => s === 0)) throw new Error(`${op}: stride must be positive, got ${JSON.stringify(options.stride)}`);
+    const padding = options.padding ?? 0;
+    if (padding === 'same' || padding === 'valid') {
+      if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new Error(`${op}: padding='same' is not supported for strided convolutions`);
+      this.padding = padding;
+    } else this.padding = tuple(op, 'padding', padding, n);
+    this.dilation = tuple(op, 'dilation', options.dilation ?? 1, n);
+    this.groups = groups;
+    this.weight = new Parameter(Tensor.empty([outChannels, inChannels / groups, ...this.kernelSize]));
+    this.bias = options.bias ?? true ? new Parameter(Tensor.empty([outChannels])) : null;
+    this.resetParameters();
+  }
+
+  /** PyTorch's init: weight kaiming_uniform(a=√5); bias U(±1/√fanIn). */
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const { fanIn } = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${pyInts(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyInts(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+/** 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input; weight [out, in/groups, kH, kW]. */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dOptions = {}) {
+    super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
+  }
+
+  override forward(input: Tensor): Tensor {
+    const padding = typeof this.padding === 'string' ? this.padding : this.padding as [number, number];
+    return conv2d(input, this.weight, this.bias, {
+      stride: this.stride as [number, number], padding, dilation: this.dilation as [number, number], groups: this.groups,
+    });
+  }
+}
+
+/** 1-D convolution over [N, C, L] (or unbatched [C, L]) input; weight [out, in/groups, k]. */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number], options: Conv1dOptions = {}) {
+    super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
+  }
+
+  override forward(input: Tensor): Tensor {
+    const padding = typeof this.padding === 'string' ? this.padding : this.padding[0];
+    return conv1d(input, this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
+  }
+}

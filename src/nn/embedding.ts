@@ -1,0 +1,80 @@
+/** Embedding: a lookup table of learned vectors (PyTorch's nn.Embedding). */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+import { embedding, resolvePaddingIdx } from './functional.js';
+import { normal_ } from './init.js';
+import { pyFloat } from './repr.js';
+
+export interface EmbeddingOptions {
+  /** This row is initialised to zeros and gets no gradient (negative counts from the end). */
+  paddingIdx?: number | null;
+  /** Rows looked up whose norm exceeds maxNorm are rescaled in place to norm maxNorm. */
+  maxNorm?: number | null;
+  /** The p of the p-norm for maxNorm (default 2). */
+  normType?: number;
+  /** Use this [numEmbeddings, embeddingDim] tensor as the weight (shared, not copied). */
+  weight?: Tensor;
+}
+
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  maxNorm: number | null;
+  normType: number;
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    if (!Number.isInteger(numEmbeddings) || numEmbeddings < 0) throw new Error(`Embedding: numEmbeddings must be a non-negative integer, got ${numEmbeddings}`);
+    if (!Number.isInteger(embeddingDim) || embeddingDim < 0) throw new Error(`Embedding: embeddingDim must be a non-negative integer, got ${embeddingDim}`);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = resolvePaddingIdx('Embedding', options.paddingIdx, numEmbeddings);
+    this.maxNorm = options.maxNorm ?? null;
+    this.normType = options.normType ?? 2;
+    if (options.weight) {
+      if (formatShape(options.weight.shape) !== formatShape([numEmbeddings, embeddingDim])) {
+        throw new Error(`Embedding: weight has shape ${formatShape(options.weight.shape)}, expected [${numEmbeddings}, ${embeddingDim}]`);
+      }
+      this.weight = options.weight instanceof Parameter ? options.weight : new Parameter(options.weight);
+    } else {
+      this.weight = new Parameter(Tensor.empty([numEmbeddings, embeddingDim]));
+      this.resetParameters();
+    }
+  }
+
+  /** A table from pretrained vectors [numEmbeddings, embeddingDim], frozen unless freeze is false. */
+  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Embedding {
+    if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
+      throw new Error(`Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? formatShape(embeddings.shape) : typeof embeddings}`);
+    }
+    const [rows, dim] = embeddings.shape;
+    const layer = new Embedding(rows, dim, { ...options, weight: new Parameter(embeddings, !(options.freeze ?? true)) });
+    return layer;
+  }
+
+  /** PyTorch's init: N(0, 1), with the padding row zeroed. */
+  resetParameters(): void {
+    normal_(this.weight);
+    if (this.paddingIdx !== null) {
+      const row = this.paddingIdx;
+      noGrad(() => this.weight.select(0, row).fill_(0));
+    }
+  }
+
+  override forward(input: Tensor): Tensor {
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
+  }
+
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    return s;
+  }
+}

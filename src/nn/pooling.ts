@@ -1,0 +1,193 @@
+/** Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d. */
+import { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
+import { pyBool, pyInts } from './repr.js';
+
+type Pair = number | readonly [number, number];
+
+export interface MaxPool2dOptions {
+  /** Default: the kernel size. */
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+export interface AvgPool2dOptions {
+  stride?: Pair | null;
+  padding?: Pair;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+const isOptions = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads PyTorch's positional forms as well as an options object: `(k, stride)`, `(k, stride, padding)`,
+ * `(k, {stride, ...})`, `(k, stride, {padding, ...})`.
+ */
+function poolArgs<O extends { stride?: unknown; padding?: unknown }>(rest: unknown[]): O {
+  const options: Record<string, unknown> = {};
+  const positional = ['stride', 'padding'];
+  let p = 0;
+  for (const arg of rest) {
+    if (isOptions(arg)) Object.assign(options, arg);
+    else if (arg !== undefined) {
+      if (p >= positional.length) throw new Error(`pooling: too many positional arguments; pass the rest in an options object`);
+      options[positional[p++]] = arg;
+    } else p++;
+  }
+  return options as O;
+}
+
+/** 2-D max pooling. `new MaxPool2d(2)`, `new MaxPool2d(2, 2)`, `new MaxPool2d(3, {stride: 2, padding: 1})`. */
+export class MaxPool2d extends Module {
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: Pair, options?: MaxPool2dOptions);
+  constructor(kernelSize: Pair, stride: Pair | null, options?: MaxPool2dOptions);
+  constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: MaxPool2dOptions);
+  constructor(kernelSize: Pair, ...rest: unknown[]) {
+    super();
+    const o = poolArgs<MaxPool2dOptions>(rest);
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.ceilMode = o.ceilMode ?? false;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}, padding=${pyInts(this.padding)}, dilation=${pyInts(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** 2-D average pooling. `new AvgPool2d(2)`, `new AvgPool2d(2, 2)`, `new AvgPool2d(3, {stride: 2, padding: 1, countIncludePad: false})`. */
+export class AvgPool2d extends Module {
+  readonly kernelSize: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(kernelSize: Pair, options?: AvgPool2dOptions);
+  constructor(kernelSize: Pair, stride: Pair | null, options?: AvgPool2dOptions);
+  constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: AvgPool2dOptions);
+  constructor(kernelSize: Pair, ...rest: unknown[]) {
+    super();
+    const o = poolArgs<AvgPool2dOptions>(rest);
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.ceilMode = o.ceilMode ?? false;
+    this.countIncludePad = o.countIncludePad ?? true;
+    this.divisorOverride = o.divisorOverride ?? null;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride ?? undefined,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}, padding=${pyInts(this.padding)}`;
+  }
+}
+
+export interface Pool1dOptions {
+  stride?: number | null;
+  padding?: number;
+  ceilMode?: boolean;
+}
+
+/** 1-D max pooling over [N, C, L]. */
+export class MaxPool1d extends Module {
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly dilation: number;
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: number, options?: Pool1dOptions & { dilation?: number });
+  constructor(kernelSize: number, stride: number | null, options?: Pool1dOptions & { dilation?: number });
+  constructor(kernelSize: number, stride: number | null, padding: number, options?: Pool1dOptions & { dilation?: number });
+  constructor(kernelSize: number, ...rest: unknown[]) {
+    super();
+    const o = poolArgs<Pool1dOptions & { dilation?: number }>(rest);
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.ceilMode = o.ceilMode ?? false;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return maxPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** 1-D average pooling over [N, C, L]. */
+export class AvgPool1d extends Module {
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(kernelSize: number, options?: Pool1dOptions & { countIncludePad?: boolean });
+  constructor(kernelSize: number, stride: number | null, options?: Pool1dOptions & { countIncludePad?: boolean });
+  constructor(kernelSize: number, stride: number | null, padding: number, options?: Pool1dOptions & { countIncludePad?: boolean });
+  constructor(kernelSize: number, ...rest: unknown[]) {
+    super();
+    const o = poolArgs<Pool1dOptions & { countIncludePad?: boolean }>(rest);
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.ceilMode = o.ceilMode ?? false;
+    this.countIncludePad = o.countIncludePad ?? true;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return avgPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyInts([this.kernelSize])}, stride=${pyInts([this.stride])}, padding=${pyInts([this.padding])}`;
+  }
+}
+
+/** Average pooling to a fixed output size, whatever the input's (None/null in a pair keeps that input size). */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: number | readonly [number | null, number | null];
+
+  constructor(outputSize: number | readonly [number | null, number | null]) {
+    super();
+    this.outputSize = outputSize;
+  }
+
+  override forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const o = this.outputSize;
+    return `output_size=${typeof o === 'number' ? o : `(${o.map((v) => (v === null ? 'None' : v)).join(', ')})`}`;
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The Transformer of "Attention Is All You Need", as PyTorch 1.13's nn.Transformer* modules: the
+ * same constructor options, submodule names (so state-dict keys like
+ * `encoder.layers.0.self_attn.in_proj_weight`, `linear1.weight`, `norm1.weight` match), masks and
+ * post-norm / pre-norm (`normFirst`) residual blocks.
+ *
+ * Not reproduced: PyTorch's inference fast paths (`_transformer_encoder_layer_fwd` and the nested
+ * tensors TransformerEncoder builds from srcKeyPaddingMask in eval mode without grad). They give
+ * the same values except at padded positions, which the nested-tensor path drops (its output can
+ * even be shorter than the input); nabla always computes the padded positions like the training path.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { full } from '../tensor/creation.js';
+import { formatShape } from '../tensor/shape.js';
+import { gelu, relu } from '../ops/elementwise.js';
+import { Module } from './module.js';
+import { ModuleList } from './containers.js';
+import { Linear } from './linear.js';
+import { LayerNorm } from './normalization.js';
+import { Dropout } from './dropout.js';
+import { MultiheadAttention } from './attention.js';
+import { xavierUniform_ } from './init.js';
+
+export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
+
+export interface TransformerLayerOptions {
+  /** Width of the feed-forward block (default 2048). */
+  dimFeedforward?: number;
+  /** Dropout after attention, inside and after the feed-forward block, and on the attention weights (default 0.1). */
+  dropout?: number;
+  /** 'relu' (default), 'gelu' (exact), a function, or a Module. */
+  activation?: TransformerActivation;
+  layerNormEps?: number;
+  /** Inputs are [batch, seq, feature] instead of [seq, batch, feature] (default false). */
+  batchFirst?: boolean;
+  /** Pre-norm (LayerNorm before attention and feed-forward) instead of PyTorch's default post-norm. */
+  normFirst?: boolean;
+}
+
+export interface EncoderLayerForwardOptions {
+  /** [S, S] or [B * nhead, S, S]: bool true = not allowed, or float added to the scores. */
+  srcMask?: Tensor | null;
+  /** [B, S]: true = padding (ignored as a key). */
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+export interface DecoderLayerForwardOptions {
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/** A module's independent copy (copy.deepcopy in PyTorch's _get_clones): its own `clone()`. */
+export function cloneModule<M extends Module>(module: M, where: string): M {
+  const clone = (module as unknown as { clone?: () => M }).clone;
+  if (typeof clone !== 'function') {
+    throw new Error(`${where}: cannot copy ${module.constructor.name} for each layer: give it a clone() method that returns an independent copy (as nn.TransformerEncoderLayer has)`);
+  }
+  return clone.call(module);
+}
+
+function activationFn(where: string, activation: TransformerActivation): (x: Tensor) => Tensor {
+  if (activation === 'relu') return relu;
+  if (activation === 'gelu') return (x) => gelu(x);
+  if (activation instanceof Module) return (x) => activation.call(x) as Tensor;
+  if (typeof activation === 'function') return activation;
+  throw new Error(`${where}: activation should be relu/gelu, not ${String(activation)}`);
+}
+
+function checkMaskDtype(where: string, name: string, mask: Tensor | null | undefined): void {
+  if (mask && mask.dtype !== 'bool' && mask.dtype !== 'float32') {
+    throw new Error(`${where}: only bool and floating types of ${name} are supported, got ${mask.dtype} (shape ${formatShape(mask.shape)})`);
+  }
+}
+
+/** Copies values and training flags from `source` into a freshly built `copy` of the same structure. */
+function finishClone<M extends Module>(source: M, copy: M): M {
+  copy.loadStateDict(source.stateDict());
+  const modes = source.modules().map((m) => m.training);
+  copy.modules().forEach((m, i) => { m.training = modes[i] ?? source.training; });
+  return copy;
+}
+
+export class TransformerEncoderLayer extends Module {
+  // field order = PyTorch's registration order = state-dict order
+  self_attn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  readonly normFirst: boolean;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  activation: TransformerActivation;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+  readonly #options: TransformerLayerOptions;
+  readonly #activation: (x: Tensor) => Tensor;
+
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+    super();
+    const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
+    this.#options = { ...options };
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = batchFirst;
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout, batchFirst });
+    this.linear1 = new Linear(dModel, dimFeedforward);
+    this.dropout = new Dropout(dropout);
+    this.linear2 = new Linear(dimFeedforward, dModel);
+    this.normFirst = normFirst;
+    this.norm1 = new LayerNorm(dModel, { eps: layerNormEps });
+    this.norm2 = new LayerNorm(dModel, { eps: layerNormEps });
+    this.dropout1 = new Dropout(dropout);
+    this.dropout2 = new Dropout(dropout);
+    this.#activation = activationFn('TransformerEncoderLayer', activation);
+    this.activation = activation;
+  }
+
+  /** An independent copy with the same values (PyTorch's copy.deepcopy). */
+  clone(): TransformerEncoderLayer {
+    return finishClone(this, new TransformerEncoderLayer(this.dModel, this.nhead, this.#options));
+  }
+
+  /** src [S, B, E] (or [B, S, E] with batchFirst, or [S, E]) -> same shape. */
+  override forward(src: Tensor, options: EncoderLayerForwardOptions = {}): Tensor {
+    const { srcMask = null, srcKeyPaddingMask = null } = options;
+    checkMaskDtype('TransformerEncoderLayer', 'srcKeyPaddingMask', srcKeyPaddingMask);
+    let x = src;
+    if (this.normFirst) {
+      x = x.add(this.#saBlock(this.norm1.call(x), srcMask, srcKeyPaddingMask));
+      x = x.add(this.#ffBlock(this.norm2.call(x)));
+    } else {
+      x = this.norm1.call(x.add(this.#saBlock(x, srcMask, srcKeyPaddingMask)));
+      x = this.norm2.call(x.add(this.#ffBlock(x)));
+    }
+    return x;
+  }
+
+  #saBlock(x: Tensor, attnMask: Tensor | null, keyPaddingMask: Tensor | null): Tensor {
+    const [out] = this.self_attn.call(x, x, x, { attnMask, keyPaddingMask, needWeights: false });
+    return this.dropout1.call(out);
+  }
+
+  #ffBlock(x: Tensor): Tensor {
+    return this.dropout2.call(this.linear2.call(this.dropout.call(this.#activation(this.linear1.call(x)))));
+  }
+}
+
+export class TransformerDecoderLayer extends Module {
+  self_attn: MultiheadAttention;
+  multihead_attn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  readonly normFirst: boolean;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  norm3: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  dropout3: Dropout;
+  activation: TransformerActivation;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+  readonly #options: TransformerLayerOptions;
+  readonly #activation: (x: Tensor) => Tensor;
+
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+    super();
+    const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
+    this.#options = { ...options };
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = batchFirst;
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout, batchFirst });
+    this.multihead_attn = new MultiheadAttention(dModel, nhead, { dropout, batchFirst });
+    this.linear1 = new Linear(dModel, dimFeedforward);
+    this.dropout = new Dropout(dropout);
+    this.linear2 = new Linear(dimFeedforward, dModel);
+    this.normFirst = normFirst;
+    this.norm1 = new LayerNorm(dModel, { eps: layerNormEps });
+    this.norm2 = new LayerNorm(dModel, { eps: layerNormEps });
+    this.norm3 = new LayerNorm(dModel, { eps: layerNormEps });
+    this.dropout1 = new Dropout(dropout);
+    this.dropout2 = new Dropout(dropout);
+    this.dropout3 = new Dropout(dropout);
+    this.#activation = activationFn('TransformerDecoderLayer', activation);
+    this.activation = activation;
+  }
+
+  clone(): TransformerDecoderLayer {
+    return finishClone(this, new TransformerDecoderLayer(this.dModel, this.nhead, this.#options));
+  }
+
+  /** tgt [T, B, E], memory [S, B, E] (batchFirst: [B, T, E], [B, S, E]) -> [T, B, E]. */
+  override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options;
+    let x = tgt;
+    if (this.normFirst) {
+      x = x.add(this.#saBlock(this.norm1.call(x), tgtMask, tgtKeyPaddingMask));
+      x = x.add(this.#mhaBlock(this.norm2.call(x), memory, memoryMask, memoryKeyPaddingMask));
+      x = x.add(this.#ffBlock(this.norm3.call(x)));
+    } else {
+      x = this.norm1.call(x.add(this.#saBlock(x, tgtMask, tgtKeyPaddingMask)));
+      x = this.norm2.call(x.add(this.#mhaBlock(x, memory, memoryMask, memoryKeyPaddingMask)));
+      x = this.norm3.call(x.add(this.#ffBlock(x)));
+    }
+    return x;
+  }
+
+  #saBlock(x: Tensor, attnMask: Tensor | null, keyPaddingMask: Tensor | null): Tensor {
+    const [out] = this.self_attn.call(x, x, x, { attnMask, keyPaddingMask, needWeights: false });
+    return this.dropout1.call(out);
+  }
+
+  #mhaBlock(x: Tensor, mem: Tensor, attnMask: Tensor | null, keyPaddingMask: Tensor | null): Tensor {
+    const [out] = this.multihead_attn.call(x, mem, mem, { attnMask, keyPaddingMask, needWeights: false });
+    return this.dropout2.call(out);
+  }
+
+  #ffBlock(x: Tensor): Tensor {
+    return this.dropout3.call(this.linear2.call(this.dropout.call(this.#activation(this.linear1.call(x)))));
+  }
+}
+
+export interface EncoderForwardOptions {
+  mask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+/** numLayers copies of an encoder layer, then an optional norm (PyTorch's nn.TransformerEncoder). */
+export class TransformerEncoder extends Module {
+  layers: ModuleList;
+  readonly numLayers: number;
+  norm: Module | null;
+
+  constructor(encoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
+    super();
+    if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
+    this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(encoderLayer, 'TransformerEncoder')));
+    this.numLayers = numLayers;
+    this.norm = options.norm ?? null;
+  }
+
+  clone(): TransformerEncoder {
+    return finishClone(this, new TransformerEncoder(this.layers.at(0), this.numLayers, { norm: this.norm ? cloneModule(this.norm, 'TransformerEncoder') : null }));
+  }
+
+  override forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
+    const { mask = null, srcKeyPaddingMask = null } = options;
+    checkMaskDtype('TransformerEncoder', 'srcKeyPaddingMask', srcKeyPaddingMask);
+    let output = src;
+    for (const layer of this.layers) output = (layer as TransformerEncoderLayer).call(output, { srcMask: mask, srcKeyPaddingMask });
+    if (this.norm) output = this.norm.call(output) as Tensor;
+    return output;
+  }
+}
+
+/** numLayers copies of a decoder layer, then an optional norm (PyTorch's nn.TransformerDecoder). */
+export class TransformerDecoder extends Module {
+  layers: ModuleList;
+  readonly numLayers: number;
+  norm: Module | null;
+
+  constructor(decoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
+    super();
+    if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
+    this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(decoderLayer, 'TransformerDecoder')));
+    this.numLayers = numLayers;
+    this.norm = options.norm ?? null;
+  }
+
+  clone(): TransformerDecoder {
+    return finishClone(this, new TransformerDecoder(this.layers.at(0), this.numLayers, { norm: this.norm ? cloneModule(this.norm, 'TransformerDecoder') : null }));
+  }
+
+  override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    let output = tgt;
+    for (const layer of this.layers) output = (layer as TransformerDecoderLayer).call(output, memory, options);
+    if (this.norm) output = this.norm.call(output) as Tensor;
+    return output;
+  }
+}
+
+export interface TransformerOptions extends TransformerLayerOptions {
+  dModel?: number;
+  nhead?: number;
+  numEncoderLayers?: number;
+  numDecoderLayers?: number;
+  /** Used instead of the default encoder / decoder stacks. */
+  customEncoder?: Module | null;
+  customDecoder?: Module | null;
+}
+
+export interface TransformerForwardOptions {
+  srcMask?: Tensor | null;
+  tgtMask?: Tensor | null;
+  memoryMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+  tgtKeyPaddingMask?: Tensor | null;
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/** PyTorch's nn.Transformer: encoder and decoder stacks, each ending in a LayerNorm; xavier_uniform_ on every matrix. */
+export class Transformer extends Module {
+  encoder: Module;
+  decoder: Module;
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+
+  constructor(options: TransformerOptions = {}) {
+    super();
+    const { dModel = 512, nhead = 8, numEncoderLayers = 6, numDecoderLayers = 6, layerNormEps = 1e-5 } = options;
+    const layerOptions: TransformerLayerOptions = {
+      dimFeedforward: options.dimFeedforward ?? 2048, dropout: options.dropout ?? 0.1, activation: options.activation ?? 'relu',
+      layerNormEps, batchFirst: options.batchFirst ?? false, normFirst: options.normFirst ?? false,
+    };
+    this.encoder = options.customEncoder ?? new TransformerEncoder(new TransformerEncoderLayer(dModel, nhead, layerOptions), numEncoderLayers,
+      { norm: new LayerNorm(dModel, { eps: layerNormEps }) });
+    this.decoder = options.customDecoder ?? new TransformerDecoder(new TransformerDecoderLayer(dModel, nhead, layerOptions), numDecoderLayers,
+      { norm: new LayerNorm(dModel, { eps: layerNormEps }) });
+    this.resetParameters();
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = layerOptions.batchFirst!;
+  }
+
+  /** PyTorch's _reset_parameters: xavier_uniform_ on every parameter with more than one dim. */
+  resetParameters(): void {
+    for (const p of this.parameters()) if (p.ndim > 1) xavierUniform_(p);
+  }
+
+  /** src [S, B, E], tgt [T, B, E] (batchFirst: [B, S, E], [B, T, E]) -> [T, B, E]. */
+  override forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    const isBatched = src.ndim === 3;
+    const batchDim = this.batchFirst ? 0 : 1;
+    if (isBatched && src.shape[batchDim] !== tgt.shape[batchDim]) {
+      throw new Error(`Transformer: the batch number of src and tgt must be equal (src ${formatShape(src.shape)}, tgt ${formatShape(tgt.shape)}, batchFirst=${this.batchFirst})`);
+    }
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
+      throw new Error(`Transformer: the feature number of src and tgt must be equal to dModel (${this.dModel}); got src ${formatShape(src.shape)}, tgt ${formatShape(tgt.shape)}`);
+    }
+    const memory = this.encoder.call(src, { mask: options.srcMask ?? null, srcKeyPaddingMask: options.srcKeyPaddingMask ?? null }) as Tensor;
+    return this.decoder.call(tgt, memory, {
+      tgtMask: options.tgtMask ?? null, memoryMask: options.memoryMask ?? null,
+      tgtKeyPaddingMask: options.tgtKeyPaddingMask ?? null, memoryKeyPaddingMask: options.memoryKeyPaddingMask ?? null,
+    }) as Tensor;
+  }
+
+  /** [sz, sz] float mask: -inf above the diagonal (future positions), 0 on and below it (PyTorch 1.13). */
+  static generateSquareSubsequentMask(sz: number): Tensor {
+    if (!Number.isInteger(sz) || sz < 0) throw new Error(`Transformer.generateSquareSubsequentMask: sz must be a non-negative integer, got ${sz}`);
+    const mask = full([sz, sz], 0);
+    const data = mask.data as Float32Array;
+    for (let i = 0; i < sz; i++) for (let j = i + 1; j < sz; j++) data[i * sz + j] = -Infinity;
+    return mask;
+  }
+}
+
+// The attention family in one place, so nn/index.ts needs a single export line.
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './attention.js';
+export { SinusoidalPositionalEncoding, LearnedPositionalEmbedding, sinusoidTable, type PositionalEncodingOptions } from './positional.js';

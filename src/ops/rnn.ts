@@ -1,0 +1,356 @@
+/**
+ * Fused recurrent layers (Elman RNN with tanh or relu, LSTM with optional projection, GRU): one
+ * layer, one or two directions, the whole sequence in one op and one autograd node.
+ *
+ * Forward, per direction:
+ *   - the inputs of all time steps are projected with one gemm: gates = x·W_ihᵀ + biases, [T*B, G*H];
+ *   - each step runs one gemm h_{t-1}·W_hhᵀ for all gates at once and one fused gate kernel
+ *     (backend `lstmCellForward` etc.) that writes h (and c) into preallocated [T+1, B, *] buffers
+ *     and keeps in `gates` what backward needs.
+ * Backward (BPTT), per direction, walking the steps back: the fused gate-backward kernel and one gemm
+ * dgates·W_hh per step; then one gemm each over all steps for dW_ih, dW_hh, dW_hr and dx.
+ *
+ * Variable lengths: sequences are processed sorted by length (longest first), so at step t the
+ * active ones are a prefix of the batch of size batchSizes[t] (exactly PyTorch's packed layout).
+ * Steps t >= length give zero output and leave the state alone; a sequence's final state is the one
+ * after its own last step, and the reverse direction starts at each sequence's own end.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape, opError } from '../tensor/shape.js';
+import { getBackend } from '../backend/registry.js';
+import type { Backend } from '../backend/backend.js';
+import * as reference from '../backend/js/rnn.js';
+import { record } from '../autograd/node.js';
+import { requireDtype, requireTensor } from './util.js';
+import { narrow, reshape } from './shape.js';
+
+export type RecurrentMode = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
+
+/** Gates per mode, stacked in the rows of W_ih and W_hh: LSTM i,f,g,o; GRU r,z,n. */
+export const GATE_COUNT: Readonly<Record<RecurrentMode, number>> = { rnnTanh: 1, rnnRelu: 1, lstm: 4, gru: 3 };
+
+/** One direction's parameters, PyTorch's shapes: W_ih [G*H, I], W_hh [G*H, P], biases [G*H], W_hr [P, H]. */
+export interface RecurrentWeights {
+  weightIh: Tensor;
+  weightHh: Tensor;
+  biasIh?: Tensor | null;
+  biasHh?: Tensor | null;
+  /** LSTM only: the projection of h (PyTorch's proj_size); P = W_hr's rows, else P = H. */
+  weightHr?: Tensor | null;
+}
+
+export interface RecurrentLayerOptions {
+  /** Input [B, T, I] and output [B, T, D*P] instead of [T, B, ...]. */
+  batchFirst?: boolean;
+  /** Per-sequence lengths, in batch order, each in 1..T; steps at or past a length are padding. */
+  lengths?: ArrayLike<number> | Tensor | null;
+}
+
+export interface RecurrentLayerResult {
+  /** [T, B, D*P] (or [B, T, D*P] with batchFirst), directions side by side, zero at padded steps. */
+  output: Tensor;
+  /** Final hidden state of each direction, [D, B, P]. */
+  hN: Tensor;
+  /** LSTM: final cell state [D, B, H]; null otherwise. */
+  cN: Tensor | null;
+}
+
+interface GateKernels {
+  rnnCellForward: NonNullable<Backend['rnnCellForward']>;
+  rnnCellBackward: NonNullable<Backend['rnnCellBackward']>;
+  lstmCellForward: NonNullable<Backend['lstmCellForward']>;
+  lstmCellBackward: NonNullable<Backend['lstmCellBackward']>;
+  gruCellForward: NonNullable<Backend['gruCellForward']>;
+  gruCellBackward: NonNullable<Backend['gruCellBackward']>;
+}
+
+/** The backend's gate kernels, or the reference ones where it has none. */
+function gateKernels(backend: Backend): GateKernels {
+  return {
+    rnnCellForward: backend.rnnCellForward?.bind(backend) ?? reference.rnnCellForward,
+    rnnCellBackward: backend.rnnCellBackward?.bind(backend) ?? reference.rnnCellBackward,
+    lstmCellForward: backend.lstmCellForward?.bind(backend) ?? reference.lstmCellForward,
+    lstmCellBackward: backend.lstmCellBackward?.bind(backend) ?? reference.lstmCellBackward,
+    gruCellForward: backend.gruCellForward?.bind(backend) ?? reference.gruCellForward,
+    gruCellBackward: backend.gruCellBackward?.bind(backend) ?? reference.gruCellBackward,
+  };
+}
+
+function floatData(t: Tensor): Float32Array {
+  return t.contiguousData() as Float32Array;
+}
+
+function requireShape(op: string, arg: string, t: Tensor, shape: readonly number[]): void {
+  requireTensor(op, arg, t);
+  requireDtype(op, arg, t, ['float32']);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw opError(op, `expected ${arg} of shape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+  }
+}
+
+/** Sorted order (longest first, stable) and the number of active sequences at each step. */
+function lengthLayout(op: string, lengths: RecurrentLayerOptions['lengths'], T: number, B: number): { order: Int32Array; batchSizes: Int32Array; identity: boolean } {
+  const order = new Int32Array(B);
+  for (let b = 0; b < B; b++) order[b] = b;
+  const batchSizes = new Int32Array(T);
+  if (lengths === undefined || lengths === null) {
+    batchSizes.fill(B);
+    return { order, batchSizes, identity: true };
+  }
+  const values = lengths instanceof Tensor ? Array.from(lengths.contiguousData()) : Array.from(lengths);
+  if (values.length !== B) throw opError(op, `expected ${B} lengths (one per sequence in the batch), got ${values.length}`);
+  values.forEach((v, b) => {
+    if (!Number.isInteger(v) || v < 1 || v > T) {
+      throw opError(op, `lengths[${b}] = ${v}: every length must be an integer from 1 to the sequence length ${T}`);
+    }
+  });
+  const sorted = Array.from(order).sort((a, b) => values[b] - values[a] || a - b);
+  sorted.forEach((b, j) => { order[j] = b; });
+  for (let t = 0; t < T; t++) {
+    let n = 0;
+    while (n < B && values[order[n]] > t) n++;
+    batchSizes[t] = n;
+  }
+  return { order, batchSizes, identity: sorted.every((b, j) => b === j) };
+}
+
+/** What the forward pass keeps for backward, per direction. */
+interface DirectionRecord {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  wHr: Float32Array | null;
+  /** Activated gates per step [T, B, G*H] (the pre-activations are overwritten in place). */
+  gates: Float32Array;
+  /** States: slot s holds [B, P]; the state before time t is slot t (forward) or t+1 (reverse). */
+  h: Float32Array;
+  c: Float32Array | null;
+  /** LSTM with projection: o*tanh(c) before W_hr, [T, B, H]. */
+  r: Float32Array | null;
+  /** GRU: W_hn·h + b_hn per step, [T, B, H]. */
+  hn: Float32Array | null;
+}
+
+/**
+ * One recurrent layer over a whole sequence, both directions when `weights` has two entries
+ * (the second runs backwards in time). `h0` is [D, B, P], `c0` (LSTM) [D, B, H]; zeros when null.
+ */
+export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: readonly RecurrentWeights[],
+  h0: Tensor | null = null, c0: Tensor | null = null, options: RecurrentLayerOptions = {}): RecurrentLayerResult {
+  const op = mode;
+  requireTensor(op, 'input', input);
+  requireDtype(op, 'input', input, ['float32']);
+  if (!(mode in GATE_COUNT)) throw opError('recurrentLayer', `unknown mode '${mode}' (expected rnnTanh, rnnRelu, lstm or gru)`);
+  if (input.ndim !== 3) throw opError(op, `expected a 3-D input [${options.batchFirst ? 'batch, seq, feature' : 'seq, batch, feature'}], got ${formatShape(input.shape)}`);
+  const batchFirst = options.batchFirst ?? false;
+  const T = batchFirst ? input.shape[1] : input.shape[0];
+  const B = batchFirst ? input.shape[0] : input.shape[1];
+  const I = input.shape[2];
+  const D = weights.length;
+  if (D !== 1 && D !== 2) throw opError(op, `expected weights for 1 or 2 directions, got ${D}`);
+  const G = GATE_COUNT[mode];
+  const lstm = mode === 'lstm', gru = mode === 'gru';
+  requireTensor(op, 'weightIh', weights[0].weightIh);
+  const GH = weights[0].weightIh.shape[0];
+  if (GH % G !== 0 || GH === 0) throw opError(op, `weightIh has ${GH} rows, expected ${G} * hiddenSize`);
+  const H = GH / G;
+  const proj = weights[0].weightHr ?? null;
+  if (proj && !lstm) throw opError(op, 'weightHr (projSize) is only supported by LSTM');
+  const P = proj ? proj.shape[0] : H;
+  weights.forEach((w, d) => {
+    const sfx = d === 1 ? '_reverse' : '';
+    requireShape(op, `weightIh${sfx}`, w.weightIh, [GH, I]);
+    requireShape(op, `weightHh${sfx}`, w.weightHh, [GH, P]);
+    if (w.biasIh) requireShape(op, `biasIh${sfx}`, w.biasIh, [GH]);
+    if (w.biasHh) requireShape(op, `biasHh${sfx}`, w.biasHh, [GH]);
+    if (!!w.weightHr !== !!proj) throw opError(op, 'weightHr must be given for every direction or none');
+    if (w.weightHr) requireShape(op, `weightHr${sfx}`, w.weightHr, [P, H]);
+  });
+  if (h0) requireShape(op, 'h0', h0, [D, B, P]);
+  if (c0 && !lstm) throw opError(op, `c0 is only used by LSTM, not ${mode}`);
+  if (c0) requireShape(op, 'c0', c0, [D, B, H]);
+  const { order, batchSizes, identity } = lengthLayout(op, options.lengths, T, B);
+
+  const backend = getBackend();
+  const k = gateKernels(backend);
+  const nonlinearity = mode === 'rnnRelu' ? 'relu' : 'tanh';
+  /** Row of (t, b) in the caller's layout. */
+  const rowOf = batchFirst ? (t: number, b: number) => b * T + t : (t: number, b: number) => t * B + b;
+
+  // inputs, time-major in sorted order
+  const xData = floatData(input);
+  let xs: Float32Array;
+  if (identity && !batchFirst) xs = xData;
+  else {
+    xs = new Float32Array(T * B * I);
+    for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) xs.set(xData.subarray(rowOf(t, order[j]) * I, rowOf(t, order[j]) * I + I), (t * B + j) * I);
+  }
+  const h0Data = h0 ? floatData(h0) : null;
+  const c0Data = c0 ? floatData(c0) : null;
+
+  const outSize = T * B * D * P, hSize = D * B * P, cSize = lstm ? D * B * H : 0;
+  const all = new Float32Array(outSize + hSize + cSize);
+  const out = all.subarray(0, outSize), hN = all.subarray(outSize, outSize + hSize), cN = all.subarray(outSize + hSize);
+  const ghBuf = new Float32Array(B * GH);
+  const records: DirectionRecord[] = [];
+
+  for (let d = 0; d < D; d++) {
+    const reverse = d === 1;
+    const w = weights[d];
+    const wIh = floatData(w.weightIh), wHh = floatData(w.weightHh), wHr = w.weightHr ? floatData(w.weightHr) : null;
+    const bIh = w.biasIh ? floatData(w.biasIh) : null, bHh = w.biasHh ? floatData(w.biasHh) : null;
+    // input projection of every step at once, with the biases folded in (GRU keeps b_hn apart: it sits inside r*(...))
+    const gates = new Float32Array(T * B * GH);
+    let biasHn: Float32Array | null = null;
+    if (bIh || bHh) {
+      const bias = new Float32Array(GH);
+      if (bIh) for (let i = 0; i < GH; i++) bias[i] += bIh[i];
+      if (bHh) {
+        const folded = gru ? 2 * H : GH;
+        for (let i = 0; i < folded; i++) bias[i] += bHh[i];
+        if (gru) biasHn = bHh.slice(2 * H);
+      }
+      for (let row = 0; row < T * B; row++) gates.set(bias, row * GH);
+    }
+    backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, bIh || bHh ? 1 : 0, gates, 0, GH);
+
+    const h = new Float32Array((T + 1) * B * P);
+    const c = lstm ? new Float32Array((T + 1) * B * H) : null;
+    const r = wHr ? new Float32Array(T * B * H) : null;
+    const hn = gru ? new Float32Array(T * B * H) : null;
+    let started = 0;
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const bt = batchSizes[t];
+      const bNext = s + 1 < T ? batchSizes[reverse ? t - 1 : t + 1] : 0;
+      const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
+      // sequences starting at this step take the initial state
+      for (let j = started; j < bt; j++) {
+        if (h0Data) h.set(h0Data.subarray((d * B + order[j]) * P, (d * B + order[j] + 1) * P), (prev + j) * P);
+        if (c && c0Data) c.set(c0Data.subarray((d * B + order[j]) * H, (d * B + order[j] + 1) * H), (prev + j) * H);
+      }
+      if (bt > started) started = bt;
+      if (bt === 0) continue;
+      const gOff = t * B * GH;
+      backend.gemm(false, true, bt, GH, P, h, prev * P, P, wHh, 0, P, 0, ghBuf, 0, GH);
+      if (lstm) {
+        k.lstmCellForward(bt, H, gates, gOff, ghBuf, 0, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
+        if (r) backend.gemm(false, true, bt, P, H, r, t * B * H, H, wHr!, 0, H, 0, h, next * P, P);
+      } else if (gru) {
+        k.gruCellForward(bt, H, gates, gOff, ghBuf, 0, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
+      } else {
+        k.rnnCellForward(nonlinearity, bt, H, gates, gOff, ghBuf, 0, h, next * P);
+      }
+      for (let j = 0; j < bt; j++) out.set(h.subarray((next + j) * P, (next + j + 1) * P), rowOf(t, order[j]) * D * P + d * P);
+      // sequences ending at this step hand over their final state
+      for (let j = bNext; j < bt; j++) {
+        hN.set(h.subarray((next + j) * P, (next + j + 1) * P), (d * B + order[j]) * P);
+        if (c) cN.set(c.subarray((next + j) * H, (next + j + 1) * H), (d * B + order[j]) * H);
+      }
+    }
+    records.push({ wIh, wHh, wHr, gates, h, c, r, hn });
+  }
+
+  const flat = Tensor.fromData(all, [all.length], 'float32');
+  const inputs: (Tensor | null)[] = [input, h0, c0];
+  const saved: Tensor[] = [];
+  for (const w of weights) {
+    inputs.push(w.weightIh, w.weightHh, w.biasIh ?? null, w.biasHh ?? null, w.weightHr ?? null);
+    saved.push(w.weightIh, w.weightHh);
+    if (w.weightHr) saved.push(w.weightHr);
+  }
+
+  record(flat, mode, inputs, (g) => {
+    const gData = floatData(g);
+    const gOut = gData.subarray(0, outSize), gHN = gData.subarray(outSize, outSize + hSize), gCN = gData.subarray(outSize + hSize);
+    const dxs = input.requiresGrad ? new Float32Array(T * B * I) : null;
+    const gH0 = h0?.requiresGrad ? new Float32Array(D * B * P) : null;
+    const gC0 = c0?.requiresGrad ? new Float32Array(D * B * H) : null;
+    const grads: (Tensor | null)[] = [null, null, null];
+    const asTensor = (data: Float32Array, shape: readonly number[]) => Tensor.fromData(data, shape, 'float32');
+
+    for (let d = 0; d < D; d++) {
+      const reverse = d === 1;
+      const w = weights[d];
+      const { wIh, wHh, wHr, gates, h, c, r, hn } = records[d];
+      const dG = new Float32Array(T * B * GH);
+      const dGh = gru ? new Float32Array(T * B * GH) : dG;
+      const dh = new Float32Array(B * P);
+      const dc = lstm ? new Float32Array(B * H) : null;
+      const dr = r ? new Float32Array(B * H) : null;
+      const dhAll = r ? new Float32Array(T * B * P) : null;
+      for (let s = T - 1; s >= 0; s--) {
+        const t = reverse ? T - 1 - s : s;
+        const bt = batchSizes[t];
+        if (bt === 0) continue;
+        const bNext = s + 1 < T ? batchSizes[reverse ? t - 1 : t + 1] : 0;
+        const bStart = s > 0 ? batchSizes[reverse ? t + 1 : t - 1] : 0;
+        const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
+        // sequences that ended at this step: the final state's gradient enters here
+        for (let j = bNext; j < bt; j++) {
+          dh.set(gHN.subarray((d * B + order[j]) * P, (d * B + order[j] + 1) * P), j * P);
+          if (dc) dc.set(gCN.subarray((d * B + order[j]) * H, (d * B + order[j] + 1) * H), j * H);
+        }
+        for (let j = 0; j < bt; j++) {
+          const src = rowOf(t, order[j]) * D * P + d * P, dst = j * P;
+          for (let i = 0; i < P; i++) dh[dst + i] += gOut[src + i];
+        }
+        const gOff = t * B * GH;
+        if (lstm) {
+          let dhCell = dh;
+          if (r) {
+            dhAll!.set(dh.subarray(0, bt * P), t * B * P);
+            backend.gemm(false, false, bt, H, P, dh, 0, P, wHr!, 0, H, 0, dr!, 0, H);
+            dhCell = dr!;
+          }
+          k.lstmCellBackward(bt, H, gates, gOff, c!, prev * H, c!, next * H, dhCell, 0, dc!, 0, dG, gOff);
+        } else if (gru) {
+          k.gruCellBackward(bt, H, gates, gOff, hn!, t * B * H, h, prev * P, dh, 0, dG, gOff, dGh, gOff);
+        } else {
+          k.rnnCellBackward(nonlinearity, bt, H, h, next * P, dh, 0, dG, gOff);
+        }
+        backend.gemm(false, false, bt, P, GH, dGh, gOff, GH, wHh, 0, P, gru ? 1 : 0, dh, 0, P);
+        // sequences that started at this step: the initial state's gradient leaves here
+        for (let j = bStart; j < bt; j++) {
+          if (gH0) gH0.set(dh.subarray(j * P, (j + 1) * P), (d * B + order[j]) * P);
+          if (gC0) gC0.set(dc!.subarray(j * H, (j + 1) * H), (d * B + order[j]) * H);
+        }
+      }
+      // whole-sequence gemms: padded rows of dG are zero, so they add nothing
+      const rows = T * B;
+      const gWih = w.weightIh.requiresGrad ? new Float32Array(GH * I) : null;
+      if (gWih) backend.gemm(true, false, GH, I, rows, dG, 0, GH, xs, 0, I, 0, gWih, 0, I);
+      const gWhh = w.weightHh.requiresGrad ? new Float32Array(GH * P) : null;
+      if (gWhh) backend.gemm(true, false, GH, P, rows, dGh, 0, GH, h, (reverse ? B : 0) * P, P, 0, gWhh, 0, P);
+      const columnSums = (m: Float32Array): Float32Array => {
+        const out = new Float32Array(GH);
+        for (let row = 0; row < rows; row++) for (let i = 0, o = row * GH; i < GH; i++) out[i] += m[o + i];
+        return out;
+      };
+      const gBih = w.biasIh?.requiresGrad ? columnSums(dG) : null;
+      const gBhh = w.biasHh?.requiresGrad ? columnSums(dGh) : null;
+      const gWhr = w.weightHr?.requiresGrad ? new Float32Array(P * H) : null;
+      if (gWhr) backend.gemm(true, false, P, H, rows, dhAll!, 0, P, r!, 0, H, 0, gWhr, 0, H);
+      if (dxs) backend.gemm(false, false, rows, I, GH, dG, 0, GH, wIh, 0, I, d > 0 ? 1 : 0, dxs, 0, I);
+      grads.push(gWih && asTensor(gWih, [GH, I]), gWhh && asTensor(gWhh, [GH, P]), gBih && asTensor(gBih, [GH]),
+        gBhh && asTensor(gBhh, [GH]), gWhr && asTensor(gWhr, [P, H]));
+    }
+    if (dxs) {
+      let dx = dxs;
+      if (!(identity && !batchFirst)) {
+        dx = new Float32Array(T * B * I);
+        for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) dx.set(dxs.subarray((t * B + j) * I, (t * B + j + 1) * I), rowOf(t, order[j]) * I);
+      }
+      grads[0] = asTensor(dx, input.shape);
+    }
+    grads[1] = gH0 && asTensor(gH0, [D, B, P]);
+    grads[2] = gC0 && asTensor(gC0, [D, B, H]);
+    return grads;
+  }, saved);
+
+  const outShape = batchFirst ? [B, T, D * P] : [T, B, D * P];
+  return {
+    output: reshape(narrow(flat, 0, 0, outSize), outShape),
+    hN: reshape(narrow(flat, 0, outSize, hSize), [D, B, P]),
+    cN: lstm ? reshape(narrow(flat, 0, outSize + hSize, cSize), [D, B, H]) : null,
+  };
+}

@@ -1,0 +1,346 @@
+/**
+ * `Tokenizer`: the pipeline shared by BPE and WordPiece (browser-safe), shaped like Hugging Face `tokenizers`:
+ *
+ *   text → split out added (special) tokens → normalizer → pre-tokenizer → model (per word) → post-processor
+ *
+ * and back: ids → tokens → decoder → text. Every stage is a JSON spec in `tokenizer.json` form, so `toJSON()` writes a
+ * file HF `tokenizers` / `transformers` (`PreTrainedTokenizerFast(tokenizer_file=...)`) can load, and `fromJSON` in
+ * `bpe.ts` / `wordpiece.ts` (or `tokenizerFromJSON` in `index.ts`) reads one back.
+ */
+
+import { applyNormalizer, checkNormalizerSpec, type NormalizerSpec } from './normalize.js';
+import { applyDecoder, applyPreTokenizer, checkDecoderSpec, checkPreTokenizerSpec, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
+import type { Vocab } from './vocab.js';
+
+/** An entry of `tokenizer.json`'s `added_tokens`. */
+export interface AddedToken {
+  id: number;
+  content: string;
+  single_word?: boolean;
+  lstrip?: boolean;
+  rstrip?: boolean;
+  normalized?: boolean;
+  special?: boolean;
+}
+
+/** One item of a TemplateProcessing template. */
+export type TemplatePiece = { SpecialToken: { id: string; type_id: number } } | { Sequence: { id: 'A' | 'B'; type_id: number } };
+
+export type PostProcessorSpec =
+  | {
+      type: 'TemplateProcessing';
+      single: TemplatePiece[];
+      pair: TemplatePiece[];
+      special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }>;
+    }
+  | { type: 'BertProcessing'; sep: [string, number]; cls: [string, number] }
+  | { type: 'ByteLevel'; add_prefix_space?: boolean; trim_offsets?: boolean; use_regex?: boolean };
+
+/** The subword model inside a tokenizer. */
+export interface TokenizerModel {
+  readonly type: 'BPE' | 'WordPiece';
+  readonly vocab: Vocab;
+  /** Ids for one pre-tokenized word. */
+  tokenizeWord(word: string): number[];
+  /** The `model` field of tokenizer.json. */
+  toJSON(): Record<string, unknown>;
+}
+
+export interface TokenizerParts {
+  normalizer?: NormalizerSpec | null;
+  preTokenizer?: PreTokenizerSpec | null;
+  decoder?: DecoderSpec | null;
+  postProcessor?: PostProcessorSpec | null;
+  /** Added tokens; ids must be those of the model's vocab. Special tokens listed here are matched in raw text. */
+  addedTokens?: AddedToken[];
+}
+
+export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second' | false;
+
+export interface EncodeInputsOptions {
+  /** Length to truncate to (and pad to, with padding 'max_length'), special tokens included. */
+  maxLength?: number;
+  /** Default 'longest_first' when maxLength is set. */
+  truncation?: TruncationStrategy;
+  /** 'max_length' pads to maxLength; false (default) does not pad. */
+  padding?: 'max_length' | false;
+  /** Add the post-processor's special tokens (default true). */
+  addSpecialTokens?: boolean;
+}
+
+/** Model inputs, BERT-style. */
+export interface EncodedInputs {
+  inputIds: number[];
+  tokenTypeIds: number[];
+  attentionMask: number[];
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class Tokenizer {
+  readonly model: TokenizerModel;
+  readonly normalizer: NormalizerSpec | null;
+  readonly preTokenizer: PreTokenizerSpec | null;
+  readonly decoder: DecoderSpec | null;
+  readonly postProcessor: PostProcessorSpec | null;
+  readonly addedTokens: readonly AddedToken[];
+  private readonly addedPattern: RegExp | null;
+  private readonly addedByContent = new Map<string, AddedToken>();
+  private readonly specialIds = new Set<number>();
+
+  constructor(model: TokenizerModel, parts: TokenizerParts = {}) {
+    this.model = model;
+    this.normalizer = checkNormalizerSpec(parts.normalizer ?? null);
+    this.preTokenizer = checkPreTokenizerSpec(parts.preTokenizer ?? null);
+    this.decoder = checkDecoderSpec(parts.decoder ?? null);
+    this.postProcessor = parts.postProcessor ?? null;
+    this.addedTokens = (parts.addedTokens ?? []).map((t) => ({ ...t }));
+    for (const t of this.addedTokens) {
+      const id = model.vocab.get(t.content);
+      if (id !== t.id) throw new Error(`added token ${JSON.stringify(t.content)} has id ${t.id} but the vocabulary gives ${id}`);
+      this.addedByContent.set(t.content, t);
+      if (t.special ?? true) this.specialIds.add(t.id);
+    }
+    const contents = this.addedTokens.map((t) => t.content).filter((c) => c.length > 0);
+    contents.sort((a, b) => b.length - a.length);
+    this.addedPattern = contents.length ? new RegExp(contents.map(escapeRegExp).join('|'), 'g') : null;
+  }
+
+  get vocab(): Vocab {
+    return this.model.vocab;
+  }
+  get vocabSize(): number {
+    return this.model.vocab.size;
+  }
+  tokenToId(token: string): number | undefined {
+    return this.model.vocab.get(token);
+  }
+  idToToken(id: number): string {
+    return this.model.vocab.token(id);
+  }
+  isSpecialId(id: number): boolean {
+    return this.specialIds.has(id);
+  }
+
+  /** Normalize and pre-tokenize (no added-token splitting): the words the model sees. */
+  preTokenize(text: string): string[] {
+    return applyPreTokenizer(this.preTokenizer, applyNormalizer(this.normalizer, text));
+  }
+
+  /** Ids of a text, without post-processing (no [CLS]/[SEP]); added tokens in the text map to their ids. */
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    const plain = (s: string) => {
+      for (const word of this.preTokenize(s)) for (const id of this.model.tokenizeWord(word)) ids.push(id);
+    };
+    if (!this.addedPattern) {
+      plain(text);
+      return ids;
+    }
+    let last = 0;
+    for (const m of text.matchAll(this.addedPattern)) {
+      const added = this.addedByContent.get(m[0])!;
+      let before = text.slice(last, m.index);
+      if (added.lstrip) before = before.replace(/\s+$/u, '');
+      plain(before);
+      ids.push(added.id);
+      last = m.index! + m[0].length;
+      if (added.rstrip) while (last < text.length && /\s/u.test(text[last]!)) last++;
+    }
+    plain(text.slice(last));
+    return ids;
+  }
+
+  /** Tokens (strings) of a text. */
+  tokenize(text: string): string[] {
+    return this.encode(text).map((id) => this.model.vocab.token(id));
+  }
+
+  /** Text of ids; special tokens are skipped unless `skipSpecialTokens` is false. */
+  decode(ids: Iterable<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    const skip = options.skipSpecialTokens ?? true;
+    const tokens: string[] = [];
+    const out: string[] = [];
+    const flush = () => {
+      if (tokens.length) out.push(applyDecoder(this.decoder, tokens.splice(0)));
+    };
+    for (const id of ids) {
+      if (this.specialIds.has(id)) {
+        if (skip) continue;
+        // Added tokens are not run through the decoder (a byte-level decoder would mangle them).
+        flush();
+        out.push(this.model.vocab.token(id));
+        continue;
+      }
+      tokens.push(this.model.vocab.token(id));
+    }
+    flush();
+    return this.decoder?.type === 'ByteLevel' ? out.join('') : out.join(' ');
+  }
+
+  /** Special tokens the post-processor adds for one sequence (`pair` false) or two. */
+  numSpecialTokensToAdd(pair: boolean): number {
+    const { ids } = this.postProcess([], pair ? [] : null);
+    return ids.length;
+  }
+
+  /** Add the post-processor's special tokens: returns ids and token type ids. */
+  postProcess(a: readonly number[], b: readonly number[] | null = null): { ids: number[]; typeIds: number[] } {
+    const pp = this.postProcessor;
+    const ids: number[] = [];
+    const typeIds: number[] = [];
+    const push = (xs: readonly number[], type: number) => {
+      for (const x of xs) {
+        ids.push(x);
+        typeIds.push(type);
+      }
+    };
+    if (!pp || pp.type === 'ByteLevel') {
+      push(a, 0);
+      if (b) push(b, 1);
+    } else if (pp.type === 'BertProcessing') {
+      push([pp.cls[1]], 0);
+      push(a, 0);
+      push([pp.sep[1]], 0);
+      if (b) {
+        push(b, 1);
+        push([pp.sep[1]], 1);
+      }
+    } else {
+      for (const piece of b ? pp.pair : pp.single) {
+        if ('SpecialToken' in piece) {
+          const st = pp.special_tokens[piece.SpecialToken.id];
+          if (!st) throw new Error(`TemplateProcessing names unknown special token ${piece.SpecialToken.id}`);
+          push(st.ids, piece.SpecialToken.type_id);
+        } else push(piece.Sequence.id === 'A' ? a : (b ?? []), piece.Sequence.type_id);
+      }
+    }
+    return { ids, typeIds };
+  }
+
+  /**
+   * Model inputs for one text or a pair: post-processed (e.g. `[CLS] A [SEP] B [SEP]`), truncated and padded to
+   * `maxLength` if asked. Truncation follows transformers: 'longest_first' removes one token at a time from the end
+   * of the longer sequence (the second one on ties).
+   */
+  encodeInputs(textA: string, textB?: string | null, options: EncodeInputsOptions = {}): EncodedInputs {
+    let a = this.encode(textA);
+    let b = textB === undefined || textB === null ? null : this.encode(textB);
+    const addSpecial = options.addSpecialTokens ?? true;
+    const maxLength = options.maxLength;
+    if (maxLength !== undefined) {
+      const strategy = options.truncation ?? 'longest_first';
+      const extra = addSpecial ? this.numSpecialTokensToAdd(b !== null) : 0;
+      let excess = a.length + (b?.length ?? 0) + extra - maxLength;
+      if (excess > 0 && strategy !== false) {
+        if (strategy === 'longest_first') {
+          a = a.slice();
+          b = b?.slice() ?? null;
+          for (; excess > 0; excess--) {
+            if (b === null || a.length > b.length) a.pop();
+            else b.pop();
+          }
+        } else {
+          const which = strategy === 'only_first' ? a : b;
+          if (which === null || which.length < excess) {
+            throw new Error(`cannot truncate ${strategy === 'only_first' ? 'the first' : 'the second'} sequence by ${excess} tokens`);
+          }
+          if (strategy === 'only_first') a = a.slice(0, a.length - excess);
+          else b = b!.slice(0, b!.length - excess);
+        }
+      }
+    }
+    const { ids, typeIds } = addSpecial
+      ? this.postProcess(a, b)
+      : { ids: [...a, ...(b ?? [])], typeIds: [...a.map(() => 0), ...(b ?? []).map(() => 1)] };
+    const attentionMask = ids.map(() => 1);
+    if (options.padding === 'max_length' && maxLength !== undefined && ids.length < maxLength) {
+      const pad = this.model.vocab.padId;
+      if (pad < 0) throw new Error('padding needs a pad token in the vocabulary');
+      while (ids.length < maxLength) {
+        ids.push(pad);
+        typeIds.push(0);
+        attentionMask.push(0);
+      }
+    }
+    return { inputIds: ids, tokenTypeIds: typeIds, attentionMask };
+  }
+
+  /** The whole tokenizer in HF `tokenizer.json` form. */
+  toJSON(): Record<string, unknown> {
+    return {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: this.addedTokens.map((t) => ({
+        id: t.id,
+        content: t.content,
+        single_word: t.single_word ?? false,
+        lstrip: t.lstrip ?? false,
+        rstrip: t.rstrip ?? false,
+        normalized: t.normalized ?? false,
+        special: t.special ?? true,
+      })),
+      normalizer: this.normalizer,
+      pre_tokenizer: this.preTokenizer,
+      post_processor: this.postProcessor,
+      decoder: this.decoder,
+      model: this.model.toJSON(),
+    };
+  }
+
+  /** `tokenizer.json` text. */
+  toJSONString(): string {
+    return JSON.stringify(this.toJSON(), null, 2);
+  }
+}
+
+/** The parts of a parsed tokenizer.json other than the model, checked. */
+export function partsFromJSON(json: Record<string, unknown>): TokenizerParts {
+  const added = (json.added_tokens ?? []) as AddedToken[];
+  if (!Array.isArray(added)) throw new Error('added_tokens must be an array');
+  const pp = (json.post_processor ?? null) as PostProcessorSpec | null;
+  if (pp && !['TemplateProcessing', 'BertProcessing', 'ByteLevel'].includes(pp.type)) {
+    throw new Error(`unsupported post_processor type ${JSON.stringify(pp.type)}`);
+  }
+  return {
+    normalizer: checkNormalizerSpec(json.normalizer),
+    preTokenizer: checkPreTokenizerSpec(json.pre_tokenizer),
+    decoder: checkDecoderSpec(json.decoder),
+    postProcessor: pp,
+    addedTokens: added,
+  };
+}
+
+/** A TemplateProcessing spec for `bos A eos` / `bos A eos B eos` (BERT's `[CLS] A [SEP] B [SEP]`); type ids 0 then 1. */
+export function bosEosTemplate(bos: { token: string; id: number } | null, eos: { token: string; id: number } | null): PostProcessorSpec {
+  const single: TemplatePiece[] = [];
+  const pair: TemplatePiece[] = [];
+  const special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }> = {};
+  if (bos) {
+    single.push({ SpecialToken: { id: bos.token, type_id: 0 } });
+    pair.push({ SpecialToken: { id: bos.token, type_id: 0 } });
+    special_tokens[bos.token] = { id: bos.token, ids: [bos.id], tokens: [bos.token] };
+  }
+  single.push({ Sequence: { id: 'A', type_id: 0 } });
+  pair.push({ Sequence: { id: 'A', type_id: 0 } });
+  if (eos) {
+    single.push({ SpecialToken: { id: eos.token, type_id: 0 } });
+    pair.push({ SpecialToken: { id: eos.token, type_id: 0 } });
+    special_tokens[eos.token] = { id: eos.token, ids: [eos.id], tokens: [eos.token] };
+  }
+  pair.push({ Sequence: { id: 'B', type_id: 1 } });
+  if (eos) pair.push({ SpecialToken: { id: eos.token, type_id: 1 } });
+  return { type: 'TemplateProcessing', single, pair, special_tokens };
+}
+
+/** Parse tokenizer.json text or pass an object through. */
+export function parseTokenizerJSON(json: string | Record<string, unknown>): Record<string, unknown> {
+  const obj = typeof json === 'string' ? (JSON.parse(json) as unknown) : json;
+  if (typeof obj !== 'object' || obj === null || typeof (obj as { model?: unknown }).model !== 'object') {
+    throw new Error('not a tokenizer.json: no model object');
+  }
+  return obj as Record<string, unknown>;
+}

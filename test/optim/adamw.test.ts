@@ -1,0 +1,4 @@
+import { test } from 'node:test';
+import { parityTests } from './fixtures.js';
+
+parityTests(test, 'AdamW');
