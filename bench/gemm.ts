@@ -58,31 +58,50 @@ function transpose(src: Float32Array, R: number, C: number): Float32Array {
 }
 
 /**
- * Plain-JS baseline: C = op(A) op(B), cache-blocked i-k-j loop over row-major operands
- * (transposed operands are materialized first; that time is included).
+ * Plain-JS baseline: C = op(A) op(B) with a cache-blocked, 4 x 4 register-blocked loop over
+ * row-major operands (transposed operands are materialized first; that time is included).
+ * B is packed per 4-column strip so the inner loop reads both operands contiguously.
  */
 function jsGemm(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): void {
   const { M, N, K } = s;
   const a = s.transA ? transpose(A, K, M) : A;
   const b = s.transB ? transpose(B, N, K) : B;
   C.fill(0);
-  const MB = 64;
   const KB = 256;
-  const NB = 512;
-  for (let i0 = 0; i0 < M; i0 += MB) {
-    const i1 = Math.min(M, i0 + MB);
-    for (let k0 = 0; k0 < K; k0 += KB) {
-      const k1 = Math.min(K, k0 + KB);
-      for (let j0 = 0; j0 < N; j0 += NB) {
-        const j1 = Math.min(N, j0 + NB);
-        for (let i = i0; i < i1; i++) {
-          const ci = i * N;
-          const ai = i * K;
-          for (let k = k0; k < k1; k++) {
-            const av = a[ai + k]!;
-            const bk = k * N;
-            for (let j = j0; j < j1; j++) C[ci + j]! += av * b[bk + j]!;
-          }
+  const strip = new Float64Array(KB * 4);
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const k1 = Math.min(K, k0 + KB);
+    const kl = k1 - k0;
+    for (let j = 0; j < N; j += 4) {
+      const nj = Math.min(4, N - j);
+      for (let k = 0; k < kl; k++) {
+        for (let c = 0; c < 4; c++) strip[k * 4 + c] = c < nj ? b[(k0 + k) * N + j + c]! : 0;
+      }
+      let i = 0;
+      for (; i + 4 <= M; i += 4) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let p0 = i * K + k0;
+        let p1 = p0 + K;
+        let p2 = p1 + K;
+        let p3 = p2 + K;
+        for (let k = 0; k < kl; k++) {
+          const q = k * 4;
+          const b0 = strip[q]!, b1 = strip[q + 1]!, b2 = strip[q + 2]!, b3 = strip[q + 3]!;
+          const a0 = a[p0++]!, a1 = a[p1++]!, a2 = a[p2++]!, a3 = a[p3++]!;
+          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+        }
+        const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+        for (let r = 0; r < 4; r++) for (let c = 0; c < nj; c++) C[(i + r) * N + j + c]! += acc[r * 4 + c]!;
+      }
+      for (; i < M; i++) {
+        for (let c = 0; c < nj; c++) {
+          let sum = 0;
+          for (let k = 0; k < kl; k++) sum += a[i * K + k0 + k]! * strip[k * 4 + c]!;
+          C[i * N + j + c]! += sum;
         }
       }
     }

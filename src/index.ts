@@ -22,6 +22,7 @@ export { maxPool2d, maxPool2dWithIndices, avgPool2d, maxPool1d, avgPool1d, adapt
 export { layerNorm, batchNorm } from './ops/norm.js';
 export { dropout } from './ops/dropout.js';
 export { serialize, deserialize, type TensorRecord } from './io/serialize.js';
+export { encodeCheckpoint, decodeCheckpoint } from './io/checkpoint.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as nn from './nn/index.js';

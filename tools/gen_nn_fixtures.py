@@ -155,7 +155,7 @@ def layer_cases():
     case('layernorm_noaffine_eps', nn.LayerNorm(6, eps=1e-3, elementwise_affine=False), 'LayerNorm', [6], {'eps': 1e-3, 'elementwiseAffine': False}, randn(2, 6))
 
     # Shape and dropout
-    case('flatten', nn.Flatten(), 'Flatten', [], {}, randn(2, 3, 4, 2))
+    case('flatten', nn.Flatten(), 'Flatten', [], None, randn(2, 3, 4, 2))
     case('flatten_0_2', nn.Flatten(0, 2), 'Flatten', [0, 2], None, randn(2, 3, 4, 2))
     case('unflatten', nn.Unflatten(1, (3, 4)), 'Unflatten', [1, [3, 4]], None, randn(2, 12, 5))
     case('dropout_eval', nn.Dropout(0.3), 'Dropout', [0.3], None, randn(4, 5), train=False)

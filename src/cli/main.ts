@@ -2,8 +2,9 @@
 /** The `nabla` command: finds the subcommand by its leading words and runs it. */
 import type { Command } from './command.js';
 import { UsageError } from './args.js';
+import { command as trainCnn } from './commands/train-cnn.js';
 
-const commands: Command[] = [];
+const commands: Command[] = [trainCnn];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

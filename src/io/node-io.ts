@@ -1,6 +1,7 @@
 /** Node-only: save and load safetensors files atomically. */
 import { readFileBytes, writeFileAtomic } from './files.js';
 import { deserialize, serialize, type TensorRecord } from './serialize.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 
 /** Writes tensors to a .safetensors file; a crash mid-write leaves the previous file intact. */
 export function save(tensors: TensorRecord, path: string, metadata?: Record<string, string>): void {
@@ -17,5 +18,19 @@ export function loadWithMetadata(path: string): { tensors: TensorRecord; metadat
     return deserialize(bytes);
   } catch (e) {
     throw new Error(`load ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes a checkpoint (see io/checkpoint.ts) atomically. */
+export function saveCheckpoint(path: string, state: Record<string, unknown>): void {
+  writeFileAtomic(path, encodeCheckpoint(state));
+}
+
+export function loadCheckpoint(path: string): Record<string, unknown> {
+  const bytes = readFileBytes(path);
+  try {
+    return decodeCheckpoint(bytes);
+  } catch (e) {
+    throw new Error(`load checkpoint ${path}: ${(e as Error).message}`);
   }
 }

@@ -112,6 +112,9 @@ export class Module {
 
   /** Defines `this[name]` as an accessor over a registry entry (non-enumerable, so the field walk does not see it twice). */
   #defineAccessor(kind: string, name: string, get: () => unknown, set: (v: unknown) => void): void {
+    // A field declared but not yet set (`mask!: Tensor` defines `mask` as undefined) is a placeholder: replace it.
+    const own = Object.getOwnPropertyDescriptor(this, name);
+    if (own && 'value' in own && (own.value === undefined || own.value === null)) delete (this as Record<string, unknown>)[name];
     if (name in this) throw new Error(`${kind}: attribute "${name}" already exists on ${this.constructor.name}`);
     Object.defineProperty(this, name, { get, set, enumerable: false, configurable: true });
   }
@@ -336,18 +339,33 @@ export class Module {
   stateDict(options: StateDictOptions = {}): StateDict {
     const out: StateDict = {};
     const keepVars = options.keepVars ?? false;
+    for (const { key, tensor } of this.#stateEntries(options.prefix ?? '')) out[key] = keepVars || !(tensor instanceof Parameter) ? tensor : tensor.detach();
+    return out;
+  }
+
+  /** Every state-dict entry with the module that owns it and its local name. */
+  #stateEntries(prefix: string): { key: string; tensor: Tensor; owner: Module; name: string }[] {
+    const out: { key: string; tensor: Tensor; owner: Module; name: string }[] = [];
     const path: Module[] = [];
-    const visit = (m: Module, prefix: string): void => {
-      if (path.includes(m)) throw new Error(`stateDict: ${m.constructor.name} at "${prefix.slice(0, -1)}" contains itself (a field refers back to an enclosing module)`);
+    const visit = (m: Module, pre: string): void => {
+      if (path.includes(m)) throw new Error(`stateDict: ${m.constructor.name} at "${pre.slice(0, -1)}" contains itself (a field refers back to an enclosing module)`);
       path.push(m);
       const { params, modules } = m.#ownMembers();
-      for (const [name, p] of params) out[prefix + name] = keepVars ? p : p.detach();
-      for (const [name, entry] of m.#buffers) if (entry.persistent && entry.tensor) out[prefix + name] = entry.tensor;
-      for (const [name, child] of modules) visit(child, `${prefix}${name}.`);
+      for (const [name, p] of params) out.push({ key: pre + name, tensor: p, owner: m, name });
+      for (const [name, entry] of m.#buffers) if (entry.persistent && entry.tensor) out.push({ key: pre + name, tensor: entry.tensor, owner: m, name });
+      for (const [name, child] of modules) visit(child, `${pre}${name}.`);
       path.pop();
     };
-    visit(this, options.prefix ?? '');
+    visit(this, prefix);
     return out;
+  }
+
+  /**
+   * Names of this module's own state that a checkpoint may lack without counting as missing (they
+   * keep their current values). BatchNorm lists num_batches_tracked, as PyTorch accepts old checkpoints without it.
+   */
+  protected optionalStateKeys(): readonly string[] {
+    return [];
   }
 
   /**
@@ -359,14 +377,15 @@ export class Module {
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object') throw new Error(`loadStateDict: expected a Record<string, Tensor>, got ${stateDict === null ? 'null' : typeof stateDict}`);
-    const own = this.stateDict({ keepVars: true });
+    const entries = this.#stateEntries('');
+    const own = new Set(entries.map((e) => e.key));
     const missingKeys: string[] = [];
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !own.has(k));
     const sizeErrors: string[] = [];
     const copies: [Tensor, Tensor][] = [];
-    for (const [key, target] of Object.entries(own)) {
+    for (const { key, tensor: target, owner, name } of entries) {
       if (!(key in stateDict)) {
-        missingKeys.push(key);
+        if (!owner.optionalStateKeys().includes(name)) missingKeys.push(key);
         continue;
       }
       let source = stateDict[key];

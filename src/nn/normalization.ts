@@ -78,6 +78,11 @@ abstract class BatchNormBase extends Module {
 
   protected abstract checkInput(input: Tensor): void;
 
+  /** Checkpoints without num_batches_tracked load (PyTorch's rule for old state dicts); the counter keeps its value. */
+  protected override optionalStateKeys(): readonly string[] {
+    return ['num_batches_tracked'];
+  }
+
   override forward(input: Tensor): Tensor {
     this.checkInput(input);
     let factor = this.momentum ?? 0;

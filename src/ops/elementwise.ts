@@ -173,15 +173,15 @@ export function pow(a: Scalar, b: Scalar): Tensor {
     y.requiresGrad ? where(logicalAnd(eq(x, 0), ge(y, 0)), 0, mul(g, mul(out, log(x)))) : null]);
 }
 
-/** PyTorch splits the gradient between equal elements of maximum/minimum. */
-function extremumGrad(wins: (x: Tensor, y: Tensor) => Tensor): BinaryGrad {
+/** PyTorch splits the gradient between equal elements of maximum/minimum, and zeroes it only where a side strictly loses (so NaN passes it to both). */
+function extremumGrad(loses: (x: Tensor, y: Tensor) => Tensor): BinaryGrad {
   return (g, x, y) => {
     const half = where(eq(x, y), mul(g, 0.5), g);
-    return [where(wins(x, y), half, 0), where(wins(y, x), half, 0)];
+    return [where(loses(x, y), 0, half), where(loses(y, x), 0, half)];
   };
 }
-export const maximum = (a: Tensor, b: Scalar): Tensor => binaryOp('maximum', 'maximum', a, b, arithmetic, extremumGrad(ge));
-export const minimum = (a: Tensor, b: Scalar): Tensor => binaryOp('minimum', 'minimum', a, b, arithmetic, extremumGrad(le));
+export const maximum = (a: Tensor, b: Scalar): Tensor => binaryOp('maximum', 'maximum', a, b, arithmetic, extremumGrad(lt));
+export const minimum = (a: Tensor, b: Scalar): Tensor => binaryOp('minimum', 'minimum', a, b, arithmetic, extremumGrad(gt));
 export const remainder = (a: Scalar, b: Scalar): Tensor => binaryOp('remainder', 'remainder', a, b, arithmetic, (g, x, y) => [
   g, y.requiresGrad ? neg(mul(g, floor(div(x, y)))) : null]);
 export const atan2 = (a: Tensor, b: Tensor): Tensor => binaryOp('atan2', 'atan2', a, b, floating, (g, x, y) => {

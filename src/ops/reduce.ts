@@ -7,7 +7,7 @@ import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
 import { emptyTensor, requireTensor } from './util.js';
 import { add, div, eq, exp, log, mul, sqrt, sub, toDtype } from './elementwise.js';
-import { expand, permute, reshape, squeeze } from './shape.js';
+import { clone, expand, permute, reshape, squeeze } from './shape.js';
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 export interface VarianceOptions { correction?: number; unbiased?: boolean; keepdim?: boolean }
@@ -90,6 +90,7 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
 
 function extremeAlongDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
   const d = normalizeDim(dim, x.ndim, op);
+  if (x.ndim === 0) return { values: clone(x), indices: emptyTensor([], 'int32') };
   const values = reduceRaw(op, x, [d], keepdim, x.dtype);
   const indices = reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [d], keepdim, 'int32');
   record(values, op, [x], (g) => {
@@ -144,7 +145,7 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
     const out = reduceRaw(op, flat, [0], false, 'int32');
     return keepdim ? reshape(out, x.shape.map(() => 1)) : out;
   }
-  return reduceRaw(op, x, [normalizeDim(dim, x.ndim, op)], keepdim, 'int32');
+  return reduceRaw(op, x, normalizeDims(dim, x.ndim, op), keepdim, 'int32');
 }
 
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', x, dim, keepdim);
@@ -182,11 +183,13 @@ function squeezeDims(t: Tensor, dims: number[]): Tensor {
 }
 
 export function all(x: Tensor): Tensor {
-  const out = reduceRaw('min', toDtype(x, 'bool'), normalizeDims(undefined, x.ndim, 'all'), false, 'bool');
-  return x.numel() === 0 ? toDtype(emptyTensor([]).add(1), 'bool') : out;
+  requireTensor('all', 'input', x);
+  if (x.numel() === 0) return toDtype(emptyTensor([]).add(1), 'bool');
+  return reduceRaw('min', toDtype(x, 'bool'), normalizeDims(undefined, x.ndim, 'all'), false, 'bool');
 }
 
 export function any(x: Tensor): Tensor {
+  requireTensor('any', 'input', x);
   if (x.numel() === 0) return emptyTensor([], 'bool');
   return reduceRaw('max', toDtype(x, 'bool'), normalizeDims(undefined, x.ndim, 'any'), false, 'bool');
 }

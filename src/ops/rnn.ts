@@ -76,6 +76,11 @@ function gateKernels(backend: Backend): GateKernels {
   };
 }
 
+/** dst[dstOffset + i] = src[srcOffset + i] for i < n (a loop: subarray+set costs an allocation per row). */
+function copyRow(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[dstOffset + i] = src[srcOffset + i];
+}
+
 function floatData(t: Tensor): Float32Array {
   return t.contiguousData() as Float32Array;
 }
@@ -182,7 +187,9 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   if (identity && !batchFirst) xs = xData;
   else {
     xs = new Float32Array(T * B * I);
-    for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) xs.set(xData.subarray(rowOf(t, order[j]) * I, rowOf(t, order[j]) * I + I), (t * B + j) * I);
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < B; j++) copyRow(xData, rowOf(t, order[j]) * I, xs, (t * B + j) * I, I);
+    }
   }
   const h0Data = h0 ? floatData(h0) : null;
   const c0Data = c0 ? floatData(c0) : null;
@@ -209,7 +216,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         for (let i = 0; i < folded; i++) bias[i] += bHh[i];
         if (gru) biasHn = bHh.slice(2 * H);
       }
-      for (let row = 0; row < T * B; row++) gates.set(bias, row * GH);
+      for (let row = 0, o = 0; row < T * B; row++) for (let i = 0; i < GH; i++, o++) gates[o] = bias[i];
     }
     backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, bIh || bHh ? 1 : 0, gates, 0, GH);
 
@@ -225,8 +232,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
       // sequences starting at this step take the initial state
       for (let j = started; j < bt; j++) {
-        if (h0Data) h.set(h0Data.subarray((d * B + order[j]) * P, (d * B + order[j] + 1) * P), (prev + j) * P);
-        if (c && c0Data) c.set(c0Data.subarray((d * B + order[j]) * H, (d * B + order[j] + 1) * H), (prev + j) * H);
+        if (h0Data) copyRow(h0Data, (d * B + order[j]) * P, h, (prev + j) * P, P);
+        if (c && c0Data) copyRow(c0Data, (d * B + order[j]) * H, c, (prev + j) * H, H);
       }
       if (bt > started) started = bt;
       if (bt === 0) continue;
@@ -240,11 +247,11 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       } else {
         k.rnnCellForward(nonlinearity, bt, H, gates, gOff, ghBuf, 0, h, next * P);
       }
-      for (let j = 0; j < bt; j++) out.set(h.subarray((next + j) * P, (next + j + 1) * P), rowOf(t, order[j]) * D * P + d * P);
+      for (let j = 0; j < bt; j++) copyRow(h, (next + j) * P, out, rowOf(t, order[j]) * D * P + d * P, P);
       // sequences ending at this step hand over their final state
       for (let j = bNext; j < bt; j++) {
-        hN.set(h.subarray((next + j) * P, (next + j + 1) * P), (d * B + order[j]) * P);
-        if (c) cN.set(c.subarray((next + j) * H, (next + j + 1) * H), (d * B + order[j]) * H);
+        copyRow(h, (next + j) * P, hN, (d * B + order[j]) * P, P);
+        if (c) copyRow(c, (next + j) * H, cN, (d * B + order[j]) * H, H);
       }
     }
     records.push({ wIh, wHh, wHr, gates, h, c, r, hn });
@@ -287,8 +294,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
         // sequences that ended at this step: the final state's gradient enters here
         for (let j = bNext; j < bt; j++) {
-          dh.set(gHN.subarray((d * B + order[j]) * P, (d * B + order[j] + 1) * P), j * P);
-          if (dc) dc.set(gCN.subarray((d * B + order[j]) * H, (d * B + order[j] + 1) * H), j * H);
+          copyRow(gHN, (d * B + order[j]) * P, dh, j * P, P);
+          if (dc) copyRow(gCN, (d * B + order[j]) * H, dc, j * H, H);
         }
         for (let j = 0; j < bt; j++) {
           const src = rowOf(t, order[j]) * D * P + d * P, dst = j * P;
@@ -298,7 +305,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         if (lstm) {
           let dhCell = dh;
           if (r) {
-            dhAll!.set(dh.subarray(0, bt * P), t * B * P);
+            copyRow(dh, 0, dhAll!, t * B * P, bt * P);
             backend.gemm(false, false, bt, H, P, dh, 0, P, wHr!, 0, H, 0, dr!, 0, H);
             dhCell = dr!;
           }
@@ -311,8 +318,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         backend.gemm(false, false, bt, P, GH, dGh, gOff, GH, wHh, 0, P, gru ? 1 : 0, dh, 0, P);
         // sequences that started at this step: the initial state's gradient leaves here
         for (let j = bStart; j < bt; j++) {
-          if (gH0) gH0.set(dh.subarray(j * P, (j + 1) * P), (d * B + order[j]) * P);
-          if (gC0) gC0.set(dc!.subarray(j * H, (j + 1) * H), (d * B + order[j]) * H);
+          if (gH0) copyRow(dh, j * P, gH0, (d * B + order[j]) * P, P);
+          if (gC0) copyRow(dc!, j * H, gC0, (d * B + order[j]) * H, H);
         }
       }
       // whole-sequence gemms: padded rows of dG are zero, so they add nothing
@@ -327,7 +334,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         return out;
       };
       const gBih = w.biasIh?.requiresGrad ? columnSums(dG) : null;
-      const gBhh = w.biasHh?.requiresGrad ? columnSums(dGh) : null;
+      const gBhh = w.biasHh?.requiresGrad ? (gBih && dGh === dG ? gBih.slice() : columnSums(dGh)) : null;
       const gWhr = w.weightHr?.requiresGrad ? new Float32Array(P * H) : null;
       if (gWhr) backend.gemm(true, false, P, H, rows, dhAll!, 0, P, r!, 0, H, 0, gWhr, 0, H);
       if (dxs) backend.gemm(false, false, rows, I, GH, dG, 0, GH, wIh, 0, I, d > 0 ? 1 : 0, dxs, 0, I);
@@ -338,7 +345,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       let dx = dxs;
       if (!(identity && !batchFirst)) {
         dx = new Float32Array(T * B * I);
-        for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) dx.set(dxs.subarray((t * B + j) * I, (t * B + j + 1) * I), rowOf(t, order[j]) * I);
+        for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) copyRow(dxs, (t * B + j) * I, dx, rowOf(t, order[j]) * I, I);
       }
       grads[0] = asTensor(dx, input.shape);
     }

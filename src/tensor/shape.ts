@@ -48,7 +48,8 @@ export function normalizeDims(dims: number | readonly number[] | undefined, ndim
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(d, ndim, op));
   if (new Set(out).size !== out.length) throw opError(op, `dim ${formatShape(list)} contains a repeated dimension`);
-  return out.sort((a, b) => a - b);
+  // a 0-d tensor accepts dim 0 / -1 (as PyTorch does) but has no dimension to reduce
+  return ndim === 0 ? [] : out.sort((a, b) => a - b);
 }
 
 /** PyTorch broadcasting: align from the right; sizes must match or be 1. */

@@ -93,7 +93,15 @@ const utf8Decoder = new TextDecoder('utf-8');
 export function bytesToByteLevel(text: string): string {
   const table = byteLevelAlphabet();
   let out = '';
-  for (const b of utf8.encode(text)) out += table[b]!;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) out += table[c]!;
+    else {
+      // Not ASCII: spell the rest through the UTF-8 encoder.
+      for (const b of utf8.encode(text.slice(i))) out += table[b]!;
+      break;
+    }
+  }
   return out;
 }
 

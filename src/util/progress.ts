@@ -139,6 +139,13 @@ export class ProgressBar {
     this.draw(this.render(this.now(), true), true);
   }
 
+  /** Prints something (e.g. a log line on stdout) without tearing the bar: clear it, print, redraw. */
+  interrupt(print: () => void): void {
+    if (this.tty && !this.finished) this.write('\r\x1b[K');
+    print();
+    if (this.tty && !this.finished) this.draw(this.render(this.now(), false), false);
+  }
+
   /** The line as it would be drawn now (without control characters). */
   render(t = this.now(), final = this.finished): string {
     const frac = this.total > 0 ? Math.min(1, Math.max(0, this.done / this.total)) : final ? 1 : 0;

@@ -127,7 +127,7 @@ describe('nn layers: behaviour beyond the fixtures', () => {
     assert.deepEqual([...bn.bias!.dataSync()], [0, 0, 0, 0, 0]);
     assert.equal(bn.numBatchesTracked!.dtype, 'int32');
     const emb = new nn.Embedding(1000, 20, { paddingIdx: 3 });
-    const e = emb.weight.dataSync();
+    const e = Array.from(emb.weight.dataSync());
     const mean = e.reduce((a, b) => a + b, 0) / e.length;
     const std = Math.sqrt(e.reduce((a, b) => a + (b - mean) ** 2, 0) / e.length);
     assert.ok(Math.abs(mean) < 0.02 && Math.abs(std - 1) < 0.02, `mean ${mean}, std ${std}`);

@@ -37,7 +37,8 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p
     case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); break;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); break;
     case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]); break;
-    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : 0; } break;
+    // written so NaN passes through, as in PyTorch
+    case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v <= 0 ? 0 : v; } break;
     case 'leakyRelu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : v * p0; } break;
     case 'elu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? v : p0 * Math.expm1(v); } break;
     case 'gelu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = 0.5 * v * (1 + erf(v * INV_SQRT2)); } break;
@@ -47,7 +48,8 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p
     } break;
     case 'silu': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v * sigmoid(v); } break;
     case 'softplus': for (let i = 0; i < n; i++) out[i] = softplus(x[i], p0, p1); break;
-    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]); break;
+    // PyTorch: sign(NaN) = 0
+    case 'sign': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } break;
     case 'reciprocal': for (let i = 0; i < n; i++) out[i] = 1 / x[i]; break;
     case 'square': for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v * v; } break;
     case 'powScalar':
@@ -86,7 +88,7 @@ function applyBinary(op: BinaryOp, a: number, b: number, p: number): number {
     case 'logicalAnd': return a && b ? 1 : 0;
     case 'logicalOr': return a || b ? 1 : 0;
     case 'logicalXor': return !a !== !b ? 1 : 0;
-    case 'reluBackward': return b > 0 ? a : 0;
+    case 'reluBackward': return b <= 0 ? 0 : a;
     case 'leakyReluBackward': return b > 0 ? a : a * p;
     case 'eluBackward': return b > 0 ? a : a * p * Math.exp(b);
     case 'sigmoidBackward': return a * b * (1 - b);
@@ -114,7 +116,7 @@ function binaryContiguous(op: BinaryOp, a: TypedArray, ao: number, b: TypedArray
     case 'sub': for (let i = 0; i < n; i++) out[i] = a[ao + i] - b[bo + i]; return;
     case 'mul': for (let i = 0; i < n; i++) out[i] = a[ao + i] * b[bo + i]; return;
     case 'div': for (let i = 0; i < n; i++) out[i] = a[ao + i] / b[bo + i]; return;
-    case 'reluBackward': for (let i = 0; i < n; i++) out[i] = b[bo + i] > 0 ? a[ao + i] : 0; return;
+    case 'reluBackward': for (let i = 0; i < n; i++) out[i] = b[bo + i] <= 0 ? 0 : a[ao + i]; return;
     default: for (let i = 0; i < n; i++) out[i] = applyBinary(op, a[ao + i], b[bo + i], p);
   }
 }

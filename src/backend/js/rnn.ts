@@ -6,8 +6,30 @@
  * Gate order is PyTorch's: LSTM i, f, g, o; GRU r, z, n.
  */
 
+// exp by range reduction and a degree-7 polynomial: relative error < 1e-8 (far below float32's 6e-8),
+// about twice as fast as Math.exp in V8, and the gate kernels are mostly exp.
+const INV_LN2 = 1 / Math.LN2;
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const POW2 = new Float64Array(256).map((_, k) => 2 ** (k - 128));
+
+function exp(x: number): number {
+  if (x > 87) x = 87;
+  else if (x < -87) x = -87;
+  const k = Math.floor(x * INV_LN2 + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (1 / 5040)))))));
+  return p * POW2[k + 128];
+}
+
 function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+  return 1 / (1 + exp(-x));
+}
+
+function tanh(x: number): number {
+  // near 0, 1 - 2/(e^2x + 1) cancels: use the series there
+  if (x < 0.004 && x > -0.004) return x - (x * x * x) / 3;
+  return 1 - 2 / (exp(2 * x) + 1);
 }
 
 /**
@@ -18,7 +40,7 @@ export function rnnCellForward(nonlinearity: 'tanh' | 'relu', rows: number, hidd
   h: Float32Array, hOffset: number): void {
   const n = rows * hidden;
   if (nonlinearity === 'tanh') {
-    for (let i = 0; i < n; i++) h[hOffset + i] = Math.tanh(gates[gatesOffset + i] + gh[ghOffset + i]);
+    for (let i = 0; i < n; i++) h[hOffset + i] = tanh(gates[gatesOffset + i] + gh[ghOffset + i]);
   } else {
     for (let i = 0; i < n; i++) {
       const v = gates[gatesOffset + i] + gh[ghOffset + i];
@@ -57,7 +79,7 @@ export function lstmCellForward(rows: number, hidden: number,
     for (let j = 0; j < H; j++) {
       const ig = sigmoid(gates[gRow + j] + gh[hRow + j]);
       const fg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
-      const gg = Math.tanh(gates[gRow + 2 * H + j] + gh[hRow + 2 * H + j]);
+      const gg = tanh(gates[gRow + 2 * H + j] + gh[hRow + 2 * H + j]);
       const og = sigmoid(gates[gRow + 3 * H + j] + gh[hRow + 3 * H + j]);
       gates[gRow + j] = ig;
       gates[gRow + H + j] = fg;
@@ -65,7 +87,7 @@ export function lstmCellForward(rows: number, hidden: number,
       gates[gRow + 3 * H + j] = og;
       const cv = fg * cPrev[cPrevOffset + sRow + j] + ig * gg;
       c[cOffset + sRow + j] = cv;
-      h[hOffset + sRow + j] = og * Math.tanh(cv);
+      h[hOffset + sRow + j] = og * tanh(cv);
     }
   }
 }
@@ -83,7 +105,7 @@ export function lstmCellBackward(rows: number, hidden: number,
     const gRow = gatesOffset + r * G, dRow = dGatesOffset + r * G, sRow = r * H;
     for (let j = 0; j < H; j++) {
       const ig = gates[gRow + j], fg = gates[gRow + H + j], gg = gates[gRow + 2 * H + j], og = gates[gRow + 3 * H + j];
-      const tc = Math.tanh(c[cOffset + sRow + j]);
+      const tc = tanh(c[cOffset + sRow + j]);
       const dhv = dh[dhOffset + sRow + j];
       const dcv = dc[dcOffset + sRow + j] + dhv * og * (1 - tc * tc);
       const dog = dhv * tc;
@@ -116,7 +138,7 @@ export function gruCellForward(rows: number, hidden: number,
       const rg = sigmoid(gates[gRow + j] + gh[hRow + j]);
       const zg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
       const hnv = gh[hRow + 2 * H + j] + (biasHn ? biasHn[j] : 0);
-      const ng = Math.tanh(gates[gRow + 2 * H + j] + rg * hnv);
+      const ng = tanh(gates[gRow + 2 * H + j] + rg * hnv);
       gates[gRow + j] = rg;
       gates[gRow + H + j] = zg;
       gates[gRow + 2 * H + j] = ng;

@@ -28,7 +28,7 @@ const NR: i32 = 16;
 // ir loop streams MR x kcb A panels from L2 (1 MiB: the MC_MAX x kcb A block is up to 320 KiB).
 const KC_MAX: i32 = 320; // must be even
 const MC_MAX: i32 = 256; // multiple of MR
-const NC_MAX: i32 = 1024; // multiple of NR
+const NC_MAX: i32 = 4096; // multiple of NR
 
 const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;

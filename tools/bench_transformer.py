@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""PyTorch twin of bench/transformer.ts: tokens/s of one Transformer-encoder training step.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_transformer.py --threads 1
+
+Model and step as the nabla bench: nn.Embedding(5000, 128) -> nn.TransformerEncoderLayer(128, 4,
+dim_feedforward=512, dropout=0.1, batch_first=True) -> nn.Linear(128, 5000); cross-entropy on
+random next-token targets; Adam(lr=1e-3). Batch 32 x 64 tokens. Prints one JSON row per figure:
+{"group", "name", "system", "value", "unit"} (tokens/s = 32 * 64 / median step seconds).
+"""
+import argparse
+import json
+import time
+
+import torch
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--steps', type=int, default=10, help='timed steps (after 2 warm-up steps)')
+    ap.add_argument('--batch', type=int, default=32)
+    ap.add_argument('--seq', type=int, default=64)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    vocab, d_model, nhead, ff = 5000, 128, 4, 512
+    emb = torch.nn.Embedding(vocab, d_model)
+    layer = torch.nn.TransformerEncoderLayer(d_model, nhead, ff, 0.1, batch_first=True)
+    head = torch.nn.Linear(d_model, vocab)
+    params = [*emb.parameters(), *layer.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    tokens = torch.randint(0, vocab, (args.batch, args.seq))
+    targets = torch.randint(0, vocab, (args.batch, args.seq))
+
+    def step():
+        opt.zero_grad()
+        logits = head(layer(emb(tokens)))
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(2):
+        step()
+    times = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    median = times[len(times) // 2]
+    blas = 'OpenBLAS' if 'openblas' in torch.__config__.show().lower() else 'BLAS'
+    system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas}, {args.threads} thread{"s" if args.threads > 1 else ""})'
+    name = f'TransformerEncoderLayer train step (d=128, h=4, ff=512, {args.batch}x{args.seq} tokens, vocab 5000, Adam)'
+    print(json.dumps({'group': 'transformer', 'name': name, 'system': system, 'value': args.batch * args.seq / median, 'unit': 'tokens/s'}))
+    print(json.dumps({'group': 'transformer', 'name': 'step time', 'system': system, 'value': median * 1000, 'unit': 'ms'}))
+
+
+if __name__ == '__main__':
+    main()
