@@ -10,18 +10,34 @@ random next-token targets; Adam(lr=1e-3). Batch 32 x 64 tokens. Prints one JSON 
 """
 import argparse
 import json
+import os
 import time
 
-import torch
+ap = argparse.ArgumentParser()
+ap.add_argument('--threads', type=int, default=1)
+ap.add_argument('--steps', type=int, default=5, help='timed steps (after 2 warm-up steps)')
+ap.add_argument('--batch', type=int, default=32)
+ap.add_argument('--seq', type=int, default=64)
+args = ap.parse_args()
+# OpenBLAS's pthread build sizes its own pool from this, before torch loads it
+os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
+import torch  # noqa: E402
+
+
+def blas_name():
+    """The BLAS library actually loaded (Debian's torch links libblas.so.3: reference BLAS unless an alternative is installed)."""
+    with open('/proc/self/maps') as f:
+        maps = f.read()
+    if 'openblas' in maps:
+        return 'OpenBLAS'
+    if 'mkl' in maps:
+        return 'MKL'
+    if 'blis' in maps:
+        return 'BLIS'
+    return 'reference BLAS' if 'libblas.so' in maps else 'BLAS'
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--steps', type=int, default=10, help='timed steps (after 2 warm-up steps)')
-    ap.add_argument('--batch', type=int, default=32)
-    ap.add_argument('--seq', type=int, default=64)
-    args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     vocab, d_model, nhead, ff = 5000, 128, 4, 512
@@ -50,7 +66,7 @@ def main():
         times.append(time.perf_counter() - t0)
     times.sort()
     median = times[len(times) // 2]
-    blas = 'OpenBLAS' if 'openblas' in torch.__config__.show().lower() else 'BLAS'
+    blas = blas_name()
     system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas}, {args.threads} thread{"s" if args.threads > 1 else ""})'
     name = f'TransformerEncoderLayer train step (d=128, h=4, ff=512, {args.batch}x{args.seq} tokens, vocab 5000, Adam)'
     print(json.dumps({'group': 'transformer', 'name': name, 'system': system, 'value': args.batch * args.seq / median, 'unit': 'tokens/s'}))

@@ -3,8 +3,10 @@
 import type { Command } from './command.js';
 import { UsageError } from './args.js';
 import { command as trainCnn } from './commands/train-cnn.js';
+import { command as evalCnn } from './commands/eval-cnn.js';
+import { command as predict } from './commands/predict.js';
 
-const commands: Command[] = [trainCnn];
+const commands: Command[] = [trainCnn, evalCnn, predict];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

@@ -7,6 +7,8 @@ import {
   setNumThreads,
   sgemm,
   wasmAvailable,
+  wasmKernels,
+  wasmThreadStats,
   wasmUnavailableReason,
 } from '../../src/backend/wasm/loader.js';
 
@@ -202,7 +204,12 @@ test('prepareSgemm runs on data placed in wasm memory', () => {
   check('prepared NT', false, true, M, N, K, A, B, new Float32Array(M * N), p.c, 0);
 });
 
-test('two threads give bit-identical results to one thread', () => {
+test('two threads give bit-identical results to one thread', (t) => {
+  if (setNumThreads(2) !== 2) {
+    setNumThreads(1);
+    t.skip('worker threads unavailable');
+    return;
+  }
   const rand = rng(2024);
   const shapes: Array<[number, number, number]> = [
     [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65],
@@ -232,6 +239,38 @@ test('two threads give bit-identical results to one thread', () => {
         }
       }
     }
+  } finally {
+    setNumThreads(1);
+  }
+});
+
+test('the thread pool really runs chunks on a worker, and restarting it reuses its memory', (t) => {
+  try {
+    if (setNumThreads(2) !== 2) {
+      t.skip('worker threads unavailable');
+      return;
+    }
+    const pages = () => wasmKernels().memory.buffer.byteLength;
+    const [M, N, K] = [512, 256, 512]; // 134 MFLOP: 4 chunks of several ms each
+    const A = randomArray(M * K, rng(1));
+    const B = randomArray(K * N, rng(2));
+    const C = new Float32Array(M * N);
+    const before = wasmThreadStats();
+    for (let i = 0; i < 20 && wasmThreadStats().workerChunks === before.workerChunks; i++) {
+      sgemm(false, false, M, N, K, A, B, C);
+    }
+    const after = wasmThreadStats();
+    assert.ok(after.parallelGemms > before.parallelGemms, 'the GEMM was not split');
+    assert.ok(after.workerChunks > before.workerChunks, 'no chunk ran on the worker');
+    sgemm(false, false, M, N, K, A, B, C);
+    const size = pages();
+    for (let i = 0; i < 4; i++) {
+      setNumThreads(1);
+      setNumThreads(2);
+      sgemm(false, false, M, N, K, A, B, C);
+    }
+    assert.equal(pages(), size, 'restarting the pool grew wasm memory');
+    assert.equal(getNumThreads(), 2);
   } finally {
     setNumThreads(1);
   }

@@ -122,7 +122,7 @@ test('the browser-safe data entry imports nothing from Node', () => {
       else offenders.push(`${file.slice(srcDir.length + 1)} imports ${spec}`);
     }
   };
-  visit(join(srcDir, 'data', process.env.WALK ?? 'index.ts'));
+  visit(join(srcDir, 'data', 'index.ts'));
   assert.ok(seen.size > 5);
   assert.ok(![...seen].some((f) => f.endsWith('mnist-files.ts') || f.endsWith(join('datasets', 'mnist.ts'))));
   assert.deepEqual(offenders, []);

@@ -92,6 +92,19 @@ describe('Module discovery', () => {
     }
   });
 
+  it('lets a declared-but-unset field become a registered buffer', () => {
+    class Masked extends nn.Module {
+      mask!: Tensor;
+      constructor() {
+        super();
+        this.registerBuffer('mask', nb.ones([2]));
+      }
+    }
+    const m = new Masked();
+    assert.deepEqual(Object.keys(m.stateDict()), ['mask']);
+    assert.deepEqual(m.mask.shape, [2]);
+  });
+
   it('registers parameters, buffers (persistent or not) and modules by name', () => {
     const m = new nn.Module();
     m.registerParameter('scale', new nn.Parameter(nb.ones([2])));
@@ -240,6 +253,15 @@ describe('state dicts', () => {
     const m = new nn.Linear(2, 2);
     const sd = Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [`module.${k}`, v]));
     assert.throws(() => m.loadStateDict(sd), /prefix "module\."/);
+  });
+
+  it('accepts a BatchNorm checkpoint without num_batches_tracked, as PyTorch does for old state dicts', () => {
+    const bn = new nn.BatchNorm2d(2);
+    const sd = bn.stateDict();
+    delete sd.num_batches_tracked;
+    assert.deepEqual(bn.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
+    delete sd.running_var;
+    assert.throws(() => bn.loadStateDict(sd), /Missing key\(s\) in state_dict: "running_var"\./);
   });
 
   it('loads a 1-element 1-D tensor into a 0-D buffer, as PyTorch does', () => {

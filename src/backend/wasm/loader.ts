@@ -46,12 +46,19 @@ export interface WasmKernelExports {
   ): number;
 }
 
-interface Worker {
-  /** Control block (see WORKER_SOURCE) as Int32 / Float32 views. */
+interface Pool {
+  /** The shared control block (see POOL_SOURCE) as Int32 / Float32 views. */
   i32: Int32Array;
   f32: Float32Array;
   seq: number;
-  handle: { terminate(): unknown; unref(): void };
+  workers: Array<{ terminate(): unknown; unref(): void }>;
+  area: PoolArea;
+}
+
+/** Permanent wasm allocations of a pool: its control block and one workspace per worker. */
+interface PoolArea {
+  ctl: number;
+  ws: number[];
 }
 
 interface Runtime {
@@ -60,27 +67,39 @@ interface Runtime {
   shared: boolean;
   exports: WasmKernelExports;
   f32: Float32Array;
-  workers: Worker[];
+  pool: Pool | null;
+  /** Memory of a stopped pool, reused by the next one. */
+  poolArea: PoolArea | null;
   /** Bumped whenever the scratch arena is reused, so stale PreparedSgemm objects refuse to run. */
   generation: number;
 }
 
-const PAGE = 65536;
 const MAX_PAGES = 65536; // the shared build declares this maximum (4 GiB)
 /** Below this many flops (2*M*N*K) a GEMM stays on the calling thread (waking a worker ~45 us). */
 const PARALLEL_MIN_FLOPS = 4e6;
-/** Worker control block: 32 Int32 words, one 128-byte block per worker. */
-const CTL_WORDS = 32;
-const CTL_SEQ = 0;
-const CTL_CMD = 1; // 0 = sgemm, 1 = quit
-const CTL_ARGS = 2; // 13 sgemm arguments, words 2..14 (alpha at 7, beta at 12 as f32)
-const CTL_STATUS = 15;
-const CTL_DONE = 16;
-const CTL_READY = 17; // 1 = instantiated, -1 = failed
+/** Chunks per thread: more balance the load (and absorb a descheduled worker), but each chunk repacks the shared operand. */
+const CHUNKS_PER_THREAD = 2;
+const MAX_CHUNKS = 63;
 /** How long an idle worker polls for the next job before sleeping in Atomics.wait. */
-const WORKER_SPIN_MS = 2;
-/** How long the caller polls for a worker's result before sleeping in Atomics.wait. */
-const CALLER_SPIN_MS = 20;
+const WORKER_SPIN_MS = 0.5;
+/** How long the caller polls for workers to finish their chunks before sleeping in Atomics.wait. */
+const CALLER_SPIN_MS = 5;
+
+// Control block of the thread pool, in Int32 words (in wasm memory, shared by all threads).
+const CTL_WORDS = 128;
+const CTL_SEQ = 0; // job sequence number; workers Atomics.wait on it
+const CTL_CMD = 1; // 0 = sgemm, 1 = quit
+const CTL_ARGS = 2; // 13 sgemm arguments, words 2..14 (alpha at 7 and beta at 12 as f32)
+const CTL_SPLIT_M = 15; // 1: chunks are row ranges, 0: column ranges
+const CTL_NEXT = 16; // claim word: (seq tag << 12) | (chunks << 6) | next unclaimed chunk
+const CTL_DONE = 17; // chunks completed
+const CTL_STATUS = 18; // first non-zero kernel status
+const CTL_READY = 19; // workers instantiated (count); -1000 when one failed
+const CTL_EXITED = 20; // workers that left their loop after a quit command
+const CTL_JOBS = 21; // parallel jobs posted (statistics)
+const CTL_WORKER_CHUNKS = 22; // chunks computed by workers (statistics)
+const CTL_BOUNDS = 32; // chunk q covers [bounds[q], bounds[q+1]), up to MAX_CHUNKS chunks
+const TAG_MASK = 0x7ffff;
 
 let runtime: Runtime | null | undefined;
 let unavailable = '';
@@ -104,7 +123,7 @@ function instantiate(shared: boolean): Runtime {
   const ws = exports.reserve(exports.workspaceBytes()) >>> 0;
   if (ws === 0) throw new Error('cannot allocate the GEMM workspace');
   exports.setWorkspace(ws);
-  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), workers: [], generation: 0 };
+  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), pool: null, poolArea: null, generation: 0 };
 }
 
 function load(): Runtime | null {
@@ -155,54 +174,104 @@ function heapF32(rt: Runtime): Float32Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Threads (Node only): workers instantiate the same module on the shared memory and wait on their
-// control block with Atomics.wait; the caller splits the GEMM into row (or column) ranges, posts one
-// to each worker, computes the first itself and waits for the others. Every element of C goes
-// through the same instruction sequence whatever the split, so results are bit-identical to one
-// thread.
+// Threads (Node only). Workers instantiate the same module on the shared memory and sleep on the
+// pool's control block. A large GEMM is cut into chunks of whole rows (or columns) of C; the caller
+// posts the job, and the caller and the workers claim chunks from a shared counter until none is
+// left, so a worker that is slow to wake (or not scheduled at all) only costs its share. Every
+// element of C goes through the same instruction sequence whatever chunk it falls in, so results
+// are bit-identical to one thread.
 // ---------------------------------------------------------------------------------------------
 
-const WORKER_SOURCE = `
+type RunChunks = (ex: WasmKernelExports, i32: Int32Array, f32: Float32Array, tag: number, worker: boolean) => number;
+
+/**
+ * Claims and runs chunks of the current job until none is left; returns the last non-zero kernel
+ * status (0 when all went well). Kept as source text so that the caller (through new Function, only
+ * when a pool starts, i.e. in Node) and the workers run exactly the same code, whatever a bundler
+ * or minifier does to this module.
+ */
+const RUN_CHUNKS_SOURCE = `function runChunks(ex, i32, f32, tag, worker) {
+  let status = 0;
+  for (;;) {
+    const v = Atomics.load(i32, ${CTL_NEXT});
+    if (v >>> 12 !== tag) return status; // a newer job: this one is finished
+    const chunks = (v >>> 6) & 63;
+    const q = v & 63;
+    if (q >= chunks) return status;
+    if (Atomics.compareExchange(i32, ${CTL_NEXT}, v, v + 1) !== v) continue;
+    // Chunk q of job 'tag' is ours: the job cannot complete (nor its arguments change) before we
+    // count it done, so the arguments read now are that job's.
+    const start = i32[${CTL_BOUNDS} + q];
+    const count = i32[${CTL_BOUNDS} + q + 1] - start;
+    const transA = i32[${CTL_ARGS}], transB = i32[${CTL_ARGS + 1}];
+    let M = i32[${CTL_ARGS + 2}], N = i32[${CTL_ARGS + 3}];
+    const K = i32[${CTL_ARGS + 4}], alpha = f32[${CTL_ARGS + 5}];
+    let a = i32[${CTL_ARGS + 6}];
+    const lda = i32[${CTL_ARGS + 7}];
+    let b = i32[${CTL_ARGS + 8}];
+    const ldb = i32[${CTL_ARGS + 9}], beta = f32[${CTL_ARGS + 10}];
+    let c = i32[${CTL_ARGS + 11}];
+    const ldc = i32[${CTL_ARGS + 12}];
+    if (i32[${CTL_SPLIT_M}]) {
+      M = count;
+      a += transA ? start * 4 : start * lda * 4;
+      c += start * ldc * 4;
+    } else {
+      N = count;
+      b += transB ? start * ldb * 4 : start * 4;
+      c += start * 4;
+    }
+    let st;
+    try {
+      st = ex.sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+    } catch (e) {
+      st = -2;
+    }
+    if (st !== 0) {
+      status = st;
+      Atomics.compareExchange(i32, ${CTL_STATUS}, 0, st);
+    }
+    if (worker) Atomics.add(i32, ${CTL_WORKER_CHUNKS}, 1);
+    if (Atomics.add(i32, ${CTL_DONE}, 1) + 1 === chunks) Atomics.notify(i32, ${CTL_DONE});
+  }
+}`;
+
+let runChunksFn: RunChunks | null = null;
+
+const POOL_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctl, ws } = workerData;
 const i32 = new Int32Array(memory.buffer, ctl, ${CTL_WORDS});
 const f32 = new Float32Array(memory.buffer, ctl, ${CTL_WORDS});
-let ex;
+const CTL_SEQ = ${CTL_SEQ};
+const runChunks = ${RUN_CHUNKS_SOURCE};
+let ex = null;
 try {
   ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   ex.setWorkspace(ws);
-  Atomics.store(i32, ${CTL_READY}, 1);
+  Atomics.add(i32, ${CTL_READY}, 1);
 } catch (e) {
-  Atomics.store(i32, ${CTL_READY}, -1);
+  Atomics.sub(i32, ${CTL_READY}, 1000);
 }
 Atomics.notify(i32, ${CTL_READY});
-let seen = 0;
+let seen = Atomics.load(i32, CTL_SEQ);
 while (ex) {
-  // Spin for a while before sleeping: a sleeping worker woken by Atomics.notify tends to be placed
-  // on the notifying thread's CPU by the Linux scheduler (wake-affine) and to preempt it, which
-  // serializes the two halves of the GEMM. A spinning worker keeps its own CPU.
-  const spinUntil = performance.now() + ${WORKER_SPIN_MS};
-  let spins = 0;
-  while (Atomics.load(i32, ${CTL_SEQ}) === seen) {
-    if ((++spins & 1023) === 0 && performance.now() > spinUntil) {
-      Atomics.wait(i32, ${CTL_SEQ}, seen);
-      break;
+  // Poll a little before sleeping: back-to-back GEMMs then skip the wake-up (tens of us).
+  if (Atomics.load(i32, CTL_SEQ) === seen) {
+    const until = performance.now() + ${WORKER_SPIN_MS};
+    let spins = 0;
+    while (Atomics.load(i32, CTL_SEQ) === seen) {
+      if ((++spins & 255) === 0 && performance.now() > until) {
+        Atomics.wait(i32, CTL_SEQ, seen);
+      }
     }
   }
-  const seq = Atomics.load(i32, ${CTL_SEQ});
-  if (seq === seen) continue;
-  seen = seq;
+  seen = Atomics.load(i32, CTL_SEQ);
   if (i32[${CTL_CMD}] === 1) break;
-  let status;
-  try {
-    status = ex.sgemm(i32[2], i32[3], i32[4], i32[5], i32[6], f32[7], i32[8], i32[9], i32[10], i32[11], f32[12], i32[13], i32[14]);
-  } catch (e) {
-    status = -2;
-  }
-  i32[${CTL_STATUS}] = status;
-  Atomics.store(i32, ${CTL_DONE}, seq);
-  Atomics.notify(i32, ${CTL_DONE});
+  runChunks(ex, i32, f32, seen & ${TAG_MASK}, true);
 }
+Atomics.add(i32, ${CTL_EXITED}, 1);
+Atomics.notify(i32, ${CTL_EXITED});
 `;
 
 interface WorkerThreadsModule {
@@ -222,68 +291,100 @@ function workerThreads(): WorkerThreadsModule | null {
   }
 }
 
-function stopWorker(w: Worker): void {
-  w.i32[CTL_CMD] = 1;
-  Atomics.store(w.i32, CTL_SEQ, ++w.seq);
-  Atomics.notify(w.i32, CTL_SEQ);
-  w.handle.unref();
+/** Tells the pool's workers to quit and waits (briefly) until they have; frees their memory for reuse. */
+function stopPool(rt: Runtime): void {
+  const pool = rt.pool;
+  if (!pool) return;
+  rt.pool = null;
+  const { i32 } = pool;
+  i32[CTL_CMD] = 1;
+  Atomics.store(i32, CTL_SEQ, ++pool.seq);
+  Atomics.notify(i32, CTL_SEQ);
+  const deadline = Date.now() + 5000;
+  let exited = Atomics.load(i32, CTL_EXITED);
+  while (exited < pool.workers.length && Date.now() < deadline) {
+    Atomics.wait(i32, CTL_EXITED, exited, 50);
+    exited = Atomics.load(i32, CTL_EXITED);
+  }
+  // Reuse the control block and workspaces only when no worker can still touch them.
+  if (exited === pool.workers.length) rt.poolArea = pool.area;
+  else rt.poolArea = null;
+  for (const h of pool.workers) void h.terminate();
 }
 
-function startWorker(rt: Runtime, wt: WorkerThreadsModule): Worker {
+function startPool(rt: Runtime, wt: WorkerThreadsModule, workers: number): Pool | null {
   const ex = rt.exports;
-  // Permanent allocations: drop any scratch data first (no GEMM is running on this thread now).
+  // Permanent allocations drop any scratch data: invalidate outstanding PreparedSgemm objects.
   rt.generation++;
-  const ctl = ex.reserve(CTL_WORDS * 4) >>> 0;
-  const ws = ex.reserve(ex.workspaceBytes()) >>> 0;
-  if (ctl === 0 || ws === 0) throw new Error('cannot allocate a worker workspace');
-  const i32 = new Int32Array(rt.memory.buffer, ctl, CTL_WORDS);
-  const f32 = new Float32Array(rt.memory.buffer, ctl, CTL_WORDS);
+  const area = rt.poolArea ?? { ctl: ex.reserve(CTL_WORDS * 4) >>> 0, ws: [] };
+  rt.poolArea = null;
+  if (area.ctl === 0) return null;
+  while (area.ws.length < workers) {
+    const ws = ex.reserve(ex.workspaceBytes()) >>> 0;
+    if (ws === 0) break;
+    area.ws.push(ws);
+  }
+  runChunksFn ??= new Function(`return ${RUN_CHUNKS_SOURCE}`)() as RunChunks;
+  const i32 = new Int32Array(rt.memory.buffer, area.ctl, CTL_WORDS);
+  const f32 = new Float32Array(rt.memory.buffer, area.ctl, CTL_WORDS);
   i32.fill(0);
-  const handle = new wt.Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { module: rt.module, memory: rt.memory, ctl, ws },
-  });
-  handle.unref();
-  // Wait (synchronously) until the worker has instantiated the module.
+  const pool: Pool = { i32, f32, seq: 0, workers: [], area };
+  for (let w = 0; w < Math.min(workers, area.ws.length); w++) {
+    const handle = new wt.Worker(POOL_SOURCE, {
+      eval: true,
+      workerData: { module: rt.module, memory: rt.memory, ctl: area.ctl, ws: area.ws[w] },
+    });
+    handle.unref();
+    pool.workers.push(handle);
+  }
+  // Wait (synchronously; normally a few tens of ms) until every worker has instantiated the module.
   const deadline = Date.now() + 30000;
-  while (Atomics.load(i32, CTL_READY) === 0) {
-    if (Date.now() > deadline) break;
-    Atomics.wait(i32, CTL_READY, 0, 100);
+  let ready = Atomics.load(i32, CTL_READY);
+  while (ready >= 0 && ready < pool.workers.length && Date.now() < deadline) {
+    Atomics.wait(i32, CTL_READY, ready, 50);
+    ready = Atomics.load(i32, CTL_READY);
   }
-  const w: Worker = { i32, f32, seq: 0, handle };
-  if (Atomics.load(i32, CTL_READY) !== 1) {
-    void handle.terminate();
-    throw new Error('a GEMM worker thread failed to start');
+  rt.pool = pool;
+  if (ready !== pool.workers.length || pool.workers.length === 0) {
+    stopPool(rt);
+    return null;
   }
-  return w;
+  return pool;
 }
 
 /**
  * Sets how many threads (the caller plus n-1 workers) a large GEMM may use; returns the number
  * actually in effect: 1 where worker threads or shared memory are unavailable (browsers, Node
- * older than 20.16) or the kernels did not load. Workers do not keep the process alive.
+ * older than 20.16) or the kernels did not load. Workers do not keep the process alive. Changing
+ * the count invalidates outstanding PreparedSgemm objects.
  */
 export function setNumThreads(n: number): number {
   const rt = load();
   if (!rt) return 1;
   const want = Math.max(1, Math.min(64, Math.floor(n) || 1));
-  while (rt.workers.length > want - 1) stopWorker(rt.workers.pop()!);
+  if (getNumThreads() === want) return want;
+  stopPool(rt);
   if (want > 1 && rt.shared) {
     const wt = workerThreads();
-    if (wt) {
-      try {
-        while (rt.workers.length < want - 1) rt.workers.push(startWorker(rt, wt));
-      } catch {
-        // keep the workers that did start
-      }
-    }
+    if (wt) rt.pool = startPool(rt, wt, want - 1);
   }
-  return rt.workers.length + 1;
+  return getNumThreads();
 }
 
 /** Threads a large GEMM uses now (1 = the calling thread only). */
 export function getNumThreads(): number {
-  return runtime ? runtime.workers.length + 1 : 1;
+  return runtime?.pool ? runtime.pool.workers.length + 1 : 1;
+}
+
+/** Diagnostics of the current thread pool: GEMMs split across threads, and chunks workers computed. */
+export function wasmThreadStats(): { threads: number; parallelGemms: number; workerChunks: number } {
+  const pool = runtime?.pool;
+  if (!pool) return { threads: 1, parallelGemms: 0, workerChunks: 0 };
+  return {
+    threads: pool.workers.length + 1,
+    parallelGemms: Atomics.load(pool.i32, CTL_JOBS),
+    workerChunks: Atomics.load(pool.i32, CTL_WORKER_CHUNKS),
+  };
 }
 
 function gemmStatus(status: number): void {
@@ -308,69 +409,50 @@ function runGemm(
   ldc: number,
 ): void {
   const ex = rt.exports;
-  const threads = rt.workers.length + 1;
-  if (threads === 1 || 2 * M * N * K < PARALLEL_MIN_FLOPS) {
+  const pool = rt.pool;
+  if (!pool || 2 * M * N * K < PARALLEL_MIN_FLOPS) {
     gemmStatus(ex.sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc));
     return;
   }
-  // Split the larger of M and N (duplicated packing is then the smaller operand), in whole tiles.
+  // Split the larger of M and N (the duplicated packing is then of the smaller operand), in whole
+  // micro-tiles so that chunk boundaries never cut a tile.
   const splitM = M >= N;
   const total = splitM ? M : N;
   const unit = splitM ? ex.tileRows() : ex.tileCols();
   const units = Math.ceil(total / unit);
-  const parts = Math.min(threads, units);
-  if (parts < 2) {
+  const chunks = Math.min(units, MAX_CHUNKS, (pool.workers.length + 1) * CHUNKS_PER_THREAD);
+  if (chunks < 2) {
     gemmStatus(ex.sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc));
     return;
   }
-  const ranges: Array<[number, number]> = [];
-  for (let p = 0, start = 0; p < parts; p++) {
-    const end = Math.min(total, Math.round(((p + 1) * units) / parts) * unit);
-    ranges.push([start, end]);
-    start = end;
-  }
-  const argsFor = ([s, e]: [number, number]): number[] => {
-    if (splitM) {
-      const aOff = transA ? s * 4 : s * lda * 4;
-      return [transA, transB, e - s, N, K, alpha, a + aOff, lda, b, ldb, beta, c + s * ldc * 4, ldc];
+  const { i32, f32 } = pool;
+  const args = [transA, transB, M, N, K, 0, a, lda, b, ldb, 0, c, ldc];
+  for (let i = 0; i < 13; i++) i32[CTL_ARGS + i] = args[i]!;
+  f32[CTL_ARGS + 5] = alpha;
+  f32[CTL_ARGS + 10] = beta;
+  i32[CTL_SPLIT_M] = splitM ? 1 : 0;
+  for (let q = 0; q <= chunks; q++) i32[CTL_BOUNDS + q] = Math.min(total, Math.round((q * units) / chunks) * unit);
+  i32[CTL_CMD] = 0;
+  i32[CTL_STATUS] = 0;
+  Atomics.store(i32, CTL_DONE, 0);
+  const seq = ++pool.seq;
+  const tag = seq & TAG_MASK;
+  Atomics.store(i32, CTL_NEXT, (tag << 12) | (chunks << 6));
+  Atomics.add(i32, CTL_JOBS, 1);
+  Atomics.store(i32, CTL_SEQ, seq);
+  Atomics.notify(i32, CTL_SEQ);
+  runChunksFn!(ex, i32, f32, tag, false);
+  // Every chunk is claimed; wait for the ones other threads are still computing.
+  let done = Atomics.load(i32, CTL_DONE);
+  if (done !== chunks) {
+    const until = performance.now() + CALLER_SPIN_MS;
+    let spins = 0;
+    while (done !== chunks) {
+      if ((++spins & 255) === 0 && performance.now() > until) Atomics.wait(i32, CTL_DONE, done, 1000);
+      done = Atomics.load(i32, CTL_DONE);
     }
-    const bOff = transB ? s * ldb * 4 : s * 4;
-    return [transA, transB, M, e - s, K, alpha, a, lda, b + bOff, ldb, beta, c + s * 4, ldc];
-  };
-  const posted: Array<[Worker, number]> = [];
-  for (let p = 1; p < parts; p++) {
-    const w = rt.workers[p - 1]!;
-    const args = argsFor(ranges[p]!);
-    for (let i = 0; i < 13; i++) w.i32[CTL_ARGS + i] = args[i]!;
-    w.f32[CTL_ARGS + 5] = alpha;
-    w.f32[CTL_ARGS + 10] = beta;
-    w.i32[CTL_CMD] = 0;
-    const seq = ++w.seq;
-    Atomics.store(w.i32, CTL_SEQ, seq);
-    Atomics.notify(w.i32, CTL_SEQ);
-    posted.push([w, seq]);
   }
-  const own = argsFor(ranges[0]!);
-  let status = ex.sgemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!, own[8]!, own[9]!, own[10]!, own[11]!, own[12]!);
-  for (const [w, seq] of posted) {
-    // Poll (the halves are balanced, so this is short); sleeping here would let the scheduler wake
-    // this thread on the worker's CPU, next to the still-spinning worker.
-    if (Atomics.load(w.i32, CTL_DONE) !== seq) {
-      const until = performance.now() + CALLER_SPIN_MS;
-      let spins = 0;
-      while (Atomics.load(w.i32, CTL_DONE) !== seq) {
-        if ((++spins & 1023) === 0 && performance.now() > until) {
-          let done = Atomics.load(w.i32, CTL_DONE);
-          while (done !== seq) {
-            Atomics.wait(w.i32, CTL_DONE, done);
-            done = Atomics.load(w.i32, CTL_DONE);
-          }
-        }
-      }
-    }
-    if (status === 0) status = w.i32[CTL_STATUS]!;
-  }
-  gemmStatus(status);
+  gemmStatus(Atomics.load(i32, CTL_STATUS));
 }
 
 // ---------------------------------------------------------------------------------------------
