@@ -3,7 +3,7 @@
  * nn.Embedding(5000, 128) -> nn.TransformerEncoderLayer(128, 4, ff 512, dropout 0.1, batchFirst)
  * -> nn.Linear(128, 5000), cross-entropy on random targets, Adam; batch 32 x 64 tokens.
  *
- *   node --import tsx bench/transformer.ts [--steps N]
+ *   node --import tsx bench/transformer.ts [--steps N] [--no-peers]
  *
  * Runs nabla on every available backend, then (when Debian's python3-torch imports) the twin
  * tools/bench_transformer.py with 1 and 2 threads, and prints one table. `benchTransformer()` is
@@ -85,6 +85,6 @@ export async function benchTransformer(options: { steps?: number; peers?: boolea
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--steps');
   const steps = i >= 0 ? Number(process.argv[i + 1]) : 5;
-  const rows = await benchTransformer({ steps });
+  const rows = await benchTransformer({ steps, peers: !process.argv.includes('--no-peers') });
   console.log(formatTable(rows));
 }

@@ -213,7 +213,10 @@ function stripXmlTags(s: string): string {
 
 function finish(s: string, options: MarkupOptions): string {
   if (!options.keepPilcrow) s = s.replace(/¶/g, ' ');
-  if (!options.keepUsfmMarkers) s = s.replace(/\\\+?[a-z]+[0-9]*\*?(?=[\s\p{P}]|$)\s?/gu, '');
+  if (!options.keepUsfmMarkers) {
+    // Closing markers (\nd*) go alone; opening ones (\nd ) take their separating space with them.
+    s = s.replace(/\\\+?[a-z]+[0-9]*\*/g, '').replace(/\\\+?[a-z]+[0-9]*(?:\s|(?=\p{P})|$)/gu, '');
+  }
   return s.replace(/\s+/gu, ' ').trim();
 }
 
