@@ -76,9 +76,10 @@ function rng(seed: number): () => number {
 }
 
 /**
- * Deterministic split: the same pairs, options and seed always give the same splits. Pairs (or groups of pairs with
- * the same source) are shuffled with the seed; the first `round(n·test)` pairs form the test split, the next
- * `round(n·valid)` the validation split, the rest training. Each split keeps the input order.
+ * Deterministic split: the same pairs, options and seed always give the same splits, whatever order the pairs come
+ * in. Pairs (or groups of pairs with the same source) are put in a canonical order, shuffled with the seed; the
+ * first `round(n·test)` pairs form the test split, the next `round(n·valid)` the validation split, the rest
+ * training. Each split keeps the input order.
  */
 export function splitPairs(pairs: readonly TextPair[], options: SplitOptions = {}): Splits {
   const testFrac = options.test ?? 0.05;
@@ -98,6 +99,10 @@ export function splitPairs(pairs: readonly TextPair[], options: SplitOptions = {
     });
     groups = [...bySource.values()];
   } else groups = pairs.map((_, i) => [i]);
+  // Canonical order first, so the split depends on the pairs and the seed only, not on the corpus order.
+  const keyOf = (g: number[]) => pairs[g[0]!]!.source + '\u0000' + pairs[g[0]!]!.target;
+  const keys = new Map(groups.map((g) => [g, keyOf(g)]));
+  groups.sort((x, y) => (keys.get(x)! < keys.get(y)! ? -1 : keys.get(x)! > keys.get(y)! ? 1 : x[0]! - y[0]!));
   const random = rng(options.seed ?? 0);
   for (let i = groups.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -205,40 +205,44 @@ test('prepareSgemm runs on data placed in wasm memory', () => {
 });
 
 test('two threads give bit-identical results to one thread', (t) => {
-  if (setNumThreads(2) !== 2) {
-    setNumThreads(1);
-    t.skip('worker threads unavailable');
-    return;
-  }
   const rand = rng(2024);
   const shapes: Array<[number, number, number]> = [
-    [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65],
+    [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65], [12544 / 4, 32, 9],
   ];
-  try {
-    for (const [ta, tb] of CASES) {
-      for (const [M, N, K] of shapes) {
-        const A = randomArray(M * K, rand);
-        const B = randomArray(K * N, rand);
-        const C0 = randomArray(M * N, rand);
-        for (const beta of [0, 1]) {
-          setNumThreads(1);
-          const C1 = C0.slice();
-          sgemm(ta, tb, M, N, K, A, B, C1, beta);
-          const threads = setNumThreads(2);
-          const C2 = C0.slice();
-          sgemm(ta, tb, M, N, K, A, B, C2, beta);
-          assert.equal(getNumThreads(), threads);
-          const u1 = new Uint32Array(C1.buffer);
-          const u2 = new Uint32Array(C2.buffer);
-          for (let i = 0; i < u1.length; i++) {
-            if (u1[i] !== u2[i]) assert.fail(`${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}: element ${i} differs (${C1[i]} vs ${C2[i]}) with ${threads} threads`);
-          }
-          if (beta === 0 && ta === false && tb === false && M === 64) {
-            check('threaded', ta, tb, M, N, K, A, B, C0, C2, beta);
-          }
-        }
-      }
+  const cases: Array<{ label: string; ta: boolean; tb: boolean; M: number; N: number; K: number; beta: number; A: Float32Array; B: Float32Array; C0: Float32Array }> = [];
+  for (const [ta, tb] of CASES) {
+    for (const [M, N, K] of shapes) {
+      const A = randomArray(M * K, rand);
+      const B = randomArray(K * N, rand);
+      const C0 = randomArray(M * N, rand);
+      for (const beta of [0, 1]) cases.push({ label: `${tag(ta, tb)} ${M}x${N}x${K} beta=${beta}`, ta, tb, M, N, K, beta, A, B, C0 });
     }
+  }
+  const run = () =>
+    cases.map(({ ta, tb, M, N, K, beta, A, B, C0 }) => {
+      const C = C0.slice();
+      sgemm(ta, tb, M, N, K, A, B, C, beta);
+      return C;
+    });
+  setNumThreads(1);
+  const one = run();
+  try {
+    if (setNumThreads(2) !== 2) {
+      t.skip('worker threads unavailable');
+      return;
+    }
+    const jobs = wasmThreadStats().parallelGemms;
+    const two = run();
+    assert.ok(wasmThreadStats().parallelGemms - jobs >= cases.length / 2, 'the GEMMs were not split');
+    cases.forEach((c, n) => {
+      const u1 = new Uint32Array(one[n]!.buffer);
+      const u2 = new Uint32Array(two[n]!.buffer);
+      for (let i = 0; i < u1.length; i++) {
+        if (u1[i] !== u2[i]) assert.fail(`${c.label}: element ${i} differs (${one[n]![i]} vs ${two[n]![i]})`);
+      }
+    });
+    const c = cases[0]!;
+    check('threaded ' + c.label, c.ta, c.tb, c.M, c.N, c.K, c.A, c.B, c.C0, two[0]!, c.beta);
   } finally {
     setNumThreads(1);
   }

@@ -254,7 +254,7 @@ try {
   Atomics.sub(i32, ${CTL_READY}, 1000);
 }
 Atomics.notify(i32, ${CTL_READY});
-let seen = Atomics.load(i32, CTL_SEQ);
+let seen = 0; // the control block starts zeroed: a job or quit posted before we got here is still seen
 while (ex) {
   // Poll a little before sleeping: back-to-back GEMMs then skip the wake-up (tens of us).
   if (Atomics.load(i32, CTL_SEQ) === seen) {

@@ -211,7 +211,7 @@ export function stripAccelerators(s: string, markers = '_&'): string {
   return s;
 }
 
-const FORMAT_DIRECTIVE = /%(\([^)]*\))?[-+ #0']*(\d+|\*)?(\.(\d+|\*))?(hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcsSpnr%]|\{[^{}]*\}|\$\{[^{}]*\}/g;
+const FORMAT_DIRECTIVE = /%([0-9]+\$)?(\([^)]*\))?[-+ #0']*(\d+|\*)?(\.(\d+|\*))?(hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcsSpnr%]|\{[^{}]*\}|\$\{[^{}]*\}/g;
 
 /** True when a message has letters left after removing printf/Python/brace format directives. */
 export function hasText(s: string): boolean {
