@@ -32,9 +32,9 @@ const vectors: Record<string, number[]> = {
   on:      [0,     0.2,  0,     0,    1,   0,    0,   0],
   mat:     [0,     1,    0,     0,    0,   0,    0,   0.1],
   because: [0,     0,    0,     0,    1,   0,    0,   0.3],
-  it:      [0.3,   0.3,  0,     0,    0,   1,    0,   0],
+  it:      [0.1,   0.1,  0,     0,    0,   1,    0,   0],
   was:     [0,     0,    0.3,   0.5,  0.5, 0,    1,   0],
-  tired:   [0.5,   0,    0,     1,    0,   0,    0,   0],
+  tired:   [0,     0,    0,     1,    0,   0,    0,   0],
 };
 const X = nb.tensor(words.map((w) => vectors[w]!)); // [10, 8]
 
@@ -61,6 +61,8 @@ const matVec = (W: number[][], x: number[]): number[] => W.map((row) => row.redu
 const fmt = (xs: number[], digits = 3): string => `[${xs.map((v) => v.toFixed(digits)).join(', ')}]`;
 
 console.log('== 2. attention for the query "it", by hand ==');
+console.log('The teacher asks what "it" is: "it" is the query; each word offers a key (what it is) and a value');
+console.log('(what it passes on). Most students answer "cat", some "mat": the weights below say the same.');
 const qIt = matVec(Wq0, vectors.it!);
 console.log(`query("it") = Wq·x("it") = ${fmt(qIt, 1)}`);
 const keys = words.map((w) => matVec(Wk0, vectors[w]!));

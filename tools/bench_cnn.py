@@ -18,8 +18,8 @@ Model and step as the seed: conv(1->32, 3x3, pad 1) -> relu -> maxpool 2 -> conv
 maxpool 2 -> fc(3136->512) -> relu -> fc(512->10); CrossEntropyLoss; SGD(lr=0.01, momentum=0.9);
 random float32 inputs [64,1,28,28] and int64 labels. Inference under torch.no_grad() for batch 64
 and batch 1000. Each figure is the median over timed repetitions after warm-up. Prints one JSON
-row per figure: {"group", "name", "system", "value", "unit", "config"}; config says which BLAS
-library was loaded, its build string, and torch's thread settings.
+row per figure: {"group", "name", "system", "value", "unit", "samplesPerCpuSecond", "runs",
+"config"}; config says which BLAS library was loaded, its build string, and torch's threads.
 """
 import argparse
 import ctypes
@@ -85,16 +85,19 @@ def blas_info():
 
 
 def median_seconds(fn, warmup, min_seconds, min_runs=5):
+    """(median wall seconds, median process CPU seconds, runs) per call after `warmup` calls."""
     for _ in range(warmup):
         fn()
-    times = []
+    wall, cpu = [], []
     start = time.perf_counter()
-    while len(times) < min_runs or time.perf_counter() - start < min_seconds:
-        t0 = time.perf_counter()
+    while len(wall) < min_runs or time.perf_counter() - start < min_seconds:
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    return times[len(times) // 2], len(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    wall.sort()
+    cpu.sort()
+    return wall[len(wall) // 2], cpu[len(cpu) // 2], len(wall)
 
 
 def main():
@@ -119,10 +122,10 @@ def main():
             return model(x)
 
     model.train()
-    train_s, train_n = median_seconds(train_step, args.warmup, args.min_seconds)
+    train = median_seconds(train_step, args.warmup, args.min_seconds)
     model.eval()
-    infer64_s, infer64_n = median_seconds(lambda: infer(x64), args.warmup, args.min_seconds)
-    infer1000_s, infer1000_n = median_seconds(lambda: infer(x1000), max(1, args.warmup - 1), args.min_seconds, 3)
+    infer64 = median_seconds(lambda: infer(x64), args.warmup, args.min_seconds)
+    infer1000 = median_seconds(lambda: infer(x1000), max(1, args.warmup - 1), args.min_seconds, 3)
 
     blas, blas_details = blas_info()
     version = re.match(r'\d+\.\d+', torch.__version__).group(0)
@@ -138,13 +141,15 @@ def main():
         'build_blas_info': (re.search(r'BLAS_INFO=([^,]+)', torch.__config__.show()) or [None, None])[1],
         'openblas_env': {k: os.environ.get(k) for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS')},
     }
-    for name, batch, seconds, runs in (
-        ('SimpleCNN train step, batch 64 (SGD momentum 0.9)', 64, train_s, train_n),
-        ('SimpleCNN inference, batch 64', 64, infer64_s, infer64_n),
-        ('SimpleCNN inference, batch 1000', 1000, infer1000_s, infer1000_n),
+    for name, batch, (wall, cpu, runs) in (
+        ('SimpleCNN train step, batch 64 (SGD momentum 0.9)', 64, train),
+        ('SimpleCNN inference, batch 64', 64, infer64),
+        ('SimpleCNN inference, batch 1000', 1000, infer1000),
     ):
-        print(json.dumps({'group': 'cnn', 'name': name, 'system': system, 'value': batch / seconds,
-                          'unit': 'samples/s', 'runs': runs, 'config': config}))
+        # value: samples per wall-clock second; samplesPerCpuSecond: per second of this process's CPU
+        # time (all threads), a load-robust figure on a shared machine for the 1-thread runs
+        print(json.dumps({'group': 'cnn', 'name': name, 'system': system, 'value': batch / wall, 'unit': 'samples/s',
+                          'samplesPerCpuSecond': batch / cpu if cpu > 0 else None, 'runs': runs, 'config': config}))
 
 
 if __name__ == '__main__':

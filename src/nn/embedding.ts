@@ -2,9 +2,12 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
+import { RowSparseTensor } from '../autograd/sparse.js';
+import { embedding as embeddingOp } from '../ops/indexing.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { embedding, resolvePaddingIdx } from './functional.js';
+import { embedding, embeddingRenorm_, resolvePaddingIdx } from './functional.js';
 import { normal_ } from './init.js';
 import { pyFloat } from './repr.js';
 
@@ -17,6 +20,44 @@ export interface EmbeddingOptions {
   normType?: number;
   /** Use this [numEmbeddings, embeddingDim] tensor as the weight (shared, not copied). */
   weight?: Tensor;
+  /**
+   * The weight's gradient is a RowSparseTensor holding only the rows looked up (PyTorch's
+   * sparse=True), which optim.SGD, optim.Adagrad and optim.SparseAdam apply to those rows alone.
+   */
+  sparse?: boolean;
+}
+
+/**
+ * `embedding` whose weight gradient is row-sparse: the rows of `weight` at `indices`
+ * ([...indices.shape, embeddingDim]); backward gives `weight` a RowSparseTensor with one row per
+ * lookup (repeats are summed by whoever reads it), leaving out lookups of `paddingIdx` as PyTorch does.
+ */
+export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
+  if (!(weight instanceof Tensor) || weight.ndim !== 2) {
+    throw new Error(`sparseEmbedding: weight must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
+  }
+  const paddingIdx = resolvePaddingIdx('sparseEmbedding', options.paddingIdx, weight.shape[0]);
+  if (options.maxNorm !== null && options.maxNorm !== undefined && indices instanceof Tensor && indices.dtype === 'int32') {
+    embeddingRenorm_(weight, indices, options.maxNorm, options.normType ?? 2);
+  }
+  const out = noGrad(() => embeddingOp(indices, weight.detach()));
+  return record(out, 'sparseEmbedding', [weight], (g) => {
+    const ids = indices.contiguousData() as Int32Array;
+    const gd = g.contiguousData() as Float32Array;
+    const dim = weight.shape[1];
+    if (paddingIdx === null) return [new RowSparseTensor(weight.shape, ids.slice(), gd.slice())];
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== paddingIdx) kept++;
+    const rows = new Int32Array(kept);
+    const values = new Float32Array(kept * dim);
+    for (let i = 0, k = 0; i < ids.length; i++) {
+      if (ids[i] === paddingIdx) continue;
+      rows[k] = ids[i];
+      values.set(gd.subarray(i * dim, (i + 1) * dim), k * dim);
+      k++;
+    }
+    return [new RowSparseTensor(weight.shape, rows, values)];
+  }, [indices]);
 }
 
 export class Embedding extends Module {
@@ -25,6 +66,8 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   maxNorm: number | null;
   normType: number;
+  /** Whether the weight's gradient is row-sparse (see EmbeddingOptions.sparse). */
+  sparse: boolean;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -36,6 +79,7 @@ export class Embedding extends Module {
     this.paddingIdx = resolvePaddingIdx('Embedding', options.paddingIdx, numEmbeddings);
     this.maxNorm = options.maxNorm ?? null;
     this.normType = options.normType ?? 2;
+    this.sparse = options.sparse ?? false;
     if (options.weight) {
       if (formatShape(options.weight.shape) !== formatShape([numEmbeddings, embeddingDim])) {
         throw new Error(`Embedding: weight has shape ${formatShape(options.weight.shape)}, expected [${numEmbeddings}, ${embeddingDim}]`);
@@ -48,7 +92,7 @@ export class Embedding extends Module {
   }
 
   /** A table from pretrained vectors [numEmbeddings, embeddingDim], frozen unless freeze is false. */
-  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number; sparse?: boolean } = {}): Embedding {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
       throw new Error(`Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? formatShape(embeddings.shape) : typeof embeddings}`);
     }
@@ -67,6 +111,7 @@ export class Embedding extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    if (this.sparse) return sparseEmbedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
     return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
@@ -75,6 +120,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
     if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.sparse) s += ', sparse=True';
     return s;
   }
 }

@@ -1,5 +1,6 @@
 /** Adagrad, as torch.optim.Adagrad (1.13). */
 import type { Tensor } from '../tensor/tensor.js';
+import type { RowSparseTensor } from '../autograd/sparse.js';
 import {
   checkBoolean, checkNonNegative, ensureBuffer, Optimizer, stateBuffer,
   type ParamGroup, type ParamsInput, type ParamState,
@@ -21,6 +22,9 @@ export type AdagradOptions = Partial<AdagradHyper>;
  * `p -= lr / (1 + (t - 1) lrDecay) * g / (sqrt(sum) + eps)`. Defaults: lr 1e-2, eps 1e-10.
  * State (created for every parameter at construction, as PyTorch does): `step`, `sum`
  * (starting at initialAccumulatorValue).
+ * A row-sparse gradient (nn.Embedding with sparse: true) is coalesced and updates only its rows'
+ * `sum` and values, as PyTorch's sparse Adagrad (untouched rows are left exactly as a dense zero
+ * gradient would leave them); with weight decay it is applied densely instead.
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
   constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
@@ -60,5 +64,26 @@ export class Adagrad extends Optimizer<AdagradHyper> {
       const std = Math.fround(Math.fround(Math.sqrt(sum[i])) + eps);
       p[po + i] -= (clr * gi) / std;
     }
+  }
+
+  protected override updateSparse(group: ParamGroup<AdagradHyper>, state: ParamState, p: Float32Array, po: number, grad: RowSparseTensor, param: Tensor): boolean {
+    if (group.weightDecay !== 0) return false;
+    const { lr, lrDecay, eps, maximize } = group;
+    const step = (typeof state.step === 'number' ? state.step : 0) + 1;
+    state.step = step;
+    const sum = ensureBuffer(state, 'sum', param, group.initialAccumulatorValue);
+    const clr = lr / (1 + (step - 1) * lrDecay);
+    const sign = maximize ? -1 : 1;
+    const { indices, values, rowSize } = grad.coalesce();
+    for (let r = 0; r < indices.length; r++) {
+      const base = indices[r] * rowSize, vb = r * rowSize;
+      for (let j = 0; j < rowSize; j++) {
+        const gi = sign * values[vb + j];
+        sum[base + j] += gi * gi;
+        const std = Math.fround(Math.fround(Math.sqrt(sum[base + j])) + eps);
+        p[po + base + j] -= (clr * gi) / std;
+      }
+    }
+    return true;
   }
 }

@@ -11,5 +11,6 @@ export { Adam, type AdamHyper, type AdamOptions } from './adam.js';
 export { AdamW, type AdamWHyper, type AdamWOptions } from './adamw.js';
 export { RMSprop, type RMSpropHyper, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradHyper, type AdagradOptions } from './adagrad.js';
+export { SparseAdam, type SparseAdamHyper, type SparseAdamOptions } from './sparse-adam.js';
 export * from './lr-scheduler/index.js';
 export * as lrScheduler from './lr-scheduler/index.js';

@@ -13,6 +13,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
+import { isRowSparse, type RowSparseTensor } from '../autograd/sparse.js';
 
 /** Keys a group may carry besides its optimiser's hyper-parameters; schedulers set these. */
 export interface GroupExtras {
@@ -213,6 +214,20 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     param: Tensor,
   ): void;
 
+  /**
+   * Updates only the rows of a row-sparse gradient (nn.Embedding with sparse: true): `rows[i]` is a
+   * row id and `values[i*rowSize .. (i+1)*rowSize)` its gradient (ids may repeat). Returns false to
+   * have the gradient applied densely instead (the dense data of a sparse gradient is exact, so
+   * an optimiser without sparse support, or a setting it cannot honour sparsely, stays correct).
+   * Optimisers that override it: SGD, Adagrad, SparseAdam.
+   */
+  protected updateSparse(
+    _group: ParamGroup<H>, _state: ParamState, _p: Float32Array, _po: number,
+    _grad: RowSparseTensor, _param: Tensor,
+  ): boolean {
+    return false;
+  }
+
   /** Adds a group, like torch's add_param_group: missing hyper-parameters take the defaults. */
   addParamGroup(input: ParamGroupInput<H>): void {
     if (input === null || typeof input !== 'object' || input instanceof Tensor || !('params' in input)) {
@@ -303,6 +318,15 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (!shapesEqual(grad.shape, param.shape)) {
         throw new Error(`${this.name}.step: the gradient of parameter ${i} in group ${gi} has shape ${formatShape(grad.shape)} but the parameter has shape ${formatShape(param.shape)}`);
       }
+      let state = this.state.get(param);
+      if (state === undefined) {
+        state = {};
+        this.state.set(param, state);
+      }
+      if (isRowSparse(grad) && param.isContiguous() && this.updateSparse(group, state, param.data as Float32Array, param.offset, grad, param)) {
+        param.bumpVersion();
+        continue;
+      }
       let g: Float32Array;
       let go: number;
       if (grad.isContiguous()) {
@@ -311,11 +335,6 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       } else {
         g = grad.contiguousData() as Float32Array;
         go = 0;
-      }
-      let state = this.state.get(param);
-      if (state === undefined) {
-        state = {};
-        this.state.set(param, state);
       }
       const n = param.numel();
       const pd = param.data as Float32Array;

@@ -1,6 +1,7 @@
 /** Stochastic gradient descent with optional momentum / Nesterov, as torch.optim.SGD (1.13). */
 import { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import type { RowSparseTensor } from '../autograd/sparse.js';
 
 export interface SGDHyper {
   lr: number;
@@ -19,6 +20,8 @@ export type SGDOptions = Partial<SGDHyper>;
  * `buf = g` on the first step, then `buf = momentum * buf + (1 - dampening) * g`;
  * the step direction is `g + momentum * buf` (Nesterov) or `buf`; `p -= lr * direction`.
  * State: `momentumBuffer` (null while momentum is 0, as PyTorch's None).
+ * A row-sparse gradient (nn.Embedding with sparse: true) updates only its rows when momentum and
+ * weight decay are 0; otherwise it is applied densely (the same numbers as a dense gradient).
  */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
@@ -73,5 +76,12 @@ export class SGD extends Optimizer<SGDHyper> {
       const dir = nesterov ? Math.fround(d + momentum * buf[i]) : buf[i];
       p[po + i] -= lr * dir;
     }
+  }
+
+  protected override updateSparse(group: ParamGroup<SGDHyper>, state: ParamState, p: Float32Array, po: number, grad: RowSparseTensor): boolean {
+    if (group.momentum !== 0 || group.weightDecay !== 0) return false;
+    if (state.momentumBuffer === undefined) state.momentumBuffer = null;
+    grad.addRowsInto(p, po, group.maximize ? group.lr : -group.lr);
+    return true;
   }
 }

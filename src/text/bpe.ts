@@ -377,6 +377,7 @@ export class BpeModel implements TokenizerModel {
   static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null): BpeModel {
     if (model.type !== undefined && model.type !== 'BPE') throw new Error(`expected a BPE model, got ${JSON.stringify(model.type)}`);
     if (model.byte_fallback === true) throw new Error('BPE byte_fallback is not supported');
+    if (model.ignore_merges === true) throw new Error('BPE ignore_merges is not supported');
     if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) throw new Error('BPE dropout is not supported');
     const tokens = vocabFromMap(model.vocab);
     const rawMerges = model.merges;

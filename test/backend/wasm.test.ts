@@ -163,6 +163,36 @@ test('sgemm: sizes crossing the cache blocks (K > 320, M > 256, N > 2048)', () =
   }
 });
 
+test('sgemm: alpha != 1 with several K blocks and partial tiles', () => {
+  const rand = rng(31337);
+  for (const [ta, tb] of CASES) {
+    const [M, N, K] = [7, 21, 661];
+    const A = randomArray(M * K, rand);
+    const B = randomArray(K * N, rand);
+    const C0 = randomArray(M * N, rand);
+    for (const [alpha, beta] of [[0.75, 0], [-1.5, 2]] as const) {
+      const C = C0.slice();
+      sgemm(ta, tb, M, N, K, A, B, C, beta, alpha);
+      check(`${tag(ta, tb)} ${M}x${N}x${K} a=${alpha} b=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta, alpha);
+    }
+  }
+});
+
+test('sgemm: NaN left in the packing buffers by an earlier call does not leak (odd K padding)', () => {
+  const rand = rng(11);
+  for (const [ta, tb] of CASES) {
+    const [M, N, K] = [37, 35, 333];
+    sgemm(ta, tb, M, N, K, new Float32Array(M * K).fill(NaN), new Float32Array(K * N).fill(NaN), new Float32Array(M * N));
+    for (const k of [1, 3, 9, 33, 321]) {
+      const A = randomArray(M * k, rand);
+      const B = randomArray(k * N, rand);
+      const C = new Float32Array(M * N);
+      sgemm(ta, tb, M, N, k, A, B, C);
+      check(`${tag(ta, tb)} after NaN ${M}x${N}x${k}`, ta, tb, M, N, k, A, B, C, C, 0);
+    }
+  }
+});
+
 test('sgemm: beta = 0 ignores NaN in C; K = 0 gives beta*C; M or N = 0 is a no-op', () => {
   const A = new Float32Array([1, 2, 3, 4, 5, 6]); // 2x3
   const B = new Float32Array([1, 0, 0, 1, 1, 1]); // 3x2

@@ -35,7 +35,7 @@ function maskedSoftmaxRows(probs: Float32Array, pOff: number, sh: AttentionShape
         if (x > max) max = x;
       }
     }
-    if (max === -Infinity || Number.isNaN(max)) {
+    if (max === -Infinity) {
       // every key masked for this query: PyTorch's softmax gives NaN for the whole row
       probs.fill(NaN, row, row + s);
       continue;
