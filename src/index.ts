@@ -27,3 +27,4 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
+export * as text from './text/index.js';

@@ -3,3 +3,5 @@ export * from './index.js';
 export { save, load, loadWithMetadata, saveCheckpoint, loadCheckpoint } from './io/node-io.js';
 // The Node version of `data` (adds MNIST/FashionMNIST from files): an explicit export wins over index.js's star-exported `data`.
 export * as data from './data/node.js';
+// The Node version of `text` (adds corpus readers and tokenizer files).
+export * as text from './text/node.js';

@@ -374,12 +374,12 @@ export class BpeModel implements TokenizerModel {
   }
 
   /** Read the `model` object of a tokenizer.json (type "BPE"). */
-  static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null): BpeModel {
+  static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null, added: readonly AddedToken[] = []): BpeModel {
     if (model.type !== undefined && model.type !== 'BPE') throw new Error(`expected a BPE model, got ${JSON.stringify(model.type)}`);
     if (model.byte_fallback === true) throw new Error('BPE byte_fallback is not supported');
     if (model.ignore_merges === true) throw new Error('BPE ignore_merges is not supported');
     if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) throw new Error('BPE dropout is not supported');
-    const tokens = vocabFromMap(model.vocab);
+    const tokens = withAddedTokens(vocabFromMap(model.vocab), added);
     const rawMerges = model.merges;
     if (!Array.isArray(rawMerges)) throw new Error('BPE model needs a merges array');
     const merges = rawMerges.map((m, i): [string, string] => {
@@ -411,6 +411,22 @@ export function vocabFromMap(vocab: unknown): string[] {
     tokens[id] = t;
   }
   return tokens;
+}
+
+/**
+ * Model tokens plus added tokens that live outside the model's vocab (tokenizer.json allows ids past its end, e.g.
+ * tokens added after training): appended when their ids continue the vocab; any other mismatch is an error.
+ */
+export function withAddedTokens(tokens: string[], added: readonly AddedToken[]): string[] {
+  const out = tokens.slice();
+  const present = new Set(out);
+  for (const t of [...added].sort((a, b) => a.id - b.id)) {
+    if (present.has(t.content)) continue;
+    if (t.id !== out.length) throw new Error(`added token ${JSON.stringify(t.content)} has id ${t.id}, but the vocabulary has ${out.length} tokens`);
+    out.push(t.content);
+    present.add(t.content);
+  }
+  return out;
 }
 
 /** Special tokens guessed from added tokens marked special (BERT names first, then common seq2seq ones). */
@@ -510,7 +526,8 @@ export class BpeTokenizer extends Tokenizer {
   static fromJSON(json: string | Record<string, unknown>): BpeTokenizer {
     const obj = parseTokenizerJSON(json);
     const parts = partsFromJSON(obj);
-    const model = BpeModel.fromJSON(obj.model as Record<string, unknown>, specialsFromAdded(parts.addedTokens ?? []));
+    const added = parts.addedTokens ?? [];
+    const model = BpeModel.fromJSON(obj.model as Record<string, unknown>, specialsFromAdded(added), added);
     return new BpeTokenizer(model, parts);
   }
 }

@@ -13,7 +13,7 @@ export * from './bleu.js';
 export * from './pairs.js';
 
 import { BpeTokenizer } from './bpe.js';
-import { parseTokenizerJSON, type Tokenizer } from './tokenizer.js';
+import { parseTokenizerJSON } from './tokenizer.js';
 import { WordPieceTokenizer } from './wordpiece.js';
 
 /** Load a tokenizer.json (text or object) of either model type. */
@@ -24,5 +24,3 @@ export function tokenizerFromJSON(json: string | Record<string, unknown>): BpeTo
   if (type === 'BPE' || (type === undefined && 'merges' in (obj.model as object))) return BpeTokenizer.fromJSON(obj);
   throw new Error(`unsupported tokenizer model type ${JSON.stringify(type)} (BPE and WordPiece are supported)`);
 }
-
-export type { Tokenizer };

@@ -12,12 +12,13 @@
 
 import type { NormalizerSpec } from './normalize.js';
 import type { PreTokenizerSpec } from './pretokenize.js';
-import { specialsFromAdded, specialTokenList, trainBpe, vocabFromMap } from './bpe.js';
+import { specialsFromAdded, specialTokenList, trainBpe, vocabFromMap, withAddedTokens } from './bpe.js';
 import {
   bosEosTemplate,
   parseTokenizerJSON,
   partsFromJSON,
   Tokenizer,
+  type AddedToken,
   type EncodedInputs,
   type EncodeInputsOptions,
   type TokenizerModel,
@@ -118,9 +119,9 @@ export class WordPieceModel implements TokenizerModel {
     };
   }
 
-  static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null): WordPieceModel {
+  static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null, added: readonly AddedToken[] = []): WordPieceModel {
     if (model.type !== undefined && model.type !== 'WordPiece') throw new Error(`expected a WordPiece model, got ${JSON.stringify(model.type)}`);
-    const tokens = vocabFromMap(model.vocab);
+    const tokens = withAddedTokens(vocabFromMap(model.vocab), added);
     return new WordPieceModel(new Vocab(tokens, { specials: presentSpecials(tokens, specials) }), {
       unkToken: (model.unk_token as string | undefined) ?? '[UNK]',
       continuingSubwordPrefix: (model.continuing_subword_prefix as string | undefined) ?? '##',
@@ -225,7 +226,8 @@ export class WordPieceTokenizer extends Tokenizer {
   static fromJSON(json: string | Record<string, unknown>): WordPieceTokenizer {
     const obj = parseTokenizerJSON(json);
     const parts = partsFromJSON(obj);
-    const model = WordPieceModel.fromJSON(obj.model as Record<string, unknown>, specialsFromAdded(parts.addedTokens ?? []));
+    const added = parts.addedTokens ?? [];
+    const model = WordPieceModel.fromJSON(obj.model as Record<string, unknown>, specialsFromAdded(added), added);
     return new WordPieceTokenizer(model, parts);
   }
 }
@@ -287,6 +289,7 @@ export class BertTokenizer {
     if (!(options.padding ?? this.padding)) {
       const longest = Math.max(0, ...out.map((e) => e.inputIds.length));
       const pad = this.vocab.padId;
+      if (pad < 0 && out.some((e) => e.inputIds.length < longest)) throw new Error('padding needs a pad token in the vocabulary');
       for (const e of out) {
         while (e.inputIds.length < longest) {
           e.inputIds.push(pad);

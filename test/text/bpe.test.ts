@@ -171,3 +171,18 @@ test('loads tokenizer.json files written by Hugging Face tokenizers and encodes 
     }
   }
 });
+
+test('added tokens past the model vocab are appended (ids continue it)', () => {
+  const json = JSON.parse(BpeTokenizer.train(english.slice(0, 20), { vocabSize: 300, specials: null }).toJSONString());
+  const n = Object.keys(json.model.vocab).length;
+  json.added_tokens = [
+    { id: n, content: '<|endoftext|>', special: true },
+    { id: n + 1, content: '<pad>', special: true },
+  ];
+  const tok = BpeTokenizer.fromJSON(json);
+  assert.equal(tok.vocabSize, n + 2);
+  assert.deepEqual(tok.encode('<|endoftext|>'), [n]);
+  assert.equal(tok.vocab.padId, n + 1);
+  json.added_tokens = [{ id: n + 5, content: '<gap>', special: true }];
+  assert.throws(() => BpeTokenizer.fromJSON(json), /has id/);
+});
