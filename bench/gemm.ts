@@ -1,10 +1,15 @@
-// GEMM throughput: WebAssembly SIMD kernels (1 and 2 threads) next to a plain-JS blocked loop.
+// GEMM throughput: WebAssembly SIMD kernels (1 and 2 threads) next to the plain-JS blocked GEMM of
+// the reference backend (src/backend/js/gemm.ts).
 //
 //   node --import tsx bench/gemm.ts            (add --quick for fewer repetitions)
 //
 // "resident" times the kernel on operands already in wasm memory (prepareSgemm().run()), which is
 // what a backend keeping tensors in wasm memory would see; "sgemm()" includes copying A, B into
-// wasm memory and C back out of it on every call. Each figure is the best of several runs.
+// wasm memory and C back out of it on every call. Each figure is the best of several runs (wall
+// clock), except "CPU-time", which divides by the process CPU time instead: on a machine shared
+// with other busy processes it shows what the kernel does while it actually holds a core.
+import { cpus, loadavg } from 'node:os';
+import { gemm as jsBackendGemm } from '../src/backend/js/gemm.js';
 import {
   prepareSgemm,
   setNumThreads,
@@ -50,62 +55,26 @@ function best(fn: () => void, reps: number, warm: number): number {
   return t;
 }
 
-/** Row-major transpose of an R x C matrix. */
-function transpose(src: Float32Array, R: number, C: number): Float32Array {
-  const out = new Float32Array(R * C);
-  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) out[c * R + r] = src[r * C + c]!;
-  return out;
+/**
+ * Best process CPU time (ms) of fn: for single-threaded work on a busy machine this is the time
+ * it actually ran, without the time other processes held the core.
+ */
+function bestCpu(fn: () => void, reps: number, warm: number): number {
+  for (let i = 0; i < warm; i++) fn();
+  let t = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    t = Math.min(t, (c.user + c.system) / 1000);
+  }
+  return t;
 }
 
-/**
- * Plain-JS baseline: C = op(A) op(B) with a cache-blocked, 4 x 4 register-blocked loop over
- * row-major operands (transposed operands are materialized first; that time is included).
- * B is packed per 4-column strip so the inner loop reads both operands contiguously.
- */
+/** Plain-JS baseline: the reference backend's cache- and register-blocked GEMM (src/backend/js). */
 function jsGemm(s: Shape, A: Float32Array, B: Float32Array, C: Float32Array): void {
   const { M, N, K } = s;
-  const a = s.transA ? transpose(A, K, M) : A;
-  const b = s.transB ? transpose(B, N, K) : B;
-  C.fill(0);
-  const KB = 256;
-  const strip = new Float64Array(KB * 4);
-  for (let k0 = 0; k0 < K; k0 += KB) {
-    const k1 = Math.min(K, k0 + KB);
-    const kl = k1 - k0;
-    for (let j = 0; j < N; j += 4) {
-      const nj = Math.min(4, N - j);
-      for (let k = 0; k < kl; k++) {
-        for (let c = 0; c < 4; c++) strip[k * 4 + c] = c < nj ? b[(k0 + k) * N + j + c]! : 0;
-      }
-      let i = 0;
-      for (; i + 4 <= M; i += 4) {
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        let p0 = i * K + k0;
-        let p1 = p0 + K;
-        let p2 = p1 + K;
-        let p3 = p2 + K;
-        for (let k = 0; k < kl; k++) {
-          const q = k * 4;
-          const b0 = strip[q]!, b1 = strip[q + 1]!, b2 = strip[q + 2]!, b3 = strip[q + 3]!;
-          const a0 = a[p0++]!, a1 = a[p1++]!, a2 = a[p2++]!, a3 = a[p3++]!;
-          c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-          c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-          c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-          c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-        }
-        const acc = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
-        for (let r = 0; r < 4; r++) for (let c = 0; c < nj; c++) C[(i + r) * N + j + c]! += acc[r * 4 + c]!;
-      }
-      for (; i < M; i++) {
-        for (let c = 0; c < nj; c++) {
-          let sum = 0;
-          for (let k = 0; k < kl; k++) sum += a[i * K + k0 + k]! * strip[k * 4 + c]!;
-          C[i * N + j + c]! += sum;
-        }
-      }
-    }
-  }
+  jsBackendGemm(s.transA, s.transB, M, N, K, A, 0, s.transA ? M : K, B, 0, s.transB ? K : N, 0, C, 0, N);
 }
 
 function gflops(s: Shape, ms: number): string {
@@ -127,6 +96,7 @@ for (const s of SHAPES) {
   const row = [s.name];
 
   row.push(gflops(s, best(() => jsGemm(s, A, B, C), quick ? 1 : 2, 1)));
+  const ref = C.slice();
 
   for (const threads of [1, 2]) {
     const got = setNumThreads(threads);
@@ -138,15 +108,26 @@ for (const s of SHAPES) {
     p.a.set(A);
     p.b.set(B);
     row.push(gflops(s, best(() => p.run(), reps, 3)));
+    if (threads === 1) row.push(gflops(s, bestCpu(() => p.run(), reps, 0)));
     row.push(gflops(s, best(() => sgemm(s.transA, s.transB, M, N, K, A, B, C), reps, 2)));
   }
   setNumThreads(1);
+  // Agreement of the last wasm result with the JS baseline, relative to the largest |C|.
+  let err = 0;
+  let mag = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(C[i]! - ref[i]!));
+    mag = Math.max(mag, Math.abs(ref[i]!));
+  }
+  row.push((err / mag).toExponential(1));
   rows.push(row);
 }
 
-const header = ['shape (GFLOP/s)', 'plain JS', '1T resident', '1T sgemm()', '2T resident', '2T sgemm()'];
+const header = ['shape (GFLOP/s)', 'plain JS', '1T resident', '1T res. CPU-time', '1T sgemm()', '2T resident', '2T sgemm()', 'max rel diff'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(`${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}` +
+  ' (other processes skew these numbers, the 2-thread ones most)');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));

@@ -5,9 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { formatTable, type BenchRow } from './report.js';
 import { benchOps } from './ops.js';
+import { benchCnn } from './cnn.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
+  cnn: benchCnn,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

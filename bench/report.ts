@@ -5,8 +5,13 @@ export interface BenchRow {
   name: string;
   /** Who ran it, with its threads and BLAS where that matters, e.g. 'PyTorch 1.13 (OpenBLAS, 2 threads)'. */
   system: string;
+  /** NaN when there is no figure (the case failed or was skipped): `note` then says why. */
   value: number;
   unit: string;
+  /** Printed in place of the value when there is no figure. */
+  note?: string;
+  /** Anything else worth keeping in results.json (repetitions, CPU time, BLAS build, ...); not printed. */
+  detail?: Record<string, unknown>;
 }
 
 /** Median seconds per call after warm-up, repeating until at least minSeconds have passed. */
@@ -23,30 +28,53 @@ export function timeIt(fn: () => void, { minSeconds = 1, warmup = 1, maxRuns = 1
   return times[Math.floor(times.length / 2)];
 }
 
+/** Units where a smaller figure is better (times); everything else (samples/s, GFLOP/s, ...) is a rate. */
+export function lowerIsBetter(unit: string): boolean {
+  return /^(ns|µs|us|ms|s|sec|seconds?|min)(\/.*)?$/.test(unit.trim());
+}
+
+const isNabla = (system: string): boolean => /^nabla\b/i.test(system);
+
+/**
+ * One table per group, one line per (case, system): nabla's systems first, then the peers, in the
+ * order the rows came. Each nabla line carries a `nabla / <peer>` column per peer: how many times
+ * better nabla is (value ratio for rates, inverse for times), so > 1 means nabla wins.
+ */
 export function formatTable(rows: BenchRow[]): string {
   const lines: string[] = [];
   const groups = [...new Set(rows.map((r) => r.group))];
   for (const group of groups) {
     const inGroup = rows.filter((r) => r.group === group);
     const names = [...new Set(inGroup.map((r) => r.name))];
-    const systems = [...new Set(inGroup.map((r) => r.system))];
-    const first = systems[0];
+    const all = [...new Set(inGroup.map((r) => r.system))];
+    const ours = all.filter(isNabla), peers = all.filter((s) => !isNabla(s));
+    const systems = [...ours, ...peers];
     lines.push(`\n## ${group}`);
-    const header = ['case', ...systems.map((s) => s), ...systems.slice(1).map((s) => `${first} / ${s}`)];
+    if (ours.length && peers.length) lines.push('(nabla / peer: > 1 means nabla is faster)');
+    const ratioColumns = ours.length ? peers : [];
+    const header = ['case', 'system', 'value', ...ratioColumns.map((s) => `nabla / ${s}`)];
     lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
     for (const name of names) {
-      const value = (s: string) => inGroup.find((r) => r.name === name && r.system === s);
-      const cells = systems.map((s) => { const r = value(s); return r ? `${fmt(r.value)} ${r.unit}` : '-'; });
-      const ratios = systems.slice(1).map((s) => {
-        const a = value(first), b = value(s);
-        if (!a || !b) return '-';
-        const lowerIsBetter = /ms|seconds|s\/epoch/.test(a.unit);
-        return `${(lowerIsBetter ? b.value / a.value : a.value / b.value).toFixed(2)}x`;
-      });
-      lines.push(`| ${[name, ...cells, ...ratios].join(' | ')} |`);
+      const find = (s: string) => inGroup.find((r) => r.name === name && r.system === s);
+      for (const system of systems) {
+        const r = find(system);
+        if (!r) continue;
+        const ratios = ratioColumns.map((peer) => {
+          const b = find(peer);
+          if (!isNabla(system) || !b || !Number.isFinite(r.value) || !Number.isFinite(b.value) || r.value <= 0 || b.value <= 0) return '';
+          if (b.unit !== r.unit) return '(units differ)';
+          return `${(lowerIsBetter(r.unit) ? b.value / r.value : r.value / b.value).toFixed(2)}x`;
+        });
+        lines.push(`| ${[name, system, cell(r), ...ratios].join(' | ')} |`);
+      }
     }
   }
   return lines.join('\n');
+}
+
+function cell(r: BenchRow): string {
+  if (Number.isFinite(r.value)) return `${fmt(r.value)} ${r.unit}`;
+  return r.note ? `- (${r.note.replace(/\|/g, '/')})` : '-';
 }
 
 function fmt(v: number): string {

@@ -18,8 +18,8 @@ Model and step as the seed: conv(1->32, 3x3, pad 1) -> relu -> maxpool 2 -> conv
 maxpool 2 -> fc(3136->512) -> relu -> fc(512->10); CrossEntropyLoss; SGD(lr=0.01, momentum=0.9);
 random float32 inputs [64,1,28,28] and int64 labels. Inference under torch.no_grad() for batch 64
 and batch 1000. Each figure is the median over timed repetitions after warm-up. Prints one JSON
-row per figure: {"group", "name", "system", "value", "unit", "samplesPerCpuSecond", "runs",
-"config"}; config says which BLAS library was loaded, its build string, and torch's threads.
+row per figure: {"group", "name", "system", "value", "unit", "detail"}; detail has the repetitions,
+samples per CPU-second, which BLAS library was loaded, its build string and torch's threads.
 """
 import argparse
 import ctypes
@@ -58,30 +58,57 @@ class SimpleCNN(nn.Module):
         return self.fc2(x)
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [('dli_fname', ctypes.c_char_p), ('dli_fbase', ctypes.c_void_p),
+                ('dli_sname', ctypes.c_char_p), ('dli_saddr', ctypes.c_void_p)]
+
+
+def sgemm_provider(paths):
+    """The file whose sgemm_ libtorch_cpu binds to (dlsym through its dependency tree, then dladdr).
+
+    Several BLAS-like libraries can be mapped at once (e.g. openblas-pthread's liblapack.so.3 pulls in
+    libopenblas next to a reference libblas.so.3), so being mapped says little: ask who provides sgemm_.
+    """
+    torch_cpu = next((p for p in paths if os.path.basename(p).startswith('libtorch_cpu.so')), None)
+    try:
+        handle = ctypes.CDLL(torch_cpu, mode=os.RTLD_NOLOAD | os.RTLD_LAZY) if torch_cpu else ctypes.CDLL(None)
+        address = ctypes.cast(handle.sgemm_, ctypes.c_void_p)
+        info = _DlInfo()
+        libc = ctypes.CDLL(None)
+        libc.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+        if libc.dladdr(address, ctypes.byref(info)) and info.dli_fname:
+            return os.path.realpath(info.dli_fname.decode())
+    except (OSError, AttributeError):
+        pass
+    return None
+
+
 def blas_info():
-    """(short name, details) of the BLAS library actually mapped into this process."""
+    """(short name, details) of the BLAS that torch's sgemm_ calls actually reach."""
     with open('/proc/self/maps') as f:
         paths = sorted({line.split()[-1] for line in f if '/' in line})
-    openblas = [p for p in paths if re.search(r'libopenblas', p)]
-    if openblas:
-        details = {'library': openblas[0]}
+    provider = sgemm_provider(paths)
+    details = {'sgemm_from': provider, 'mapped': [p for p in paths if re.search(r'blas|lapack|mkl|blis', os.path.basename(p))]}
+    base = os.path.basename(provider or '')
+    if 'openblas' in (provider or ''):
         try:
-            lib = ctypes.CDLL(openblas[0])
+            lib = ctypes.CDLL(provider, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
             lib.openblas_get_config.restype = ctypes.c_char_p
             lib.openblas_get_corename.restype = ctypes.c_char_p
-            details['config'] = lib.openblas_get_config().decode()
-            details['core'] = lib.openblas_get_corename().decode()
+            details['openblas_config'] = lib.openblas_get_config().decode()
+            details['openblas_core'] = lib.openblas_get_corename().decode()
             details['openblas_threads'] = lib.openblas_get_num_threads()
         except (OSError, AttributeError):
             pass
-        version = re.search(r'OpenBLAS (\d+\.\d+\.\d+)', details.get('config', ''))
-        return f'OpenBLAS {version.group(1)}' if version else 'OpenBLAS', details
-    for key, name in (('mkl', 'MKL'), ('blis', 'BLIS')):
-        hits = [p for p in paths if key in os.path.basename(p)]
-        if hits:
-            return name, {'library': hits[0]}
-    hits = [p for p in paths if 'libblas.so' in p]
-    return ('reference BLAS' if hits else 'BLAS'), {'library': hits[0] if hits else None}
+        version = re.search(r'OpenBLAS (\d+\.\d+\.\d+)', details.get('openblas_config', ''))
+        return (f'OpenBLAS {version.group(1)}' if version else 'OpenBLAS'), details
+    if 'mkl' in base:
+        return 'MKL', details
+    if 'blis' in base:
+        return 'BLIS', details
+    if base.startswith('libblas.so'):
+        return 'reference BLAS', details
+    return 'unknown BLAS', details
 
 
 def median_seconds(fn, warmup, min_seconds, min_runs=5):
@@ -148,8 +175,9 @@ def main():
     ):
         # value: samples per wall-clock second; samplesPerCpuSecond: per second of this process's CPU
         # time (all threads), a load-robust figure on a shared machine for the 1-thread runs
-        print(json.dumps({'group': 'cnn', 'name': name, 'system': system, 'value': batch / wall, 'unit': 'samples/s',
-                          'samplesPerCpuSecond': batch / cpu if cpu > 0 else None, 'runs': runs, 'config': config}))
+        detail = {'runs': runs, 'samplesPerCpuSecond': batch / cpu if cpu > 0 else None, **config}
+        print(json.dumps({'group': 'cnn', 'name': name, 'system': system, 'value': batch / wall,
+                          'unit': 'samples/s', 'detail': detail}))
 
 
 if __name__ == '__main__':

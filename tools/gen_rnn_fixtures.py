@@ -155,13 +155,7 @@ def layer_file(kind, proj=0, nonlinearity='tanh'):
     w = Writer()
     for num_layers in (1, 2):
         for bidirectional in (False, True):
-            variants = [
-                # (batch_first, initial, packed)
-                (False, False, False),
-                (True, True, False),
-                (False, True, True),
-                (True, False, True),
-            ]
+            variants = [(bf, h0, pk) for bf in (False, True) for h0 in (False, True) for pk in (False, True)]
             for batch_first, initial, packed in variants:
                 name = f'l{num_layers}_{"bi" if bidirectional else "uni"}_{"bf" if batch_first else "tm"}' \
                        f'_{"h0" if initial else "noh0"}_{"packed" if packed else "padded"}'

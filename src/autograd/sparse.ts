@@ -89,7 +89,7 @@ export class RowSparseTensor extends Tensor {
     return this.storage.version === this.createdVersion;
   }
 
-  /** Unique, ascending row ids with repeated rows summed (this tensor itself when already so). */
+  /** Unique, ascending row ids with repeated rows summed (this tensor itself when already so). O(nnz) plus a sort of the unique ids. */
   coalesce(): RowSparseTensor {
     if (this.coalesced) return this;
     const { indices, values, rowSize } = this;
@@ -97,19 +97,21 @@ export class RowSparseTensor extends Tensor {
     let sorted = true;
     for (let i = 1; i < n; i++) if (indices[i] <= indices[i - 1]) { sorted = false; break; }
     if (sorted) return new RowSparseTensor(this.shape, indices, values, true);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => indices[a] - indices[b] || a - b);
-    let unique = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || indices[order[i]] !== indices[order[i - 1]]) unique++;
-    const outIdx = new Int32Array(unique);
-    const outVal = new Float32Array(unique * rowSize);
-    let k = -1;
+    const slot = rowScratch(this.shape[0]);
+    const seen: number[] = [];
     for (let i = 0; i < n; i++) {
-      const src = order[i];
-      if (i === 0 || indices[src] !== indices[order[i - 1]]) outIdx[++k] = indices[src];
-      const o = k * rowSize, p = src * rowSize;
+      const r = indices[i];
+      if (slot[r] === -1) { slot[r] = 0; seen.push(r); }
+    }
+    const unique = Int32Array.from(seen).sort();
+    for (let k = 0; k < unique.length; k++) slot[unique[k]] = k;
+    const outVal = new Float32Array(unique.length * rowSize);
+    for (let i = 0; i < n; i++) {
+      const o = slot[indices[i]] * rowSize, p = i * rowSize;
       for (let j = 0; j < rowSize; j++) outVal[o + j] += values[p + j];
     }
-    return new RowSparseTensor(this.shape, outIdx, outVal, true);
+    for (let k = 0; k < unique.length; k++) slot[unique[k]] = -1;
+    return new RowSparseTensor(this.shape, unique, outVal, true);
   }
 
   /** The dense tensor (a new contiguous tensor of the same values). */
@@ -143,6 +145,13 @@ export class RowSparseTensor extends Tensor {
   override toString(): string {
     return `RowSparseTensor(shape=${formatShape(this.shape)}, nnz=${this.nnz}${this.coalesced ? ', coalesced' : ''})`;
   }
+}
+
+/** A shared row-id → slot table, all -1 between uses (coalesce restores the entries it touched). */
+let scratch = new Int32Array(0);
+function rowScratch(rows: number): Int32Array {
+  if (scratch.length < rows) scratch = new Int32Array(rows).fill(-1);
+  return scratch;
 }
 
 function scatterRows(size: number, indices: Int32Array, values: Float32Array, rowSize: number): Float32Array {

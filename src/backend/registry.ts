@@ -4,10 +4,15 @@
  */
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
+import { WasmBackend } from './wasm/index.js';
+import { getNumThreads, setNumThreads as setWasmThreads, wasmAvailable } from './wasm/loader.js';
 
 interface Entry { name: string; priority: number; create: () => Backend | null }
 
-const entries: Entry[] = [{ name: 'js', priority: 0, create: () => new JsBackend() }];
+const entries: Entry[] = [
+  { name: 'js', priority: 0, create: () => new JsBackend() },
+  { name: 'wasm', priority: 1, create: createWasmBackend },
+];
 let active: Backend | null = null;
 
 export function registerBackend(name: string, priority: number, create: () => Backend | null): void {
@@ -44,4 +49,31 @@ export function getBackend(): Backend {
     if (backend) return (active = backend);
   }
   throw new Error('getBackend: no backend is available');
+}
+
+function coreCount(): number {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { getBuiltinModule?: (id: string) => unknown } };
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  return os?.availableParallelism?.() ?? g.navigator?.hardwareConcurrency ?? 1;
+}
+
+let threadsChosen = false;
+
+/**
+ * Threads the fast kernels may use (the calling thread included); returns the number in effect.
+ * The default is the core count; results are identical whatever the count.
+ */
+export function setNumThreads(n: number): number {
+  threadsChosen = true;
+  return wasmAvailable() ? setWasmThreads(n) : 1;
+}
+
+export function numThreads(): number {
+  return getNumThreads();
+}
+
+function createWasmBackend(): Backend | null {
+  if (!wasmAvailable()) return null;
+  if (!threadsChosen) setWasmThreads(coreCount());
+  return new WasmBackend();
 }

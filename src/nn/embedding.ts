@@ -45,7 +45,8 @@ export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { padd
     const ids = indices.contiguousData() as Int32Array;
     const gd = g.contiguousData() as Float32Array;
     const dim = weight.shape[1];
-    if (paddingIdx === null) return [new RowSparseTensor(weight.shape, ids.slice(), gd.slice())];
+    // the gradient's data is not written again by backward, so the sparse values may share it
+    if (paddingIdx === null) return [new RowSparseTensor(weight.shape, ids.slice(), gd)];
     let kept = 0;
     for (let i = 0; i < ids.length; i++) if (ids[i] !== paddingIdx) kept++;
     const rows = new Int32Array(kept);

@@ -149,6 +149,9 @@ export class RNNBase extends Module {
     return out;
   }
 
+  /** PyTorch's cuDNN weight compaction; nabla's weights are always usable as they are, so this does nothing. */
+  flattenParameters(): void {}
+
   protected get opName(): string {
     return this.constructor.name;
   }

@@ -259,7 +259,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
 
   const flat = Tensor.fromData(all, [all.length], 'float32');
   const inputs: (Tensor | null)[] = [input, h0, c0];
-  const saved: Tensor[] = [];
+  // backward reads the weights, and the input itself when xs is its storage (not a sorted copy)
+  const saved: Tensor[] = xs === xData ? [input] : [];
   for (const w of weights) {
     inputs.push(w.weightIh, w.weightHh, w.biasIh ?? null, w.biasHh ?? null, w.weightHr ?? null);
     saved.push(w.weightIh, w.weightHh);

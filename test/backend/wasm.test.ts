@@ -1,6 +1,7 @@
 // Tests for the WebAssembly SIMD GEMM kernels (src/backend/wasm/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import {
   getNumThreads,
   prepareSgemm,
@@ -144,7 +145,7 @@ test('sgemm: K = 1, K = 9 (small-K im2col), N < 16, alpha != 1', () => {
   }
 });
 
-test('sgemm: sizes crossing the cache blocks (K > 320, M > 256, N > 2048)', () => {
+test('sgemm: sizes crossing the cache blocks (several K, M and N blocks)', () => {
   const rand = rng(4242);
   const shapes: Array<[number, number, number]> = [
     [70, 40, 700], [300, 33, 45], [5, 2100, 21], [259, 18, 330],
@@ -308,4 +309,18 @@ test('the thread pool really runs chunks on a worker, and restarting it reuses i
   } finally {
     setNumThreads(1);
   }
+});
+
+test('loads without SharedArrayBuffer or Node built-ins (browser-like): plain memory, one thread', () => {
+  const code = `
+    delete globalThis.SharedArrayBuffer;
+    globalThis.process.getBuiltinModule = undefined;
+    const { sgemm, setNumThreads, wasmAvailable } = await import(${JSON.stringify(new URL('../../src/backend/wasm/loader.ts', import.meta.url).href)});
+    const C = new Float32Array(4);
+    sgemm(false, false, 2, 2, 3, new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([1, 0, 0, 1, 1, 1]), C);
+    console.log(JSON.stringify({ available: wasmAvailable(), threads: setNumThreads(2), C: Array.from(C) }));
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { available: true, threads: 1, C: [4, 5, 10, 11] });
 });

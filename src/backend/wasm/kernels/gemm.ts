@@ -9,12 +9,10 @@
 //
 // Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
 // K into kcb-deep blocks whose B block is packed into NR-wide panels, the ic loop cuts M into
-// MC_MAX-row blocks of A, then the jr / ir loops run the MR x NR register-blocked SIMD micro-kernel
-// (the B panel stays in L1, the A block in L2). The micro-kernel reads A as MR rows at a given row
-// stride: straight from the caller's matrix when A is not transposed and K is even (no packing of
-// A at all), otherwise from a row-major copy ("packed A"). Packed panels are zero-padded up to
-// MR / NR and up to an even depth, so the micro-kernel always runs a full tile; partial tiles go
-// through a scratch tile and a scalar write-back.
+// MC_MAX-row blocks whose A block is packed into MR-row panels, then the jr/ir loops run the
+// MR x NR register-blocked SIMD micro-kernel over the packed panels (B panel in L1, A block in L2).
+// Packed panels are zero-padded up to MR / NR and up to an even depth, so the micro-kernel always
+// runs a full tile; partial tiles go through a scratch tile and a scalar write-back.
 //
 // Every element of C is produced by the same sequence of f32 operations whatever its position in
 // a tile or which rows/columns a caller handles, as long as K (and so the K blocking) is the same.
@@ -26,19 +24,19 @@
 // twice the broadcasts). Larger tiles spill an accumulator and run at half speed.
 const MR: i32 = 2;
 const NR: i32 = 16;
-// Blocking. L1d = 32 KiB: the B micro-panel (kcb x NR floats = up to 20 KiB) stays there while the
-// ir loop streams MR x kcb A rows from L2 (1 MiB: the MC_MAX x kcb A block is up to 320 KiB).
+// Blocking for a 32 KiB L1d and a 1 MiB L2 (AMD Zen 4; fine for 512 KiB L2 parts too):
+// - the B micro-panel (kcb x NR floats, up to 20 KiB) stays in L1 during the ir loop;
+// - the A block (MC_MAX x kcb, up to 160 KiB) stays in L2 across the jr loop;
+// - the packed B block (kcb x NC_MAX, up to 640 KiB) is written by packB and read back from L2.
+// K is cut into equal even blocks of at most KC_MAX (K = 288 stays one block).
 const KC_MAX: i32 = 320; // must be even
-const MC_MAX: i32 = 256; // multiple of MR
-const NC_MAX: i32 = 2048; // multiple of NR
+const MC_MAX: i32 = 128; // multiple of MR
+const NC_MAX: i32 = 512; // multiple of NR
 
-// Packed A: MC_MAX rows plus one zero row (odd row counts), KC_MAX floats each.
-const PACK_A_BYTES: usize = <usize>(MC_MAX + 1) * <usize>KC_MAX * 4;
+const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
-// Copy of an odd last row of A plus a zero row, for the direct (unpacked A) path.
-const EDGE_A_BYTES: usize = <usize>(2 * KC_MAX * 4);
 const TILE_BYTES: usize = <usize>(MR * NR * 4);
-const WORKSPACE_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + EDGE_A_BYTES + TILE_BYTES;
+const WORKSPACE_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
 
 // ---------------------------------------------------------------------------------------------
 // Memory arena: a bump allocator over linear memory, 64-byte aligned.
@@ -102,7 +100,6 @@ export function heapBase(): usize {
 
 let wsPackA: usize = 0;
 let wsPackB: usize = 0;
-let wsEdgeA: usize = 0;
 let wsTile: usize = 0;
 
 export function workspaceBytes(): usize {
@@ -113,8 +110,7 @@ export function workspaceBytes(): usize {
 export function setWorkspace(ptr: usize): void {
   wsPackA = ptr;
   wsPackB = ptr + PACK_A_BYTES;
-  wsEdgeA = wsPackB + PACK_B_BYTES;
-  wsTile = wsEdgeA + EDGE_A_BYTES;
+  wsTile = wsPackB + PACK_B_BYTES;
 }
 
 export function tileRows(): i32 {
@@ -129,80 +125,59 @@ export function tileCols(): i32 {
 // Packing
 // ---------------------------------------------------------------------------------------------
 
-// Copies n floats from src to dst (v128 copies, scalar tail).
-@inline
-function copyFloats(dst: usize, src: usize, n: i32): void {
-  let k = 0;
-  for (; k + 16 <= n; k += 16) {
-    const o = <usize>k << 2;
-    v128.store(dst + o, v128.load(src + o));
-    v128.store(dst + o, v128.load(src + o, 16), 16);
-    v128.store(dst + o, v128.load(src + o, 32), 32);
-    v128.store(dst + o, v128.load(src + o, 48), 48);
-  }
-  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), v128.load(src + (<usize>k << 2)));
-  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
-}
-
-// A block rows [i0, i0+mc) x depth [k0, k0+kc) as a row-major copy with row stride kcp floats:
-// row r holds op(A)[i0 + r, k0 .. k0+kc) and a zero at depth kc when kcp > kc. When mc is odd,
-// row mc is zeros (the micro-kernel always reads row pairs).
+// A block rows [i0, i0+mc) x depth [k0, k0+kc) into MR-row panels: panel p holds, for each k in
+// [0, kcp), the MR values op(A)[i0 + p*MR + r, k0 + k]. Rows >= mc and depths >= kc are zero.
 function packA(transA: i32, a: usize, lda: usize, i0: i32, mc: i32, k0: i32, kc: i32, kcp: i32, dst: usize): void {
-  const rowBytes = <usize>kcp << 2;
-  if (transA == 0) {
-    // op(A)[i, k] = a[i*lda + k]: plain row copies.
-    for (let r = 0; r < mc; r++) {
-      copyFloats(dst + <usize>r * rowBytes, a + ((<usize>(i0 + r)) * lda + <usize>k0) * 4, kc);
-    }
-  } else {
-    // op(A)[i, k] = a[k*lda + i]: 4 x 4 transposes.
-    const step = lda * 4;
-    let r = 0;
-    for (; r + 4 <= mc; r += 4) {
-      const d0 = dst + <usize>r * rowBytes;
-      const d1 = d0 + rowBytes;
-      const d2 = d1 + rowBytes;
-      const d3 = d2 + rowBytes;
-      let s = a + (<usize>k0 * lda + <usize>(i0 + r)) * 4;
-      let k = 0;
-      for (; k + 4 <= kc; k += 4) {
-        const v0 = v128.load(s);
-        const v1 = v128.load(s + step);
-        const v2 = v128.load(s + step * 2);
-        const v3 = v128.load(s + step * 3);
-        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-        const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-        const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-        const o = <usize>k << 2;
-        v128.store(d0 + o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-        v128.store(d1 + o, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-        v128.store(d2 + o, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-        v128.store(d3 + o, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-        s += step * 4;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    let d = dst + <usize>ir * <usize>kcp * 4;
+    const i = <usize>(i0 + ir);
+    if (transA == 0) {
+      // op(A)[i, k] = a[i*lda + k]: interleave two contiguous rows.
+      const r0 = a + (i * lda + <usize>k0) * 4;
+      if (mr == 2) {
+        const r1 = r0 + lda * 4;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const v0 = v128.load(r0 + (<usize>k << 2));
+          const v1 = v128.load(r1 + (<usize>k << 2));
+          v128.store(d, v128.shuffle<f32>(v0, v1, 0, 4, 1, 5));
+          v128.store(d, v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), 16);
+          d += 32;
+        }
+        for (; k < kc; k++) {
+          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
+          store<f32>(d, load<f32>(r1 + (<usize>k << 2)), 4);
+          d += 8;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
+          store<f32>(d, 0, 4);
+          d += 8;
+        }
       }
-      for (; k < kc; k++) {
-        const o = <usize>k << 2;
-        store<f32>(d0 + o, load<f32>(s));
-        store<f32>(d1 + o, load<f32>(s, 4));
-        store<f32>(d2 + o, load<f32>(s, 8));
-        store<f32>(d3 + o, load<f32>(s, 12));
-        s += step;
-      }
-    }
-    for (; r < mc; r++) {
-      const d = dst + <usize>r * rowBytes;
-      let s = a + (<usize>k0 * lda + <usize>(i0 + r)) * 4;
-      for (let k = 0; k < kc; k++) {
-        store<f32>(d + (<usize>k << 2), load<f32>(s));
-        s += step;
+    } else {
+      // op(A)[i, k] = a[k*lda + i]: the MR values for one k are contiguous.
+      let s = a + (<usize>k0 * lda + i) * 4;
+      const step = lda * 4;
+      if (mr == 2) {
+        for (let k = 0; k < kc; k++) {
+          store<u64>(d, load<u64>(s));
+          s += step;
+          d += 8;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(s));
+          store<f32>(d, 0, 4);
+          s += step;
+          d += 8;
+        }
       }
     }
+    if (kcp > kc) store<u64>(d, 0); // zero the padding depth (kcp - kc is 0 or 1)
   }
-  if (kcp > kc) {
-    for (let r = 0; r < mc; r++) store<f32>(dst + <usize>r * rowBytes + (<usize>kc << 2), 0);
-  }
-  if (mc & 1) memory.fill(dst + <usize>mc * rowBytes, 0, rowBytes);
 }
 
 // B block depth [k0, k0+kc) x columns [j0, j0+nc) into NR-column panels: panel q holds, for each k
@@ -292,10 +267,11 @@ function packB(transB: i32, b: usize, ldb: usize, k0: i32, kc: i32, kcp: i32, j0
 }
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernel: `tiles` 2 x 16 tiles down a column of C. Tile t reads A rows pa + 2t*ldab and
-// pa + (2t+1)*ldab (bytes) over kcp (even, >= 2) depths, and one packed B panel pb0.
+// Micro-kernel: `tiles` consecutive 2 x 16 tiles down a column of C (row pairs of the packed A
+// block starting at pa, one packed B panel pb0), each over kcp (even, >= 2) packed depths. Running
+// a whole column per call amortizes the call and loop set-up, which matters for small K.
 //
-// Writes the tile to gC (row stride gLdcb bytes) according to gMode:
+// Writes each tile at gC (row stride gLdcb bytes; gC advances two rows per tile) per gMode:
 // mode 0: C = alpha*acc            mode 1: C = alpha*acc + beta*C
 // mode 2: C = C + alpha*acc        mode 3: raw store of acc (partial tiles, C = scratch tile)
 //
@@ -313,12 +289,9 @@ let gMode: i32 = 0;
 let gC: usize = 0;
 let gLdcb: usize = 0;
 
-function micro(kcp: i32, pa: usize, ldab: usize, pb0: usize, tiles: i32): void {
+function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
   const end = pb0 + <usize>kcp * <usize>(NR * 4);
   for (let t = 0; t < tiles; t++) {
-    let p0 = pa;
-    let p1 = pa + ldab;
-    pa += ldab << 1;
     let c00 = f32x4.splat(0);
     let c01 = f32x4.splat(0);
     let c02 = f32x4.splat(0);
@@ -334,12 +307,12 @@ function micro(kcp: i32, pa: usize, ldab: usize, pb0: usize, tiles: i32): void {
         const b1 = v128.load(pb, 16);
         const b2 = v128.load(pb, 32);
         const b3 = v128.load(pb, 48);
-        const a0 = v128.load32_splat(p0);
+        const a0 = v128.load32_splat(pa);
         c00 = f32x4.add(c00, f32x4.mul(a0, b0));
         c01 = f32x4.add(c01, f32x4.mul(a0, b1));
         c02 = f32x4.add(c02, f32x4.mul(a0, b2));
         c03 = f32x4.add(c03, f32x4.mul(a0, b3));
-        const a1 = v128.load32_splat(p1);
+        const a1 = v128.load32_splat(pa, 4);
         c10 = f32x4.add(c10, f32x4.mul(a1, b0));
         c11 = f32x4.add(c11, f32x4.mul(a1, b1));
         c12 = f32x4.add(c12, f32x4.mul(a1, b2));
@@ -362,21 +335,21 @@ function micro(kcp: i32, pa: usize, ldab: usize, pb0: usize, tiles: i32): void {
         const b1 = v128.load(pb, 80);
         const b2 = v128.load(pb, 96);
         const b3 = v128.load(pb, 112);
-        const a0 = v128.load32_splat(p0, 4);
+        const a0 = v128.load32_splat(pa, 8);
         c00 = f32x4.add(c00, f32x4.mul(a0, b0));
         c01 = f32x4.add(c01, f32x4.mul(a0, b1));
         c02 = f32x4.add(c02, f32x4.mul(a0, b2));
         c03 = f32x4.add(c03, f32x4.mul(a0, b3));
-        const a1 = v128.load32_splat(p1, 4);
+        const a1 = v128.load32_splat(pa, 12);
         c10 = f32x4.add(c10, f32x4.mul(a1, b0));
         c11 = f32x4.add(c11, f32x4.mul(a1, b1));
         c12 = f32x4.add(c12, f32x4.mul(a1, b2));
         c13 = f32x4.add(c13, f32x4.mul(a1, b3));
       }
-      p0 += 8;
-      p1 += 8;
+      pa += 16;
       pb += 128;
     } while (pb < end);
+    // pa now points at the next row pair's panel.
 
     const c = gC;
     const ldcb = gLdcb;
@@ -488,8 +461,7 @@ export function sgemm(
   const kcb = (((K + nkb - 1) / nkb) + 1) & ~1;
   gAlpha = alpha;
   gBeta = beta;
-  // A is read in place when it is not transposed and every depth block is even (K even).
-  const direct = transA == 0 && (K & 1) == 0;
+  const pa0 = wsPackA;
   const pb0 = wsPackB;
   const tile = wsTile;
   for (let jc = 0; jc < N; jc += NC_MAX) {
@@ -498,54 +470,31 @@ export function sgemm(
       const kc = min(kcb, K - pc);
       const kcp = (kc + 1) & ~1;
       const panelB = <usize>kcp * <usize>(NR * 4);
+      const panelA = <usize>kcp * <usize>(MR * 4);
       packB(transB, b, <usize>ldb, pc, kc, kcp, jc, nc, pb0);
       const mode = pc == 0 ? (beta == 0 ? 0 : 1) : 2;
       for (let ic = 0; ic < M; ic += MC_MAX) {
         const mc = min(MC_MAX, M - ic);
-        const pairs = mc >> 1;
-        let pa: usize;
-        let ldab: usize;
-        if (direct) {
-          pa = a + (<usize>ic * <usize>lda + <usize>pc) * 4;
-          ldab = <usize>lda << 2;
-        } else {
-          packA(transA, a, <usize>lda, ic, mc, pc, kc, kcp, wsPackA);
-          pa = wsPackA;
-          ldab = <usize>kcp << 2;
-        }
-        // An odd last row: its pair partner must be a zero row, not the next row of A.
-        let paOdd = pa + <usize>pairs * (ldab << 1);
-        let ldabOdd = ldab;
-        if ((mc & 1) != 0 && direct) {
-          copyFloats(wsEdgeA, paOdd, kc);
-          memory.fill(wsEdgeA + (<usize>kc << 2), 0, <usize>(2 * kcp - kc) << 2);
-          paOdd = wsEdgeA;
-          ldabOdd = <usize>kcp << 2;
-        }
+        packA(transA, a, <usize>lda, ic, mc, pc, kc, kcp, pa0);
         let pb = pb0;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
+          const fullTiles = mc / MR;
           if (nr == NR) {
             gC = cp;
             gLdcb = ldcb;
             gMode = mode;
-            micro(kcp, pa, ldab, pb, pairs);
-          } else {
-            for (let t = 0; t < pairs; t++) {
-              gC = tile;
-              gLdcb = <usize>(NR * 4);
-              gMode = 3;
-              micro(kcp, pa + <usize>t * (ldab << 1), ldab, pb, 1);
-              writeBack(tile, MR, nr, cp + <usize>(t * MR) * ldcb, ldcb, alpha, beta, mode);
-            }
+            micro(kcp, pa0, pb, fullTiles);
           }
-          if (mc & 1) {
+          // Partial tiles: the last column panel (nr < NR) and an odd last row.
+          for (let ir = nr == NR ? fullTiles * MR : 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
             gC = tile;
             gLdcb = <usize>(NR * 4);
             gMode = 3;
-            micro(kcp, paOdd, ldabOdd, pb, 1);
-            writeBack(tile, 1, nr, cp + <usize>(mc - 1) * ldcb, ldcb, alpha, beta, mode);
+            micro(kcp, pa0 + <usize>(ir / MR) * panelA, pb, 1);
+            writeBack(tile, mr, nr, cp + <usize>ir * ldcb, ldcb, alpha, beta, mode);
           }
           pb += panelB;
         }

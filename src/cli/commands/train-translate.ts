@@ -1,0 +1,328 @@
+/**
+ * `nabla train translate`: train a Transformer translation model on any `source<TAB>target` file
+ * (e.g. from `nabla data sword` or `nabla data mo`), then report BLEU on a held-out test split.
+ *
+ * - The split is fixed: src/text's splitPairs with a constant seed (not --seed), so the same pairs
+ *   file always gives the same test pairs; they are written beside the model (*.test.tsv).
+ * - BPE vocabularies are trained on the training split only.
+ * - Adam (β 0.9/0.98) with a linear warm-up then inverse-square-root decay (LambdaLR, per batch),
+ *   label-smoothed cross-entropy that ignores [PAD], gradient clipping, length-bucketed batches.
+ * - Each epoch: validation loss, the weights file (everything `nabla translate` needs) and a
+ *   resumable checkpoint, both written atomically.
+ * - At the end: corpus BLEU (sacreBLEU-compatible, 13a) of greedy and beam-search translations of
+ *   the test split, next to the BLEU of copying the source (what "no translation" scores).
+ */
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import * as nb from '../../node.js';
+import { corpusBleu, readPairsTsv, splitPairs, writePairsTsv, BpeTokenizer, type TextPair } from '../../text/node.js';
+import {
+  batchLoss, bucketBatches, makeBatch, Translator, trainTokenizers, type EncodedPair, type Seq2SeqConfig,
+} from '../../models/translator.js';
+import { ProgressBar } from '../../util/progress.js';
+import type { StateDict } from '../../nn/module.js';
+import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import type { Command } from '../command.js';
+
+/** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
+export const SPLIT_SEED = 15;
+
+const flags = {
+  pairs: { type: 'string', value: 'FILE.tsv', help: 'parallel text, one `source<TAB>target` pair per line (required)' },
+  vocabSize: { type: 'int', default: 4000, help: 'BPE vocabulary size of each language (of the shared one with --shared-vocab)' },
+  sharedVocab: { type: 'boolean', help: 'one BPE vocabulary for both languages' },
+  dModel: { type: 'int', default: 128, help: 'model width (embedding size)' },
+  heads: { type: 'int', default: 4, help: 'attention heads' },
+  layers: { type: 'int', default: 2, help: 'encoder layers and decoder layers' },
+  ff: { type: 'int', default: 256, help: 'feed-forward width' },
+  dropout: { type: 'number', default: 0.1, help: 'dropout' },
+  normFirst: { type: 'boolean', help: 'pre-norm layers (LayerNorm before each block) instead of the paper\'s post-norm' },
+  epochs: { type: 'int', default: 1, help: 'passes over the training pairs' },
+  batchSize: { type: 'int', default: 32, help: 'pairs per batch' },
+  maxLen: { type: 'int', default: 64, help: 'longest sentence in subword tokens; longer pairs are left out' },
+  lr: { type: 'number', default: 1e-3, help: 'peak Adam learning rate' },
+  warmup: { type: 'int', default: 100, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
+  labelSmoothing: { type: 'number', default: 0.1, help: 'label smoothing of the cross-entropy' },
+  clip: { type: 'number', default: 1, help: 'clip the gradient norm to this (0: no clipping)' },
+  limit: { type: 'int', default: 6000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
+  testSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for the test split (at most 10% of the file)' },
+  validSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for validation (at most 10% of the file)' },
+  beam: { type: 'int', default: 4, help: 'beam size for the test BLEU' },
+  lengthPenalty: { type: 'number', default: 0.6, help: "GNMT length penalty α of beam search (0: none)" },
+  seed: { type: 'int', default: 0, help: 'seed of the initial weights, the --limit sample and the batch order' },
+  out: { type: 'string', default: 'runs/translate/model.safetensors', value: 'FILE', help: 'weights file (model + tokenizers + config); *.checkpoint.safetensors and *.test.tsv go beside it' },
+  resume: { type: 'string', value: 'FILE', help: 'continue from a checkpoint written by an earlier run' },
+  json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
+} satisfies FlagSpecs;
+
+const usage = 'nabla train translate --pairs FILE.tsv [--vocab-size 4000] [--d-model 128] [--heads 4] [--layers 2] [--ff 256] [--dropout 0.1] [--epochs 1] [--batch-size 32] [--max-len 64] [--lr 1e-3] [--warmup 100] [--label-smoothing 0.1] [--limit 6000] [--seed 0] [--out FILE] [--resume FILE] [--json]';
+const summary = 'Train a Transformer encoder-decoder to translate the source column of a TSV into the target column; report test BLEU (greedy and beam) next to the copy-the-source baseline.';
+
+/** Paths written beside the weights file. */
+export function sidePaths(out: string): { checkpoint: string; test: string } {
+  const base = out.replace(/\.safetensors$/, '');
+  return { checkpoint: `${base}.checkpoint.safetensors`, test: `${base}.test.tsv` };
+}
+
+/** Linear warm-up to 1 over `warmup` steps, then warmup^0.5 · step^-0.5 ("Attention Is All You Need", rescaled to peak at 1). */
+export function warmupInverseSqrt(warmup: number): (step: number) => number {
+  const w = Math.max(1, warmup);
+  return (step) => Math.min((step + 1) / w, Math.sqrt(w / (step + 1)));
+}
+
+function readPairs(path: string): TextPair[] {
+  if (!existsSync(path)) throw new UsageError(`--pairs: no such file '${path}' (make one with \`nabla data sword --source kjv --target sparv --out ${path}\`, or bring a source<TAB>target file)`);
+  const pairs = readPairsTsv(path); // malformed lines: an error with the file name and line number
+  if (pairs.length === 0) throw new UsageError(`--pairs: '${path}' holds no pairs`);
+  const empty = pairs.findIndex((p) => !p.source.trim() || !p.target.trim());
+  if (empty >= 0) throw new UsageError(`--pairs: pair ${empty + 1} of '${path}' has an empty side`);
+  return pairs;
+}
+
+function fingerprint(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+}
+
+export interface TrainSummary {
+  testBleuGreedy: number;
+  testBleuBeam: number;
+  copyBaselineBleu: number;
+  seconds: number;
+  trainSeconds: number;
+  epochs: number;
+  trainPairs: number;
+  validPairs: number;
+  testPairs: number;
+  skippedTooLong: number;
+  tokensPerSecond: number;
+  validLoss: number;
+  history: { epoch: number; trainLoss: number; validLoss: number; validPerplexity: number; seconds: number }[];
+  config: Seq2SeqConfig;
+  parameters: number;
+  weights: string;
+  checkpoint: string;
+  testFile: string;
+  samples: { source: string; reference: string; hypothesis: string; greedy: string }[];
+}
+
+/** Mean per-token loss (with the criterion's label smoothing) over encoded pairs, without dropout. */
+export function evaluateLoss(translator: Translator, pairs: readonly EncodedPair[], criterion: nb.nn.CrossEntropyLoss, batchSize: number): number {
+  const model = translator.model;
+  const was = model.training;
+  model.eval();
+  try {
+    return nb.noGrad(() => {
+      let total = 0, tokens = 0;
+      const order = pairs.map((_, i) => i).sort((a, b) => pairs[a]!.src.length - pairs[b]!.src.length);
+      for (let s = 0; s < order.length; s += batchSize) {
+        const batch = makeBatch(order.slice(s, s + batchSize).map((i) => pairs[i]!), model.config);
+        total += batchLoss(model, batch, criterion).item() * batch.tokens;
+        tokens += batch.tokens;
+      }
+      return tokens ? total / tokens : NaN;
+    });
+  } finally {
+    model.train(was);
+  }
+}
+
+export const command: Command = {
+  name: 'train translate',
+  summary: 'train a Transformer translator on a pairs TSV and report test BLEU',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f.help) {
+      console.log(formatHelp(usage, summary, flags));
+      return 0;
+    }
+    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
+    const log = (line: string) => (f.json ? console.error(line) : console.log(line));
+    const started = performance.now();
+
+    // ---- settings (a resumed run keeps the model and data settings it started with) ----
+    const resumed = f.resume ? nb.loadCheckpoint(f.resume) : null;
+    if (resumed && resumed.format !== 'nabla-translate-checkpoint-v1') throw new UsageError(`--resume: '${f.resume}' is not a checkpoint of \`nabla train translate\``);
+    const a = resumed ? { ...f, ...(resumed.args as Partial<typeof f>), epochs: f.epochs, json: f.json, resume: f.resume } : f;
+    if (!a.pairs) throw new UsageError('--pairs FILE.tsv is required (make one with `nabla data sword --source kjv --target sparv --out pairs.tsv`)');
+    for (const k of ['vocabSize', 'dModel', 'heads', 'layers', 'ff', 'epochs', 'batchSize', 'maxLen', 'beam'] as const) {
+      if (a[k] < 1) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be at least 1, got ${a[k]}`);
+    }
+    if (a.dModel % a.heads !== 0) throw new UsageError(`--d-model ${a.dModel} must be divisible by --heads ${a.heads}`);
+    if (!(a.dropout >= 0 && a.dropout < 1)) throw new UsageError(`--dropout must be in [0, 1), got ${a.dropout}`);
+    if (!(a.lr > 0)) throw new UsageError(`--lr must be positive, got ${a.lr}`);
+    if (!(a.labelSmoothing >= 0 && a.labelSmoothing < 1)) throw new UsageError(`--label-smoothing must be in [0, 1), got ${a.labelSmoothing}`);
+    if (a.limit < 0 || a.testSize < 0 || a.validSize < 0 || a.warmup < 0 || a.clip < 0) throw new UsageError('--limit, --test-size, --valid-size, --warmup and --clip must be 0 or more');
+    if (a.vocabSize < 260 + 4) throw new UsageError(`--vocab-size must be at least 264 (the 256 byte symbols, 4 specials and some merges), got ${a.vocabSize}`);
+
+    // ---- data: fixed split, tokenizers on the training split ----
+    const all = readPairs(a.pairs);
+    const hash = fingerprint(a.pairs);
+    if (resumed && resumed.pairsHash !== hash) throw new UsageError(`--resume: ${a.pairs} changed since the checkpoint was written (its test split would differ); start a new run`);
+    const n = all.length;
+    const frac = (k: number) => Math.min(k, Math.floor(n * 0.1)) / n;
+    const split = splitPairs(all, { test: frac(a.testSize), valid: frac(a.validSize), seed: SPLIT_SEED });
+    if (split.train.length === 0) throw new UsageError(`--pairs: ${n} pairs leave none for training`);
+    log(`pairs: ${n} in ${a.pairs}; split (seed ${SPLIT_SEED}): train ${split.train.length}, valid ${split.valid.length}, test ${split.test.length}`);
+
+    let tokT0 = performance.now();
+    const tokenizers = resumed
+      ? (() => {
+          const src = BpeTokenizer.fromJSON(resumed.srcTokenizer as string);
+          return { src, tgt: resumed.tgtTokenizer ? BpeTokenizer.fromJSON(resumed.tgtTokenizer as string) : src };
+        })()
+      : trainTokenizers(split.train, { vocabSize: a.vocabSize, shared: a.sharedVocab });
+    log(`BPE vocabularies: source ${tokenizers.src.vocabSize}, target ${tokenizers.tgt.vocabSize}${a.sharedVocab ? ' (shared)' : ''} (${((performance.now() - tokT0) / 1000).toFixed(1)} s)`);
+
+    nb.manualSeed(a.seed);
+    const translator = Translator.create(tokenizers.src, tokenizers.tgt, {
+      dModel: a.dModel, nhead: a.heads, numEncoderLayers: a.layers, numDecoderLayers: a.layers, dimFeedforward: a.ff, dropout: a.dropout, maxLen: a.maxLen, normFirst: a.normFirst,
+    });
+    const model = translator.model;
+    const config = { ...translator.config };
+    const fits = (p: EncodedPair) => p.src.length - 1 <= a.maxLen && p.tgt.length <= a.maxLen;
+    tokT0 = performance.now();
+    const encodeAll = (ps: TextPair[]) => {
+      const kept: { pair: TextPair; enc: EncodedPair }[] = [];
+      let skipped = 0;
+      for (const pair of ps) {
+        const enc = translator.encodePair(pair);
+        if (fits(enc)) kept.push({ pair, enc });
+        else skipped++;
+      }
+      return { kept, skipped };
+    };
+    const dataGen = new nb.Generator(a.seed);
+    let trainSet = encodeAll(split.train);
+    if (a.limit > 0 && trainSet.kept.length > a.limit) {
+      const idx = trainSet.kept.map((_, i) => i);
+      for (let i = idx.length - 1; i > 0; i--) {
+        const j = dataGen.randint(0, i + 1);
+        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+      }
+      trainSet = { kept: idx.slice(0, a.limit).sort((x, y) => x - y).map((i) => trainSet.kept[i]!), skipped: trainSet.skipped };
+    }
+    const validSet = encodeAll(split.valid);
+    const testSet = encodeAll(split.test);
+    const train = trainSet.kept.map((x) => x.enc);
+    const valid = validSet.kept.map((x) => x.enc);
+    const test = testSet.kept.map((x) => x.pair);
+    const skippedTooLong = trainSet.skipped + validSet.skipped + testSet.skipped;
+    if (train.length === 0) throw new UsageError(`every training pair is longer than --max-len ${a.maxLen} subword tokens`);
+    const trainTokens = train.reduce((s, p) => s + p.tgt.length + 1, 0);
+    log(`encoded in ${((performance.now() - tokT0) / 1000).toFixed(1)} s: training on ${train.length} pairs (${trainTokens} target tokens)${a.limit > 0 ? ` drawn from ${split.train.length}` : ''}; valid ${valid.length}, test ${test.length}; ${skippedTooLong} pairs over --max-len ${a.maxLen} left out`);
+
+    const out = a.out;
+    const { checkpoint: ckptPath, test: testPath } = sidePaths(out);
+    mkdirSync(dirname(out), { recursive: true });
+    writePairsTsv(test, testPath);
+
+    const parameters = model.parameters().reduce((s, p) => s + p.numel(), 0);
+    log(`model: Seq2SeqTransformer d_model ${config.dModel}, ${config.nhead} heads, ${config.numEncoderLayers}+${config.numDecoderLayers} layers, ff ${config.dimFeedforward}, ${parameters} parameters (backend ${nb.getBackend().name})`);
+
+    const criterion = new nb.nn.CrossEntropyLoss({ ignoreIndex: config.padId, labelSmoothing: a.labelSmoothing });
+    const optimizer = new nb.optim.Adam(model.parameters(), { lr: a.lr, betas: [0.9, 0.98], eps: 1e-9 });
+    const scheduler = new nb.optim.lrScheduler.LambdaLR(optimizer, { lrLambda: warmupInverseSqrt(a.warmup) });
+    const shuffle = new nb.Generator(a.seed + 1);
+    let startEpoch = 0;
+    let history: TrainSummary['history'] = [];
+    if (resumed) {
+      model.loadStateDict(resumed.model as StateDict);
+      optimizer.loadStateDict(resumed.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
+      scheduler.loadStateDict(resumed.scheduler as Parameters<typeof scheduler.loadStateDict>[0]);
+      shuffle.setState(resumed.shuffle as number[]);
+      startEpoch = resumed.epoch as number;
+      history = resumed.history as TrainSummary['history'];
+      log(`resuming from ${f.resume} after epoch ${startEpoch}`);
+    }
+
+    const saveAll = (epoch: number) => {
+      const { tensors, metadata } = translator.toSafetensors({
+        epoch: String(epoch),
+        pairs: a.pairs,
+        pairsHash: hash,
+        split: JSON.stringify({ seed: SPLIT_SEED, test: split.test.length, valid: split.valid.length, train: split.train.length, testFile: testPath }),
+        history: JSON.stringify(history),
+      });
+      nb.save(tensors, out, metadata);
+      nb.saveCheckpoint(ckptPath, {
+        format: 'nabla-translate-checkpoint-v1',
+        epoch, model: model.stateDict(), optimizer: optimizer.stateDict(), scheduler: scheduler.stateDict(), shuffle: shuffle.getState(),
+        history, pairsHash: hash,
+        srcTokenizer: tokenizers.src.toJSONString(), tgtTokenizer: tokenizers.src === tokenizers.tgt ? null : tokenizers.tgt.toJSONString(),
+        args: { ...a, resume: undefined, json: undefined, epochs: undefined },
+      });
+    };
+
+    // ---- training ----
+    let trainSeconds = 0, tokensSeen = 0;
+    for (let epoch = startEpoch; epoch < a.epochs; epoch++) {
+      model.train();
+      const batches = bucketBatches(train, a.batchSize, shuffle);
+      const bar = new ProgressBar({ total: trainTokens, label: `Epoch ${epoch + 1}/${a.epochs}`, unit: 'tok' });
+      const t0 = performance.now();
+      let lossSum = 0, tokSum = 0, done = 0;
+      for (const [bi, idx] of batches.entries()) {
+        const batch = makeBatch(idx.map((i) => train[i]!), config);
+        const loss = batchLoss(model, batch, criterion);
+        const value = loss.item();
+        if (!Number.isFinite(value)) {
+          bar.finish();
+          throw new Error(`the loss became ${value} at epoch ${epoch + 1}, batch ${bi + 1}; stopping (the last checkpoint is intact). Try a lower --lr or a longer --warmup.`);
+        }
+        optimizer.zeroGrad();
+        loss.backward();
+        if (a.clip > 0) nb.nn.utils.clipGradNorm(model.parameters(), a.clip);
+        optimizer.step();
+        scheduler.step();
+        lossSum += value * batch.tokens;
+        tokSum += batch.tokens;
+        done += batch.tokens;
+        bar.update(done, { loss: lossSum / tokSum, lr: optimizer.paramGroups[0]!.lr });
+      }
+      bar.finish({ loss: lossSum / tokSum });
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      tokensSeen += tokSum;
+      const validLoss = valid.length ? evaluateLoss(translator, valid, criterion, 64) : NaN;
+      history.push({ epoch: epoch + 1, trainLoss: lossSum / tokSum, validLoss, validPerplexity: Math.exp(validLoss), seconds });
+      log(`Epoch ${epoch + 1}/${a.epochs}: train loss ${(lossSum / tokSum).toFixed(4)}, valid loss ${validLoss.toFixed(4)} (perplexity ${Math.exp(validLoss).toFixed(2)}; label smoothing ${a.labelSmoothing} included), ${seconds.toFixed(0)} s, ${(tokSum / seconds).toFixed(0)} target tokens/s`);
+      saveAll(epoch + 1);
+      log(`saved ${out} and ${ckptPath}`);
+    }
+
+    // ---- test BLEU: greedy, beam, and the copy baseline ----
+    const refs = test.map((p) => p.target);
+    const sources = test.map((p) => p.source);
+    let t0 = performance.now();
+    const greedy = translator.translateBatch(sources, { beam: 1 });
+    const greedySeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    const beam = a.beam > 1 ? translator.translateBatch(sources, { beam: a.beam, lengthPenalty: a.lengthPenalty }) : greedy;
+    const beamSeconds = (performance.now() - t0) / 1000;
+    const bleu = (hyps: string[]) => (test.length ? corpusBleu(hyps, refs).score : NaN);
+    const testBleuGreedy = bleu(greedy.map((t) => t.translation));
+    const testBleuBeam = bleu(beam.map((t) => t.translation));
+    const copyBaselineBleu = bleu(sources);
+    const pick = test.length <= 5 ? test.map((_, i) => i) : Array.from({ length: 5 }, (_, k) => Math.floor((k * test.length) / 5));
+    const samples = pick.map((i) => ({ source: sources[i]!, reference: refs[i]!, hypothesis: beam[i]!.translation, greedy: greedy[i]!.translation }));
+    log(`\nTest BLEU on ${test.length} held-out pairs (${testPath}; sacreBLEU 13a):`);
+    log(`  greedy               ${testBleuGreedy.toFixed(2)}   (${greedySeconds.toFixed(1)} s)`);
+    log(`  beam ${String(a.beam).padEnd(2)} (α ${a.lengthPenalty})    ${testBleuBeam.toFixed(2)}   (${beamSeconds.toFixed(1)} s)`);
+    log(`  copy the source      ${copyBaselineBleu.toFixed(2)}   (baseline)`);
+    for (const s of samples) log(`\n  source     ${s.source}\n  reference  ${s.reference}\n  beam       ${s.hypothesis}\n  greedy     ${s.greedy}`);
+    const seconds = (performance.now() - started) / 1000;
+    const last = history[history.length - 1];
+    if (f.json) {
+      const summaryJson: TrainSummary = {
+        testBleuGreedy, testBleuBeam, copyBaselineBleu, seconds, trainSeconds, epochs: a.epochs,
+        trainPairs: train.length, validPairs: valid.length, testPairs: test.length, skippedTooLong,
+        tokensPerSecond: trainSeconds > 0 ? tokensSeen / trainSeconds : 0, validLoss: last?.validLoss ?? NaN, history, config, parameters,
+        weights: out, checkpoint: ckptPath, testFile: testPath, samples,
+      };
+      console.log(JSON.stringify(summaryJson));
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * `nabla translate`: translate with a model from `nabla train translate` (greedy or beam search),
+ * optionally drawing the encoder-decoder attention of the sentence as a PNG heatmap, or scoring a
+ * whole pairs file with BLEU.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as nb from '../../node.js';
+import { corpusBleu, readPairsTsv } from '../../text/node.js';
+import { Translator, type AttentionMap } from '../../models/translator.js';
+import { heatmap, type RgbaImage } from '../../util/plot.js';
+import { savePng } from '../../util/png.js';
+import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import type { Command } from '../command.js';
+
+/** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
+export function loadTranslator(path: string): { translator: Translator; metadata: Record<string, string> } {
+  if (!existsSync(path)) throw new UsageError(`--weights: no such file '${path}' (train one with \`nabla train translate --pairs FILE.tsv --out ${path}\`)`);
+  const { tensors, metadata } = nb.loadWithMetadata(path);
+  return { translator: Translator.fromSafetensors(tensors, metadata, `'${path}'`), metadata };
+}
+
+const SPECIAL_LETTERS: Record<string, string> = { '¡': '!', '¿': '?', 'ß': 'ss', 'æ': 'ae', 'Æ': 'AE', 'ø': 'o', 'Ø': 'O', 'œ': 'oe', 'Œ': 'OE', 'ł': 'l', 'Ł': 'L', '’': "'", '‘': "'", '“': '"', '”': '"', '–': '-', '—': '-', '…': '...' };
+
+const RR_INITIAL = ['g', 'kk', 'n', 'd', 'tt', 'r', 'm', 'b', 'pp', 's', 'ss', '', 'j', 'jj', 'ch', 'k', 't', 'p', 'h'];
+const RR_MEDIAL = ['a', 'ae', 'ya', 'yae', 'eo', 'e', 'yeo', 'ye', 'o', 'wa', 'wae', 'oe', 'yo', 'u', 'wo', 'we', 'wi', 'yu', 'eu', 'ui', 'i'];
+const RR_FINAL = ['', 'k', 'k', 'k', 'n', 'n', 'n', 't', 'l', 'k', 'm', 'l', 'l', 'l', 'p', 'l', 'm', 'p', 'p', 't', 't', 'ng', 't', 't', 'k', 't', 'p', 't'];
+
+/** Hangul syllables in the Revised Romanization (syllable by syllable, no sound changes): 시작 → sijak. */
+export function romanizeHangul(s: string): string {
+  return s.replace(/[가-힣]/g, (c) => {
+    const i = c.charCodeAt(0) - 0xac00;
+    return RR_INITIAL[Math.floor(i / 588)]! + RR_MEDIAL[Math.floor((i % 588) / 28)]! + RR_FINAL[i % 28]!;
+  });
+}
+
+/** A label the plot's ASCII font can draw: accents dropped (é → e, ñ → n), Hangul romanized, other characters as '?'. */
+export function asciiLabel(s: string): string {
+  return romanizeHangul(s)
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, (c) => SPECIAL_LETTERS[c] ?? '?');
+}
+
+/** Heatmap labels for token texts: trimmed, word-internal pieces marked with a leading "##". */
+export function tokenLabels(tokens: readonly string[]): string[] {
+  return tokens.map((t, i) => {
+    if (/^\[[A-Z]+\]$/.test(t)) return t;
+    const trimmed = t.trim();
+    const continues = i > 0 && !/^\s/.test(t) && /^[\p{L}\p{N}]/u.test(t) && /[\p{L}\p{N}]$/u.test(tokens[i - 1]!);
+    return (continues ? '##' : '') + asciiLabel(trimmed || t);
+  });
+}
+
+/** The attention heatmap image: rows = produced target tokens, columns = source tokens. */
+export function attentionImage(map: AttentionMap, options: { title?: string } = {}): RgbaImage {
+  const rows = map.targetTokens.length, cols = map.sourceTokens.length;
+  const small = rows <= 14 && cols <= 12;
+  return heatmap({
+    matrix: map.weights,
+    rowLabels: tokenLabels(map.targetTokens),
+    colLabels: tokenLabels(map.sourceTokens),
+    title: options.title ?? 'Encoder-decoder attention (last decoder layer, mean over heads)',
+    xLabel: 'source tokens',
+    yLabel: 'produced target tokens',
+    formatValue: (v) => v.toFixed(2),
+    ...(small ? {} : { cellWidth: 26, cellHeight: 22, showValues: false }),
+  });
+}
+
+const flags = {
+  weights: { type: 'string', value: 'FILE', help: 'model from `nabla train translate` (required)' },
+  beam: { type: 'int', default: 4, help: 'beam size (1: greedy decoding)' },
+  lengthPenalty: { type: 'number', default: 0.6, help: 'GNMT length penalty α of beam search (0: none)' },
+  attention: { type: 'string', value: 'OUT.png', help: 'write the encoder-decoder attention of the sentence as a heatmap' },
+  eval: { type: 'string', value: 'FILE.tsv', help: 'instead of a sentence: translate the source column of a pairs file and report BLEU against the target column' },
+  json: { type: 'boolean', help: 'print one JSON line instead of the translation' },
+} satisfies FlagSpecs;
+
+const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 0.6] [--attention out.png] [--json] "sentence" | --eval FILE.tsv';
+const summary = 'Translate a sentence (or each line of stdin with "-") with a model trained by `nabla train translate`.';
+
+export const command: Command = {
+  name: 'translate',
+  summary: 'translate a sentence with a trained Transformer; optional attention heatmap',
+  usage,
+  async run(argv) {
+    const f = parseFlags(argv, flags);
+    if (f.help) {
+      console.log(formatHelp(usage, summary, flags));
+      return 0;
+    }
+    if (!f.weights) throw new UsageError('--weights FILE is required');
+    if (f.beam < 1) throw new UsageError(`--beam must be at least 1, got ${f.beam}`);
+    if (!(f.lengthPenalty >= 0)) throw new UsageError(`--length-penalty must be 0 or more, got ${f.lengthPenalty}`);
+    const { translator } = loadTranslator(f.weights);
+    const options = { beam: f.beam, lengthPenalty: f.lengthPenalty };
+
+    if (f.eval) {
+      if (f._.length) throw new UsageError('give either --eval FILE.tsv or a sentence, not both');
+      if (!existsSync(f.eval)) throw new UsageError(`--eval: no such file '${f.eval}'`);
+      const pairs = readPairsTsv(f.eval);
+      const t0 = performance.now();
+      const hyps = translator.translateBatch(pairs.map((p) => p.source), options).map((t) => t.translation);
+      const refs = pairs.map((p) => p.target);
+      const bleu = corpusBleu(hyps, refs).score;
+      const copy = corpusBleu(pairs.map((p) => p.source), refs).score;
+      const seconds = (performance.now() - t0) / 1000;
+      if (f.json) console.log(JSON.stringify({ pairs: pairs.length, beam: f.beam, bleu, copyBaselineBleu: copy, seconds }));
+      else console.log(`BLEU ${bleu.toFixed(2)} on ${pairs.length} pairs (beam ${f.beam}); copying the source scores ${copy.toFixed(2)} (${seconds.toFixed(1)} s)`);
+      return 0;
+    }
+
+    let sentences: string[];
+    if (f._.length === 1 && f._[0] === '-') sentences = readFileSync(0, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+    else if (f._.length > 0) sentences = [f._.join(' ')];
+    else throw new UsageError('give the sentence to translate (quoted), or "-" to translate each line of stdin');
+    if (sentences.some((s) => !s.trim())) throw new UsageError('the sentence is empty');
+    if (f.attention && sentences.length !== 1) throw new UsageError('--attention draws one sentence; give exactly one');
+
+    if (f.attention) {
+      const map = translator.attention(sentences[0]!, options);
+      savePng(f.attention, attentionImage(map));
+      if (f.json) console.log(JSON.stringify({ source: sentences[0], translation: map.translation, attention: f.attention, sourceTokens: map.sourceTokens, targetTokens: map.targetTokens, weights: map.weights }));
+      else {
+        console.log(map.translation);
+        console.error(`wrote ${f.attention} (${map.targetTokens.length} target x ${map.sourceTokens.length} source tokens)`);
+      }
+      return 0;
+    }
+    const results = translator.translateBatch(sentences, options);
+    for (const r of results) {
+      if (f.json) console.log(JSON.stringify({ source: r.source, translation: r.translation, logProb: r.logProb, truncated: r.truncated, beam: f.beam }));
+      else console.log(r.translation);
+    }
+    return 0;
+  },
+};

