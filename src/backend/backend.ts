@@ -97,7 +97,8 @@ export interface Backend {
   gather(x: TypedArray, xShape: readonly number[], dim: number, index: Int32Array, indexShape: readonly number[], out: TypedArray): void;
   scatter(src: TypedArray, index: Int32Array, indexShape: readonly number[], dim: number, out: TypedArray, outShape: readonly number[], accumulate: boolean): void;
 
-  conv2d(x: Float32Array, weight: Float32Array, s: Conv2dShapes, out: Float32Array): void;
+  /** out = conv(x, weight) + bias, all NCHW. */
+  conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void;
   conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void;
   conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void;
 

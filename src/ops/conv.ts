@@ -5,9 +5,8 @@ import type { Conv2dShapes } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
 import { emptyTensor, requireDtype, requireTensor } from './util.js';
-import { binaryRaw } from './elementwise.js';
 import { reduceRaw } from './reduce.js';
-import { pad, reshape, squeeze, unsqueeze } from './shape.js';
+import { pad, squeeze, unsqueeze } from './shape.js';
 
 export type IntOrPair = number | readonly [number, number];
 
@@ -68,9 +67,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const backend = getBackend();
   const xData = x.contiguousData() as Float32Array;
   const wData = weight.contiguousData() as Float32Array;
-  let out = emptyTensor([n, oc, s.oh, s.ow]);
-  backend.conv2d(xData, wData, s, out.data as Float32Array);
-  if (bias) out = binaryRaw('add', out, reshape(bias.detach(), [1, oc, 1, 1]), 'float32');
+  const out = emptyTensor([n, oc, s.oh, s.ow]);
+  backend.conv2d(xData, wData, bias ? (bias.contiguousData() as Float32Array) : null, s, out.data as Float32Array);
   return record(out, 'conv2d', [x, weight, bias], (g) => {
     const gData = g.contiguousData() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null;

@@ -25,8 +25,17 @@ function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean
 export function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], keepdim: boolean, dtype: DType): Tensor {
   const shape = x.shape;
   const outShape = reducedShape(shape, dims, keepdim);
-  const out = emptyTensor(outShape, dtype);
   const isBlock = dims.length > 0 && dims[dims.length - 1] - dims[0] === dims.length - 1;
+  // Separate runs of dims on a contiguous tensor (e.g. [0, 2, 3] for a conv bias gradient): reduce the
+  // last run in place first, which avoids permuting and copying the whole input.
+  if (!isBlock && dims.length > 1 && x.isContiguous() && op !== 'argmax' && op !== 'argmin' && numel(shape) > 0) {
+    let start = dims.length - 1;
+    while (start > 0 && dims[start - 1] === dims[start] - 1) start--;
+    const partial = reduceRaw(op, x, dims.slice(start), true, dtype);
+    const rest = reduceRaw(op, partial, dims.slice(0, start), true, dtype);
+    return keepdim ? rest : reshape(rest, outShape);
+  }
+  const out = emptyTensor(outShape, dtype);
   let outer: number, size: number, inner: number, data;
   if (isBlock && x.isContiguous()) {
     outer = numel(shape.slice(0, dims[0]));

@@ -26,7 +26,7 @@ export class JsBackend implements Backend {
   gather = gather;
   scatter = scatter;
   // Convolution runs on this backend's gemm, so a subclass with a faster gemm speeds it up too.
-  conv2d: Backend['conv2d'] = (x, w, s, out) => conv2d(this.gemm, x, w, s, out);
+  conv2d: Backend['conv2d'] = (x, w, bias, s, out) => conv2d(this.gemm, x, w, bias, s, out);
   conv2dBackwardInput: Backend['conv2dBackwardInput'] = (g, w, s, gx) => conv2dBackwardInput(this.gemm, g, w, s, gx);
   conv2dBackwardWeight: Backend['conv2dBackwardWeight'] = (g, x, s, gw) => conv2dBackwardWeight(this.gemm, g, x, s, gw);
   maxPool2d = maxPool2d;

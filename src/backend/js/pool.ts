@@ -1,7 +1,36 @@
 import type { Pool2dShapes } from '../backend.js';
 
 /** Max pooling; argmax holds the winning input position within its (h, w) plane, as PyTorch's indices do. */
+/** The common case (2x2 windows, stride 2, no padding) without bounds checks per tap. */
+function maxPool2x2(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
+  const { h, w, oh, ow } = s;
+  for (let p = 0; p < s.n * s.c; p++) {
+    const inBase = p * h * w;
+    let o = p * oh * ow;
+    for (let y = 0; y < oh; y++) {
+      const r0 = 2 * y * w, r1 = r0 + w;
+      for (let xo = 0; xo < ow; xo++, o++) {
+        const i0 = r0 + 2 * xo, i1 = i0 + 1, i2 = r1 + 2 * xo, i3 = i2 + 1;
+        let best = x[inBase + i0], bestIndex = i0;
+        // `!(v <= best)` also takes a NaN, which then wins like in PyTorch
+        let v = x[inBase + i1]; if (!(v <= best) && best === best) { best = v; bestIndex = i1; }
+        v = x[inBase + i2]; if (!(v <= best) && best === best) { best = v; bestIndex = i2; }
+        v = x[inBase + i3]; if (!(v <= best) && best === best) { best = v; bestIndex = i3; }
+        out[o] = best;
+        argmax[o] = bestIndex;
+      }
+    }
+  }
+}
+
 export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
+  const is2x2 = s.kernel[0] === 2 && s.kernel[1] === 2 && s.stride[0] === 2 && s.stride[1] === 2 &&
+    s.padding[0] === 0 && s.padding[1] === 0 && s.dilation[0] === 1 && s.dilation[1] === 1 &&
+    2 * s.oh <= s.h && 2 * s.ow <= s.w;
+  if (is2x2) {
+    maxPool2x2(x, s, out, argmax);
+    return;
+  }
   const { h, w, oh, ow } = s;
   const [kh, kw] = s.kernel, [sh, sw] = s.stride, [ph, pw] = s.padding, [dh, dw] = s.dilation;
   const planes = s.n * s.c;
