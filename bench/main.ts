@@ -6,10 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { formatTable, type BenchRow } from './report.js';
 import { benchOps } from './ops.js';
 import { benchCnn } from './cnn.js';
+import { benchTransformer } from './transformer.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
   cnn: benchCnn,
+  transformer: () => benchTransformer(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -74,10 +74,20 @@ export function wordMap(points: readonly WordPoint[], options: WordMapOptions = 
   if (options.subtitle) px.text((width - textWidth(options.subtitle, 2)) / 2, 40, options.subtitle, [90, 90, 90], 2);
   const groups = [...new Set(points.map((p) => p.group ?? ''))];
   const colour = new Map(groups.map((g, i) => [g, seriesColor(i)] as const));
+  // a legend along the bottom edge when the points are grouped
+  const named = groups.filter((g) => g !== '');
+  if (named.length) {
+    let x = 24;
+    for (const g of named) {
+      px.disc(x + 4, height - 14, 4, colour.get(g)!);
+      px.text(x + 12, height - 21, g, [60, 60, 60], 2);
+      x += 12 + textWidth(g, 2) + 24;
+    }
+  }
   const longest = Math.max(0, ...points.map((p) => textWidth(p.word, scale)));
-  const plot = { x: 24, y: top + 8, w: width - 48 - Math.min(longest, width / 4), h: height - top - 40 };
+  const plot = { x: 24, y: top + 8, w: width - 48 - Math.min(longest, width / 4), h: height - top - (named.length ? 56 : 40) };
   px.rect(plot.x - 8, plot.y - 8, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
-  px.rect(plot.x - 8, plot.y + plot.h + 16, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
+  px.rect(plot.x - 8, plot.y + plot.h + 20, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
   const finite = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = finite.map((p) => p.x), ys = finite.map((p) => p.y);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
