@@ -5,8 +5,21 @@ import { UsageError } from './args.js';
 import { command as trainCnn } from './commands/train-cnn.js';
 import { command as evalCnn } from './commands/eval-cnn.js';
 import { command as predict } from './commands/predict.js';
+import { command as trainSine } from './commands/train-sine.js';
+import { command as trainCharlm } from './commands/train-charlm.js';
+import { command as sample } from './commands/sample.js';
+import { commands as dataCommands } from './commands/data.js';
+import { command as trainTranslate } from './commands/train-translate.js';
+import { command as translate } from './commands/translate.js';
+import { commands as trainEmbeddings } from './commands/train-embeddings.js';
+import { commands as embedCommands } from './commands/embed.js';
 
-const commands: Command[] = [trainCnn, evalCnn, predict];
+const commands: Command[] = [
+  trainCnn, evalCnn, predict,
+  trainSine, trainCharlm, sample,
+  ...dataCommands, trainTranslate, translate,
+  ...trainEmbeddings, ...embedCommands,
+];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   let best: { command: Command; rest: string[] } | null = null;

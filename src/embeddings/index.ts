@@ -13,3 +13,4 @@ export * from './formats.js';
 export * from './evaluate.js';
 export * from './projection.js';
 export * from './plot.js';
+export * from './fused.js';

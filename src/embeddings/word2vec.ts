@@ -31,6 +31,7 @@ import type { Vocab } from '../text/vocab.js';
 import type { EncodedCorpus } from './corpus.js';
 import { huffmanTree, keepProbabilities, unigramTable, type HuffmanTree } from './sampling.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { gatheredRowDot } from './fused.js';
 
 export type Word2VecArchitecture = 'skipgram' | 'cbow';
 export type Word2VecLoss = 'ns' | 'hs';
@@ -58,6 +59,11 @@ export interface Word2VecOptions {
   seed?: number;
   /** Slots in the unigram table (default 1e7). */
   tableSize?: number;
+  /**
+   * Compute the output scores with the fused gatheredRowDot (one pass, no gathered copy) instead of
+   * out_embed.forward + mul + sum (default false: the composition of primitives; same numbers).
+   */
+  fused?: boolean;
 }
 
 export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
@@ -79,6 +85,7 @@ export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedW
     batchSize: options.batchSize ?? 2048,
     seed: options.seed ?? 1,
     tableSize: options.tableSize ?? 10_000_000,
+    fused: options.fused ?? false,
   };
   const positiveInt: (keyof ResolvedWord2VecOptions)[] = ['dim', 'window', 'epochs', 'batchSize', 'tableSize'];
   for (const k of positiveInt) {
@@ -119,14 +126,17 @@ export interface Word2VecBatch {
 export class Word2Vec extends Module {
   readonly architecture: Word2VecArchitecture;
   readonly lossKind: Word2VecLoss;
+  /** Scores through the fused gatheredRowDot instead of out_embed.forward + mul + sum. */
+  fused: boolean;
   // PyTorch-style field names: the state-dict keys are in_embed.weight and out_embed.weight.
   in_embed: Embedding;
   out_embed: Embedding;
 
-  constructor(vocabSize: number, dim: number, options: { model?: Word2VecArchitecture; loss?: Word2VecLoss; generator?: Generator } = {}) {
+  constructor(vocabSize: number, dim: number, options: { model?: Word2VecArchitecture; loss?: Word2VecLoss; generator?: Generator; fused?: boolean } = {}) {
     super();
     this.architecture = options.model ?? 'skipgram';
     this.lossKind = options.loss ?? 'ns';
+    this.fused = options.fused ?? false;
     this.in_embed = new Embedding(vocabSize, dim, { sparse: true });
     // hierarchical softmax has one output vector per inner node of the Huffman tree: V - 1 of them
     this.out_embed = new Embedding(this.lossKind === 'hs' ? Math.max(1, vocabSize - 1) : vocabSize, dim, { sparse: true });
@@ -162,11 +172,15 @@ export class Word2Vec extends Module {
     const h = this.hidden(batch);
     if (this.lossKind === 'ns') {
       if (!batch.targets || !batch.mask) throw new Error('Word2Vec.forward: a negative-sampling batch needs targets and mask');
-      const scores = this.out_embed.forward(batch.targets).mul(h.unsqueeze(1)).sum(-1);
+      const scores = this.fused
+        ? gatheredRowDot(h, null, this.out_embed.weight, batch.targets)
+        : this.out_embed.forward(batch.targets).mul(h.unsqueeze(1)).sum(-1);
       return softplus(scores.mul(batch.signs)).mul(batch.mask).sum();
     }
     if (!batch.owner || !batch.nodes) throw new Error('Word2Vec.forward: a hierarchical-softmax batch needs owner and nodes');
-    const scores = this.out_embed.forward(batch.nodes).mul(h.indexSelect(0, batch.owner)).sum(-1);
+    const scores = this.fused
+      ? gatheredRowDot(h, batch.owner, this.out_embed.weight, batch.nodes)
+      : this.out_embed.forward(batch.nodes).mul(h.indexSelect(0, batch.owner)).sum(-1);
     return softplus(scores.mul(batch.signs)).sum();
   }
 }
@@ -394,7 +408,7 @@ export function trainWord2Vec(corpus: EncodedCorpus, vocab: Vocab, options: Word
   if (vocab.size < 2) throw new Error(`trainWord2Vec: the vocabulary has ${vocab.size} word(s); lower minCount or give more text`);
   if (corpus.ids.length === 0) throw new Error('trainWord2Vec: the corpus has no in-vocabulary words');
   const generator = new Generator(opts.seed);
-  const model = new Word2Vec(vocab.size, opts.dim, { model: opts.model, loss: opts.loss, generator });
+  const model = new Word2Vec(vocab.size, opts.dim, { model: opts.model, loss: opts.loss, generator, fused: opts.fused });
   const batcher = new Word2VecBatcher(corpus, vocab, opts, generator);
   const optimizer = new SGD(model.parameters(), { lr: opts.alpha });
   const totalWords = opts.epochs * batcher.wordsPerEpoch;

