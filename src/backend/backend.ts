@@ -144,20 +144,22 @@ export interface Backend {
   /**
    * Recurrent gate kernels (optional fast paths; ops fall back to the reference kernels in
    * backend/js/rnn.ts). One time step's elementwise part over `rows` batch rows, after the gemms:
-   * `gates` holds x·W_ihᵀ + biases ([rows, G*hidden], PyTorch's gate order), `gh` holds h_prev·W_hhᵀ.
-   * The forward kernels overwrite `gates` with what their backward needs; see backend/js/rnn.ts.
+   * `gates` holds x·W_ihᵀ ([rows, G*hidden], PyTorch's gate order), `gh` holds h_prev·W_hhᵀ, `bias`
+   * the folded biases [G*hidden] (or null). The forward kernels overwrite `gates` with what their
+   * backward needs; see backend/js/rnn.ts.
    */
   rnnCellForward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
-    gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, h: Float32Array, hOffset: number): void;
+    gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, bias: Float32Array | null,
+    h: Float32Array, hOffset: number): void;
   rnnCellBackward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
     h: Float32Array, hOffset: number, dh: Float32Array, dhOffset: number, dGates: Float32Array, dGatesOffset: number): void;
   lstmCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
-    cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, h: Float32Array, hOffset: number): void;
+    bias: Float32Array | null, cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, h: Float32Array, hOffset: number): void;
   lstmCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number,
     cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, dh: Float32Array, dhOffset: number,
     dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void;
   gruCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
-    biasHn: Float32Array | null, hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
+    bias: Float32Array | null, biasHn: Float32Array | null, hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
     hn: Float32Array, hnOffset: number): void;
   gruCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, hn: Float32Array, hnOffset: number,
     hPrev: Float32Array, hPrevOffset: number, dh: Float32Array, dhOffset: number,

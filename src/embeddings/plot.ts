@@ -79,8 +79,8 @@ export function wordMap(points: readonly WordPoint[], options: WordMapOptions = 
   if (named.length) {
     let x = 24;
     for (const g of named) {
-      px.disc(x + 4, height - 14, 4, colour.get(g)!);
-      px.text(x + 12, height - 21, g, [60, 60, 60], 2);
+      px.disc(x + 4, height - 17, 4, colour.get(g)!);
+      px.text(x + 12, height - 24, g, [60, 60, 60], 2);
       x += 12 + textWidth(g, 2) + 24;
     }
   }

@@ -3,10 +3,10 @@
  * layer, one or two directions, the whole sequence in one op and one autograd node.
  *
  * Forward, per direction:
- *   - the inputs of all time steps are projected with one gemm: gates = x·W_ihᵀ + biases, [T*B, G*H];
+ *   - the inputs of all time steps are projected with one gemm: gates = x·W_ihᵀ, [T*B, G*H];
  *   - each step runs one gemm h_{t-1}·W_hhᵀ for all gates at once and one fused gate kernel
- *     (backend `lstmCellForward` etc.) that writes h (and c) into preallocated [T+1, B, *] buffers
- *     and keeps in `gates` what backward needs.
+ *     (backend `lstmCellForward` etc.) that adds the biases, writes h (and c) into preallocated
+ *     [T+1, B, *] buffers and keeps in `gates` what backward needs.
  * Backward (BPTT), per direction, walking the steps back: the fused gate-backward kernel and one gemm
  * dgates·W_hh per step; then one gemm each over all steps for dW_ih, dW_hh, dW_hr and dx.
  *
@@ -205,20 +205,20 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
     const w = weights[d];
     const wIh = floatData(w.weightIh), wHh = floatData(w.weightHh), wHr = w.weightHr ? floatData(w.weightHr) : null;
     const bIh = w.biasIh ? floatData(w.biasIh) : null, bHh = w.biasHh ? floatData(w.biasHh) : null;
-    // input projection of every step at once, with the biases folded in (GRU keeps b_hn apart: it sits inside r*(...))
-    const gates = new Float32Array(T * B * GH);
-    let biasHn: Float32Array | null = null;
+    // the biases, folded into one vector that the gate kernels add (GRU keeps b_hn apart: it sits inside r*(...))
+    let bias: Float32Array | null = null, biasHn: Float32Array | null = null;
     if (bIh || bHh) {
-      const bias = new Float32Array(GH);
+      bias = new Float32Array(GH);
       if (bIh) for (let i = 0; i < GH; i++) bias[i] += bIh[i];
       if (bHh) {
         const folded = gru ? 2 * H : GH;
         for (let i = 0; i < folded; i++) bias[i] += bHh[i];
         if (gru) biasHn = bHh.slice(2 * H);
       }
-      for (let row = 0, o = 0; row < T * B; row++) for (let i = 0; i < GH; i++, o++) gates[o] = bias[i];
     }
-    backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, bIh || bHh ? 1 : 0, gates, 0, GH);
+    // input projection of every step at once
+    const gates = new Float32Array(T * B * GH);
+    backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, 0, gates, 0, GH);
 
     const h = new Float32Array((T + 1) * B * P);
     const c = lstm ? new Float32Array((T + 1) * B * H) : null;
@@ -240,12 +240,12 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       const gOff = t * B * GH;
       backend.gemm(false, true, bt, GH, P, h, prev * P, P, wHh, 0, P, 0, ghBuf, 0, GH);
       if (lstm) {
-        k.lstmCellForward(bt, H, gates, gOff, ghBuf, 0, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
+        k.lstmCellForward(bt, H, gates, gOff, ghBuf, 0, bias, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
         if (r) backend.gemm(false, true, bt, P, H, r, t * B * H, H, wHr!, 0, H, 0, h, next * P, P);
       } else if (gru) {
-        k.gruCellForward(bt, H, gates, gOff, ghBuf, 0, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
+        k.gruCellForward(bt, H, gates, gOff, ghBuf, 0, bias, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
       } else {
-        k.rnnCellForward(nonlinearity, bt, H, gates, gOff, ghBuf, 0, h, next * P);
+        k.rnnCellForward(nonlinearity, bt, H, gates, gOff, ghBuf, 0, bias, h, next * P);
       }
       for (let j = 0; j < bt; j++) copyRow(h, (next + j) * P, out, rowOf(t, order[j]) * D * P + d * P, P);
       // sequences ending at this step hand over their final state

@@ -1,6 +1,6 @@
 /**
  * Reference gate kernels of the recurrent layers: the elementwise part of one time step (after the
- * gemms) and its gradient, over `rows` batch rows at once. Every buffer is row-major with rows of
+ * gemms, adding the biases) and its gradient, over `rows` batch rows at once. Every buffer is row-major with rows of
  * contiguous width (gates: G*hidden, states: hidden) starting at the given offset.
  *
  * Gate order is PyTorch's: LSTM i, f, g, o; GRU r, z, n.
@@ -22,6 +22,15 @@ function exp(x: number): number {
   return p * POW2[k + 128];
 }
 
+let zeroBias = new Float32Array(64);
+
+/** The bias to add, or a zero vector of at least n entries (so the loops need no branch). */
+function biasOrZeros(bias: Float32Array | null, n: number): Float32Array {
+  if (bias) return bias;
+  if (zeroBias.length < n) zeroBias = new Float32Array(n);
+  return zeroBias;
+}
+
 function sigmoid(x: number): number {
   return 1 / (1 + exp(-x));
 }
@@ -33,18 +42,20 @@ function tanh(x: number): number {
 }
 
 /**
- * Elman step: h = tanh(gates + gh) (or relu). `gates` holds x·W_ihᵀ + b_ih + b_hh, `gh` holds h_prev·W_hhᵀ.
+ * Elman step: h = tanh(gates + gh + bias) (or relu). `gates` holds x·W_ihᵀ, `gh` holds h_prev·W_hhᵀ,
+ * `bias` is b_ih + b_hh (or null).
  */
 export function rnnCellForward(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
-  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, bias: Float32Array | null,
   h: Float32Array, hOffset: number): void {
-  const n = rows * hidden;
-  if (nonlinearity === 'tanh') {
-    for (let i = 0; i < n; i++) h[hOffset + i] = tanh(gates[gatesOffset + i] + gh[ghOffset + i]);
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = gates[gatesOffset + i] + gh[ghOffset + i];
-      h[hOffset + i] = v > 0 ? v : 0;
+  const H = hidden;
+  const b = biasOrZeros(bias, H);
+  const relu = nonlinearity === 'relu';
+  for (let r = 0; r < rows; r++) {
+    const row = r * H;
+    for (let j = 0; j < H; j++) {
+      const v = gates[gatesOffset + row + j] + gh[ghOffset + row + j] + b[j];
+      h[hOffset + row + j] = relu ? (v > 0 ? v : 0) : tanh(v);
     }
   }
 }
@@ -65,22 +76,23 @@ export function rnnCellBackward(nonlinearity: 'tanh' | 'relu', rows: number, hid
 }
 
 /**
- * LSTM step. `gates` enters as x·W_ihᵀ + b_ih + b_hh ([rows, 4H], order i, f, g, o) and leaves
- * holding the activated gates (sigmoid, sigmoid, tanh, sigmoid), which is what backward needs.
- * c = f*cPrev + i*g, h = o*tanh(c).
+ * LSTM step. `gates` enters as x·W_ihᵀ ([rows, 4H], order i, f, g, o; `bias` = b_ih + b_hh or null)
+ * and leaves holding the activated gates (sigmoid, sigmoid, tanh, sigmoid), which is what backward
+ * needs. c = f*cPrev + i*g, h = o*tanh(c).
  */
 export function lstmCellForward(rows: number, hidden: number,
-  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, bias: Float32Array | null,
   cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number,
   h: Float32Array, hOffset: number): void {
   const H = hidden, G = 4 * H;
+  const b = biasOrZeros(bias, G);
   for (let r = 0; r < rows; r++) {
     const gRow = gatesOffset + r * G, hRow = ghOffset + r * G, sRow = r * H;
     for (let j = 0; j < H; j++) {
-      const ig = sigmoid(gates[gRow + j] + gh[hRow + j]);
-      const fg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
-      const gg = tanh(gates[gRow + 2 * H + j] + gh[hRow + 2 * H + j]);
-      const og = sigmoid(gates[gRow + 3 * H + j] + gh[hRow + 3 * H + j]);
+      const ig = sigmoid(gates[gRow + j] + gh[hRow + j] + b[j]);
+      const fg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j] + b[H + j]);
+      const gg = tanh(gates[gRow + 2 * H + j] + gh[hRow + 2 * H + j] + b[2 * H + j]);
+      const og = sigmoid(gates[gRow + 3 * H + j] + gh[hRow + 3 * H + j] + b[3 * H + j]);
       gates[gRow + j] = ig;
       gates[gRow + H + j] = fg;
       gates[gRow + 2 * H + j] = gg;
@@ -122,23 +134,25 @@ export function lstmCellBackward(rows: number, hidden: number,
 }
 
 /**
- * GRU step. `gates` enters as x·W_ihᵀ + b_ih (+ b_hh for r and z) ([rows, 3H], order r, z, n) and
- * leaves holding the activated r, z, n; `gh` is h_prev·W_hhᵀ without bias; `biasHn` is b_hn (or null).
- * r = σ(.), z = σ(.), n = tanh(x_n + r*(gh_n + b_hn)), h = (1-z)*n + z*h_prev.
- * `hn` saves gh_n + b_hn for backward ([rows, H]).
+ * GRU step. `gates` enters as x·W_ihᵀ ([rows, 3H], order r, z, n) and leaves holding the activated
+ * r, z, n; `gh` is h_prev·W_hhᵀ; `bias` is b_ih + b_hh for r and z and b_in for n (or null);
+ * `biasHn` is b_hn (or null). r = σ(.), z = σ(.), n = tanh(x_n + b_in + r*(gh_n + b_hn)),
+ * h = (1-z)*n + z*h_prev. `hn` saves gh_n + b_hn for backward ([rows, H]).
  */
 export function gruCellForward(rows: number, hidden: number,
-  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, biasHn: Float32Array | null,
-  hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
+  gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, bias: Float32Array | null,
+  biasHn: Float32Array | null, hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
   hn: Float32Array, hnOffset: number): void {
   const H = hidden, G = 3 * H;
+  const b = biasOrZeros(bias, G);
+  const bn = biasOrZeros(biasHn, H);
   for (let r = 0; r < rows; r++) {
     const gRow = gatesOffset + r * G, hRow = ghOffset + r * G, sRow = r * H;
     for (let j = 0; j < H; j++) {
-      const rg = sigmoid(gates[gRow + j] + gh[hRow + j]);
-      const zg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j]);
-      const hnv = gh[hRow + 2 * H + j] + (biasHn ? biasHn[j] : 0);
-      const ng = tanh(gates[gRow + 2 * H + j] + rg * hnv);
+      const rg = sigmoid(gates[gRow + j] + gh[hRow + j] + b[j]);
+      const zg = sigmoid(gates[gRow + H + j] + gh[hRow + H + j] + b[H + j]);
+      const hnv = gh[hRow + 2 * H + j] + bn[j];
+      const ng = tanh(gates[gRow + 2 * H + j] + b[2 * H + j] + rg * hnv);
       gates[gRow + j] = rg;
       gates[gRow + H + j] = zg;
       gates[gRow + 2 * H + j] = ng;

@@ -19,7 +19,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla sample --weights FILE [--prompt "Call me"] [--length 200] [--temperature 0.8] [--seed N] [--json]';
-const summary = 'Generate text with a character-level language model from `nabla train charlm`';
+const summary = 'generate text with a character-level language model from `nabla train charlm`';
 
 /** The model and vocabulary stored in a charlm checkpoint. */
 export function loadCharLM(path: string): { model: CharLSTM; vocab: CharVocab; metadata: Record<string, string> } {

@@ -33,7 +33,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla train charlm [--corpus moby-dick|FILE] [--epochs N] [--steps N] [--hidden 256] [--layers 2] [--seq-len 100] [--batch-size 32] [--out FILE] [--json]';
-const summary = 'Train a character-level LSTM language model on a book; report validation perplexity';
+const summary = 'train a character-level LSTM language model on a book; report validation perplexity';
 
 export const CHECKPOINT_FORMAT = 'nabla-charlm-v1';
 

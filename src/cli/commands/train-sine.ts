@@ -23,7 +23,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla train sine [--model rnn|lstm|gru] [--epochs 100] [--hidden 32] [--lr 0.01] [--seed N] [--plot FILE.png] [--json]';
-const summary = 'Train the seed\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves (seed blocks 7-11)';
+const summary = 'train the seed\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves (seed blocks 7-11)';
 
 export interface SineResult {
   model: string;

@@ -37,15 +37,15 @@ const flags = {
   layers: { type: 'int', default: 2, help: 'encoder layers and decoder layers' },
   ff: { type: 'int', default: 256, help: 'feed-forward width' },
   dropout: { type: 'number', default: 0.1, help: 'dropout' },
-  normFirst: { type: 'boolean', help: 'pre-norm layers (LayerNorm before each block) instead of the paper\'s post-norm' },
+  norm: { type: 'string', default: 'pre', choices: ['pre', 'post'], help: 'LayerNorm before each block (pre: trains faster at high rates) or after it (post: the paper\'s layout, nn.Transformer\'s default)' },
   epochs: { type: 'int', default: 1, help: 'passes over the training pairs' },
   batchSize: { type: 'int', default: 32, help: 'pairs per batch' },
   maxLen: { type: 'int', default: 64, help: 'longest sentence in subword tokens; longer pairs are left out' },
-  lr: { type: 'number', default: 1e-3, help: 'peak Adam learning rate' },
-  warmup: { type: 'int', default: 100, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
+  lr: { type: 'number', default: 5e-3, help: 'peak Adam learning rate' },
+  warmup: { type: 'int', default: 30, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
   labelSmoothing: { type: 'number', default: 0.1, help: 'label smoothing of the cross-entropy' },
   clip: { type: 'number', default: 1, help: 'clip the gradient norm to this (0: no clipping)' },
-  limit: { type: 'int', default: 6000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
+  limit: { type: 'int', default: 8000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
   testSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for the test split (at most 10% of the file)' },
   validSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for validation (at most 10% of the file)' },
   beam: { type: 'int', default: 4, help: 'beam size for the test BLEU' },
@@ -56,7 +56,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train translate --pairs FILE.tsv [--vocab-size 4000] [--d-model 128] [--heads 4] [--layers 2] [--ff 256] [--dropout 0.1] [--epochs 1] [--batch-size 32] [--max-len 64] [--lr 1e-3] [--warmup 100] [--label-smoothing 0.1] [--limit 6000] [--seed 0] [--out FILE] [--resume FILE] [--json]';
+const usage = 'nabla train translate --pairs FILE.tsv [--vocab-size 4000] [--d-model 128] [--heads 4] [--layers 2] [--ff 256] [--dropout 0.1] [--norm pre|post] [--epochs 1] [--batch-size 32] [--max-len 64] [--lr 5e-3] [--warmup 30] [--label-smoothing 0.1] [--limit 8000] [--seed 0] [--out FILE] [--resume FILE] [--json]';
 const summary = 'Train a Transformer encoder-decoder to translate the source column of a TSV into the target column; report test BLEU (greedy and beam) next to the copy-the-source baseline.';
 
 /** Paths written beside the weights file. */
@@ -177,7 +177,7 @@ export const command: Command = {
 
     nb.manualSeed(a.seed);
     const translator = Translator.create(tokenizers.src, tokenizers.tgt, {
-      dModel: a.dModel, nhead: a.heads, numEncoderLayers: a.layers, numDecoderLayers: a.layers, dimFeedforward: a.ff, dropout: a.dropout, maxLen: a.maxLen, normFirst: a.normFirst,
+      dModel: a.dModel, nhead: a.heads, numEncoderLayers: a.layers, numDecoderLayers: a.layers, dimFeedforward: a.ff, dropout: a.dropout, maxLen: a.maxLen, normFirst: a.norm === 'pre',
     });
     const model = translator.model;
     const config = { ...translator.config };
@@ -219,7 +219,7 @@ export const command: Command = {
     writePairsTsv(test, testPath);
 
     const parameters = model.parameters().reduce((s, p) => s + p.numel(), 0);
-    log(`model: Seq2SeqTransformer d_model ${config.dModel}, ${config.nhead} heads, ${config.numEncoderLayers}+${config.numDecoderLayers} layers, ff ${config.dimFeedforward}, ${parameters} parameters (backend ${nb.getBackend().name})`);
+    log(`model: Seq2SeqTransformer d_model ${config.dModel}, ${config.nhead} heads, ${config.numEncoderLayers}+${config.numDecoderLayers} ${config.normFirst ? 'pre' : 'post'}-norm layers, ff ${config.dimFeedforward}, ${parameters} parameters (backend ${nb.getBackend().name})`);
 
     const criterion = new nb.nn.CrossEntropyLoss({ ignoreIndex: config.padId, labelSmoothing: a.labelSmoothing });
     const optimizer = new nb.optim.Adam(model.parameters(), { lr: a.lr, betas: [0.9, 0.98], eps: 1e-9 });
