@@ -26,7 +26,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as nb from '../src/node.js';
 import { SimpleCNN } from '../src/models/cnn.js';
-import { formatTable, type BenchRow } from './report.js';
+import { formatTable, runPythonPeer, torchAvailable, type BenchRow } from './report.js';
 
 const TRAIN_CASE = 'SimpleCNN train step, batch 64 (SGD momentum 0.9)';
 const inferCase = (batch: number): string => `SimpleCNN inference, batch ${batch}`;
@@ -135,25 +135,11 @@ function parseRows(stdout: string): BenchRow[] {
   });
 }
 
-const PYTHON = '/usr/bin/python3';
-
-function torchAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-}
-
-/** tools/bench_cnn.py with `threads` threads, its environment without the OpenBLAS overrides. */
+/** tools/bench_cnn.py with `threads` threads. */
 function torchRows(threads: number): BenchRow[] {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE; // these make OpenBLAS pick slower kernels/blocking on this machine
-  delete env.OPENBLAS_L2_SIZE;
-  const script = fileURLToPath(new URL('../tools/bench_cnn.py', import.meta.url));
   console.error(`bench cnn: PyTorch, ${plural(threads)}...`);
-  const r = spawnSync(PYTHON, [script, '--threads', String(threads)], { env, encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) {
-    console.error(`bench cnn: PyTorch (${plural(threads)}) failed: ${r.stderr || r.error}`);
-    return [];
-  }
-  return parseRows(r.stdout);
+  const stdout = runPythonPeer('bench_cnn.py', ['--threads', String(threads)]);
+  return stdout === null ? [] : parseRows(stdout);
 }
 
 function tfjsAvailable(): boolean {
@@ -185,7 +171,7 @@ export async function benchCnn(options: { peers?: boolean } = {}): Promise<Bench
   const rows = benchNabla();
   if (options.peers ?? true) {
     if (torchAvailable()) for (const threads of [1, 2]) rows.push(...torchRows(threads));
-    else console.error(`bench cnn: ${PYTHON} cannot import torch; skipping PyTorch (apt-get install python3-torch)`);
+    else console.error("bench cnn: /usr/bin/python3 cannot import torch; skipping PyTorch (apt-get install python3-torch)");
     if (tfjsAvailable()) for (const backend of ['cpu', 'wasm'] as const) rows.push(...tfjsRows(backend));
     else console.error('bench cnn: @tensorflow/tfjs is not installed; skipping TF.js');
   }

@@ -7,10 +7,12 @@ import { formatTable, type BenchRow } from './report.js';
 import { benchOps } from './ops.js';
 import { benchCnn } from './cnn.js';
 import { benchTransformer } from './transformer.js';
+import { benchRnn } from './rnn.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
   cnn: benchCnn,
+  rnn: benchRnn,
   transformer: () => benchTransformer(),
 };
 

@@ -1,4 +1,6 @@
 /** Shared bench helpers: timing, the rows every bench returns, and the printed table. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
   group: string;
@@ -79,4 +81,28 @@ function cell(r: BenchRow): string {
 
 function fmt(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/** Whether Debian's python3-torch can be imported (the PyTorch peer). */
+export function torchAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Runs a peer script under Debian's Python with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
+ * (some of these machines set them, and they roughly halve OpenBLAS); returns its stdout, or null
+ * (with the reason on stderr) when it fails.
+ */
+export function runPythonPeer(script: string, args: string[], timeoutMs = 600_000): string | null {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(PYTHON, [fileURLToPath(new URL(`../tools/${script}`, import.meta.url)), ...args], { env, encoding: 'utf8', timeout: timeoutMs });
+  if (r.status !== 0) {
+    console.error(`bench: ${script} ${args.join(' ')} failed: ${r.stderr || r.error}`);
+    return null;
+  }
+  return r.stdout;
 }

@@ -1,3 +1,3 @@
-/** nn.utils: gradient clipping lives in clip-grad.ts (owned by the optimiser work). */
+/** nn.utils: gradient clipping, and `nn.utils.rnn` (packed sequences) as in PyTorch. */
 export { clipGradNorm, clipGradValue } from './clip-grad.js';
 export * as rnn from '../rnn-utils.js';
