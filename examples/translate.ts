@@ -58,7 +58,7 @@ if (installed.has('engKJV2006eb') && installed.has('spaRV1909eb')) {
 for (const p of pairs.slice(0, 3)) console.log(`  ${p.source}  →  ${p.target}`);
 const { src: srcTok, tgt: tgtTok } = trainTokenizers(pairs, { vocabSize: 600 });
 console.log(`BPE vocabularies: English ${srcTok.vocabSize}, Spanish ${tgtTok.vocabSize} tokens ([PAD]=0 [UNK]=1 [BOS]=2 [EOS]=3, then bytes and merges)`);
-const example = pairs[1] ?? pairs[0]!;
+const example = pairs[0]!;
 console.log(`"${example.source}" → ${JSON.stringify(srcTok.tokenize(example.source))}`);
 
 // ---- 2. the model ----
@@ -132,7 +132,7 @@ nb.noGrad(() => {
   for (let step = 0; step < cfg.maxLen; step++) {
     const tgt = padBatch([out], cfg.padId);
     const hidden = model.decode(tgt, memory, { tgtMask: nn.Transformer.generateSquareSubsequentMask(out.length), memoryKeyPaddingMask: source.eq(cfg.padId) });
-    const probs = (model.generator.call(hidden.select(1, out.length - 1)) as nb.Tensor).softmax(-1); // the last position's next-word distribution
+    const probs = (model.generator.call(hidden.select(1, out.length - 1)) as nb.Tensor).softmax(-1).view(-1); // the last position's next-word distribution
     const next = probs.argmax(-1).item();
     const word = next === cfg.eosId ? '[EOS]' : JSON.stringify(tgtTok.decode([next]));
     console.log(`  step ${step + 1}: ${word.padEnd(16)} p = ${probs.select(0, next).item().toFixed(3)}`);

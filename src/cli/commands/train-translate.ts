@@ -45,7 +45,7 @@ const flags = {
   warmup: { type: 'int', default: 30, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
   labelSmoothing: { type: 'number', default: 0.1, help: 'label smoothing of the cross-entropy' },
   clip: { type: 'number', default: 1, help: 'clip the gradient norm to this (0: no clipping)' },
-  limit: { type: 'int', default: 8000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
+  limit: { type: 'int', default: 12000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
   testSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for the test split (at most 10% of the file)' },
   validSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for validation (at most 10% of the file)' },
   beam: { type: 'int', default: 4, help: 'beam size for the test BLEU' },
@@ -56,7 +56,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train translate --pairs FILE.tsv [--vocab-size 4000] [--d-model 128] [--heads 4] [--layers 2] [--ff 256] [--dropout 0.1] [--norm pre|post] [--epochs 1] [--batch-size 32] [--max-len 64] [--lr 5e-3] [--warmup 30] [--label-smoothing 0.1] [--limit 8000] [--seed 0] [--out FILE] [--resume FILE] [--json]';
+const usage = 'nabla train translate --pairs FILE.tsv [--vocab-size 4000] [--d-model 128] [--heads 4] [--layers 2] [--ff 256] [--dropout 0.1] [--norm pre|post] [--epochs 1] [--batch-size 32] [--max-len 64] [--lr 5e-3] [--warmup 30] [--label-smoothing 0.1] [--limit 12000] [--seed 0] [--out FILE] [--resume FILE] [--json]';
 const summary = 'Train a Transformer encoder-decoder to translate the source column of a TSV into the target column; report test BLEU (greedy and beam) next to the copy-the-source baseline.';
 
 /** Paths written beside the weights file. */
