@@ -9,6 +9,7 @@ import { corpusBleu, readPairsTsv } from '../../text/node.js';
 import { Translator, type AttentionMap } from '../../models/translator.js';
 import { heatmap, type RgbaImage } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
+import { textWidth } from '../../util/font.js';
 import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -55,13 +56,16 @@ export function tokenLabels(tokens: readonly string[]): string[] {
 export function attentionImage(map: AttentionMap, options: { title?: string } = {}): RgbaImage {
   const rows = map.targetTokens.length, cols = map.sourceTokens.length;
   const small = rows <= 14 && cols <= 12;
+  // The y-axis title runs along the grid: the longest that fits its height (the font is 2x 6 px per character).
+  const gridHeight = rows * (small ? 32 : 22);
+  const yLabel = ['produced target tokens', 'target'].find((l) => textWidth(l, 2) <= gridHeight);
   return heatmap({
     matrix: map.weights,
     rowLabels: tokenLabels(map.targetTokens),
     colLabels: tokenLabels(map.sourceTokens),
     title: options.title ?? 'Encoder-decoder attention (last decoder layer, mean over heads)',
     xLabel: 'source tokens',
-    yLabel: 'produced target tokens',
+    yLabel,
     formatValue: (v) => v.toFixed(2),
     ...(small ? {} : { cellWidth: 26, cellHeight: 22, showValues: false }),
   });
