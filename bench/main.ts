@@ -8,12 +8,14 @@ import { benchOps } from './ops.js';
 import { benchCnn } from './cnn.js';
 import { benchTransformer } from './transformer.js';
 import { benchRnn } from './rnn.js';
+import { benchEmbeddings } from './embeddings.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
   cnn: benchCnn,
   rnn: benchRnn,
   transformer: () => benchTransformer(),
+  embeddings: () => benchEmbeddings(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -28,3 +28,4 @@ export * as data from './data/index.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as text from './text/index.js';
+export * as embeddings from './embeddings/index.js';

