@@ -67,3 +67,14 @@ export function formatHelp(usage: string, summary: string, specs: FlagSpecs): st
   const width = Math.max(...rows.map(([f]) => f.length), 10);
   return [`Usage: ${usage}`, '', summary, '', 'Options:', ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`), `  ${'--help'.padEnd(width)}  show this help`].join('\n');
 }
+
+/**
+ * What every command does first: parse its flags, and on --help print the help and return null
+ * (the command then exits with 0).
+ */
+export function parseCommandLine<S extends FlagSpecs>(argv: readonly string[], specs: S, usage: string, description: string): ParsedFlags<S> | null {
+  const parsed = parseFlags(argv, specs);
+  if (!parsed.help) return parsed;
+  console.log(formatHelp(usage, description, specs));
+  return null;
+}

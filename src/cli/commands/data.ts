@@ -12,7 +12,7 @@ import {
   confValue, DEFAULT_SWORD_ROOT, listSwordModules, parseSwordConf, readMoPairs, readSwordPairs, writePairsTsv,
   type SwordConf, type TextPair,
 } from '../../text/node.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -86,11 +86,8 @@ export const swordCommand: Command = {
   summary: 'verse-aligned pairs of two SWORD Bible modules → pairs TSV',
   usage: swordUsage,
   async run(argv) {
-    const f = parseFlags(argv, swordFlags);
-    if (f.help) {
-      console.log(formatHelp(swordUsage, swordSummary, swordFlags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, swordFlags, swordUsage, swordSummary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     if (!f.source || !f.target) throw new UsageError('--source MODULE and --target MODULE are both required (e.g. --source kjv --target sparv)');
     if (!f.out) throw new UsageError('--out FILE is required');
@@ -187,11 +184,8 @@ export const moCommand: Command = {
   summary: 'English → LANG pairs from installed gettext catalogs → pairs TSV',
   usage: moUsage,
   async run(argv) {
-    const f = parseFlags(argv, moFlags);
-    if (f.help) {
-      console.log(formatHelp(moUsage, moSummary, moFlags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, moFlags, moUsage, moSummary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     if (!f.lang) throw new UsageError('--lang LANG is required (e.g. --lang ko)');
     if (!/^[A-Za-z]{2,3}([_@][A-Za-z0-9@_]+)?$/.test(f.lang)) throw new UsageError(`--lang: '${f.lang}' does not look like a language code (ko, es, pt_BR, ...)`);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { savePng } from '../../util/png.js';
 import {
@@ -43,8 +43,8 @@ export const neighborsCommand: Command = {
   summary: 'cosine nearest neighbours of words',
   usage: neighborsUsage,
   async run(argv) {
-    const args = parseFlags(argv, neighborsFlags);
-    if (args.help) { console.log(formatHelp(neighborsUsage, 'Print the k nearest words by cosine similarity.', neighborsFlags)); return 0; }
+    const args = parseCommandLine(argv, neighborsFlags, neighborsUsage, 'Print the k nearest words by cosine similarity.');
+    if (!args) return 0;
     if (!args._.length) throw new UsageError('give at least one word');
     const kv = requireVectors(args.vectors);
     const out: Record<string, { word: string; similarity: number }[] | null> = {};
@@ -79,8 +79,8 @@ export const analogyCommand: Command = {
   summary: 'A is to B as C is to ? (3CosAdd, the question words excluded)',
   usage: analogyUsage,
   async run(argv) {
-    const args = parseFlags(argv, analogyFlags);
-    if (args.help) { console.log(formatHelp(analogyUsage, 'Answer an analogy with 3CosAdd: the words nearest to B - A + C, leaving out A, B and C.', analogyFlags)); return 0; }
+    const args = parseCommandLine(argv, analogyFlags, analogyUsage, 'Answer an analogy with 3CosAdd: the words nearest to B - A + C, leaving out A, B and C.');
+    if (!args) return 0;
     if (args._.length !== 3) throw new UsageError(`give three words A B C, got ${args._.length}`);
     const kv = requireVectors(args.vectors);
     const [a, b, c] = args._.map((w) => (kv.has(w) ? w : w.toLowerCase()));
@@ -153,11 +153,8 @@ export const evalCommand: Command = {
   summary: 'analogy accuracy (per section) and word-pair similarity correlation of word vectors',
   usage: evalUsage,
   async run(argv) {
-    const args = parseFlags(argv, evalFlags);
-    if (args.help) {
-      console.log(formatHelp(evalUsage, 'Evaluate word vectors: 3CosAdd analogy accuracy per section and overall (questions with all words known), and Spearman correlation with word-pair scores (ties averaged).', evalFlags));
-      return 0;
-    }
+    const args = parseCommandLine(argv, evalFlags, evalUsage, 'Evaluate word vectors: 3CosAdd analogy accuracy per section and overall (questions with all words known), and Spearman correlation with word-pair scores (ties averaged).');
+    if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     const kv = requireVectors(args.vectors);
     const report = evaluateVectors(kv, { analogies: args.analogies, similarity: args.similarity, restrict: args.restrict, label: args.vectors });
@@ -194,8 +191,8 @@ export const plotCommand: Command = {
   summary: 'a PNG of chosen words projected to 2-D (PCA or t-SNE), labelled',
   usage: plotUsage,
   async run(argv) {
-    const args = parseFlags(argv, plotFlags);
-    if (args.help) { console.log(formatHelp(plotUsage, 'Project the chosen words\' vectors to 2-D and draw them with their labels.', plotFlags)); return 0; }
+    const args = parseCommandLine(argv, plotFlags, plotUsage, 'Project the chosen words\' vectors to 2-D and draw them with their labels.');
+    if (!args) return 0;
     if (!args.words) throw new UsageError('--words is required');
     const kv = requireVectors(args.vectors);
     const wanted = parseWordGroups(args.words);

@@ -1,6 +1,6 @@
 /** `nabla eval cnn`: test accuracy of saved weights. */
 import * as nb from '../../node.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { createModel, DATASET_NAMES, evaluate, loadDataset, MODEL_NAMES, type DatasetName } from './cnn-common.js';
@@ -22,8 +22,8 @@ export const command: Command = {
   summary: 'test accuracy of saved CNN weights',
   usage,
   async run(argv) {
-    const args = parseFlags(argv, flags);
-    if (args.help) { console.log(formatHelp(usage, 'Evaluate saved CNN weights on the test split (seed block 5).', flags)); return 0; }
+    const args = parseCommandLine(argv, flags, usage, 'Evaluate saved CNN weights on the test split (seed block 5).');
+    if (!args) return 0;
     if (!args.weights) throw new UsageError('--weights FILE is required');
     const { tensors, metadata } = nb.loadWithMetadata(args.weights);
     const model = createModel(args.model ?? metadata.model ?? 'simple');

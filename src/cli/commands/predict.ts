@@ -1,7 +1,7 @@
 /** `nabla predict`: class probabilities for one digit image (PNG, 28x28, white digit on black like MNIST). */
 import { readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { decodePng } from '../../util/png.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES } from '../../data/datasets/mnist-base.js';
@@ -41,8 +41,8 @@ export const command: Command = {
   summary: 'class probabilities of a 28x28 digit image (PNG)',
   usage,
   async run(argv) {
-    const args = parseFlags(argv, flags);
-    if (args.help) { console.log(formatHelp(usage, 'Classify one 28x28 PNG digit with trained CNN weights.', flags)); return 0; }
+    const args = parseCommandLine(argv, flags, usage, 'Classify one 28x28 PNG digit with trained CNN weights.');
+    if (!args) return 0;
     if (!args.weights) throw new UsageError('--weights FILE is required');
     if (args._.length !== 1) throw new UsageError('give exactly one image file');
     const { tensors, metadata } = nb.loadWithMetadata(args.weights);

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as nb from '../../node.js';
 import { CharLSTM, CharVocab, sampleText, type CharLSTMConfig } from '../../models/char-lm.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { CHECKPOINT_FORMAT } from './train-charlm.js';
 
@@ -41,11 +41,8 @@ export const command: Command = {
   summary,
   usage,
   run: async (argv: string[]): Promise<number> => {
-    const f = parseFlags(argv, flags);
-    if (f.help) {
-      console.log(formatHelp(usage, summary, flags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, flags, usage, summary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     if (f.weights === undefined) throw new UsageError('--weights FILE is required');
     if (f.length < 0) throw new UsageError(`--length must be 0 or more, got ${f.length}`);

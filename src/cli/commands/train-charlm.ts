@@ -11,7 +11,7 @@ import {
   type CharLSTMConfig,
 } from '../../models/char-lm.js';
 import { ProgressBar } from '../../util/progress.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 const flags = {
@@ -51,11 +51,8 @@ export const command: Command = {
   summary,
   usage,
   run: async (argv: string[]): Promise<number> => {
-    const f = parseFlags(argv, flags);
-    if (f.help) {
-      console.log(formatHelp(usage, summary, flags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, flags, usage, summary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     for (const [name, flag] of [['epochs', 'epochs'], ['hidden', 'hidden'], ['layers', 'layers'], ['embed', 'embed'], ['seqLen', 'seq-len'], ['batchSize', 'batch-size']] as const) {
       if (f[name] < 1) throw new UsageError(`--${flag} must be at least 1, got ${f[name]}`);

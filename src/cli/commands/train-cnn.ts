@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as nb from '../../node.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../../util/progress.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -36,8 +36,8 @@ export const command: Command = {
   summary: 'train a CNN on MNIST / Fashion-MNIST and report test accuracy',
   usage,
   async run(argv) {
-    const args = parseFlags(argv, flags);
-    if (args.help) { console.log(formatHelp(usage, summary, flags)); return 0; }
+    const args = parseCommandLine(argv, flags, usage, summary);
+    if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     if (args.epochs < 1 || args.batchSize < 1) throw new UsageError('--epochs and --batch-size must be at least 1');
     if (args.backend) nb.setBackend(args.backend);

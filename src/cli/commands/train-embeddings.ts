@@ -1,7 +1,7 @@
 /** `nabla train word2vec` and `nabla train glove`: word vectors from a real corpus, with a progress bar. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { ProgressBar } from '../../util/progress.js';
 import {
@@ -80,11 +80,8 @@ export const trainWord2VecCommand: Command = {
   summary: 'train word2vec vectors (skip-gram/CBOW, negative sampling/hierarchical softmax) on a corpus',
   usage: w2vUsage,
   async run(argv) {
-    const args = parseFlags(argv, w2vFlags);
-    if (args.help) {
-      console.log(formatHelp(w2vUsage, 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.', w2vFlags));
-      return 0;
-    }
+    const args = parseCommandLine(argv, w2vFlags, w2vUsage, 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.');
+    if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     const { sentences, words } = prepare(args.corpus, args.limitWords, log);
@@ -135,11 +132,8 @@ export const trainGloveCommand: Command = {
   summary: 'train GloVe vectors (co-occurrence counts + weighted least squares with AdaGrad) on a corpus',
   usage: gloveUsage,
   async run(argv) {
-    const args = parseFlags(argv, gloveFlags);
-    if (args.help) {
-      console.log(formatHelp(gloveUsage, 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.', gloveFlags));
-      return 0;
-    }
+    const args = parseCommandLine(argv, gloveFlags, gloveUsage, 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.');
+    if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
     const { sentences, words } = prepare(args.corpus, args.limitWords, log);

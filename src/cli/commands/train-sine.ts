@@ -7,7 +7,7 @@ import * as nb from '../../node.js';
 import { SimpleGRU, SimpleLSTM, SimpleRNN, createSineWaveData } from '../../models/sine.js';
 import { linePlot } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 const flags = {
@@ -113,11 +113,8 @@ export const command: Command = {
   summary,
   usage,
   run: async (argv: string[]): Promise<number> => {
-    const f = parseFlags(argv, flags);
-    if (f.help) {
-      console.log(formatHelp(usage, summary, flags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, flags, usage, summary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     for (const name of ['epochs', 'hidden', 'samples', 'seqLength'] as const) {
       if (f[name] < 1) throw new UsageError(`--${name === 'seqLength' ? 'seq-length' : name} must be at least 1, got ${f[name]}`);

@@ -22,7 +22,7 @@ import {
 } from '../../models/translator.js';
 import { ProgressBar } from '../../util/progress.js';
 import type { StateDict } from '../../nn/module.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 /** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
@@ -132,11 +132,8 @@ export const command: Command = {
   summary: 'train a Transformer translator on a pairs TSV and report test BLEU',
   usage,
   async run(argv) {
-    const f = parseFlags(argv, flags);
-    if (f.help) {
-      console.log(formatHelp(usage, summary, flags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, flags, usage, summary);
+    if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
     const log = (line: string) => (f.json ? console.error(line) : console.log(line));
     const started = performance.now();

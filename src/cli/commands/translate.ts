@@ -10,7 +10,7 @@ import { Translator, type AttentionMap } from '../../models/translator.js';
 import { heatmap, type RgbaImage } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
 import { textWidth } from '../../util/font.js';
-import { formatHelp, parseFlags, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 /** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
@@ -88,11 +88,8 @@ export const command: Command = {
   summary: 'translate a sentence with a trained Transformer; optional attention heatmap',
   usage,
   async run(argv) {
-    const f = parseFlags(argv, flags);
-    if (f.help) {
-      console.log(formatHelp(usage, summary, flags));
-      return 0;
-    }
+    const f = parseCommandLine(argv, flags, usage, summary);
+    if (!f) return 0;
     if (!f.weights) throw new UsageError('--weights FILE is required');
     if (f.beam < 1) throw new UsageError(`--beam must be at least 1, got ${f.beam}`);
     if (!(f.lengthPenalty >= 0)) throw new UsageError(`--length-penalty must be 0 or more, got ${f.lengthPenalty}`);
