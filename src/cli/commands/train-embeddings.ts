@@ -41,11 +41,13 @@ const gloveFlags = {
 } satisfies FlagSpecs;
 
 interface Prepared {
-  sentences: string[][];
   words: number;
+  vocab: ReturnType<typeof buildVocab>;
+  corpus: ReturnType<typeof encodeCorpus>;
 }
 
-function prepare(corpus: string, limit: number | undefined, log: (s: string) => void): Prepared {
+/** Reads the corpus, builds the vocabulary (min-count) and encodes the text: what both trainers start with. */
+function prepare(corpus: string, limit: number | undefined, minCount: number, log: (s: string) => void): Prepared {
   const t0 = performance.now();
   let sentences = loadCorpus(corpus);
   if (limit !== undefined) {
@@ -54,7 +56,10 @@ function prepare(corpus: string, limit: number | undefined, log: (s: string) => 
   }
   const words = sentences.reduce((n, s) => n + s.length, 0);
   log(`Corpus ${corpus}: ${sentences.length} sentences, ${words} words (read in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  return { sentences, words };
+  const vocab = buildVocab(sentences, minCount);
+  const encoded = encodeCorpus(sentences, vocab);
+  log(`Vocabulary: ${vocab.size} words seen at least ${minCount} times; ${encoded.ids.length} training words`);
+  return { words, vocab, corpus: encoded };
 }
 
 function printNeighbours(kv: KeyedVectors, list: string, log: (s: string) => void): Record<string, string[]> {
@@ -84,10 +89,7 @@ export const trainWord2VecCommand: Command = {
     if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
-    const { sentences, words } = prepare(args.corpus, args.limitWords, log);
-    const vocab = buildVocab(sentences, args.minCount);
-    const corpus = encodeCorpus(sentences, vocab);
-    log(`Vocabulary: ${vocab.size} words seen at least ${args.minCount} times; ${corpus.ids.length} training words`);
+    const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 5;
     let bar: ProgressBar | null = null;
     const result = trainWord2Vec(corpus, vocab, {
@@ -136,10 +138,7 @@ export const trainGloveCommand: Command = {
     if (!args) return 0;
     if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
     const log = (line: string) => (args.json ? console.error(line) : console.log(line));
-    const { sentences, words } = prepare(args.corpus, args.limitWords, log);
-    const vocab = buildVocab(sentences, args.minCount);
-    const corpus = encodeCorpus(sentences, vocab);
-    log(`Vocabulary: ${vocab.size} words seen at least ${args.minCount} times; ${corpus.ids.length} training words`);
+    const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 15;
     let bar: ProgressBar | null = null;
     const result = trainGloVe(corpus, vocab, {
