@@ -87,9 +87,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const out = batchedMatmulRaw(a, b);
   return record(out, 'matmul', [a, b], (g) => [
-    a.requiresGrad ? sumToShape(matmul(g, transpose(b, -1, -2)), a.shape) : null,
-    b.requiresGrad ? sumToShape(matmul(transpose(a, -1, -2), g), b.shape) : null,
+    a.requiresGrad ? sumToShape(productInLayoutOf(a, g, transpose(b, -1, -2)), a.shape) : null,
+    b.requiresGrad ? sumToShape(productInLayoutOf(b, transpose(a, -1, -2), g), b.shape) : null,
   ], [a, b]);
+}
+
+/**
+ * x @ y, laid out in memory like `like`: a gradient for a transposed view (linear's weight.t())
+ * is computed as (yᵀ @ xᵀ)ᵀ, so it reaches the weight contiguous instead of through a transposing copy.
+ */
+function productInLayoutOf(like: Tensor, x: Tensor, y: Tensor): Tensor {
+  const n = like.ndim;
+  const columnMajor = n >= 2 && like.shape[n - 2] > 1 && like.shape[n - 1] > 1 && like.strides[n - 2] === 1;
+  return columnMajor ? transpose(matmul(transpose(y, -1, -2), transpose(x, -1, -2)), -1, -2) : matmul(x, y);
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {

@@ -68,6 +68,15 @@ export class SGD extends Optimizer<SGDHyper> {
       first = true;
     }
     const keep = 1 - dampening;
+    if (!first && wd === 0 && !nesterov && !maximize) {
+      // The usual case, without the per-element branches: several times faster on large layers.
+      for (let i = 0; i < n; i++) {
+        const b = momentum * buf[i] + keep * g[go + i];
+        buf[i] = b;
+        p[po + i] -= lr * buf[i];
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let d = sign * g[go + i];
       if (wd !== 0) d = Math.fround(d + wd * p[po + i]);

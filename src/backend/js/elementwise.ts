@@ -121,7 +121,7 @@ function binaryContiguous(op: BinaryOp, a: TypedArray, ao: number, b: TypedArray
   }
 }
 
-function isDense(v: StridedView): boolean {
+export function isDense(v: StridedView): boolean {
   let expected = 1;
   for (let i = v.shape.length - 1; i >= 0; i--) {
     if (v.shape[i] !== 1 && v.strides[i] !== expected) return false;
@@ -130,7 +130,7 @@ function isDense(v: StridedView): boolean {
   return true;
 }
 
-function isScalarView(v: StridedView): boolean {
+export function isScalarView(v: StridedView): boolean {
   return v.strides.every((s, i) => s === 0 || v.shape[i] === 1);
 }
 

@@ -1,7 +1,7 @@
 // Builds the WebAssembly kernels: `npm run build:wasm` (also run by `npm run build`, hence by
 // `npm install` through `prepare`).
 //
-// Compiles src/backend/wasm/kernels/gemm.ts with AssemblyScript twice -- once importing an ordinary
+// Compiles src/backend/wasm/kernels/index.ts with AssemblyScript twice -- once importing an ordinary
 // memory, once importing a shared memory (for worker threads) -- and embeds both binaries as base64
 // strings in src/backend/wasm/kernels.generated.ts, which the loader imports. The bytes thus travel
 // inside the JS module graph (tsx, tsc's dist/, bundlers) and loading needs no fs / fetch access.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
-const entry = relative(root, join(here, 'kernels', 'gemm.ts'));
+const entry = relative(root, join(here, 'kernels', 'index.ts'));
 const outFile = join(here, 'kernels.generated.ts');
 const debug = process.env.NABLA_WASM_DEBUG === '1';
 

@@ -1,12 +1,16 @@
 /**
- * The WebAssembly backend: the reference backend with its GEMM replaced by the SIMD128 kernel
- * (threaded for large products). Convolution, attention and the recurrent layers run on `gemm`,
- * so they speed up with it; everything else falls back to the reference kernels.
+ * The WebAssembly backend: the reference backend with its hot kernels replaced by SIMD128 ones:
+ * GEMM (threaded for large products; attention and the recurrent layers run on it), convolution
+ * with its data movement, max pooling and the common elementwise ops. Everything else falls back
+ * to the reference kernels.
  */
 import type { Backend } from '../backend.js';
 import { JsBackend } from '../js/index.js';
 import { gemm as jsGemm } from '../js/gemm.js';
 import { prepareSgemm } from './loader.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
+import { maxPool2d, maxPool2dBackward } from './pool.js';
+import { binary, reduce, unary } from './elementwise.js';
 
 /** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
 const WASM_GEMM_MIN_WORK = 16 * 16 * 16;
@@ -22,6 +26,14 @@ function packDense(src: Float32Array, offset: number, ld: number, rows: number, 
 
 export class WasmBackend extends JsBackend {
   override readonly name: string = 'wasm';
+  override conv2d = conv2d;
+  override conv2dBackwardInput = conv2dBackwardInput;
+  override conv2dBackwardWeight = conv2dBackwardWeight;
+  override maxPool2d = maxPool2d;
+  override maxPool2dBackward = maxPool2dBackward;
+  override unary = unary;
+  override binary = binary;
+  override reduce = reduce;
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0) {

@@ -45,6 +45,22 @@ export interface WasmKernelExports {
     c: number,
     ldc: number,
   ): number;
+  // Convolution data movement (kernels/conv.ts); convShape sets the shape the others use.
+  convShape(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number): void;
+  im2col(x: number, cols: number): void;
+  col2im(cols: number, x: number): void;
+  channelMajorToNchw(src: number, out: number, n: number, oc: number, pixels: number, bias: number): void;
+  nchwToChannelMajor(src: number, out: number, n: number, oc: number, pixels: number): void;
+  // Pooling (kernels/pool.ts).
+  maxPool2d(x: number, planes: number, h: number, w: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    out: number, argmax: number): void;
+  maxPool2dBackward(gradOut: number, argmax: number, planes: number, planeIn: number, planeOut: number, gradInput: number): void;
+  // Elementwise (kernels/elementwise.ts); return 0, or -1 for an unknown op code.
+  unaryF32(op: number, x: number, out: number, n: number, p0: number): number;
+  binaryF32(op: number, a: number, b: number, out: number, n: number, bScalar: number): number;
+  sumRowsF32(x: number, rows: number, size: number, out: number): void;
 }
 
 interface Pool {
@@ -454,6 +470,45 @@ function runGemm(
     }
   }
   gemmStatus(Atomics.load(i32, CTL_STATUS));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scratch space for kernels that work on data copied into wasm memory
+// ---------------------------------------------------------------------------------------------
+
+/** Regions of wasm memory for one kernel call, and views of the whole heap to fill and read them. */
+export interface WasmScratch {
+  exports: WasmKernelExports;
+  /** Byte offset of each requested region, in request order. */
+  ptrs: number[];
+  f32: Float32Array;
+  i32: Int32Array;
+}
+
+/**
+ * Reserves regions of the given sizes (4-byte elements) in the scratch arena, dropping every earlier
+ * scratch allocation (an outstanding PreparedSgemm then refuses to run). The views stay valid until
+ * the next call that allocates scratch space.
+ */
+export function wasmScratch(op: string, elements: readonly number[]): WasmScratch {
+  const rt = need();
+  const ex = rt.exports;
+  ex.reset();
+  rt.generation++;
+  const ptrs = elements.map((n) => {
+    const p = ex.alloc(n * 4) >>> 0;
+    if (p === 0 && n > 0) throw new RangeError(`${op}: cannot fit ${elements.join(' + ')} floats in wasm memory`);
+    return p;
+  });
+  const f32 = heapF32(rt);
+  return { exports: ex, ptrs, f32, i32: new Int32Array(f32.buffer) };
+}
+
+/** C = op(A)·op(B) + beta·C on operands already in wasm memory (byte offsets), threaded like sgemm(). */
+export function sgemmInMemory(transA: boolean, transB: boolean, M: number, N: number, K: number,
+  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void {
+  if (M === 0 || N === 0) return;
+  runGemm(need(), transA ? 1 : 0, transB ? 1 : 0, M, N, K, 1, a, Math.max(lda, 1), b, Math.max(ldb, 1), beta, c, Math.max(ldc, 1));
 }
 
 // ---------------------------------------------------------------------------------------------

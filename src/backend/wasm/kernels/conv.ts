@@ -1,0 +1,161 @@
+// Convolution data movement around the GEMM, in the [C·KH·KW, N·OH·OW] column layout that the
+// reference backend uses (src/backend/js/conv.ts): im2col, its adjoint col2im, and the two layout
+// changes between channel-major GEMM output and NCHW. Runs of a row are moved 4 floats at a time.
+
+// Copies n floats (SIMD body, scalar tail); src and dst may be unaligned.
+@inline
+function copyRun(dst: usize, src: usize, n: i32): void {
+  let o: usize = 0;
+  const bytes = <usize>n << 2;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
+}
+
+// dst[i] += src[i] for n floats.
+@inline
+function addRun(dst: usize, src: usize, n: i32): void {
+  let o: usize = 0;
+  const bytes = <usize>n << 2;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+}
+
+// Shape of the current convolution, set once per call by convShape() (too many for one signature).
+let gN: i32 = 0, gC: i32 = 0, gH: i32 = 0, gW: i32 = 0;
+let gKH: i32 = 0, gKW: i32 = 0, gSH: i32 = 0, gSW: i32 = 0;
+let gPH: i32 = 0, gPW: i32 = 0, gDH: i32 = 0, gDW: i32 = 0;
+let gOH: i32 = 0, gOW: i32 = 0;
+
+export function convShape(
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+): void {
+  gN = n; gC = c; gH = h; gW = w;
+  gKH = kh; gKW = kw; gSH = sh; gSW = sw;
+  gPH = ph; gPW = pw; gDH = dh; gDW = dw;
+  gOH = oh; gOW = ow;
+}
+
+// Row (c, ky, kx) of cols holds, for every image b and output pixel (y, o), x[b, c, y*sh - ph + ky*dh,
+// o*sw - pw + kx*dw] (0 in the padding). accumulate = 0: cols = im2col(x); 1: x += col2im(cols).
+function walk(x: usize, cols: usize, accumulate: bool): void {
+  const n = gN, c = gC, h = gH, w = gW, kh = gKH, kw = gKW, sh = gSH, sw = gSW;
+  const oh = gOH, ow = gOW;
+  const pixels = oh * ow;
+  const columns = <usize>n * <usize>pixels;
+  for (let ch = 0; ch < c; ch++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const row = cols + (<usize>((ch * kh + ky) * kw + kx)) * columns * 4;
+        const shift = kx * gDW - gPW;
+        // output columns [lo, hi) read inside the input row
+        let lo = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+        let hi = (w - 1 - shift) >= 0 ? (w - 1 - shift) / sw + 1 : 0;
+        if (hi > ow) hi = ow;
+        if (lo > ow) lo = ow;
+        if (hi < lo) hi = lo;
+        for (let b = 0; b < n; b++) {
+          if (!accumulate && sw == 1 && ow == w && hi > lo) {
+            imageTapSameWidth(x + (<usize>((b * c + ch) * h) * <usize>w << 2), row + (<usize>(b * pixels) << 2), ky, shift, lo, hi);
+            continue;
+          }
+          for (let y = 0; y < oh; y++) {
+            const tap = row + (<usize>(b * pixels + y * ow) << 2);
+            const iy = y * sh - gPH + ky * gDH;
+            if (iy < 0 || iy >= h) {
+              if (!accumulate) memory.fill(tap, 0, <usize>ow << 2);
+              continue;
+            }
+            const src = x + (<usize>(((b * c + ch) * h + iy) * w + shift) << 2);
+            if (accumulate) {
+              if (sw == 1) addRun(src + (<usize>lo << 2), tap + (<usize>lo << 2), hi - lo);
+              else for (let o = lo; o < hi; o++) {
+                const p = src + (<usize>(o * sw) << 2);
+                store<f32>(p, load<f32>(p) + load<f32>(tap + (<usize>o << 2)));
+              }
+            } else {
+              for (let o = 0; o < lo; o++) store<f32>(tap + (<usize>o << 2), 0);
+              if (sw == 1) copyRun(tap + (<usize>lo << 2), src + (<usize>lo << 2), hi - lo);
+              else for (let o = lo; o < hi; o++) store<f32>(tap + (<usize>o << 2), load<f32>(src + (<usize>(o * sw) << 2)));
+              for (let o = hi; o < ow; o++) store<f32>(tap + (<usize>o << 2), 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// im2col of one image plane for one tap when the output rows are as wide as the input rows (stride
+// 1, 'same'-style padding): the valid rows then form one contiguous run in both x and cols, copied
+// at once; the few values it carries across row ends are then overwritten by the padding zeros.
+function imageTapSameWidth(plane: usize, tap: usize, ky: i32, shift: i32, lo: i32, hi: i32): void {
+  const h = gH, w = gW, oh = gOH;
+  const rowBytes = <usize>w << 2;
+  // output rows [y0, y1) read input rows inside [0, h)
+  let y0 = 0;
+  while (y0 < oh && y0 * gSH - gPH + ky * gDH < 0) y0++;
+  let y1 = y0;
+  while (y1 < oh && y1 * gSH - gPH + ky * gDH < h) y1++;
+  memory.fill(tap, 0, <usize>y0 * rowBytes);
+  memory.fill(tap + <usize>y1 * rowBytes, 0, <usize>(oh - y1) * rowBytes);
+  if (y1 <= y0) return;
+  if (gSH != 1) {
+    for (let y = y0; y < y1; y++) {
+      const iy = y * gSH - gPH + ky * gDH;
+      copyRun(tap + <usize>y * rowBytes + (<usize>lo << 2), plane + (<usize>(iy * w + shift + lo) << 2), hi - lo);
+    }
+  } else {
+    const iy0 = y0 - gPH + ky * gDH;
+    const first = <usize>(y0 * w + lo);
+    copyRun(tap + (first << 2), plane + (<usize>(iy0 * w + shift + lo) << 2), (y1 - 1 - y0) * w + hi - lo);
+  }
+  for (let y = y0; y < y1; y++) {
+    const r = tap + <usize>y * rowBytes;
+    for (let o = 0; o < lo; o++) store<f32>(r + (<usize>o << 2), 0);
+    for (let o = hi; o < w; o++) store<f32>(r + (<usize>o << 2), 0);
+  }
+}
+
+/** cols [C·KH·KW, N·OH·OW] = im2col(x [N, C, H, W]) for the shape set by convShape(). */
+export function im2col(x: usize, cols: usize): void {
+  walk(x, cols, false);
+}
+
+/** x [N, C, H, W] = col2im(cols): every column value added back to the input pixel it was read from. */
+export function col2im(cols: usize, x: usize): void {
+  memory.fill(x, 0, <usize>gN * <usize>gC * <usize>gH * <usize>gW * 4);
+  walk(x, cols, true);
+}
+
+/** out [N, OC, P] = src [OC, N·P] + bias[oc] (bias 0: none). */
+export function channelMajorToNchw(src: usize, out: usize, n: i32, oc: i32, pixels: i32, bias: usize): void {
+  const columns = <usize>n * <usize>pixels;
+  for (let o = 0; o < oc; o++) {
+    const add: f32 = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
+    const va = f32x4.splat(add);
+    for (let b = 0; b < n; b++) {
+      const from = src + ((<usize>o * columns + <usize>b * <usize>pixels) << 2);
+      const to = out + ((<usize>(b * oc + o) * <usize>pixels) << 2);
+      let p = 0;
+      for (; p + 4 <= pixels; p += 4) {
+        const q = <usize>p << 2;
+        v128.store(to + q, f32x4.add(v128.load(from + q), va));
+      }
+      for (; p < pixels; p++) {
+        const q = <usize>p << 2;
+        store<f32>(to + q, load<f32>(from + q) + add);
+      }
+    }
+  }
+}
+
+/** out [OC, N·P] = src [N, OC, P]. */
+export function nchwToChannelMajor(src: usize, out: usize, n: i32, oc: i32, pixels: i32): void {
+  const columns = <usize>n * <usize>pixels;
+  for (let b = 0; b < n; b++) {
+    for (let o = 0; o < oc; o++) {
+      copyRun(out + ((<usize>o * columns + <usize>b * <usize>pixels) << 2), src + ((<usize>(b * oc + o) * <usize>pixels) << 2), pixels);
+    }
+  }
+}

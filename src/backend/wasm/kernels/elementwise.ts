@@ -1,0 +1,125 @@
+// Elementwise float32 kernels over contiguous data, 4 lanes at a time. Each op gives exactly what the
+// reference backend computes (f32 +, -, *, /, sqrt are correctly rounded either way), NaN included.
+
+// Unary op codes (mirrored in src/backend/wasm/elementwise.ts).
+const RELU = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, LEAKY_RELU = 5;
+// Binary op codes.
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, RELU_BACKWARD = 4;
+
+@inline
+function unaryLanes(op: i32, v: v128, slope: v128): v128 {
+  switch (op) {
+    // max(v, 0) keeps NaN and turns -0 into 0, like `v <= 0 ? 0 : v`
+    case RELU: return f32x4.max(v, f32x4.splat(0));
+    case NEG: return f32x4.neg(v);
+    case ABS: return f32x4.abs(v);
+    case SQRT: return f32x4.sqrt(v);
+    case SQUARE: return f32x4.mul(v, v);
+    default: return v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, f32x4.splat(0)));
+  }
+}
+
+@inline
+function unaryScalar(op: i32, v: f32, slope: f32): f32 {
+  switch (op) {
+    case RELU: return v <= 0 ? 0 : v;
+    case NEG: return -v;
+    case ABS: return abs<f32>(v);
+    case SQRT: return sqrt<f32>(v);
+    case SQUARE: return v * v;
+    default: return v > 0 ? v : v * slope;
+  }
+}
+
+// One loop per op so the switch is resolved outside the loop.
+@inline
+function unaryLoop(op: i32, x: usize, out: usize, n: i32, p0: f32): void {
+  const slope = f32x4.splat(p0);
+  const bytes = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(out + o, unaryLanes(op, v128.load(x + o), slope));
+  for (; o < bytes; o += 4) store<f32>(out + o, unaryScalar(op, load<f32>(x + o), p0));
+}
+
+/** out[i] = op(x[i]) for n floats; p0 is leakyRelu's slope. Returns 0, or -1 for an unknown op. */
+export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
+  switch (op) {
+    case RELU: unaryLoop(RELU, x, out, n, p0); return 0;
+    case NEG: unaryLoop(NEG, x, out, n, p0); return 0;
+    case ABS: unaryLoop(ABS, x, out, n, p0); return 0;
+    case SQRT: unaryLoop(SQRT, x, out, n, p0); return 0;
+    case SQUARE: unaryLoop(SQUARE, x, out, n, p0); return 0;
+    case LEAKY_RELU: unaryLoop(LEAKY_RELU, x, out, n, p0); return 0;
+    default: return -1;
+  }
+}
+
+@inline
+function binaryLanes(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case ADD: return f32x4.add(a, b);
+    case SUB: return f32x4.sub(a, b);
+    case MUL: return f32x4.mul(a, b);
+    case DIV: return f32x4.div(a, b);
+    // b <= 0 ? 0 : a (a NaN b passes a through)
+    default: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
+  }
+}
+
+@inline
+function binaryScalar(op: i32, a: f32, b: f32): f32 {
+  switch (op) {
+    case ADD: return a + b;
+    case SUB: return a - b;
+    case MUL: return a * b;
+    case DIV: return a / b;
+    default: return b <= 0 ? 0 : a;
+  }
+}
+
+@inline
+function binaryLoop(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bool): void {
+  const bytes = <usize>n << 2;
+  let o: usize = 0;
+  if (bScalar) {
+    const s = load<f32>(b);
+    const vs = f32x4.splat(s);
+    for (; o + 16 <= bytes; o += 16) v128.store(out + o, binaryLanes(op, v128.load(a + o), vs));
+    for (; o < bytes; o += 4) store<f32>(out + o, binaryScalar(op, load<f32>(a + o), s));
+  } else {
+    for (; o + 16 <= bytes; o += 16) v128.store(out + o, binaryLanes(op, v128.load(a + o), v128.load(b + o)));
+    for (; o < bytes; o += 4) store<f32>(out + o, binaryScalar(op, load<f32>(a + o), load<f32>(b + o)));
+  }
+}
+
+/**
+ * out[i] = a[i] op b[i] (bScalar: b[0]) for n floats. Returns 0, or -1 for an unknown op.
+ */
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bool): i32 {
+  switch (op) {
+    case ADD: binaryLoop(ADD, a, b, out, n, bScalar); return 0;
+    case SUB: binaryLoop(SUB, a, b, out, n, bScalar); return 0;
+    case MUL: binaryLoop(MUL, a, b, out, n, bScalar); return 0;
+    case DIV: binaryLoop(DIV, a, b, out, n, bScalar); return 0;
+    case RELU_BACKWARD: binaryLoop(RELU_BACKWARD, a, b, out, n, bScalar); return 0;
+    default: return -1;
+  }
+}
+
+/** out[r] = sum of row r of x [rows, size], accumulated in f64 like the reference backend. */
+export function sumRowsF32(x: usize, rows: i32, size: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>r * <usize>size << 2);
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    let j = 0;
+    for (; j + 4 <= size; j += 4) {
+      const v = v128.load(row + (<usize>j << 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    }
+    let acc = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+    for (; j < size; j++) acc += <f64>load<f32>(row + (<usize>j << 2));
+    store<f32>(out + (<usize>r << 2), <f32>acc);
+  }
+}

@@ -1,0 +1,154 @@
+// The wasm backend's conv, pooling and elementwise kernels against the reference backend's: pooling
+// and elementwise bit for bit (NaN, -0 and ties included), conv within float32 GEMM rounding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { BinaryOp, Conv2dShapes, Pool2dShapes, StridedView, UnaryOp } from '../../src/backend/backend.js';
+import * as jsConv from '../../src/backend/js/conv.js';
+import { gemm as jsGemm } from '../../src/backend/js/gemm.js';
+import * as jsPool from '../../src/backend/js/pool.js';
+import * as jsElementwise from '../../src/backend/js/elementwise.js';
+import { reduce as jsReduce } from '../../src/backend/js/reduce.js';
+import * as wasmConv from '../../src/backend/wasm/conv.js';
+import * as wasmPool from '../../src/backend/wasm/pool.js';
+import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
+import { setNumThreads, wasmAvailable } from '../../src/backend/wasm/loader.js';
+
+const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Values with many ties, zeros of both signs and NaNs: what the NaN and tie rules must get right. */
+function awkward(n: number, rand: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => {
+    const r = rand();
+    return r < 0.05 ? NaN : r < 0.1 ? 0 : r < 0.15 ? -0 : r < 0.3 ? 1 : Math.round((rand() - 0.5) * 8) / 4;
+  });
+}
+
+function random(n: number, rand: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
+}
+
+function assertIdentical(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.fail(`${what}: element ${i} is ${got[i]}, the reference gives ${want[i]}`);
+  }
+}
+
+function assertClose(got: Float32Array, want: Float32Array, what: string): void {
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    if (Math.abs(got[i]! - want[i]!) > 1e-5 * scale + 1e-6) assert.fail(`${what}: element ${i} is ${got[i]}, the reference gives ${want[i]}`);
+  }
+}
+
+test('maxPool2d and its backward match the reference exactly (2x2 fast path and general windows)', { skip }, () => {
+  const rand = rng(1);
+  const cases: Array<[h: number, w: number, k: number, stride: number, pad: number, dil: number]> = [
+    [28, 28, 2, 2, 0, 1], [7, 9, 2, 2, 0, 1], [13, 5, 2, 2, 0, 1], [9, 11, 3, 2, 1, 1], [10, 10, 3, 1, 1, 2], [6, 8, 2, 1, 0, 1],
+  ];
+  for (const [h, w, k, st, pad, dil] of cases) {
+    const span = dil * (k - 1) + 1;
+    const oh = Math.floor((h + 2 * pad - span) / st) + 1, ow = Math.floor((w + 2 * pad - span) / st) + 1;
+    const s: Pool2dShapes = { n: 3, c: 5, h, w, oh, ow, kernel: [k, k], stride: [st, st], padding: [pad, pad], dilation: [dil, dil], countIncludePad: true };
+    const x = awkward(3 * 5 * h * w, rand);
+    const out = [new Float32Array(15 * oh * ow), new Float32Array(15 * oh * ow)];
+    const arg = [new Int32Array(15 * oh * ow), new Int32Array(15 * oh * ow)];
+    wasmPool.maxPool2d(x, s, out[0]!, arg[0]!);
+    jsPool.maxPool2d(x, s, out[1]!, arg[1]!);
+    const what = `maxPool2d ${h}x${w} k${k} s${st} p${pad} d${dil}`;
+    assertIdentical(out[0]!, out[1]!, what);
+    assertIdentical(arg[0]!, arg[1]!, `${what} indices`);
+    const g = random(15 * oh * ow, rand);
+    const gx = [new Float32Array(x.length).fill(7), new Float32Array(x.length)];
+    wasmPool.maxPool2dBackward(g, arg[0]!, s, gx[0]!);
+    jsPool.maxPool2dBackward(g, arg[1]!, s, gx[1]!);
+    assertIdentical(gx[0]!, gx[1]!, `${what} backward`);
+  }
+});
+
+test('elementwise ops match the reference exactly, dense and with a broadcast scalar', { skip }, () => {
+  const rand = rng(2);
+  for (const n of [1024, 1027, 5003]) {
+    for (const op of ['relu', 'neg', 'abs', 'sqrt', 'square', 'leakyRelu'] as UnaryOp[]) {
+      const x = awkward(n, rand);
+      const out = [new Float32Array(n), new Float32Array(n)];
+      wasmElementwise.unary(op, x, out[0]!, 0.01, 0);
+      jsElementwise.unary(op, x, out[1]!, 0.01, 0);
+      assertIdentical(out[0]!, out[1]!, `${op} n=${n}`);
+    }
+    const view = (data: Float32Array, stride: number, offset: number): StridedView => ({ data, shape: [n], strides: [stride], offset });
+    for (const op of ['add', 'sub', 'mul', 'div', 'reluBackward'] as BinaryOp[]) {
+      const a = awkward(n + 7, rand), b = awkward(n + 3, rand);
+      for (const bStride of [1, 0]) {
+        const out = [new Float32Array(n), new Float32Array(n)];
+        wasmElementwise.binary(op, view(a, 1, 7), view(b, bStride, 3), out[0]!, 0);
+        jsElementwise.binary(op, view(a, 1, 7), view(b, bStride, 3), out[1]!, 0);
+        assertIdentical(out[0]!, out[1]!, `${op} n=${n}${bStride ? '' : ' scalar b'}`);
+      }
+    }
+  }
+});
+
+test('row sums match the reference within float32 rounding', { skip }, () => {
+  const rand = rng(4);
+  for (const [rows, size] of [[2048, 784], [3, 1027], [1, 4096], [700, 3]] as const) {
+    const x = random(rows * size, rand);
+    x[5] = 1e7; // long float32 sums would lose the small terms: both accumulate in float64
+    const out = [new Float32Array(rows), new Float32Array(rows)];
+    wasmElementwise.reduce('sum', x, rows, size, 1, out[0]!);
+    jsReduce('sum', x, rows, size, 1, out[1]!);
+    for (let r = 0; r < rows; r++) {
+      const want = out[1]![r]!;
+      assert.ok(Math.abs(out[0]![r]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `sum of row ${r} of [${rows}, ${size}]: ${out[0]![r]} vs ${want}`);
+    }
+  }
+});
+
+test('conv2d forward and both backward passes match the reference (stride, padding, dilation, groups; 1 and 2 threads)', { skip }, () => {
+  const rand = rng(3);
+  const cases: Array<Partial<Conv2dShapes> & { n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number }> = [
+    { n: 4, c: 1, h: 28, w: 28, oc: 32, kh: 3, kw: 3, padding: [1, 1] },
+    { n: 3, c: 8, h: 14, w: 14, oc: 16, kh: 3, kw: 3, padding: [1, 1] },
+    { n: 2, c: 3, h: 11, w: 9, oc: 5, kh: 3, kw: 2, stride: [2, 3], padding: [1, 0] },
+    { n: 2, c: 4, h: 12, w: 10, oc: 6, kh: 3, kw: 3, dilation: [2, 1], padding: [2, 1] },
+    { n: 2, c: 6, h: 9, w: 9, oc: 4, kh: 3, kw: 3, groups: 2 },
+    { n: 1, c: 3, h: 5, w: 5, oc: 2, kh: 5, kw: 5, padding: [4, 4], stride: [3, 3] },
+  ];
+  for (const threads of [1, 2]) {
+    setNumThreads(threads);
+    for (const c of cases) {
+      const stride = c.stride ?? [1, 1], padding = c.padding ?? [0, 0], dilation = c.dilation ?? [1, 1], groups = c.groups ?? 1;
+      const oh = Math.floor((c.h + 2 * padding[0] - dilation[0] * (c.kh - 1) - 1) / stride[0]) + 1;
+      const ow = Math.floor((c.w + 2 * padding[1] - dilation[1] * (c.kw - 1) - 1) / stride[1]) + 1;
+      const s: Conv2dShapes = { ...c, stride, padding, dilation, groups, oh, ow } as Conv2dShapes;
+      const x = random(c.n * c.c * c.h * c.w, rand), weight = random(c.oc * (c.c / groups) * c.kh * c.kw, rand);
+      const bias = random(c.oc, rand), gradOut = random(c.n * c.oc * oh * ow, rand);
+      const what = `conv2d ${JSON.stringify(c)} (${threads} thread${threads > 1 ? 's' : ''})`;
+      const pair = (size: number) => [new Float32Array(size).fill(NaN), new Float32Array(size)] as const;
+      const out = pair(gradOut.length);
+      wasmConv.conv2d(x, weight, bias, s, out[0]);
+      jsConv.conv2d(jsGemm, x, weight, bias, s, out[1]);
+      assertClose(out[0], out[1], what);
+      const gx = pair(x.length);
+      wasmConv.conv2dBackwardInput(gradOut, weight, s, gx[0]);
+      jsConv.conv2dBackwardInput(jsGemm, gradOut, weight, s, gx[1]);
+      assertClose(gx[0], gx[1], `${what} input gradient`);
+      const gw = pair(weight.length);
+      wasmConv.conv2dBackwardWeight(gradOut, x, s, gw[0]);
+      jsConv.conv2dBackwardWeight(jsGemm, gradOut, x, s, gw[1]);
+      assertClose(gw[0], gw[1], `${what} weight gradient`);
+    }
+  }
+  setNumThreads(1);
+});
