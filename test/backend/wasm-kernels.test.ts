@@ -11,7 +11,7 @@ import { reduce as jsReduce } from '../../src/backend/js/reduce.js';
 import * as wasmConv from '../../src/backend/wasm/conv.js';
 import * as wasmPool from '../../src/backend/wasm/pool.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
-import { setNumThreads, wasmAvailable } from '../../src/backend/wasm/loader.js';
+import { setNumThreads, wasmAvailable, wasmScratch } from '../../src/backend/wasm/loader.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
 
@@ -151,4 +151,24 @@ test('conv2d forward and both backward passes match the reference (stride, paddi
     }
   }
   setNumThreads(1);
+});
+
+test('vectorised exp, tanh and sigmoid stay within 3 float32 ulp of Math (overflow, subnormals, NaN, ±0)', { skip }, () => {
+  const rand = rng(5);
+  const n = 1 << 16;
+  const x = Float32Array.from({ length: n }, (_, i) => (rand() - 0.5) * (i < n / 2 ? 40 : 240));
+  x.set([0, -0, 1e-8, -1e-8, 88.7, 89, -87, -104, -150, NaN, Infinity, -Infinity, 0.06, -0.07, 1e-3, 20]);
+  const functions = [['expF32', Math.exp], ['tanhF32', Math.tanh], ['sigmoidF32', (v: number) => 1 / (1 + Math.exp(-v))]] as const;
+  for (const [name, ref] of functions) {
+    const m = wasmScratch(name, [n, n]);
+    m.f32.set(x, m.ptrs[0]! >> 2);
+    m.exports[name](m.ptrs[0]!, m.ptrs[1]!, n);
+    const got = m.f32.subarray(m.ptrs[1]! >> 2, (m.ptrs[1]! >> 2) + n);
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(ref(x[i]!)), g = got[i]!;
+      if (Object.is(want, g) || (Number.isNaN(want) && Number.isNaN(g))) continue;
+      const ulps = Math.abs(g - want) / Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+      assert.ok(Number.isFinite(g) && ulps <= 3, `${name}(${x[i]}) = ${g}, Math gives ${want} (${ulps.toFixed(1)} ulp)`);
+    }
+  }
 });

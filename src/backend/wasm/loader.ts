@@ -61,6 +61,10 @@ export interface WasmKernelExports {
   unaryF32(op: number, x: number, out: number, n: number, p0: number): number;
   binaryF32(op: number, a: number, b: number, out: number, n: number, bScalar: number): number;
   sumRowsF32(x: number, rows: number, size: number, out: number): void;
+  // Vectorised exp / tanh / sigmoid over n floats, n a multiple of 4 (kernels/math.ts; for tests).
+  expF32(x: number, out: number, n: number): void;
+  tanhF32(x: number, out: number, n: number): void;
+  sigmoidF32(x: number, out: number, n: number): void;
 }
 
 interface Pool {

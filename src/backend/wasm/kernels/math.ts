@@ -1,0 +1,68 @@
+// Vectorised transcendental functions for the kernels, 4 lanes at a time, within a few float32 ulp
+// of the correctly rounded result (the reference backend rounds float64 Math.exp / Math.tanh).
+
+// exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x - n·ln 2 in two parts (Cody-Waite), exp(r) by a
+// degree-6 polynomial on |r| <= ln2/2 (Cephes expf coefficients).
+@inline
+export function expf4(x: v128): v128 {
+  // Beyond these, exp over/underflows float32: clamp so 2^n stays representable, then saturate below.
+  const hi = f32x4.splat(88.72283935546875);
+  const lo = f32x4.splat(-103.97208404541016);
+  const xc = f32x4.max(f32x4.min(x, hi), lo);
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.4426950408889634)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const r2 = f32x4.mul(r, r);
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  // 2^n split in two factors so n down to -150 (subnormal results) stays exact
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const half = i32x4.shr_s(ni, 1);
+  const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
+  let y = f32x4.mul(f32x4.mul(p, s1), s2);
+  // NaN stays NaN (the clamp turned it into a number)
+  y = v128.bitselect(x, y, f32x4.ne(x, x));
+  return y;
+}
+
+/** 1 / (1 + exp(-x)), as e / (1 + e) with e = exp(x) for negative x so tiny results keep their precision. */
+@inline
+export function sigmoidf4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const e = expf4(f32x4.neg(f32x4.abs(x)));
+  const inv = f32x4.div(one, f32x4.add(one, e));
+  return v128.bitselect(f32x4.mul(e, inv), inv, f32x4.lt(x, f32x4.splat(0)));
+}
+
+/** tanh(x) = sign(x) · (1 - e) / (1 + e), e = exp(-2|x|); below |x| < 0.0625 a series keeps the relative error small. */
+@inline
+export function tanhf4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const ax = f32x4.abs(x);
+  const e = expf4(f32x4.mul(ax, f32x4.splat(-2)));
+  let t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  // tanh x ≈ x - x³/3 + 2x⁵/15 for small |x|
+  const x2 = f32x4.mul(x, x);
+  const series = f32x4.mul(ax, f32x4.add(one, f32x4.mul(x2, f32x4.add(f32x4.splat(-0.3333333432674408), f32x4.mul(x2, f32x4.splat(0.13333334028720856))))));
+  t = v128.bitselect(series, t, f32x4.lt(ax, f32x4.splat(0.0625)));
+  // restore the sign; NaN passes through
+  const signed = v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(x, signed, f32x4.ne(x, x));
+}
+
+// Test hooks: out[i] = f(x[i]) over n floats (n a multiple of 4).
+export function expF32(x: usize, out: usize, n: i32): void {
+  for (let o: usize = 0; o < (<usize>n << 2); o += 16) v128.store(out + o, expf4(v128.load(x + o)));
+}
+export function tanhF32(x: usize, out: usize, n: i32): void {
+  for (let o: usize = 0; o < (<usize>n << 2); o += 16) v128.store(out + o, tanhf4(v128.load(x + o)));
+}
+export function sigmoidF32(x: usize, out: usize, n: i32): void {
+  for (let o: usize = 0; o < (<usize>n << 2); o += 16) v128.store(out + o, sigmoidf4(v128.load(x + o)));
+}
