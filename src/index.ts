@@ -4,7 +4,7 @@ export type { DType, TypedArray } from './tensor/dtype.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export * from './tensor/creation.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
-export { getBackend, setBackend, listBackends, registerBackend, setNumThreads, numThreads } from './backend/registry.js';
+export { getBackend, setBackend, listBackends, registerBackend, setNumThreads, numThreads, threadsReady } from './backend/registry.js';
 export type { Backend } from './backend/backend.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, remainder, atan2, neg, exp, log, log1p, sqrt, rsqrt, abs, sin, cos, tanh,

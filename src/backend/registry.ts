@@ -5,7 +5,7 @@
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
 import { WasmBackend } from './wasm/index.js';
-import { getNumThreads, setNumThreads as setWasmThreads, wasmAvailable } from './wasm/loader.js';
+import { getNumThreads, setNumThreads as setWasmThreads, threadsReady as wasmThreadsReady, wasmAvailable } from './wasm/loader.js';
 
 interface Entry { name: string; priority: number; create: () => Backend | null }
 
@@ -70,6 +70,15 @@ export function setNumThreads(n: number): number {
 
 export function numThreads(): number {
   return getNumThreads();
+}
+
+/**
+ * Resolves with the thread count once the workers are up. Node starts them synchronously; a
+ * browser page must yield first, so `await nb.threadsReady()` before timing or heavy work there.
+ */
+export function threadsReady(): Promise<number> {
+  if (!threadsChosen && !active) getBackend(); // the default backend picks the default count
+  return wasmAvailable() ? wasmThreadsReady() : Promise.resolve(1);
 }
 
 function createWasmBackend(): Backend | null {

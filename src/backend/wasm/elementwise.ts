@@ -14,8 +14,8 @@ import { wasmScratch } from './loader.js';
 const MIN_ELEMENTS = 1024;
 
 // Op codes of kernels/elementwise.ts.
-const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5 };
-const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4 };
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5, gelu: 6 };
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, geluBackward: 5 };
 
 export const unary: Backend['unary'] = (op, x, out, p0, p1) => {
   const code = UNARY_CODES[op];

@@ -1,8 +1,8 @@
 /**
  * The WebAssembly backend: the reference backend with its hot kernels replaced by SIMD128 ones:
- * GEMM (threaded for large products; attention and the recurrent layers run on it), convolution
- * with its data movement, max pooling and the common elementwise ops. Everything else falls back
- * to the reference kernels.
+ * GEMM (threaded for large products; the recurrent layers run on it), convolution with its data
+ * movement, max pooling, the common elementwise ops (GELU included), softmax, layer / batch norm and
+ * fused attention resident in wasm memory. Everything else falls back to the reference kernels.
  */
 import type { Backend } from '../backend.js';
 import { JsBackend } from '../js/index.js';
@@ -11,6 +11,9 @@ import { prepareSgemm } from './loader.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, reduce, unary } from './elementwise.js';
+import { softmax, softmaxBackward } from './softmax.js';
+import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
+import { attention, attentionBackward } from './attention.js';
 
 /** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
 const WASM_GEMM_MIN_WORK = 16 * 16 * 16;
@@ -34,6 +37,15 @@ export class WasmBackend extends JsBackend {
   override unary = unary;
   override binary = binary;
   override reduce = reduce;
+  override softmax = softmax;
+  override softmaxBackward = softmaxBackward;
+  override layerNorm = layerNorm;
+  override layerNormBackward = layerNormBackward;
+  override channelMoments = channelMoments;
+  override channelNormalize = channelNormalize;
+  override batchNormBackward = batchNormBackward;
+  override attention = attention;
+  override attentionBackward = attentionBackward;
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0) {

@@ -13,7 +13,8 @@
 // worker threads (Node only, see setNumThreads) can run on the same memory.
 //
 // This module imports nothing from Node; the thread pool reaches node:worker_threads through
-// process.getBuiltinModule (Node >= 20.16) only when setNumThreads(n > 1) is called.
+// process.getBuiltinModule (Node >= 20.16) only when setNumThreads(n > 1) is called. In a browser
+// the pool is made of Web Workers, which needs a cross-origin-isolated page (SharedArrayBuffer).
 import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory). */
@@ -65,15 +66,38 @@ export interface WasmKernelExports {
   expF32(x: number, out: number, n: number): void;
   tanhF32(x: number, out: number, n: number): void;
   sigmoidF32(x: number, out: number, n: number): void;
+  // Softmax rows (kernels/softmax.ts); log and flags are 0 / 1.
+  softmaxRows(x: number, out: number, rows: number, cols: number, log: number): void;
+  softmaxBackwardRows(y: number, g: number, gx: number, rows: number, cols: number, log: number): void;
+  // Norms (kernels/norm.ts); optional operands are 0 when absent.
+  layerNormRows(x: number, rows: number, cols: number, weight: number, bias: number, eps: number,
+    out: number, mean: number, rstd: number): void;
+  layerNormBackwardRows(g: number, x: number, mean: number, rstd: number, weight: number, rows: number, cols: number,
+    gx: number, gradWeight: number, gradBias: number, acc: number): void;
+  channelMomentsF32(x: number, n: number, c: number, spatial: number, mean: number, variance: number): void;
+  channelNormalizeF32(x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
+    weight: number, bias: number, out: number): void;
+  batchNormBackwardF32(g: number, x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
+    weight: number, gx: number, gradWeight: number, gradBias: number): void;
+  // Fused attention's elementwise parts (kernels/attention.ts); mask / gradWeights / drop are 0 when absent.
+  attentionSoftmax(p: number, l: number, s: number, scale: number, mask: number, causal: number): void;
+  attentionDropout(a: number, b: number, out: number, n: number): void;
+  attentionSoftmaxBackward(dp: number, probs: number, gradWeights: number, drop: number, l: number, s: number, scale: number): void;
 }
 
 interface Pool {
-  /** The shared control block (see POOL_SOURCE) as Int32 / Float32 views. */
+  /** The shared control block (see WORKER_MAIN_SOURCE) as Int32 / Float32 views. */
   i32: Int32Array;
   f32: Float32Array;
   seq: number;
-  workers: Array<{ terminate(): unknown; unref(): void }>;
+  workers: PoolWorker[];
   area: PoolArea;
+  /** Set once every worker has instantiated the module; until then GEMMs run on the caller alone. */
+  ready: boolean;
+}
+
+interface PoolWorker {
+  terminate(): unknown;
 }
 
 /** Permanent wasm allocations of a pool: its control block and one workspace per worker. */
@@ -259,40 +283,49 @@ const RUN_CHUNKS_SOURCE = `function runChunks(ex, i32, f32, tag, worker) {
 
 let runChunksFn: RunChunks | null = null;
 
-const POOL_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctl, ws } = workerData;
-const i32 = new Int32Array(memory.buffer, ctl, ${CTL_WORDS});
-const f32 = new Float32Array(memory.buffer, ctl, ${CTL_WORDS});
-const CTL_SEQ = ${CTL_SEQ};
-const runChunks = ${RUN_CHUNKS_SOURCE};
-let ex = null;
-try {
-  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  ex.setWorkspace(ws);
-  Atomics.add(i32, ${CTL_READY}, 1);
-} catch (e) {
-  Atomics.sub(i32, ${CTL_READY}, 1000);
-}
-Atomics.notify(i32, ${CTL_READY});
-let seen = 0; // the control block starts zeroed: a job or quit posted before we got here is still seen
-while (ex) {
-  // Poll a little before sleeping: back-to-back GEMMs then skip the wake-up (tens of us).
-  if (Atomics.load(i32, CTL_SEQ) === seen) {
-    const until = performance.now() + ${WORKER_SPIN_MS};
-    let spins = 0;
-    while (Atomics.load(i32, CTL_SEQ) === seen) {
-      if ((++spins & 255) === 0 && performance.now() > until) {
-        Atomics.wait(i32, CTL_SEQ, seen);
+/** The worker's body, given the module, the shared memory, its control block and its GEMM workspace. */
+const WORKER_MAIN_SOURCE = `function workerMain({ module, memory, ctl, ws }) {
+  const i32 = new Int32Array(memory.buffer, ctl, ${CTL_WORDS});
+  const f32 = new Float32Array(memory.buffer, ctl, ${CTL_WORDS});
+  const CTL_SEQ = ${CTL_SEQ};
+  const runChunks = ${RUN_CHUNKS_SOURCE};
+  let ex = null;
+  try {
+    ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    ex.setWorkspace(ws);
+    Atomics.add(i32, ${CTL_READY}, 1);
+  } catch (e) {
+    Atomics.sub(i32, ${CTL_READY}, 1000);
+  }
+  Atomics.notify(i32, ${CTL_READY});
+  let seen = 0; // the control block starts zeroed: a job or quit posted before we got here is still seen
+  while (ex) {
+    // Poll a little before sleeping: back-to-back GEMMs then skip the wake-up (tens of us).
+    if (Atomics.load(i32, CTL_SEQ) === seen) {
+      const until = performance.now() + ${WORKER_SPIN_MS};
+      let spins = 0;
+      while (Atomics.load(i32, CTL_SEQ) === seen) {
+        if ((++spins & 255) === 0 && performance.now() > until) {
+          Atomics.wait(i32, CTL_SEQ, seen);
+        }
       }
     }
+    seen = Atomics.load(i32, CTL_SEQ);
+    if (i32[${CTL_CMD}] === 1) break;
+    runChunks(ex, i32, f32, seen & ${TAG_MASK}, true);
   }
-  seen = Atomics.load(i32, CTL_SEQ);
-  if (i32[${CTL_CMD}] === 1) break;
-  runChunks(ex, i32, f32, seen & ${TAG_MASK}, true);
-}
-Atomics.add(i32, ${CTL_EXITED}, 1);
-Atomics.notify(i32, ${CTL_EXITED});
+  Atomics.add(i32, ${CTL_EXITED}, 1);
+  Atomics.notify(i32, ${CTL_EXITED});
+}`;
+
+/** A worker_threads worker gets its start data as workerData. */
+const NODE_WORKER_SOURCE = `${WORKER_MAIN_SOURCE}
+workerMain(require('node:worker_threads').workerData);
+`;
+
+/** A Web Worker gets it in its first message (a Module and a shared Memory can be posted). */
+const WEB_WORKER_SOURCE = `${WORKER_MAIN_SOURCE}
+self.onmessage = (e) => workerMain(e.data);
 `;
 
 interface WorkerThreadsModule {
@@ -301,6 +334,54 @@ interface WorkerThreadsModule {
     opts: { eval: boolean; workerData: unknown },
   ) => { terminate(): unknown; unref(): void };
 }
+
+interface WebWorker extends PoolWorker {
+  postMessage(data: unknown): void;
+}
+
+interface WebWorkerGlobals {
+  Worker?: new (url: string) => WebWorker;
+  Blob?: new (parts: string[], options: { type: string }) => unknown;
+  URL?: { createObjectURL(blob: unknown): string; revokeObjectURL(url: string): void };
+  crossOriginIsolated?: boolean;
+}
+
+/** How this environment starts a pool worker on (module, memory, ctl, ws), or null when it cannot. */
+type SpawnWorker = (start: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: number; ws: number }) => PoolWorker;
+
+function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean } | null {
+  const wt = workerThreads();
+  if (wt) {
+    return {
+      canBlock: true,
+      spawn: (start) => {
+        const handle = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: start });
+        handle.unref(); // workers do not keep the process alive
+        return handle;
+      },
+    };
+  }
+  const g = globalThis as WebWorkerGlobals;
+  if (!g.Worker || !g.Blob || !g.URL || g.crossOriginIsolated !== true) return null;
+  const url = g.URL.createObjectURL(new g.Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
+  const Worker = g.Worker;
+  return {
+    // A page's main thread may not block in Atomics.wait (a worker's may): it spins instead.
+    canBlock: !isBrowserMainThread(),
+    spawn: (start) => {
+      const handle = new Worker(url);
+      handle.postMessage(start);
+      return handle;
+    },
+  };
+}
+
+function isBrowserMainThread(): boolean {
+  return typeof (globalThis as { document?: unknown }).document === 'object';
+}
+
+/** Whether the calling thread may sleep in Atomics.wait (false on a page's main thread). */
+let callerCanBlock = true;
 
 function workerThreads(): WorkerThreadsModule | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -323,7 +404,7 @@ function stopPool(rt: Runtime): void {
   Atomics.notify(i32, CTL_SEQ);
   const deadline = Date.now() + 5000;
   let exited = Atomics.load(i32, CTL_EXITED);
-  while (exited < pool.workers.length && Date.now() < deadline) {
+  while (callerCanBlock && exited < pool.workers.length && Date.now() < deadline) {
     Atomics.wait(i32, CTL_EXITED, exited, 50);
     exited = Atomics.load(i32, CTL_EXITED);
   }
@@ -333,7 +414,7 @@ function stopPool(rt: Runtime): void {
   for (const h of pool.workers) void h.terminate();
 }
 
-function startPool(rt: Runtime, wt: WorkerThreadsModule, workers: number): Pool | null {
+function startPool(rt: Runtime, spawn: SpawnWorker, workers: number): Pool | null {
   const ex = rt.exports;
   // Permanent allocations drop any scratch data: invalidate outstanding PreparedSgemm objects.
   rt.generation++;
@@ -349,15 +430,16 @@ function startPool(rt: Runtime, wt: WorkerThreadsModule, workers: number): Pool 
   const i32 = new Int32Array(rt.memory.buffer, area.ctl, CTL_WORDS);
   const f32 = new Float32Array(rt.memory.buffer, area.ctl, CTL_WORDS);
   i32.fill(0);
-  const pool: Pool = { i32, f32, seq: 0, workers: [], area };
+  const pool: Pool = { i32, f32, seq: 0, workers: [], area, ready: false };
   for (let w = 0; w < Math.min(workers, area.ws.length); w++) {
-    const handle = new wt.Worker(POOL_SOURCE, {
-      eval: true,
-      workerData: { module: rt.module, memory: rt.memory, ctl: area.ctl, ws: area.ws[w] },
-    });
-    handle.unref();
-    pool.workers.push(handle);
+    pool.workers.push(spawn({ module: rt.module, memory: rt.memory, ctl: area.ctl, ws: area.ws[w]! }));
   }
+  rt.pool = pool;
+  if (pool.workers.length === 0) {
+    stopPool(rt);
+    return null;
+  }
+  if (!callerCanBlock) return pool; // Web Workers start once the page yields: poolReady() tells when
   // Wait (synchronously; normally a few tens of ms) until every worker has instantiated the module.
   const deadline = Date.now() + 30000;
   let ready = Atomics.load(i32, CTL_READY);
@@ -365,19 +447,27 @@ function startPool(rt: Runtime, wt: WorkerThreadsModule, workers: number): Pool 
     Atomics.wait(i32, CTL_READY, ready, 50);
     ready = Atomics.load(i32, CTL_READY);
   }
-  rt.pool = pool;
-  if (ready !== pool.workers.length || pool.workers.length === 0) {
+  if (ready !== pool.workers.length) {
     stopPool(rt);
     return null;
   }
+  pool.ready = true;
   return pool;
+}
+
+/** Whether every worker of the pool is up (checked without blocking). */
+function poolReady(pool: Pool): boolean {
+  if (!pool.ready && Atomics.load(pool.i32, CTL_READY) === pool.workers.length) pool.ready = true;
+  return pool.ready;
 }
 
 /**
  * Sets how many threads (the caller plus n-1 workers) a large GEMM may use; returns the number
- * actually in effect: 1 where worker threads or shared memory are unavailable (browsers, Node
- * older than 20.16) or the kernels did not load. Workers do not keep the process alive. Changing
- * the count invalidates outstanding PreparedSgemm objects.
+ * actually in effect: 1 where workers or shared memory are unavailable (Node older than 20.16, a
+ * page that is not cross-origin isolated) or the kernels did not load. Workers do not keep a Node
+ * process alive. In a browser the Web Workers start once the page yields to its event loop: GEMMs
+ * run on the calling thread until then (await threadsReady()). Changing the count invalidates
+ * outstanding PreparedSgemm objects.
  */
 export function setNumThreads(n: number): number {
   const rt = load();
@@ -386,10 +476,29 @@ export function setNumThreads(n: number): number {
   if (getNumThreads() === want) return want;
   stopPool(rt);
   if (want > 1 && rt.shared) {
-    const wt = workerThreads();
-    if (wt) rt.pool = startPool(rt, wt, want - 1);
+    const spawner = workerSpawner();
+    if (spawner) {
+      callerCanBlock = spawner.canBlock;
+      rt.pool = startPool(rt, spawner.spawn, want - 1);
+    }
   }
   return getNumThreads();
+}
+
+/**
+ * Resolves with the number of threads in use once every worker is up (at once in Node, where
+ * setNumThreads waits for them; a browser page has to yield first). Rejects when a worker fails to
+ * start within `timeoutMs`.
+ */
+export async function threadsReady(timeoutMs = 30000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pool = runtime?.pool;
+    if (!pool || poolReady(pool)) return getNumThreads();
+    const ready = Atomics.load(pool.i32, CTL_READY);
+    if (ready < 0 || Date.now() > deadline) throw new Error(`nabla threads: ${pool.workers.length} workers did not start (${Math.max(ready, 0)} ready)`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 /** Threads a large GEMM uses now (1 = the calling thread only). */
@@ -431,7 +540,7 @@ function runGemm(
 ): void {
   const ex = rt.exports;
   const pool = rt.pool;
-  if (!pool || 2 * M * N * K < PARALLEL_MIN_FLOPS) {
+  if (!pool || 2 * M * N * K < PARALLEL_MIN_FLOPS || !poolReady(pool)) {
     gemmStatus(ex.sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc));
     return;
   }
@@ -469,7 +578,7 @@ function runGemm(
     const until = performance.now() + CALLER_SPIN_MS;
     let spins = 0;
     while (done !== chunks) {
-      if ((++spins & 255) === 0 && performance.now() > until) Atomics.wait(i32, CTL_DONE, done, 1000);
+      if ((++spins & 255) === 0 && callerCanBlock && performance.now() > until) Atomics.wait(i32, CTL_DONE, done, 1000);
       done = Atomics.load(i32, CTL_DONE);
     }
   }

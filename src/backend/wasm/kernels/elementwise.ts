@@ -1,10 +1,52 @@
 // Elementwise float32 kernels over contiguous data, 4 lanes at a time. Each op gives exactly what the
-// reference backend computes (f32 +, -, *, /, sqrt are correctly rounded either way), NaN included.
+// reference backend computes (f32 +, -, *, /, sqrt are correctly rounded either way), NaN included,
+// except GELU and its backward, which are within a few float32 ulp (erf through expf4).
+import { expNoTiny } from './math';
 
 // Unary op codes (mirrored in src/backend/wasm/elementwise.ts).
-const RELU = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, LEAKY_RELU = 5;
+const RELU = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, LEAKY_RELU = 5, GELU = 6;
 // Binary op codes.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, RELU_BACKWARD = 4;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, RELU_BACKWARD = 4, GELU_BACKWARD = 5;
+
+const INV_SQRT2: f32 = 0.7071067811865476;
+const INV_SQRT_2PI: f32 = 0.3989422804014327;
+
+/**
+ * 1 + erf(x) by the reference backend's erf (Numerical Recipes' erfc, |error| < 1.2e-7), formed as
+ * 2 - r or r directly so that it keeps its relative precision for negative x (1 + (r - 1) would not).
+ */
+@inline
+function onePlusErf4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const z = f32x4.abs(x);
+  const t = f32x4.div(one, f32x4.add(one, f32x4.mul(z, f32x4.splat(0.5))));
+  let p = f32x4.splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.00002368));
+  const arg = f32x4.add(f32x4.sub(f32x4.neg(f32x4.mul(z, z)), f32x4.splat(1.26551223)), f32x4.mul(t, p));
+  const r = f32x4.mul(t, expNoTiny(arg));
+  return v128.bitselect(f32x4.sub(f32x4.splat(2), r), r, f32x4.ge(x, f32x4.splat(0)));
+}
+
+/** Exact (erf) GELU: 0.5 · v · (1 + erf(v / √2)). */
+@inline
+function gelu4(v: v128): v128 {
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), onePlusErf4(f32x4.mul(v, f32x4.splat(INV_SQRT2))));
+}
+
+/** g · (Φ(x) + x · φ(x)), the gradient of exact GELU at x times g. */
+@inline
+function geluBackward4(g: v128, x: v128): v128 {
+  const cdf = f32x4.mul(f32x4.splat(0.5), onePlusErf4(f32x4.mul(x, f32x4.splat(INV_SQRT2))));
+  const pdf = f32x4.mul(expNoTiny(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))), f32x4.splat(INV_SQRT_2PI));
+  return f32x4.mul(g, f32x4.add(cdf, f32x4.mul(x, pdf)));
+}
 
 @inline
 function unaryLanes(op: i32, v: v128, slope: v128): v128 {
@@ -15,6 +57,7 @@ function unaryLanes(op: i32, v: v128, slope: v128): v128 {
     case ABS: return f32x4.abs(v);
     case SQRT: return f32x4.sqrt(v);
     case SQUARE: return f32x4.mul(v, v);
+    case GELU: return gelu4(v);
     default: return v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, f32x4.splat(0)));
   }
 }
@@ -27,6 +70,7 @@ function unaryScalar(op: i32, v: f32, slope: f32): f32 {
     case ABS: return abs<f32>(v);
     case SQRT: return sqrt<f32>(v);
     case SQUARE: return v * v;
+    case GELU: return f32x4.extract_lane(gelu4(f32x4.splat(v)), 0);
     default: return v > 0 ? v : v * slope;
   }
 }
@@ -50,6 +94,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
     case SQRT: unaryLoop(SQRT, x, out, n, p0); return 0;
     case SQUARE: unaryLoop(SQUARE, x, out, n, p0); return 0;
     case LEAKY_RELU: unaryLoop(LEAKY_RELU, x, out, n, p0); return 0;
+    case GELU: unaryLoop(GELU, x, out, n, p0); return 0;
     default: return -1;
   }
 }
@@ -61,6 +106,7 @@ function binaryLanes(op: i32, a: v128, b: v128): v128 {
     case SUB: return f32x4.sub(a, b);
     case MUL: return f32x4.mul(a, b);
     case DIV: return f32x4.div(a, b);
+    case GELU_BACKWARD: return geluBackward4(a, b);
     // b <= 0 ? 0 : a (a NaN b passes a through)
     default: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
   }
@@ -73,6 +119,7 @@ function binaryScalar(op: i32, a: f32, b: f32): f32 {
     case SUB: return a - b;
     case MUL: return a * b;
     case DIV: return a / b;
+    case GELU_BACKWARD: return f32x4.extract_lane(geluBackward4(f32x4.splat(a), f32x4.splat(b)), 0);
     default: return b <= 0 ? 0 : a;
   }
 }
@@ -102,6 +149,7 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, bScal
     case MUL: binaryLoop(MUL, a, b, out, n, bScalar); return 0;
     case DIV: binaryLoop(DIV, a, b, out, n, bScalar); return 0;
     case RELU_BACKWARD: binaryLoop(RELU_BACKWARD, a, b, out, n, bScalar); return 0;
+    case GELU_BACKWARD: binaryLoop(GELU_BACKWARD, a, b, out, n, bScalar); return 0;
     default: return -1;
   }
 }

@@ -4,3 +4,6 @@ export * from './conv';
 export * from './pool';
 export * from './elementwise';
 export * from './math';
+export * from './softmax';
+export * from './norm';
+export * from './attention';

@@ -56,6 +56,12 @@ export function tanhf4(x: v128): v128 {
   return v128.bitselect(x, signed, f32x4.ne(x, x));
 }
 
+/** exp(x) with exp(-inf) exactly 0, as Math.exp gives (expf4 alone saturates at the smallest subnormal). */
+@inline
+export function expNoTiny(x: v128): v128 {
+  return v128.andnot(expf4(x), f32x4.eq(x, f32x4.splat(-Infinity)));
+}
+
 // Test hooks: out[i] = f(x[i]) over n floats (n a multiple of 4).
 export function expF32(x: usize, out: usize, n: i32): void {
   for (let o: usize = 0; o < (<usize>n << 2); o += 16) v128.store(out + o, expf4(v128.load(x + o)));

@@ -1,0 +1,133 @@
+/**
+ * Fused attention resident in wasm memory: q, k and v (one copy when they share storage, as the
+ * packed in-projection of multi-head attention makes them), the mask and the dropout multipliers go
+ * in once; every problem's gemms run with sgemmInMemory and the masked softmax (and its backward)
+ * with kernels/attention.ts in between; only the results come back. Same algorithm and semantics
+ * as the reference kernel (src/backend/js/attention.ts), which handles empty shapes.
+ */
+import type { AttentionShapes, Backend } from '../backend.js';
+import { attentionBackward as jsBackward, attentionForward as jsForward } from '../js/attention.js';
+import { gemm as jsGemm } from '../js/gemm.js';
+import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+
+/** A matrix operand per problem: rows x cols read from data at offsets[b], rows rowStride apart. */
+interface Operand { data: Float32Array; offsets: Int32Array; rowStride: number; rows: number; cols: number }
+
+/** A stretch [lo, hi) of one array that covers the operands read from it. */
+interface Span { data: Float32Array; lo: number; hi: number }
+
+function operands(sh: AttentionShapes, q: Float32Array, k: Float32Array, v: Float32Array): Operand[] {
+  return [
+    { data: q, offsets: sh.qOffsets, rowStride: sh.qRowStride, rows: sh.l, cols: sh.e },
+    { data: k, offsets: sh.kOffsets, rowStride: sh.kRowStride, rows: sh.s, cols: sh.e },
+    { data: v, offsets: sh.vOffsets, rowStride: sh.vRowStride, rows: sh.s, cols: sh.ev },
+  ];
+}
+
+/** The stretches of storage the operands read, one per distinct array. */
+function spans(ops: Operand[], batch: number): Span[] {
+  const out: Span[] = [];
+  for (const op of ops) {
+    let lo = Infinity, hi = -Infinity;
+    for (let b = 0; b < batch; b++) {
+      lo = Math.min(lo, op.offsets[b]!);
+      hi = Math.max(hi, op.offsets[b]! + (op.rows - 1) * op.rowStride + op.cols);
+    }
+    const same = out.find((s) => s.data === op.data);
+    if (same) { same.lo = Math.min(same.lo, lo); same.hi = Math.max(same.hi, hi); } else out.push({ data: op.data, lo, hi });
+  }
+  return out;
+}
+
+/**
+ * Copies the spans into their regions (the first spans.length of m.ptrs) and returns, per operand,
+ * the byte address that element 0 of its array would have, so problem b starts at base + 4 * offsets[b].
+ */
+function place(m: WasmScratch, sp: Span[], ops: Operand[]): number[] {
+  sp.forEach((s, i) => m.f32.set(s.data.subarray(s.lo, s.hi), m.ptrs[i]! >> 2));
+  return ops.map((op) => {
+    const i = sp.findIndex((s) => s.data === op.data);
+    return m.ptrs[i]! - sp[i]!.lo * 4;
+  });
+}
+
+function empty(sh: AttentionShapes): boolean {
+  return sh.batch === 0 || sh.l === 0 || sh.s === 0 || sh.e === 0 || sh.ev === 0;
+}
+
+export const attention: NonNullable<Backend['attention']> = (q, k, v, sh, out, probs) => {
+  if (empty(sh)) {
+    jsForward(jsGemm, q, k, v, sh, out, probs);
+    return;
+  }
+  const { batch, l, s, e, ev, mask, maskOffsets, dropMask } = sh;
+  const ls = l * s;
+  const ops = operands(sh, q, k, v);
+  const sp = spans(ops, batch);
+  const m = wasmScratch('attention', [...sp.map((x) => x.hi - x.lo), mask ? mask.length : 0, dropMask ? batch * ls : 0,
+    dropMask ? ls : 0, batch * ls, batch * l * ev]);
+  const [pmask, pdrop, pdropped, pprobs, pout] = m.ptrs.slice(sp.length) as [number, number, number, number, number];
+  const [qb, kb, vb] = place(m, sp, ops) as [number, number, number];
+  if (mask) m.f32.set(mask, pmask >> 2);
+  if (dropMask) m.f32.set(dropMask.subarray(0, batch * ls), pdrop >> 2);
+  const ex = m.exports;
+  for (let b = 0; b < batch; b++) {
+    const p = pprobs + b * ls * 4;
+    sgemmInMemory(false, true, l, s, e, qb + sh.qOffsets[b]! * 4, sh.qRowStride, kb + sh.kOffsets[b]! * 4, sh.kRowStride, 0, p, s);
+    ex.attentionSoftmax(p, l, s, sh.scale, mask && maskOffsets ? pmask + maskOffsets[b]! * 4 : 0, sh.causal ? 1 : 0);
+    let weights = p;
+    if (dropMask) {
+      ex.attentionDropout(p, pdrop + b * ls * 4, pdropped, ls);
+      weights = pdropped;
+    }
+    sgemmInMemory(false, false, l, ev, s, weights, s, vb + sh.vOffsets[b]! * 4, sh.vRowStride, 0, pout + b * l * ev * 4, ev);
+  }
+  probs.set(m.f32.subarray(pprobs >> 2, (pprobs >> 2) + batch * ls));
+  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + batch * l * ev));
+};
+
+export const attentionBackward: NonNullable<Backend['attentionBackward']> = (gradOut, gradWeights, q, k, v, probs, sh, gradQ, gradK, gradV) => {
+  if (empty(sh)) {
+    jsBackward(jsGemm, gradOut, gradWeights, q, k, v, probs, sh, gradQ, gradK, gradV);
+    return;
+  }
+  const { batch, l, s, e, ev, dropMask } = sh;
+  const ls = l * s;
+  const ops = operands(sh, q, k, v);
+  const sp = spans(ops, batch);
+  const m = wasmScratch('attentionBackward', [...sp.map((x) => x.hi - x.lo), batch * ls, gradOut ? batch * l * ev : 0,
+    gradWeights ? batch * ls : 0, dropMask ? batch * ls : 0, ls, dropMask ? ls : 0,
+    gradQ ? batch * l * e : 0, gradK ? batch * s * e : 0, gradV ? batch * s * ev : 0]);
+  const [pprobs, pgo, pgw, pdrop, pdp, pdropped, pgq, pgk, pgv] =
+    m.ptrs.slice(sp.length) as [number, number, number, number, number, number, number, number, number];
+  const [qb, kb, vb] = place(m, sp, ops) as [number, number, number];
+  m.f32.set(probs.subarray(0, batch * ls), pprobs >> 2);
+  if (gradOut) m.f32.set(gradOut.subarray(0, batch * l * ev), pgo >> 2);
+  if (gradWeights) m.f32.set(gradWeights.subarray(0, batch * ls), pgw >> 2);
+  if (dropMask) m.f32.set(dropMask.subarray(0, batch * ls), pdrop >> 2);
+  const ex = m.exports;
+  for (let b = 0; b < batch; b++) {
+    const p = pprobs + b * ls * 4, go = pgo + b * l * ev * 4;
+    if (gradV) {
+      if (gradOut) {
+        let weights = p;
+        if (dropMask) {
+          ex.attentionDropout(p, pdrop + b * ls * 4, pdropped, ls);
+          weights = pdropped;
+        }
+        // dV = weightsᵀ · dO
+        sgemmInMemory(true, false, s, ev, l, weights, s, go, ev, 0, pgv + b * s * ev * 4, ev);
+      } else m.f32.fill(0, (pgv >> 2) + b * s * ev, (pgv >> 2) + (b + 1) * s * ev);
+    }
+    if (!gradQ && !gradK) continue;
+    // dWeights = dO · Vᵀ (+ the caller's gradient of the returned weights), then the softmax backward
+    if (gradOut) sgemmInMemory(false, true, l, s, ev, go, ev, vb + sh.vOffsets[b]! * 4, sh.vRowStride, 0, pdp, s);
+    else m.f32.fill(0, pdp >> 2, (pdp >> 2) + ls);
+    ex.attentionSoftmaxBackward(pdp, p, gradWeights ? pgw + b * ls * 4 : 0, dropMask ? pdrop + b * ls * 4 : 0, l, s, sh.scale);
+    if (gradQ) sgemmInMemory(false, false, l, e, s, pdp, s, kb + sh.kOffsets[b]! * 4, sh.kRowStride, 0, pgq + b * l * e * 4, e);
+    if (gradK) sgemmInMemory(true, false, s, e, l, pdp, s, qb + sh.qOffsets[b]! * 4, sh.qRowStride, 0, pgk + b * s * e * 4, e);
+  }
+  if (gradQ) gradQ.set(m.f32.subarray(pgq >> 2, (pgq >> 2) + batch * l * e));
+  if (gradK) gradK.set(m.f32.subarray(pgk >> 2, (pgk >> 2) + batch * s * e));
+  if (gradV) gradV.set(m.f32.subarray(pgv >> 2, (pgv >> 2) + batch * s * ev));
+};

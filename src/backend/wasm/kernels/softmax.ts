@@ -1,0 +1,80 @@
+// Row-wise softmax and log-softmax of contiguous [rows, cols] f32 data, forward and backward, as the
+// reference backend computes them (src/backend/js/softmax.ts): sums accumulate in f64, exp is expf4
+// (a few ulp of Math.exp; exp(-inf) exactly 0). A row whose entries are all -inf gives NaN (as
+// PyTorch's softmax does), and a NaN or +inf entry makes the whole row NaN, as in the reference.
+import { expNoTiny } from './math';
+import { promoteHigh, sumLanes } from './lanes';
+import { dotRow, expScalar, expShiftSum, fillRow, scaleRow, softmaxGradRow } from './rows';
+
+/** Largest entry of n floats at p; NaN when any entry is NaN. */
+@inline
+function rowMax(p: usize, n: i32): f32 {
+  let m = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) m = f32x4.max(m, v128.load(p + (<usize>j << 2)));
+  let s = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (; j < n; j++) s = max(s, load<f32>(p + (<usize>j << 2)));
+  return s;
+}
+
+/** softmax (log = false) or log-softmax of each row of x [rows, cols] into out (may equal x). */
+export function softmaxRows(x: usize, out: usize, rows: i32, cols: i32, log: bool): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes, or = out + <usize>r * rowBytes;
+    const mx = rowMax(xr, cols);
+    if (mx == -Infinity) {
+      fillRow(or, cols, NaN);
+      continue;
+    }
+    if (log) {
+      const logSum = <f32>(Math.log(expShiftSum(xr, or, cols, mx, false)) + <f64>mx);
+      const vl = f32x4.splat(logSum);
+      let j = 0;
+      for (; j + 4 <= cols; j += 4) v128.store(or + (<usize>j << 2), f32x4.sub(v128.load(xr + (<usize>j << 2)), vl));
+      for (; j < cols; j++) store<f32>(or + (<usize>j << 2), load<f32>(xr + (<usize>j << 2)) - logSum);
+    } else {
+      const sum = expShiftSum(xr, or, cols, mx, true);
+      scaleRow(or, or, cols, <f32>(1 / sum));
+    }
+  }
+}
+
+/** sum of n floats, accumulated in f64. */
+@inline
+function sumRow(a: usize, n: i32): f64 {
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(a + (<usize>j << 2));
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+    hi = f64x2.add(hi, promoteHigh(v));
+  }
+  let s = sumLanes(lo, hi);
+  for (; j < n; j++) s += <f64>load<f32>(a + (<usize>j << 2));
+  return s;
+}
+
+/** softmax: gx = y * (g - sum(g*y)); log-softmax: gx = g - exp(y) * sum(g). gx may equal g. */
+export function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, cols: i32, log: bool): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const yr = y + off, gr = g + off, xr = gx + off;
+    if (log) {
+      const s = <f32>sumRow(gr, cols);
+      const vs = f32x4.splat(s);
+      let j = 0;
+      for (; j + 4 <= cols; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(xr + o, f32x4.sub(v128.load(gr + o), f32x4.mul(expNoTiny(v128.load(yr + o)), vs)));
+      }
+      for (; j < cols; j++) {
+        const o = <usize>j << 2;
+        store<f32>(xr + o, load<f32>(gr + o) - expScalar(load<f32>(yr + o)) * s);
+      }
+    } else {
+      softmaxGradRow(yr, gr, xr, cols, <f32>dotRow(gr, yr, cols), 1);
+    }
+  }
+}

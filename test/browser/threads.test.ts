@@ -1,0 +1,94 @@
+// nabla in a real browser (Chromium, headless): the browser entry loads, trains, and uses Web Worker
+// threads on a cross-origin-isolated page (identical results to one thread), one thread elsewhere.
+// Skipped where no Chromium is installed (CHROMIUM_PATH, or chromium / chromium-browser / google-chrome).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+
+function findChromium(): string | null {
+  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean) as string[];
+  for (const c of candidates) {
+    if (spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0) return c;
+  }
+  return null;
+}
+
+const chromium = findChromium();
+
+interface PageReport {
+  variant: string; crossOriginIsolated: boolean; backend: string; threads?: number; workerChunks?: number;
+  losses1?: number[]; losses2?: number[]; gemmIdentical?: boolean; error?: string;
+}
+
+test('browser: Web Worker threads on an isolated page give one thread\'s results; a plain page runs on one thread', {
+  skip: chromium ? false : 'no Chromium installed', timeout: 180_000,
+}, async () => {
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./threads-page.ts', import.meta.url))],
+    bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
+  });
+  const script = bundle.outputFiles[0]!.text;
+  const reports = new Map<string, PageReport>();
+  let gotAll: () => void = () => {};
+  const allIn = new Promise<void>((resolve) => { gotAll = resolve; });
+  const server = createServer((req, res) => {
+    const isolated = (req.url ?? '').startsWith('/isolated');
+    if (isolated) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    if (req.method === 'POST' && req.url === '/result') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => {
+        const r = JSON.parse(body) as PageReport;
+        reports.set(r.variant, r);
+        res.end('ok');
+        if (reports.size === 2) gotAll();
+      });
+      return;
+    }
+    if ((req.url ?? '').endsWith('/page.js')) {
+      res.setHeader('Content-Type', 'text/javascript');
+      res.end(script);
+      return;
+    }
+    res.setHeader('Content-Type', 'text/html');
+    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const profile = mkdtempSync(join(tmpdir(), 'nabla-chromium-'));
+  const browser = spawn(chromium!, [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+    `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/isolated/`,
+  ], { stdio: 'ignore', detached: true });
+  try {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`)), 150_000));
+    await Promise.race([allIn, timeout]);
+  } finally {
+    try { process.kill(-browser.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  const isolated = reports.get('/isolated/')!, plain = reports.get('/plain/')!;
+  for (const r of [isolated, plain]) {
+    assert.equal(r.error, undefined, `${r.variant}: ${r.error}`);
+    assert.equal(r.backend, 'wasm');
+    assert.ok(r.losses1!.every(Number.isFinite) && r.losses1![2]! < r.losses1![0]!, `${r.variant}: losses ${r.losses1}`);
+    assert.deepEqual(r.losses2, r.losses1, `${r.variant}: training with threads gave other losses`);
+    assert.equal(r.gemmIdentical, true, `${r.variant}: the 2-thread GEMM differs from 1 thread`);
+  }
+  assert.equal(isolated.crossOriginIsolated, true);
+  assert.equal(isolated.threads, 2);
+  assert.ok(isolated.workerChunks! > 0, 'no chunk ran on a Web Worker');
+  assert.equal(plain.crossOriginIsolated, false);
+  assert.equal(plain.threads, 1);
+});
