@@ -70,10 +70,14 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
     '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
     `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/isolated/`,
   ], { stdio: 'ignore', detached: true });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`)), 150_000));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`)), 150_000);
+    });
     await Promise.race([allIn, timeout]);
   } finally {
+    clearTimeout(timer);
     try { process.kill(-browser.pid!, 'SIGKILL'); } catch { /* already gone */ }
     server.close();
     rmSync(profile, { recursive: true, force: true });
