@@ -67,6 +67,55 @@ export interface AttentionShapes {
   dropMask: Float32Array | null;
 }
 
+/**
+ * One direction of one recurrent layer over a whole sequence (see Backend.recurrenceForward). Batch
+ * rows are in length order (longest first): at step t the active sequences are rows 0..batchSizes[t]-1.
+ * State buffers hold steps+1 slots of [batch, *]; the state before time t is slot t, or t+1 in reverse.
+ */
+export interface RecurrenceShapes {
+  mode: 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
+  steps: number; batch: number; input: number; hidden: number;
+  /** Width of h: hidden, or the LSTM projection size when weightHr is given. */
+  state: number;
+  batchSizes: Int32Array;
+  reverse: boolean;
+  /**
+   * The caller's row of step t, batch row j (a permutation of steps*batch) in x, out and their
+   * gradients: rows[t * batch + j]. Its columns of out are [outOffset, outOffset + state) of outStride.
+   */
+  rows: Int32Array;
+  outStride: number; outOffset: number;
+}
+
+/** Operands of recurrenceForward, PyTorch's weight shapes; the outputs are what backward needs. */
+export interface RecurrenceForward extends RecurrenceShapes {
+  /** Inputs [steps*batch, input], rows in the caller's order. */
+  x: Float32Array;
+  wIh: Float32Array; wHh: Float32Array; wHr: Float32Array | null;
+  /** b_ih + b_hh folded ([G*hidden]; GRU: b_hn stays out, in biasHn [hidden]), or null. */
+  bias: Float32Array | null; biasHn: Float32Array | null;
+  /** Out: the activated gates [steps, batch, G*hidden]. */
+  gates: Float32Array;
+  /** In: zero in this direction's columns; out: there, the state after each active step. */
+  out: Float32Array;
+  /** In: initial states in each sequence's first slot, zeros elsewhere; out: every step's state. */
+  h: Float32Array; c: Float32Array | null;
+  /** Out, LSTM with projection: o*tanh(c) before W_hr [steps, batch, hidden]; GRU: W_hn·h + b_hn. */
+  r: Float32Array | null; hn: Float32Array | null;
+}
+
+/** Operands of recurrenceBackward: the forward's, its outputs, and the gradients. */
+export interface RecurrenceBackward extends Omit<RecurrenceForward, 'bias' | 'biasHn' | 'out'> {
+  /** Gradient of out. */
+  gOut: Float32Array;
+  /** In: the final states' gradients (row order); out: the initial states'. */
+  dh: Float32Array; dc: Float32Array | null;
+  /** Out where not null (overwritten; dx, laid out like x, added to when accumulateDx). Bias gradients are of b_ih and b_hh. */
+  dx: Float32Array | null; accumulateDx: boolean;
+  gWih: Float32Array | null; gWhh: Float32Array | null; gWhr: Float32Array | null;
+  gBiasIh: Float32Array | null; gBiasHh: Float32Array | null;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -164,4 +213,11 @@ export interface Backend {
   gruCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, hn: Float32Array, hnOffset: number,
     hPrev: Float32Array, hPrevOffset: number, dh: Float32Array, dhOffset: number,
     dGatesX: Float32Array, dGatesXOffset: number, dGatesH: Float32Array, dGatesHOffset: number): void;
+  /**
+   * A whole direction of a recurrent layer (optional fast path: ops fall back to the step-by-step
+   * reference in backend/js/recurrence.ts on this backend's gemm and gate kernels): the input
+   * projection, every step, and in backward the weight, bias and input gradients.
+   */
+  recurrenceForward?(a: RecurrenceForward): void;
+  recurrenceBackward?(a: RecurrenceBackward): void;
 }

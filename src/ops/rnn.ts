@@ -2,13 +2,10 @@
  * Fused recurrent layers (Elman RNN with tanh or relu, LSTM with optional projection, GRU): one
  * layer, one or two directions, the whole sequence in one op and one autograd node.
  *
- * Forward, per direction:
- *   - the inputs of all time steps are projected with one gemm: gates = x·W_ihᵀ, [T*B, G*H];
- *   - each step runs one gemm h_{t-1}·W_hhᵀ for all gates at once and one fused gate kernel
- *     (backend `lstmCellForward` etc.) that adds the biases, writes h (and c) into preallocated
- *     [T+1, B, *] buffers and keeps in `gates` what backward needs.
- * Backward (BPTT), per direction, walking the steps back: the fused gate-backward kernel and one gemm
- * dgates·W_hh per step; then one gemm each over all steps for dW_ih, dW_hh, dW_hr and dx.
+ * Each direction runs as one backend call (`recurrenceForward` / `recurrenceBackward`, or the
+ * step-by-step reference in backend/js/recurrence.ts), given the caller's row of every step and
+ * sorted sequence, and states in [T+1, B, *] slots with the initial states placed before the call
+ * and the final states read after it.
  *
  * Variable lengths: sequences are processed sorted by length (longest first), so at step t the
  * active ones are a prefix of the batch of size batchSizes[t] (exactly PyTorch's packed layout).
@@ -18,8 +15,8 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, opError } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
-import type { Backend } from '../backend/backend.js';
-import * as reference from '../backend/js/rnn.js';
+import type { Backend, RecurrenceBackward, RecurrenceForward } from '../backend/backend.js';
+import * as reference from '../backend/js/recurrence.js';
 import { record } from '../autograd/node.js';
 import { requireDtype, requireTensor } from './util.js';
 import { narrow, reshape } from './shape.js';
@@ -55,24 +52,11 @@ export interface RecurrentLayerResult {
   cN: Tensor | null;
 }
 
-interface GateKernels {
-  rnnCellForward: NonNullable<Backend['rnnCellForward']>;
-  rnnCellBackward: NonNullable<Backend['rnnCellBackward']>;
-  lstmCellForward: NonNullable<Backend['lstmCellForward']>;
-  lstmCellBackward: NonNullable<Backend['lstmCellBackward']>;
-  gruCellForward: NonNullable<Backend['gruCellForward']>;
-  gruCellBackward: NonNullable<Backend['gruCellBackward']>;
-}
-
-/** The backend's gate kernels, or the reference ones where it has none. */
-function gateKernels(backend: Backend): GateKernels {
+/** The backend's whole-direction recurrence, or the reference one on its gemm and gate kernels. */
+function recurrence(backend: Backend): { forward: (a: RecurrenceForward) => void; backward: (a: RecurrenceBackward) => void } {
   return {
-    rnnCellForward: backend.rnnCellForward?.bind(backend) ?? reference.rnnCellForward,
-    rnnCellBackward: backend.rnnCellBackward?.bind(backend) ?? reference.rnnCellBackward,
-    lstmCellForward: backend.lstmCellForward?.bind(backend) ?? reference.lstmCellForward,
-    lstmCellBackward: backend.lstmCellBackward?.bind(backend) ?? reference.lstmCellBackward,
-    gruCellForward: backend.gruCellForward?.bind(backend) ?? reference.gruCellForward,
-    gruCellBackward: backend.gruCellBackward?.bind(backend) ?? reference.gruCellBackward,
+    forward: backend.recurrenceForward?.bind(backend) ?? ((a) => reference.recurrenceForward(backend, a)),
+    backward: backend.recurrenceBackward?.bind(backend) ?? ((a) => reference.recurrenceBackward(backend, a)),
   };
 }
 
@@ -94,13 +78,13 @@ function requireShape(op: string, arg: string, t: Tensor, shape: readonly number
 }
 
 /** Sorted order (longest first, stable) and the number of active sequences at each step. */
-function lengthLayout(op: string, lengths: RecurrentLayerOptions['lengths'], T: number, B: number): { order: Int32Array; batchSizes: Int32Array; identity: boolean } {
+function lengthLayout(op: string, lengths: RecurrentLayerOptions['lengths'], T: number, B: number): { order: Int32Array; batchSizes: Int32Array } {
   const order = new Int32Array(B);
   for (let b = 0; b < B; b++) order[b] = b;
   const batchSizes = new Int32Array(T);
   if (lengths === undefined || lengths === null) {
     batchSizes.fill(B);
-    return { order, batchSizes, identity: true };
+    return { order, batchSizes };
   }
   const values = lengths instanceof Tensor ? Array.from(lengths.contiguousData()) : Array.from(lengths);
   if (values.length !== B) throw opError(op, `expected ${B} lengths (one per sequence in the batch), got ${values.length}`);
@@ -116,7 +100,7 @@ function lengthLayout(op: string, lengths: RecurrentLayerOptions['lengths'], T: 
     while (n < B && values[order[n]] > t) n++;
     batchSizes[t] = n;
   }
-  return { order, batchSizes, identity: sorted.every((b, j) => b === j) };
+  return { order, batchSizes };
 }
 
 /** What the forward pass keeps for backward, per direction. */
@@ -173,32 +157,27 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   if (h0) requireShape(op, 'h0', h0, [D, B, P]);
   if (c0 && !lstm) throw opError(op, `c0 is only used by LSTM, not ${mode}`);
   if (c0) requireShape(op, 'c0', c0, [D, B, H]);
-  const { order, batchSizes, identity } = lengthLayout(op, options.lengths, T, B);
+  const { order, batchSizes } = lengthLayout(op, options.lengths, T, B);
 
   const backend = getBackend();
-  const k = gateKernels(backend);
-  const nonlinearity = mode === 'rnnRelu' ? 'relu' : 'tanh';
+  const run = recurrence(backend);
   /** Row of (t, b) in the caller's layout. */
   const rowOf = batchFirst ? (t: number, b: number) => b * T + t : (t: number, b: number) => t * B + b;
 
-  // inputs, time-major in sorted order
   const xData = floatData(input);
-  let xs: Float32Array;
-  if (identity && !batchFirst) xs = xData;
-  else {
-    xs = new Float32Array(T * B * I);
-    for (let t = 0; t < T; t++) {
-      for (let j = 0; j < B; j++) copyRow(xData, rowOf(t, order[j]) * I, xs, (t * B + j) * I, I);
-    }
-  }
+  // the caller's row of each step and sorted sequence, in input, output and their gradients
+  const rows = new Int32Array(T * B);
+  for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) rows[t * B + j] = rowOf(t, order[j]);
   const h0Data = h0 ? floatData(h0) : null;
   const c0Data = c0 ? floatData(c0) : null;
 
   const outSize = T * B * D * P, hSize = D * B * P, cSize = lstm ? D * B * H : 0;
   const all = new Float32Array(outSize + hSize + cSize);
   const out = all.subarray(0, outSize), hN = all.subarray(outSize, outSize + hSize), cN = all.subarray(outSize + hSize);
-  const ghBuf = new Float32Array(B * GH);
   const records: DirectionRecord[] = [];
+  // steps of each sorted sequence
+  const lengthOf = new Int32Array(B);
+  for (let t = 0; t < T; t++) for (let j = 0; j < batchSizes[t]; j++) lengthOf[j]++;
 
   for (let d = 0; d < D; d++) {
     const reverse = d === 1;
@@ -216,51 +195,31 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         if (gru) biasHn = bHh.slice(2 * H);
       }
     }
-    // input projection of every step at once
     const gates = new Float32Array(T * B * GH);
-    backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, 0, gates, 0, GH);
-
     const h = new Float32Array((T + 1) * B * P);
     const c = lstm ? new Float32Array((T + 1) * B * H) : null;
     const r = wHr ? new Float32Array(T * B * H) : null;
     const hn = gru ? new Float32Array(T * B * H) : null;
-    let started = 0;
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const bt = batchSizes[t];
-      const bNext = s + 1 < T ? batchSizes[reverse ? t - 1 : t + 1] : 0;
-      const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
-      // sequences starting at this step take the initial state
-      for (let j = started; j < bt; j++) {
-        if (h0Data) copyRow(h0Data, (d * B + order[j]) * P, h, (prev + j) * P, P);
-        if (c && c0Data) copyRow(c0Data, (d * B + order[j]) * H, c, (prev + j) * H, H);
-      }
-      if (bt > started) started = bt;
-      if (bt === 0) continue;
-      const gOff = t * B * GH;
-      backend.gemm(false, true, bt, GH, P, h, prev * P, P, wHh, 0, P, 0, ghBuf, 0, GH);
-      if (lstm) {
-        k.lstmCellForward(bt, H, gates, gOff, ghBuf, 0, bias, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
-        if (r) backend.gemm(false, true, bt, P, H, r, t * B * H, H, wHr!, 0, H, 0, h, next * P, P);
-      } else if (gru) {
-        k.gruCellForward(bt, H, gates, gOff, ghBuf, 0, bias, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
-      } else {
-        k.rnnCellForward(nonlinearity, bt, H, gates, gOff, ghBuf, 0, bias, h, next * P);
-      }
-      for (let j = 0; j < bt; j++) copyRow(h, (next + j) * P, out, rowOf(t, order[j]) * D * P + d * P, P);
-      // sequences ending at this step hand over their final state
-      for (let j = bNext; j < bt; j++) {
-        copyRow(h, (next + j) * P, hN, (d * B + order[j]) * P, P);
-        if (c) copyRow(c, (next + j) * H, cN, (d * B + order[j]) * H, H);
-      }
+    // each sequence's initial state goes in the slot before its first step, its final state comes from the one after its last
+    const firstSlot = (j: number) => (reverse ? lengthOf[j] : 0) * B + j;
+    const lastSlot = (j: number) => (reverse ? 0 : lengthOf[j]) * B + j;
+    for (let j = 0; j < B; j++) {
+      if (h0Data) copyRow(h0Data, (d * B + order[j]) * P, h, firstSlot(j) * P, P);
+      if (c && c0Data) copyRow(c0Data, (d * B + order[j]) * H, c, firstSlot(j) * H, H);
+    }
+    run.forward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
+      x: xData, wIh, wHh, wHr, bias, biasHn, gates, out, h, c, r, hn });
+    for (let j = 0; j < B; j++) {
+      copyRow(h, lastSlot(j) * P, hN, (d * B + order[j]) * P, P);
+      if (c) copyRow(c, lastSlot(j) * H, cN, (d * B + order[j]) * H, H);
     }
     records.push({ wIh, wHh, wHr, gates, h, c, r, hn });
   }
 
   const flat = Tensor.fromData(all, [all.length], 'float32');
   const inputs: (Tensor | null)[] = [input, h0, c0];
-  // backward reads the weights, and the input itself when xs is its storage (not a sorted copy)
-  const saved: Tensor[] = xs === xData ? [input] : [];
+  // backward reads the input and the weights
+  const saved: Tensor[] = [input];
   for (const w of weights) {
     inputs.push(w.weightIh, w.weightHh, w.biasIh ?? null, w.biasHh ?? null, w.weightHr ?? null);
     saved.push(w.weightIh, w.weightHh);
@@ -270,7 +229,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   record(flat, mode, inputs, (g) => {
     const gData = floatData(g);
     const gOut = gData.subarray(0, outSize), gHN = gData.subarray(outSize, outSize + hSize), gCN = gData.subarray(outSize + hSize);
-    const dxs = input.requiresGrad ? new Float32Array(T * B * I) : null;
+    const dx = input.requiresGrad ? new Float32Array(T * B * I) : null;
     const gH0 = h0?.requiresGrad ? new Float32Array(D * B * P) : null;
     const gC0 = c0?.requiresGrad ? new Float32Array(D * B * H) : null;
     const grads: (Tensor | null)[] = [null, null, null];
@@ -280,76 +239,29 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       const reverse = d === 1;
       const w = weights[d];
       const { wIh, wHh, wHr, gates, h, c, r, hn } = records[d];
-      const dG = new Float32Array(T * B * GH);
-      const dGh = gru ? new Float32Array(T * B * GH) : dG;
+      // the final states' gradients in, the initial states' out
       const dh = new Float32Array(B * P);
       const dc = lstm ? new Float32Array(B * H) : null;
-      const dr = r ? new Float32Array(B * H) : null;
-      const dhAll = r ? new Float32Array(T * B * P) : null;
-      for (let s = T - 1; s >= 0; s--) {
-        const t = reverse ? T - 1 - s : s;
-        const bt = batchSizes[t];
-        if (bt === 0) continue;
-        const bNext = s + 1 < T ? batchSizes[reverse ? t - 1 : t + 1] : 0;
-        const bStart = s > 0 ? batchSizes[reverse ? t + 1 : t - 1] : 0;
-        const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
-        // sequences that ended at this step: the final state's gradient enters here
-        for (let j = bNext; j < bt; j++) {
-          copyRow(gHN, (d * B + order[j]) * P, dh, j * P, P);
-          if (dc) copyRow(gCN, (d * B + order[j]) * H, dc, j * H, H);
-        }
-        for (let j = 0; j < bt; j++) {
-          const src = rowOf(t, order[j]) * D * P + d * P, dst = j * P;
-          for (let i = 0; i < P; i++) dh[dst + i] += gOut[src + i];
-        }
-        const gOff = t * B * GH;
-        if (lstm) {
-          let dhCell = dh;
-          if (r) {
-            copyRow(dh, 0, dhAll!, t * B * P, bt * P);
-            backend.gemm(false, false, bt, H, P, dh, 0, P, wHr!, 0, H, 0, dr!, 0, H);
-            dhCell = dr!;
-          }
-          k.lstmCellBackward(bt, H, gates, gOff, c!, prev * H, c!, next * H, dhCell, 0, dc!, 0, dG, gOff);
-        } else if (gru) {
-          k.gruCellBackward(bt, H, gates, gOff, hn!, t * B * H, h, prev * P, dh, 0, dG, gOff, dGh, gOff);
-        } else {
-          k.rnnCellBackward(nonlinearity, bt, H, h, next * P, dh, 0, dG, gOff);
-        }
-        backend.gemm(false, false, bt, P, GH, dGh, gOff, GH, wHh, 0, P, gru ? 1 : 0, dh, 0, P);
-        // sequences that started at this step: the initial state's gradient leaves here
-        for (let j = bStart; j < bt; j++) {
-          if (gH0) copyRow(dh, j * P, gH0, (d * B + order[j]) * P, P);
-          if (gC0) copyRow(dc!, j * H, gC0, (d * B + order[j]) * H, H);
-        }
+      for (let j = 0; j < B; j++) {
+        copyRow(gHN, (d * B + order[j]) * P, dh, j * P, P);
+        if (dc) copyRow(gCN, (d * B + order[j]) * H, dc, j * H, H);
       }
-      // whole-sequence gemms: padded rows of dG are zero, so they add nothing
-      const rows = T * B;
       const gWih = w.weightIh.requiresGrad ? new Float32Array(GH * I) : null;
-      if (gWih) backend.gemm(true, false, GH, I, rows, dG, 0, GH, xs, 0, I, 0, gWih, 0, I);
       const gWhh = w.weightHh.requiresGrad ? new Float32Array(GH * P) : null;
-      if (gWhh) backend.gemm(true, false, GH, P, rows, dGh, 0, GH, h, (reverse ? B : 0) * P, P, 0, gWhh, 0, P);
-      const columnSums = (m: Float32Array): Float32Array => {
-        const out = new Float32Array(GH);
-        for (let row = 0; row < rows; row++) for (let i = 0, o = row * GH; i < GH; i++) out[i] += m[o + i];
-        return out;
-      };
-      const gBih = w.biasIh?.requiresGrad ? columnSums(dG) : null;
-      const gBhh = w.biasHh?.requiresGrad ? (gBih && dGh === dG ? gBih.slice() : columnSums(dGh)) : null;
+      const gBih = w.biasIh?.requiresGrad ? new Float32Array(GH) : null;
+      const gBhh = w.biasHh?.requiresGrad ? new Float32Array(GH) : null;
       const gWhr = w.weightHr?.requiresGrad ? new Float32Array(P * H) : null;
-      if (gWhr) backend.gemm(true, false, P, H, rows, dhAll!, 0, P, r!, 0, H, 0, gWhr, 0, H);
-      if (dxs) backend.gemm(false, false, rows, I, GH, dG, 0, GH, wIh, 0, I, d > 0 ? 1 : 0, dxs, 0, I);
+      run.backward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
+        x: xData, wIh, wHh, wHr, gates, h, c, r, hn, gOut, dh, dc, dx, accumulateDx: d > 0,
+        gWih, gWhh, gWhr, gBiasIh: gBih, gBiasHh: gBhh });
+      for (let j = 0; j < B; j++) {
+        if (gH0) copyRow(dh, j * P, gH0, (d * B + order[j]) * P, P);
+        if (gC0) copyRow(dc!, j * H, gC0, (d * B + order[j]) * H, H);
+      }
       grads.push(gWih && asTensor(gWih, [GH, I]), gWhh && asTensor(gWhh, [GH, P]), gBih && asTensor(gBih, [GH]),
         gBhh && asTensor(gBhh, [GH]), gWhr && asTensor(gWhr, [P, H]));
     }
-    if (dxs) {
-      let dx = dxs;
-      if (!(identity && !batchFirst)) {
-        dx = new Float32Array(T * B * I);
-        for (let t = 0; t < T; t++) for (let j = 0; j < B; j++) copyRow(dxs, (t * B + j) * I, dx, rowOf(t, order[j]) * I, I);
-      }
-      grads[0] = asTensor(dx, input.shape);
-    }
+    grads[0] = dx && asTensor(dx, input.shape);
     grads[1] = gH0 && asTensor(gH0, [D, B, P]);
     grads[2] = gC0 && asTensor(gC0, [D, B, H]);
     return grads;

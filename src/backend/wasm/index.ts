@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend: the reference backend with its hot kernels replaced by SIMD128 ones:
- * GEMM (threaded for large products; the recurrent layers run on it), convolution with its data
+ * GEMM (threaded for large products), whole-sequence recurrent layers, convolution with its data
  * movement, max pooling, the common elementwise ops (GELU included), softmax, layer / batch norm and
  * fused attention resident in wasm memory. Everything else falls back to the reference kernels.
  */
@@ -14,6 +14,7 @@ import { binary, reduce, unary } from './elementwise.js';
 import { softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward } from './attention.js';
+import { recurrenceBackward, recurrenceForward } from './rnn.js';
 
 /** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
 const WASM_GEMM_MIN_WORK = 16 * 16 * 16;
@@ -46,6 +47,8 @@ export class WasmBackend extends JsBackend {
   override batchNormBackward = batchNormBackward;
   override attention = attention;
   override attentionBackward = attentionBackward;
+  recurrenceForward = recurrenceForward;
+  recurrenceBackward = recurrenceBackward;
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0) {

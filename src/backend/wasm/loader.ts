@@ -83,6 +83,16 @@ export interface WasmKernelExports {
   attentionSoftmax(p: number, l: number, s: number, scale: number, mask: number, causal: number): void;
   attentionDropout(a: number, b: number, out: number, n: number): void;
   attentionSoftmaxBackward(dp: number, probs: number, gradWeights: number, drop: number, l: number, s: number, scale: number): void;
+  // Recurrent gate kernels, one time step (kernels/rnn.ts); column sums of bias gradients; row permutations.
+  rnnStepForward(relu: number, rows: number, H: number, gates: number, gh: number, bias: number, h: number): void;
+  rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
+  lstmStepForward(rows: number, H: number, gates: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
+  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number): void;
+  gruStepForward(rows: number, H: number, gates: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
+  gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
+  sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
+  gatherRows(src: number, stride: number, index: number, rows: number, width: number, dst: number): void;
+  scatterRows(src: number, rows: number, width: number, index: number, stride: number, dst: number): void;
 }
 
 interface Pool {

@@ -7,3 +7,4 @@ export * from './math';
 export * from './softmax';
 export * from './norm';
 export * from './attention';
+export * from './rnn';

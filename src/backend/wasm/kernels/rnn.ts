@@ -1,0 +1,216 @@
+// Gate kernels of the recurrent layers: one time step's elementwise part over `rows` batch rows,
+// the same formulas and buffer layouts as the reference kernels (src/backend/js/rnn.ts), in float32
+// 4 lanes at a time. Pointers are byte offsets; gate rows are G*H floats wide, state rows H.
+import { sigmoidf4, tanhf4 } from './math';
+
+// Each kernel's lane body is written once and used twice: on 4 columns (full) and, for the H % 4
+// columns left at the end of a row, on one column splatted across the lanes.
+@inline
+function ld(p: usize, full: bool): v128 {
+  return full ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+@inline
+function st(p: usize, v: v128, full: bool): void {
+  if (full) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+@inline
+function oneMinus(v: v128): v128 {
+  return f32x4.sub(f32x4.splat(1), v);
+}
+
+// --- Elman ---------------------------------------------------------------------------------------
+
+@inline
+function rnnForwardLanes(relu: bool, g: usize, gh: usize, b: usize, h: usize, full: bool): void {
+  const v = f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full));
+  // relu as `v > 0 ? v : 0`, so NaN gives 0 like the reference
+  st(h, relu ? v128.and(v, f32x4.gt(v, f32x4.splat(0))) : tanhf4(v), full);
+}
+
+@inline
+function rnnForwardRows(relu: bool, rows: i32, H: i32, gates: usize, gh: usize, bias: usize, h: usize): void {
+  const rowBytes = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = <usize>r * rowBytes;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) rnnForwardLanes(relu, gates + row + o, gh + row + o, bias + o, h + row + o, true);
+    for (; o < rowBytes; o += 4) rnnForwardLanes(relu, gates + row + o, gh + row + o, bias + o, h + row + o, false);
+  }
+}
+
+/** h = act(gates + gh + bias) over [rows, H]; act is tanh, or relu when relu != 0. */
+export function rnnStepForward(relu: i32, rows: i32, H: i32, gates: usize, gh: usize, bias: usize, h: usize): void {
+  if (relu) rnnForwardRows(true, rows, H, gates, gh, bias, h);
+  else rnnForwardRows(false, rows, H, gates, gh, bias, h);
+}
+
+@inline
+function rnnBackwardLanes(relu: bool, h: usize, dh: usize, dg: usize, full: bool): void {
+  const y = ld(h, full), d = ld(dh, full);
+  st(dg, relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, oneMinus(f32x4.mul(y, y))), full);
+}
+
+@inline
+function rnnBackwardFlat(relu: bool, n: i32, h: usize, dh: usize, dGates: usize): void {
+  const bytes = <usize>n << 2;
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) rnnBackwardLanes(relu, h + o, dh + o, dGates + o, true);
+  for (; o < bytes; o += 4) rnnBackwardLanes(relu, h + o, dh + o, dGates + o, false);
+}
+
+/** dGates = dh · act'(pre) from the step's output h, over n contiguous floats. */
+export function rnnStepBackward(relu: i32, n: i32, h: usize, dh: usize, dGates: usize): void {
+  if (relu) rnnBackwardFlat(true, n, h, dh, dGates);
+  else rnnBackwardFlat(false, n, h, dh, dGates);
+}
+
+// --- LSTM (gates i, f, g, o) -----------------------------------------------------------------------
+
+@inline
+function lstmForwardLanes(g: usize, gh: usize, b: usize, gate: usize, cPrev: usize, c: usize, h: usize, full: bool): void {
+  const ig = sigmoidf4(f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full)));
+  const fg = sigmoidf4(f32x4.add(f32x4.add(ld(g + gate, full), ld(gh + gate, full)), ld(b + gate, full)));
+  const gg = tanhf4(f32x4.add(f32x4.add(ld(g + 2 * gate, full), ld(gh + 2 * gate, full)), ld(b + 2 * gate, full)));
+  const og = sigmoidf4(f32x4.add(f32x4.add(ld(g + 3 * gate, full), ld(gh + 3 * gate, full)), ld(b + 3 * gate, full)));
+  st(g, ig, full);
+  st(g + gate, fg, full);
+  st(g + 2 * gate, gg, full);
+  st(g + 3 * gate, og, full);
+  const cv = f32x4.add(f32x4.mul(fg, ld(cPrev, full)), f32x4.mul(ig, gg));
+  st(c, cv, full);
+  st(h, f32x4.mul(og, tanhf4(cv)), full);
+}
+
+/**
+ * gates [rows, 4H] enter as x·W_ihᵀ and leave as the activated gates; gh = h_prev·W_hhᵀ, bias [4H];
+ * c = f*cPrev + i*g, h = o*tanh(c) ([rows, H] each).
+ */
+export function lstmStepForward(rows: i32, H: i32, gates: usize, gh: usize, bias: usize, cPrev: usize, c: usize, h: usize): void {
+  const gate = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const gRow = <usize>r * 4 * gate, sRow = <usize>r * gate;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) lstmForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, true);
+    for (; o < gate; o += 4) lstmForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, false);
+  }
+}
+
+@inline
+function lstmBackwardLanes(g: usize, gate: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dg: usize, full: bool): void {
+  const ig = ld(g, full), fg = ld(g + gate, full), gg = ld(g + 2 * gate, full), og = ld(g + 3 * gate, full);
+  const tc = tanhf4(ld(c, full));
+  const dhv = ld(dh, full);
+  const dcv = f32x4.add(ld(dc, full), f32x4.mul(f32x4.mul(dhv, og), oneMinus(f32x4.mul(tc, tc))));
+  st(dc, f32x4.mul(dcv, fg), full);
+  st(dg, f32x4.mul(f32x4.mul(f32x4.mul(dcv, gg), ig), oneMinus(ig)), full);
+  st(dg + gate, f32x4.mul(f32x4.mul(f32x4.mul(dcv, ld(cPrev, full)), fg), oneMinus(fg)), full);
+  st(dg + 2 * gate, f32x4.mul(f32x4.mul(dcv, ig), oneMinus(f32x4.mul(gg, gg))), full);
+  st(dg + 3 * gate, f32x4.mul(f32x4.mul(f32x4.mul(dhv, tc), og), oneMinus(og)), full);
+}
+
+/** dh = dL/dh_t; dc enters as dL/dc_t and leaves as dL/dc_{t-1}; writes the pre-activation gradients [rows, 4H]. */
+export function lstmStepBackward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dGates: usize): void {
+  const gate = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const gRow = <usize>r * 4 * gate, sRow = <usize>r * gate;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) lstmBackwardLanes(gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dc + sRow + o, dGates + gRow + o, true);
+    for (; o < gate; o += 4) lstmBackwardLanes(gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dc + sRow + o, dGates + gRow + o, false);
+  }
+}
+
+// --- GRU (gates r, z, n) ---------------------------------------------------------------------------
+
+@inline
+function gruForwardLanes(g: usize, gh: usize, b: usize, bn: usize, gate: usize, hPrev: usize, h: usize, hn: usize, full: bool): void {
+  const rg = sigmoidf4(f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full)));
+  const zg = sigmoidf4(f32x4.add(f32x4.add(ld(g + gate, full), ld(gh + gate, full)), ld(b + gate, full)));
+  const hnv = f32x4.add(ld(gh + 2 * gate, full), ld(bn, full));
+  const ng = tanhf4(f32x4.add(f32x4.add(ld(g + 2 * gate, full), ld(b + 2 * gate, full)), f32x4.mul(rg, hnv)));
+  st(g, rg, full);
+  st(g + gate, zg, full);
+  st(g + 2 * gate, ng, full);
+  st(hn, hnv, full);
+  st(h, f32x4.add(f32x4.mul(oneMinus(zg), ng), f32x4.mul(zg, ld(hPrev, full))), full);
+}
+
+/**
+ * gates [rows, 3H] enter as x·W_ihᵀ and leave as the activated r, z, n; bias [3H] (b_in for n),
+ * biasHn [H]; n = tanh(x_n + b_in + r*(gh_n + b_hn)), h = (1-z)*n + z*hPrev; hn saves gh_n + b_hn.
+ */
+export function gruStepForward(rows: i32, H: i32, gates: usize, gh: usize, bias: usize, biasHn: usize, hPrev: usize, h: usize, hn: usize): void {
+  const gate = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const gRow = <usize>r * 3 * gate, sRow = <usize>r * gate;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) gruForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, true);
+    for (; o < gate; o += 4) gruForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, false);
+  }
+}
+
+@inline
+function gruBackwardLanes(g: usize, gate: usize, hn: usize, hPrev: usize, dh: usize, dx: usize, dhh: usize, full: bool): void {
+  const rg = ld(g, full), zg = ld(g + gate, full), ng = ld(g + 2 * gate, full);
+  const dhv = ld(dh, full);
+  const dnPre = f32x4.mul(f32x4.mul(dhv, oneMinus(zg)), oneMinus(f32x4.mul(ng, ng)));
+  const dzPre = f32x4.mul(f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld(hPrev, full), ng)), zg), oneMinus(zg));
+  const drPre = f32x4.mul(f32x4.mul(f32x4.mul(dnPre, ld(hn, full)), rg), oneMinus(rg));
+  st(dx, drPre, full);
+  st(dx + gate, dzPre, full);
+  st(dx + 2 * gate, dnPre, full);
+  st(dhh, drPre, full);
+  st(dhh + gate, dzPre, full);
+  st(dhh + 2 * gate, f32x4.mul(dnPre, rg), full);
+  st(dh, f32x4.mul(dhv, zg), full);
+}
+
+/**
+ * Writes the input-path (dGatesX) and hidden-path (dGatesH) pre-activation gradients [rows, 3H];
+ * dh enters as dL/dh_t and leaves as its direct path to h_prev (dh * z).
+ */
+export function gruStepBackward(rows: i32, H: i32, gates: usize, hn: usize, hPrev: usize, dh: usize, dGatesX: usize, dGatesH: usize): void {
+  const gate = <usize>H << 2;
+  const vecBytes = <usize>(H & ~3) << 2;
+  for (let r = 0; r < rows; r++) {
+    const gRow = <usize>r * 3 * gate, sRow = <usize>r * gate;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, true);
+    for (; o < gate; o += 4) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, false);
+  }
+}
+
+/** out[j] = sum over rows of x[r, j] ([rows, cols]), row by row so out stays in cache: the bias gradients. */
+export function sumColumnsF32(x: usize, rows: i32, cols: i32, out: usize): void {
+  const rowBytes = <usize>cols << 2;
+  const vecBytes = <usize>(cols & ~3) << 2;
+  memory.fill(out, 0, rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const row = x + <usize>r * rowBytes;
+    let o: usize = 0;
+    for (; o < vecBytes; o += 16) v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(row + o)));
+    for (; o < rowBytes; o += 4) store<f32>(out + o, load<f32>(out + o) + load<f32>(row + o));
+  }
+}
+
+/** dst row i (width floats, dense) = src row index[i] (stride floats apart): steps from the caller's layout. */
+export function gatherRows(src: usize, stride: i32, index: usize, rows: i32, width: i32, dst: usize): void {
+  const bytes = <usize>width << 2;
+  for (let i = 0; i < rows; i++) {
+    memory.copy(dst + <usize>i * bytes, src + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), bytes);
+  }
+}
+
+/** dst row index[i] (stride floats apart) = src row i (width floats, dense): steps into the caller's layout. */
+export function scatterRows(src: usize, rows: i32, width: i32, index: usize, stride: i32, dst: usize): void {
+  const bytes = <usize>width << 2;
+  for (let i = 0; i < rows; i++) {
+    memory.copy(dst + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), src + <usize>i * bytes, bytes);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Recurrent layers on the wasm kernels: a whole direction of a layer in one call, so the weights,
+ * states and gates enter wasm memory once per sequence rather than once per step (as they would
+ * through gemm and a per-step gate kernel), and every step's gemm and SIMD gate kernel
+ * (kernels/rnn.ts) runs on data already there, as do the permutations between the caller's row
+ * order and time-major order. Same algorithm and buffer layouts as the reference
+ * (src/backend/js/recurrence.ts).
+ */
+import type { RecurrenceBackward, RecurrenceForward } from '../backend.js';
+import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+
+/** kernels/elementwise.ts op code of add. */
+const ADD = 0;
+
+/** Copies src into wasm memory at ptr (zeros when src is null). */
+function put(m: WasmScratch, ptr: number, src: Float32Array | null, length: number): void {
+  if (src) m.f32.set(src.length === length ? src : src.subarray(0, length), ptr >> 2);
+  else m.f32.fill(0, ptr >> 2, (ptr >> 2) + length);
+}
+
+function take(m: WasmScratch, ptr: number, dst: Float32Array | null, length: number): void {
+  if (dst) dst.set(m.f32.subarray(ptr >> 2, (ptr >> 2) + length));
+}
+
+export function recurrenceForward(a: RecurrenceForward): void {
+  const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
+  const GH = a.wHh.length / P;
+  const lstm = mode === 'lstm', gru = mode === 'gru';
+  const n = T * B;
+  const m = wasmScratch(mode, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, GH, gru ? H : 0,
+    n * GH, (T + 1) * B * P, lstm ? (T + 1) * B * H : 0, a.r || gru ? n * H : 0, B * GH, n * a.outStride]);
+  const [rows, x, xs, wIh, wHh, wHr, bias, biasHn, gates, h, c, rh, gh, out] = m.ptrs as number[] as
+    [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const ex = m.exports;
+  m.i32.set(a.rows, rows >> 2);
+  put(m, x, a.x, n * I);
+  ex.gatherRows(x, I, rows, n, I, xs);
+  put(m, wIh, a.wIh, GH * I);
+  put(m, wHh, a.wHh, GH * P);
+  if (a.wHr) put(m, wHr, a.wHr, P * H);
+  put(m, bias, a.bias, GH);
+  if (gru) put(m, biasHn, a.biasHn, H);
+  // all of h and c: the initial states, and zeros in slots padded steps never write (backward reads them; likewise r)
+  put(m, h, a.h, (T + 1) * B * P);
+  if (lstm) put(m, c, a.c, (T + 1) * B * H);
+  if (a.r || gru) put(m, rh, null, n * H);
+  // out: only this direction's columns change, so the others must come in (a single direction owns all of them, zero)
+  put(m, out, a.outStride === P ? null : a.out, n * a.outStride);
+  sgemmInMemory(false, true, n, GH, I, xs, I, wIh, I, 0, gates, GH);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const bt = batchSizes[t]!;
+    if (bt === 0) continue;
+    const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
+    const g = gates + 4 * t * B * GH;
+    sgemmInMemory(false, true, bt, GH, P, h + 4 * prev * P, P, wHh, P, 0, gh, GH);
+    if (lstm) {
+      const hidden = a.r ? rh + 4 * t * B * H : h + 4 * next * P;
+      ex.lstmStepForward(bt, H, g, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
+      if (a.r) sgemmInMemory(false, true, bt, P, H, hidden, H, wHr, H, 0, h + 4 * next * P, P);
+    } else if (gru) {
+      ex.gruStepForward(bt, H, g, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
+    } else {
+      ex.rnnStepForward(mode === 'rnnRelu' ? 1 : 0, bt, H, g, gh, bias, h + 4 * next * P);
+    }
+    ex.scatterRows(h + 4 * next * P, bt, P, rows + 4 * t * B, a.outStride, out + 4 * a.outOffset);
+  }
+  take(m, gates, a.gates, n * GH);
+  take(m, h, a.h, (T + 1) * B * P);
+  if (lstm) take(m, c, a.c, (T + 1) * B * H);
+  take(m, rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
+  take(m, out, a.out, n * a.outStride);
+}
+
+export function recurrenceBackward(a: RecurrenceBackward): void {
+  const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
+  const GH = a.wHh.length / P;
+  const lstm = mode === 'lstm', gru = mode === 'gru';
+  const proj = a.r !== null;
+  const n = T * B;
+  const m = wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, proj ? P * H : 0, n * GH,
+    (T + 1) * B * P, lstm ? (T + 1) * B * H : 0, proj || gru ? n * H : 0, n * a.outStride, n * P, B * P, lstm ? B * H : 0,
+    proj ? B * H : 0, proj ? n * P : 0, n * GH, gru ? n * GH : 0, GH * I, GH * P, P * H, GH, GH]);
+  const [rows, x, xs, wIh, wHh, wHr, gates, h, c, rh, gOut, dOut, dh, dc, dr, dhAll, dG, dGhBuf, gWih, gWhh, gWhr, gBih, gBhh] =
+    m.ptrs as number[] as [number, number, number, number, number, number, number, number, number, number, number,
+      number, number, number, number, number, number, number, number, number, number, number, number];
+  const dGh = gru ? dGhBuf : dG;
+  const ex = m.exports;
+  m.i32.set(a.rows, rows >> 2);
+  put(m, x, a.x, n * I);
+  ex.gatherRows(x, I, rows, n, I, xs);
+  put(m, wIh, a.wIh, GH * I);
+  put(m, wHh, a.wHh, GH * P);
+  if (proj) put(m, wHr, a.wHr, P * H);
+  put(m, gates, a.gates, n * GH);
+  put(m, h, a.h, (T + 1) * B * P);
+  if (lstm) put(m, c, a.c, (T + 1) * B * H);
+  if (proj || gru) put(m, rh, a.r ?? a.hn, n * H);
+  put(m, gOut, a.gOut, n * a.outStride);
+  ex.gatherRows(gOut + 4 * a.outOffset, a.outStride, rows, n, P, dOut);
+  put(m, dh, a.dh, B * P);
+  if (lstm) put(m, dc, a.dc, B * H);
+  // padded rows of the gradients must be zero for the whole-sequence gemms below
+  put(m, dG, null, n * GH);
+  if (gru) put(m, dGh, null, n * GH);
+  if (proj) put(m, dhAll, null, n * P);
+  for (let s = T - 1; s >= 0; s--) {
+    const t = reverse ? T - 1 - s : s;
+    const bt = batchSizes[t]!;
+    if (bt === 0) continue;
+    const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
+    ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, 0);
+    const gOff = 4 * t * B * GH;
+    if (lstm) {
+      let dhCell = dh;
+      if (proj) {
+        m.f32.copyWithin((dhAll >> 2) + t * B * P, dh >> 2, (dh >> 2) + bt * P);
+        sgemmInMemory(false, false, bt, H, P, dh, P, wHr, H, 0, dr, H);
+        dhCell = dr;
+      }
+      ex.lstmStepBackward(bt, H, gates + gOff, c + 4 * prev * H, c + 4 * next * H, dhCell, dc, dG + gOff);
+    } else if (gru) {
+      ex.gruStepBackward(bt, H, gates + gOff, rh + 4 * t * B * H, h + 4 * prev * P, dh, dG + gOff, dGh + gOff);
+    } else {
+      ex.rnnStepBackward(mode === 'rnnRelu' ? 1 : 0, bt * H, h + 4 * next * P, dh, dG + gOff);
+    }
+    sgemmInMemory(false, false, bt, P, GH, dGh + gOff, GH, wHh, P, gru ? 1 : 0, dh, P);
+  }
+  // with one input feature, dW_ih and dx are computed transposed (same layout): one row instead of a GEMM tile of columns mostly empty
+  const single = I === 1;
+  if (a.gWih && single) sgemmInMemory(true, false, 1, GH, n, xs, 1, dG, GH, 0, gWih, GH);
+  else if (a.gWih) sgemmInMemory(true, false, GH, I, n, dG, GH, xs, I, 0, gWih, I);
+  if (a.gWhh) sgemmInMemory(true, false, GH, P, n, dGh, GH, h + 4 * (reverse ? B : 0) * P, P, 0, gWhh, P);
+  if (a.gWhr) sgemmInMemory(true, false, P, H, n, dhAll, P, rh, H, 0, gWhr, H);
+  if (a.gBiasIh) ex.sumColumnsF32(dG, n, GH, gBih);
+  // without GRU's separate hidden path, b_hh's gradient is b_ih's
+  const bhhFromBih = a.gBiasIh !== null && !gru;
+  if (a.gBiasHh && !bhhFromBih) ex.sumColumnsF32(dGh, n, GH, gBhh);
+  if (a.dx) {
+    // dx in time-major order (xs's space, free now), then into the caller's (x's)
+    if (a.accumulateDx) {
+      put(m, x, a.dx, n * I);
+      ex.gatherRows(x, I, rows, n, I, xs);
+    }
+    const beta = a.accumulateDx ? 1 : 0;
+    if (single) sgemmInMemory(true, true, 1, n, GH, wIh, 1, dG, GH, beta, xs, n);
+    else sgemmInMemory(false, false, n, I, GH, dG, GH, wIh, I, beta, xs, I);
+    ex.scatterRows(xs, n, I, rows, I, x);
+  }
+  take(m, dh, a.dh, B * P);
+  if (lstm) take(m, dc, a.dc, B * H);
+  take(m, x, a.dx, n * I);
+  take(m, gWih, a.gWih, GH * I);
+  take(m, gWhh, a.gWhh, GH * P);
+  take(m, gWhr, a.gWhr, P * H);
+  take(m, gBih, a.gBiasIh, GH);
+  take(m, bhhFromBih ? gBih : gBhh, a.gBiasHh, GH);
+}

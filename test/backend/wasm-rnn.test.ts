@@ -1,0 +1,117 @@
+// The wasm backend's whole-direction recurrence (SIMD gate kernels, in-memory gemms, row permutations)
+// against the reference step-by-step one on the reference backend, on random data: every output of
+// forward and backward, over the cell types, odd batch and hidden sizes, reverse, variable lengths,
+// a strided output (second direction), projection and accumulated input gradients.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
+import { JsBackend } from '../../src/backend/js/index.js';
+import * as reference from '../../src/backend/js/recurrence.js';
+import * as wasm from '../../src/backend/wasm/rnn.js';
+import { wasmAvailable } from '../../src/backend/wasm/loader.js';
+
+const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function random(n: number, rand: () => number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+}
+
+function assertClose(got: Float32Array | null, want: Float32Array | null, what: string): void {
+  assert.equal(got === null, want === null, `${what}: presence`);
+  if (!got || !want) return;
+  assert.equal(got.length, want.length, `${what}: length`);
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= 2e-5 * scale + 1e-6)) assert.fail(`${what}: element ${i} is ${got[i]}, the reference gives ${want[i]} (scale ${scale})`);
+  }
+}
+
+type Mode = RecurrenceForward['mode'];
+interface Case { mode: Mode; T: number; B: number; I: number; H: number; P?: number; reverse?: boolean; lengths?: number[]; bias?: boolean; accumulateDx?: boolean }
+
+const GATES: Record<Mode, number> = { rnnTanh: 1, rnnRelu: 1, lstm: 4, gru: 3 };
+
+function runCase(c: Case, seed: number): void {
+  const rand = rng(seed);
+  const { mode, T, B, I, H } = c;
+  const P = c.P ?? H;
+  const GH = GATES[mode] * H;
+  const reverse = c.reverse ?? false;
+  const lengths = c.lengths ?? Array.from({ length: B }, () => T);
+  const batchSizes = Int32Array.from({ length: T }, (_, t) => lengths.filter((l) => l > t).length);
+  // batch-first rows, and the second of two directions side by side when reversed
+  const rows = Int32Array.from({ length: T * B }, (_, i) => (i % B) * T + Math.floor(i / B));
+  const outStride = reverse ? 2 * P : P, outOffset = reverse ? P : 0;
+  const lstm = mode === 'lstm', gru = mode === 'gru', proj = P !== H;
+  const h = new Float32Array((T + 1) * B * P), c0 = lstm ? new Float32Array((T + 1) * B * H) : null;
+  for (let j = 0; j < B; j++) {
+    const slot = (reverse ? lengths[j]! : 0) * B + j;
+    h.set(random(P, rand), slot * P);
+    c0?.set(random(H, rand), slot * H);
+  }
+  const weightScale = 1 / Math.sqrt(H);
+  const shared = {
+    mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride, outOffset,
+    x: random(T * B * I, rand), wIh: random(GH * I, rand, weightScale), wHh: random(GH * P, rand, weightScale),
+    wHr: proj ? random(P * H, rand, weightScale) : null,
+  };
+  const bias = c.bias === false ? null : random(GH, rand, weightScale);
+  const biasHn = gru && bias ? random(H, rand, weightScale) : null;
+  const out0 = random(T * B * outStride, rand);
+  for (let i = 0; i < T * B; i++) out0.fill(0, i * outStride + outOffset, i * outStride + outOffset + P);
+  const gOut = random(T * B * outStride, rand), dh = random(B * P, rand), dc = lstm ? random(B * H, rand) : null;
+  const dx0 = random(T * B * I, rand);
+
+  const results = [reference, wasm].map((impl) => {
+    const f: RecurrenceForward = {
+      ...shared, bias, biasHn, gates: new Float32Array(T * B * GH), out: out0.slice(), h: h.slice(), c: c0 && c0.slice(),
+      r: proj ? new Float32Array(T * B * H) : null, hn: gru ? new Float32Array(T * B * H) : null,
+    };
+    if (impl === reference) reference.recurrenceForward(new JsBackend(), f);
+    else wasm.recurrenceForward(f);
+    const b: RecurrenceBackward = {
+      ...shared, gates: f.gates, h: f.h, c: f.c, r: f.r, hn: f.hn, gOut, dh: dh.slice(), dc: dc && dc.slice(),
+      dx: c.accumulateDx ? dx0.slice() : new Float32Array(T * B * I), accumulateDx: c.accumulateDx ?? false,
+      gWih: new Float32Array(GH * I), gWhh: new Float32Array(GH * P), gWhr: proj ? new Float32Array(P * H) : null,
+      gBiasIh: new Float32Array(GH), gBiasHh: new Float32Array(GH),
+    };
+    if (impl === reference) reference.recurrenceBackward(new JsBackend(), b);
+    else wasm.recurrenceBackward(b);
+    return { f, b };
+  });
+  const [want, got] = results as [typeof results[0], typeof results[0]];
+  const name = JSON.stringify(c);
+  for (const k of ['gates', 'out', 'h', 'c', 'r', 'hn'] as const) assertClose(got.f[k], want.f[k], `${name} forward ${k}`);
+  for (const k of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) assertClose(got.b[k], want.b[k], `${name} backward ${k}`);
+}
+
+test('wasm recurrence matches the reference: Elman tanh and relu', { skip }, () => {
+  runCase({ mode: 'rnnTanh', T: 5, B: 7, I: 3, H: 13 }, 1);
+  runCase({ mode: 'rnnTanh', T: 6, B: 4, I: 1, H: 32, reverse: true }, 2);
+  runCase({ mode: 'rnnRelu', T: 4, B: 5, I: 20, H: 6, lengths: [4, 4, 3, 2, 1] }, 3);
+  runCase({ mode: 'rnnRelu', T: 3, B: 1, I: 2, H: 3, bias: false, reverse: true, accumulateDx: true }, 4);
+});
+
+test('wasm recurrence matches the reference: LSTM, with and without projection', { skip }, () => {
+  runCase({ mode: 'lstm', T: 6, B: 9, I: 1, H: 32 }, 5);
+  runCase({ mode: 'lstm', T: 5, B: 3, I: 4, H: 7, reverse: true, lengths: [5, 3, 2], accumulateDx: true }, 6);
+  runCase({ mode: 'lstm', T: 4, B: 6, I: 3, H: 10, P: 5 }, 7);
+  runCase({ mode: 'lstm', T: 5, B: 4, I: 2, H: 9, P: 3, reverse: true, lengths: [5, 4, 2, 1], bias: false }, 8);
+});
+
+test('wasm recurrence matches the reference: GRU', { skip }, () => {
+  runCase({ mode: 'gru', T: 6, B: 10, I: 1, H: 32 }, 9);
+  runCase({ mode: 'gru', T: 4, B: 5, I: 17, H: 11, lengths: [4, 3, 3, 2, 1] }, 10);
+  runCase({ mode: 'gru', T: 5, B: 2, I: 3, H: 5, reverse: true, bias: false, accumulateDx: true }, 11);
+});
