@@ -64,10 +64,11 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const ids = checkedIndices('gather', index, x.shape[d], d);
   const out = emptyTensor(index.shape, x.dtype);
   getBackend().gather(x.contiguousData(), x.shape, d, ids, index.shape, out.data);
-  return record(out, 'gather', [x], (g) => [scatterAdd(emptyTensor(x.shape), d, index, g)], [index]);
+  return record(out, 'gather', [x], (g) => [scatterImpl('scatterAdd', emptyTensor(x.shape), d, index, g, true, true)], [index]);
 }
 
-function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, accumulate: boolean): Tensor {
+/** intoX: x is a fresh tensor no one else holds (gather's zero gradient), written in place instead of copied. */
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, accumulate: boolean, intoX = false): Tensor {
   requireTensor(op, 'input', x);
   const d = normalizeDim(dim, x.ndim, op);
   if (typeof src !== 'number') {
@@ -77,7 +78,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   const source = typeof src === 'number' ? expand(reshape(toDtype(emptyTensor([]).add(src), x.dtype), []), index.shape) : src;
   checkGatherShapes(op, x, d, index, source);
   const ids = checkedIndices(op, index, x.shape[d], d);
-  const out = copyRaw(x);
+  const out = intoX ? x : copyRaw(x);
   const values = cropTo(source, index.shape).contiguousData();
   getBackend().scatter(values, ids, index.shape, d, out.data, x.shape, accumulate);
   const srcTensor = typeof src === 'number' ? null : src;

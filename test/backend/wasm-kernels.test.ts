@@ -100,18 +100,49 @@ test('elementwise ops match the reference exactly, dense and with a broadcast sc
   }
 });
 
-test('row sums match the reference within float32 rounding', { skip }, () => {
+test('sums over the last or a middle axis match the reference within float32 rounding', { skip }, () => {
   const rand = rng(4);
-  for (const [rows, size] of [[2048, 784], [3, 1027], [1, 4096], [700, 3]] as const) {
-    const x = random(rows * size, rand);
+  const shapes = [[2048, 784, 1], [3, 1027, 1], [1, 4096, 1], [700, 3, 1], [1, 2048, 500], [3, 70, 13], [2, 600, 1]] as const;
+  for (const [outer, size, inner] of shapes) {
+    const x = random(outer * size * inner, rand);
     x[5] = 1e7; // long float32 sums would lose the small terms: both accumulate in float64
-    const out = [new Float32Array(rows), new Float32Array(rows)];
-    wasmElementwise.reduce('sum', x, rows, size, 1, out[0]!);
-    jsReduce('sum', x, rows, size, 1, out[1]!);
-    for (let r = 0; r < rows; r++) {
+    const out = [new Float32Array(outer * inner), new Float32Array(outer * inner)];
+    wasmElementwise.reduce('sum', x, outer, size, inner, out[0]!);
+    jsReduce('sum', x, outer, size, inner, out[1]!);
+    for (let r = 0; r < outer * inner; r++) {
       const want = out[1]![r]!;
-      assert.ok(Math.abs(out[0]![r]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `sum of row ${r} of [${rows}, ${size}]: ${out[0]![r]} vs ${want}`);
+      assert.ok(Math.abs(out[0]![r]! - want) <= 1e-6 * Math.max(1, Math.abs(want)), `sum ${r} of [${outer}, ${size}, ${inner}]: ${out[0]![r]} vs ${want}`);
     }
+  }
+});
+
+test('a binary op with b broadcast over rows (a bias) matches the reference exactly', { skip }, () => {
+  const rand = rng(6);
+  for (const [rows, cols] of [[64, 512], [7, 1001], [300, 5], [2, 3000]] as const) {
+    const a = awkward(rows * cols, rand), b = awkward(cols, rand);
+    for (const op of ['add', 'sub', 'mul', 'div'] as BinaryOp[]) {
+      const out = [new Float32Array(rows * cols), new Float32Array(rows * cols)];
+      const views = (): [StridedView, StridedView] => [
+        { data: a, shape: [rows, cols], strides: [cols, 1], offset: 0 },
+        { data: b, shape: [rows, cols], strides: [0, 1], offset: 0 },
+      ];
+      wasmElementwise.binary(op, ...views(), out[0]!, 0);
+      jsElementwise.binary(op, ...views(), out[1]!, 0);
+      assertIdentical(out[0]!, out[1]!, `${op} [${rows}, ${cols}] + [${cols}]`);
+    }
+  }
+  // [2, 3, 4] op [3, 4] broadcast over the first dimension; a column broadcast [rows, 1] falls back
+  const a = awkward(2 * 3 * 400, rand), b = awkward(3 * 400, rand), c = awkward(2 * 3, rand);
+  const cases: Array<[StridedView, string]> = [
+    [{ data: b, shape: [2, 3, 400], strides: [0, 400, 1], offset: 0 }, 'trailing block'],
+    [{ data: c, shape: [2, 3, 400], strides: [3, 1, 0], offset: 0 }, 'column broadcast'],
+  ];
+  for (const [bView, what] of cases) {
+    const out = [new Float32Array(a.length), new Float32Array(a.length)];
+    const aView: StridedView = { data: a, shape: [2, 3, 400], strides: [1200, 400, 1], offset: 0 };
+    wasmElementwise.binary('mul', aView, bView, out[0]!, 0);
+    jsElementwise.binary('mul', aView, bView, out[1]!, 0);
+    assertIdentical(out[0]!, out[1]!, what);
   }
 });
 

@@ -2,10 +2,10 @@
  * Elementwise float32 ops on the wasm kernels (kernels/elementwise.ts) for large contiguous data:
  * V8 does not vectorise the reference loops, and their data-dependent branches (relu and its
  * backward) mispredict on every other element, so even with the copies into and out of wasm memory
- * this is several times faster. Likewise row sums (bias gradients of conv layers). Everything else
- * goes to the reference kernels.
+ * this is several times faster. Likewise sums (bias gradients). Everything else goes to the
+ * reference kernels.
  */
-import type { Backend, BinaryOp, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, StridedView, UnaryOp } from '../backend.js';
 import { reduce as jsReduce } from '../js/reduce.js';
 import { binary as jsBinary, isDense, isScalarView, unary as jsUnary } from '../js/elementwise.js';
 import { wasmScratch } from './loader.js';
@@ -31,34 +31,48 @@ export const unary: Backend['unary'] = (op, x, out, p0, p1) => {
   out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
 };
 
+/**
+ * The period of b's values along a's dense order: n for a dense b, 1 for a scalar, the size of b's
+ * dense trailing block when it is repeated over the leading dimensions (a bias); 0 otherwise.
+ */
+function broadcastPeriod(b: StridedView, n: number): number {
+  if (isDense(b)) return n;
+  if (isScalarView(b)) return 1;
+  const { shape, strides } = b;
+  let period = 1, d = shape.length - 1;
+  for (; d >= 0 && (shape[d] === 1 || strides[d] === period); d--) period *= shape[d]!;
+  for (; d >= 0; d--) if (shape[d] !== 1 && strides[d] !== 0) return 0;
+  return period;
+}
+
 export const binary: Backend['binary'] = (op, a, b, out, p) => {
   const code = BINARY_CODES[op];
   const n = out.length;
   const fast = code !== undefined && n >= MIN_ELEMENTS && out instanceof Float32Array &&
     a.data instanceof Float32Array && b.data instanceof Float32Array && isDense(a);
-  const bScalar = fast && !isDense(b) && isScalarView(b);
-  if (!fast || (!bScalar && !isDense(b))) {
+  const period = fast ? broadcastPeriod(b, n) : 0;
+  if (period === 0) {
     jsBinary(op, a, b, out, p);
     return;
   }
-  const m = wasmScratch(op, [n, bScalar ? 1 : n, n]);
+  const m = wasmScratch(op, [n, period, n]);
   const [pa, pb, pout] = m.ptrs as [number, number, number];
   m.f32.set(a.data.subarray(a.offset, a.offset + n), pa >> 2);
-  if (bScalar) m.f32[pb >> 2] = b.data[b.offset]!;
-  else m.f32.set(b.data.subarray(b.offset, b.offset + n), pb >> 2);
-  m.exports.binaryF32(code, pa, pb, pout, n, bScalar ? 1 : 0);
+  m.f32.set(b.data.subarray(b.offset, b.offset + period), pb >> 2);
+  m.exports.binaryF32(code!, pa, pb, pout, n, period);
   out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
 };
 
 export const reduce: Backend['reduce'] = (op, x, outer, size, inner, out) => {
-  const n = outer * size;
-  if (op !== 'sum' || inner !== 1 || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
+  const n = outer * size * inner;
+  if (op !== 'sum' || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
     jsReduce(op, x, outer, size, inner, out);
     return;
   }
-  const m = wasmScratch(op, [n, outer]);
-  const [px, pout] = m.ptrs as [number, number];
+  const m = wasmScratch(op, [n, outer * inner, inner === 1 ? 0 : 2 * inner]);
+  const [px, pout, pacc] = m.ptrs as [number, number, number];
   m.f32.set(x.length === n ? x : x.subarray(0, n), px >> 2);
-  m.exports.sumRowsF32(px, outer, size, pout);
-  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + outer));
+  if (inner === 1) m.exports.sumRowsF32(px, outer, size, pout);
+  else m.exports.sumMiddleF32(px, outer, size, inner, pacc, pout);
+  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + outer * inner));
 };

@@ -60,8 +60,10 @@ export interface WasmKernelExports {
   maxPool2dBackward(gradOut: number, argmax: number, planes: number, planeIn: number, planeOut: number, gradInput: number): void;
   // Elementwise (kernels/elementwise.ts); return 0, or -1 for an unknown op code.
   unaryF32(op: number, x: number, out: number, n: number, p0: number): number;
-  binaryF32(op: number, a: number, b: number, out: number, n: number, bScalar: number): number;
+  /** out[i] = a[i] op b[i % period]: period n (same shape), 1 (scalar b) or a row length (b broadcast over rows). */
+  binaryF32(op: number, a: number, b: number, out: number, n: number, period: number): number;
   sumRowsF32(x: number, rows: number, size: number, out: number): void;
+  sumMiddleF32(x: number, outer: number, size: number, inner: number, acc: number, out: number): void;
   // Vectorised exp / tanh / sigmoid over n floats, n a multiple of 4 (kernels/math.ts; for tests).
   expF32(x: number, out: number, n: number): void;
   tanhF32(x: number, out: number, n: number): void;

@@ -109,7 +109,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
     const bt = batchSizes[t]!;
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
-    ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, 0);
+    ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, bt * P);
     const gOff = 4 * t * B * GH;
     if (lstm) {
       let dhCell = dh;

@@ -140,18 +140,26 @@ function binaryLoop(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bo
 }
 
 /**
- * out[i] = a[i] op b[i] (bScalar: b[0]) for n floats. Returns 0, or -1 for an unknown op.
+ * out[i] = a[i] op b[i % period] for n floats: period n for equal shapes, 1 for a scalar b, the row
+ * length for a b broadcast over rows (a bias). Returns 0, or -1 for an unknown op.
  */
-export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bool): i32 {
-  switch (op) {
-    case ADD: binaryLoop(ADD, a, b, out, n, bScalar); return 0;
-    case SUB: binaryLoop(SUB, a, b, out, n, bScalar); return 0;
-    case MUL: binaryLoop(MUL, a, b, out, n, bScalar); return 0;
-    case DIV: binaryLoop(DIV, a, b, out, n, bScalar); return 0;
-    case RELU_BACKWARD: binaryLoop(RELU_BACKWARD, a, b, out, n, bScalar); return 0;
-    case GELU_BACKWARD: binaryLoop(GELU_BACKWARD, a, b, out, n, bScalar); return 0;
-    default: return -1;
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32): i32 {
+  if (op < ADD || op > GELU_BACKWARD || period < 1) return -1;
+  const scalar = period == 1;
+  const run = scalar ? n : period; // a scalar b is one run over all n
+  for (let start = 0; start < n; start += run) {
+    const o = <usize>start << 2;
+    const count = min(run, n - start);
+    switch (op) {
+      case ADD: binaryLoop(ADD, a + o, b, out + o, count, scalar); break;
+      case SUB: binaryLoop(SUB, a + o, b, out + o, count, scalar); break;
+      case MUL: binaryLoop(MUL, a + o, b, out + o, count, scalar); break;
+      case DIV: binaryLoop(DIV, a + o, b, out + o, count, scalar); break;
+      case RELU_BACKWARD: binaryLoop(RELU_BACKWARD, a + o, b, out + o, count, scalar); break;
+      default: binaryLoop(GELU_BACKWARD, a + o, b, out + o, count, scalar);
+    }
   }
+  return 0;
 }
 
 /** out[r] = sum of row r of x [rows, size], accumulated in f64 like the reference backend. */
@@ -169,5 +177,27 @@ export function sumRowsF32(x: usize, rows: i32, size: i32, out: usize): void {
     let acc = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
     for (; j < size; j++) acc += <f64>load<f32>(row + (<usize>j << 2));
     store<f32>(out + (<usize>r << 2), <f32>acc);
+  }
+}
+
+/** out[o, i] = sum over j of x[o, j, i] ([outer, size, inner]), accumulated in f64 in acc (inner doubles). */
+export function sumMiddleF32(x: usize, outer: i32, size: i32, inner: i32, acc: usize, out: usize): void {
+  const pairs = inner & ~1;
+  for (let o = 0; o < outer; o++) {
+    memory.fill(acc, 0, <usize>inner << 3);
+    for (let j = 0; j < size; j++) {
+      const row = x + (<usize>(o * size + j) * <usize>inner << 2);
+      let i = 0;
+      for (; i < pairs; i += 2) {
+        const q = acc + (<usize>i << 3);
+        v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>i << 2)))));
+      }
+      if (i < inner) {
+        const q = acc + (<usize>i << 3);
+        store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>i << 2)));
+      }
+    }
+    const dst = out + (<usize>o * <usize>inner << 2);
+    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
   }
 }
