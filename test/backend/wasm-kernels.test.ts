@@ -12,18 +12,9 @@ import * as wasmConv from '../../src/backend/wasm/conv.js';
 import * as wasmPool from '../../src/backend/wasm/pool.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
 import { setNumThreads, wasmAvailable, wasmScratch } from '../../src/backend/wasm/loader.js';
+import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values with many ties, zeros of both signs and NaNs: what the NaN and tie rules must get right. */
 function awkward(n: number, rand: () => number): Float32Array {
@@ -31,10 +22,6 @@ function awkward(n: number, rand: () => number): Float32Array {
     const r = rand();
     return r < 0.05 ? NaN : r < 0.1 ? 0 : r < 0.15 ? -0 : r < 0.3 ? 1 : Math.round((rand() - 0.5) * 8) / 4;
   });
-}
-
-function random(n: number, rand: () => number): Float32Array {
-  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
 }
 
 function assertIdentical(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {

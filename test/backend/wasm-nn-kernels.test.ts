@@ -13,22 +13,9 @@ import * as wasmNorm from '../../src/backend/wasm/norm.js';
 import * as wasmAttention from '../../src/backend/wasm/attention.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
 import { wasmAvailable } from '../../src/backend/wasm/loader.js';
+import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function random(n: number, rand: () => number, scale = 1, shift = 0): Float32Array {
-  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale + shift);
-}
 
 /**
  * |got - want| <= rtol·|want| + atol·(largest |want|) per element; NaN only where the reference has

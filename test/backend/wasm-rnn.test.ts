@@ -9,22 +9,9 @@ import { JsBackend } from '../../src/backend/js/index.js';
 import * as reference from '../../src/backend/js/recurrence.js';
 import * as wasm from '../../src/backend/wasm/rnn.js';
 import { wasmAvailable } from '../../src/backend/wasm/loader.js';
+import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function random(n: number, rand: () => number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
-}
 
 function assertClose(got: Float32Array | null, want: Float32Array | null, what: string): void {
   assert.equal(got === null, want === null, `${what}: presence`);

@@ -12,24 +12,7 @@ import {
   wasmThreadStats,
   wasmUnavailableReason,
 } from '../../src/backend/wasm/loader.js';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomArray(n: number, rand: () => number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rand() * 2 - 1;
-  return a;
-}
+import { randomArray, rng } from '../helpers/random.js';
 
 /** Reference C = alpha*op(A)*op(B) + beta*C in float64. */
 function naive(
