@@ -1,10 +1,10 @@
-// Synchronous loader for the WebAssembly SIMD128 GEMM kernels (src/backend/wasm/kernels/).
+// Synchronous loader for the WebAssembly SIMD128 kernels (src/backend/wasm/kernels/), their scratch arena and thread pool.
 //
 // How the bytes get here: `npm run build:wasm` (part of `npm run build`, so of `npm install`)
 // compiles the AssemblyScript sources and writes them, base64-encoded, into the generated module
 // ./kernels.generated.ts. The bytes therefore travel with the JS module graph (tsx from source,
 // tsc's dist/, any bundler) and loading needs neither fs nor fetch: decode with atob, compile with
-// `new WebAssembly.Module` (synchronous; the module is ~5 KB, far under the 8 MB that current Chrome
+// `new WebAssembly.Module` (synchronous; the module is ~50 KB, far under the 8 MB that current Chrome
 // allows a synchronous compile on the main thread -- Chrome before ~2023 allowed only 4 KB) and
 // instantiate against a memory created here.
 //
