@@ -307,3 +307,28 @@ test('loads without SharedArrayBuffer or Node built-ins (browser-like): plain me
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { available: true, threads: 1, C: [4, 5, 10, 11] });
 });
+
+test('the relaxed-SIMD (fused multiply-add) build runs where the engine has it; NABLA_WASM_RELAXED=0 picks the plain one; both agree', () => {
+  const code = `
+    const { sgemm, wasmFeatures } = await import(${JSON.stringify(new URL('../../src/backend/wasm/loader.ts', import.meta.url).href)});
+    let s = 7;
+    const rand = (n) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
+    const [M, N, K] = [67, 45, 333];
+    const C = sgemm(false, true, M, N, K, rand(M * K), rand(N * K), new Float32Array(M * N));
+    console.log(JSON.stringify({ features: wasmFeatures(), C: Array.from(C) }));
+  `;
+  const run = (relaxed: string) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8', env: { ...process.env, NABLA_WASM_RELAXED: relaxed },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { features: { relaxedSimd: boolean }; C: number[] };
+  };
+  const fused = run('1'), plain = run('0');
+  assert.equal(plain.features.relaxedSimd, false);
+  // V8 11.3 (Node 20) has relaxed SIMD behind a flag the loader sets; later engines have it on by default
+  assert.equal(fused.features.relaxedSimd, true);
+  let scale = 0;
+  for (const v of plain.C) scale = Math.max(scale, Math.abs(v));
+  fused.C.forEach((v, i) => assert.ok(Math.abs(v - plain.C[i]!) <= 1e-5 * scale, `C[${i}]: ${v} (fused) vs ${plain.C[i]} (plain)`));
+});

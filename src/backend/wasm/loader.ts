@@ -15,7 +15,12 @@
 // This module imports nothing from Node; the thread pool reaches node:worker_threads through
 // process.getBuiltinModule (Node >= 20.16) only when setNumThreads(n > 1) is called. In a browser
 // the pool is made of Web Workers, which needs a cross-origin-isolated page (SharedArrayBuffer).
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import {
+  KERNELS_RELAXED_SHARED_WASM_BASE64,
+  KERNELS_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from './kernels.generated.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory). */
 export interface WasmKernelExports {
@@ -129,6 +134,8 @@ interface Runtime {
   poolArea: PoolArea | null;
   /** Bumped whenever the scratch arena is reused, so stale PreparedSgemm objects refuse to run. */
   generation: number;
+  /** The relaxed-SIMD build (fused multiply-add) is running. */
+  relaxed: boolean;
 }
 
 const MAX_PAGES = 65536; // the shared build declares this maximum (4 GiB)
@@ -168,8 +175,30 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function instantiate(shared: boolean): Runtime {
-  const bytes = decodeBase64(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
+/**
+ * Whether this engine runs relaxed SIMD. Node 20's V8 (11.3) has it behind a flag that it reads when
+ * validating a module, so the flag is set here; NABLA_WASM_RELAXED=0 keeps the plain SIMD128 build.
+ */
+function relaxedSimdUsable(bytes: Uint8Array<ArrayBuffer>): boolean {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (proc?.env?.NABLA_WASM_RELAXED === '0') return false;
+  if (WebAssembly.validate(bytes)) return true;
+  const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  if (!v8?.setFlagsFromString) return false;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes);
+}
+
+function instantiate(shared: boolean, relaxedWanted: boolean): Runtime {
+  let relaxed = false;
+  let bytes = decodeBase64(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
+  if (relaxedWanted) {
+    const relaxedBytes = decodeBase64(shared ? KERNELS_RELAXED_SHARED_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64);
+    if (relaxedSimdUsable(relaxedBytes)) {
+      bytes = relaxedBytes;
+      relaxed = true;
+    }
+  }
   if (!WebAssembly.validate(bytes)) throw new Error('this WebAssembly engine lacks SIMD128 (the kernels do not validate)');
   const module = new WebAssembly.Module(bytes);
   const memory = shared
@@ -180,7 +209,7 @@ function instantiate(shared: boolean): Runtime {
   const ws = exports.reserve(exports.workspaceBytes()) >>> 0;
   if (ws === 0) throw new Error('cannot allocate the GEMM workspace');
   exports.setWorkspace(ws);
-  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), pool: null, poolArea: null, generation: 0 };
+  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), pool: null, poolArea: null, generation: 0, relaxed };
 }
 
 function load(): Runtime | null {
@@ -193,7 +222,7 @@ function load(): Runtime | null {
   const canShare = typeof SharedArrayBuffer === 'function';
   for (const shared of canShare ? [true, false] : [false]) {
     try {
-      runtime = instantiate(shared);
+      runtime = instantiate(shared, true);
       return runtime;
     } catch (e) {
       unavailable = e instanceof Error ? e.message : String(e);
@@ -205,6 +234,12 @@ function load(): Runtime | null {
 /** True when WebAssembly with SIMD128 is available and the kernels loaded (loads them on first call). */
 export function wasmAvailable(): boolean {
   return load() !== null;
+}
+
+/** Which build of the kernels runs: relaxed SIMD (fused multiply-add) or plain SIMD128, on shared memory or not. */
+export function wasmFeatures(): { relaxedSimd: boolean; sharedMemory: boolean } {
+  const rt = load();
+  return { relaxedSimd: rt?.relaxed ?? false, sharedMemory: rt?.shared ?? false };
 }
 
 /** Why wasmAvailable() is false ('' when it is true or was not asked yet). */

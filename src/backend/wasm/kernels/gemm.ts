@@ -18,6 +18,8 @@
 // a tile or which rows/columns a caller handles, as long as K (and so the K blocking) is the same.
 // The JS loader relies on this to split M or N across threads with bit-identical results.
 
+import { madd } from './math';
+
 // Micro-tile: MR rows x NR columns (NR / 4 v128 accumulators per row).
 // With V8's x64 backend only xmm0-xmm14 are allocatable; 2 x 16 keeps 8 accumulators, 4 B vectors,
 // 2 broadcast A values and one product temporary in registers (4 x 8 needs the same number but
@@ -308,15 +310,15 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
         const b2 = v128.load(pb, 32);
         const b3 = v128.load(pb, 48);
         const a0 = v128.load32_splat(pa);
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c02 = f32x4.add(c02, f32x4.mul(a0, b2));
-        c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c02 = madd(a0, b2, c02);
+        c03 = madd(a0, b3, c03);
         const a1 = v128.load32_splat(pa, 4);
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c12 = f32x4.add(c12, f32x4.mul(a1, b2));
-        c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c12 = madd(a1, b2, c12);
+        c13 = madd(a1, b3, c13);
       }
       if (kcp < 0) {
         // Never taken (see above).
@@ -336,15 +338,15 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
         const b2 = v128.load(pb, 96);
         const b3 = v128.load(pb, 112);
         const a0 = v128.load32_splat(pa, 8);
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c02 = f32x4.add(c02, f32x4.mul(a0, b2));
-        c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c02 = madd(a0, b2, c02);
+        c03 = madd(a0, b3, c03);
         const a1 = v128.load32_splat(pa, 12);
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c12 = f32x4.add(c12, f32x4.mul(a1, b2));
-        c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c12 = madd(a1, b2, c12);
+        c13 = madd(a1, b3, c13);
       }
       pa += 16;
       pb += 128;

@@ -1,6 +1,17 @@
 // Vectorised transcendental functions for the kernels, 4 lanes at a time, within a few float32 ulp
 // of the correctly rounded result (the reference backend rounds float64 Math.exp / Math.tanh).
 
+/**
+ * a*b + c: one fused multiply-add in the relaxed-SIMD build (`--enable relaxed-simd`), a multiply and
+ * an add in the plain one. In the GEMM's inner loop it halves the instructions, which on this 128-bit
+ * path is what bounds the speed, not the multiply and add units.
+ */
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x - n·ln 2 in two parts (Cody-Waite), exp(r) by a
 // degree-6 polynomial on |r| <= ln2/2 (Cephes expf coefficients).
 @inline
@@ -8,20 +19,25 @@ export function expf4(x: v128): v128 {
   // Beyond these, exp over/underflows float32: clamp so 2^n stays representable, then saturate below.
   const hi = f32x4.splat(88.72283935546875);
   const lo = f32x4.splat(-103.97208404541016);
-  const xc = f32x4.max(f32x4.min(x, hi), lo);
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.4426950408889634)));
+  // pmin/pmax and the rounding constant are single instructions where min/max/nearest/trunc_sat
+  // (with their NaN and -0 rules) are sequences; NaN is restored at the end.
+  const xc = f32x4.pmax(f32x4.pmin(x, hi), lo);
+  // adding 1.5·2^23 rounds x/ln2 to the nearest integer n, which then sits in the low mantissa bits of t
+  const magic = f32x4.splat(12582912);
+  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.4426950408889634)), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
   const r2 = f32x4.mul(r, r);
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
   // 2^n split in two factors so n down to -150 (subnormal results) stays exact
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(t, magic);
   const half = i32x4.shr_s(ni, 1);
   const s1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, half), i32x4.splat(127)), 23);
