@@ -11,7 +11,8 @@ import { reduce as jsReduce } from '../../src/backend/js/reduce.js';
 import * as wasmConv from '../../src/backend/wasm/conv.js';
 import * as wasmPool from '../../src/backend/wasm/pool.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
-import { setNumThreads, wasmAvailable, wasmScratch } from '../../src/backend/wasm/loader.js';
+import { prepareSgemm, setNumThreads, wasmAvailable, WasmMemoryFull, wasmScratch } from '../../src/backend/wasm/loader.js';
+import { orReference } from '../../src/backend/wasm/index.js';
 import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';
@@ -189,4 +190,15 @@ test('vectorised exp, tanh and sigmoid stay within 3 float32 ulp of Math (overfl
       assert.ok(Number.isFinite(g) && ulps <= 3, `${name}(${x[i]}) = ${g}, Math gives ${want} (${ulps.toFixed(1)} ulp)`);
     }
   }
+});
+
+test('operands too big for wasm memory fall back to the reference kernels; other errors propagate', { skip }, () => {
+  assert.throws(() => prepareSgemm(false, false, 40000, 40000, 40000), (e: unknown) => e instanceof WasmMemoryFull && /4 GiB/.test((e as Error).message));
+  const calls: string[] = [];
+  const full = (what: string) => { calls.push(`fast ${what}`); throw new WasmMemoryFull(`${what}: cannot fit`); };
+  orReference((x: number) => full(String(x)), (x: number) => { calls.push(`reference ${x}`); })(7);
+  assert.deepEqual(calls, ['fast 7', 'reference 7']);
+  const broken = orReference(() => { throw new TypeError('a bug'); }, () => { calls.push('reference'); });
+  assert.throws(broken, TypeError);
+  assert.equal(calls.length, 2);
 });

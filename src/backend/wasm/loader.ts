@@ -636,6 +636,14 @@ function runGemm(
 // Scratch space for kernels that work on data copied into wasm memory
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A kernel's operands do not fit in wasm memory (at most 4 GiB, less what the arena already holds).
+ * Thrown before anything is written, so the caller can run the reference kernel instead.
+ */
+export class WasmMemoryFull extends RangeError {
+  override readonly name = 'WasmMemoryFull';
+}
+
 /** Regions of wasm memory for one kernel call, and views of the whole heap to fill and read them. */
 export interface WasmScratch {
   exports: WasmKernelExports;
@@ -657,7 +665,7 @@ export function wasmScratch(op: string, elements: readonly number[]): WasmScratc
   rt.generation++;
   const ptrs = elements.map((n) => {
     const p = ex.alloc(n * 4) >>> 0;
-    if (p === 0 && n > 0) throw new RangeError(`${op}: cannot fit ${elements.join(' + ')} floats in wasm memory`);
+    if (p === 0 && n > 0) throw new WasmMemoryFull(`${op}: cannot fit ${elements.join(' + ')} floats in wasm memory`);
     return p;
   });
   const f32 = heapF32(rt);
@@ -708,7 +716,7 @@ export function prepareSgemm(
 ): PreparedSgemm {
   checkDims(M, N, K);
   const bytes = (M * K + K * N + M * N) * 4;
-  if (bytes > 0xfc000000) throw new RangeError(`sgemm: a ${M}x${K} by ${K}x${N} product does not fit in 4 GiB of wasm memory`);
+  if (bytes > 0xfc000000) throw new WasmMemoryFull(`sgemm: a ${M}x${K} by ${K}x${N} product does not fit in 4 GiB of wasm memory`);
   const rt = need();
   const ex = rt.exports;
   ex.reset();
@@ -717,7 +725,7 @@ export function prepareSgemm(
   const bPtr = ex.alloc(K * N * 4) >>> 0;
   const cPtr = ex.alloc(M * N * 4) >>> 0;
   if ((M * K > 0 && aPtr === 0) || (K * N > 0 && bPtr === 0) || (M * N > 0 && cPtr === 0)) {
-    throw new RangeError(`sgemm: cannot fit a ${M}x${K} by ${K}x${N} product in wasm memory`);
+    throw new WasmMemoryFull(`sgemm: cannot fit a ${M}x${K} by ${K}x${N} product in wasm memory`);
   }
   const heap = heapF32(rt);
   const a = heap.subarray(aPtr >> 2, (aPtr >> 2) + M * K);
