@@ -68,8 +68,8 @@ export const attention: NonNullable<Backend['attention']> = (q, k, v, sh, out, p
     dropMask ? ls : 0, batch * ls, batch * l * ev]);
   const [pmask, pdrop, pdropped, pprobs, pout] = m.ptrs.slice(sp.length) as [number, number, number, number, number];
   const [qb, kb, vb] = place(m, sp, ops) as [number, number, number];
-  if (mask) m.f32.set(mask, pmask >> 2);
-  if (dropMask) m.f32.set(dropMask.subarray(0, batch * ls), pdrop >> 2);
+  if (mask) m.put(pmask, mask, mask.length);
+  if (dropMask) m.put(pdrop, dropMask, batch * ls);
   const ex = m.exports;
   for (let b = 0; b < batch; b++) {
     const p = pprobs + b * ls * 4;
@@ -82,8 +82,8 @@ export const attention: NonNullable<Backend['attention']> = (q, k, v, sh, out, p
     }
     sgemmInMemory(false, false, l, ev, s, weights, s, vb + sh.vOffsets[b]! * 4, sh.vRowStride, 0, pout + b * l * ev * 4, ev);
   }
-  probs.set(m.f32.subarray(pprobs >> 2, (pprobs >> 2) + batch * ls));
-  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + batch * l * ev));
+  m.take(pprobs, probs, batch * ls);
+  m.take(pout, out, batch * l * ev);
 };
 
 export const attentionBackward: NonNullable<Backend['attentionBackward']> = (gradOut, gradWeights, q, k, v, probs, sh, gradQ, gradK, gradV) => {
@@ -101,10 +101,10 @@ export const attentionBackward: NonNullable<Backend['attentionBackward']> = (gra
   const [pprobs, pgo, pgw, pdrop, pdp, pdropped, pgq, pgk, pgv] =
     m.ptrs.slice(sp.length) as [number, number, number, number, number, number, number, number, number];
   const [qb, kb, vb] = place(m, sp, ops) as [number, number, number];
-  m.f32.set(probs.subarray(0, batch * ls), pprobs >> 2);
-  if (gradOut) m.f32.set(gradOut.subarray(0, batch * l * ev), pgo >> 2);
-  if (gradWeights) m.f32.set(gradWeights.subarray(0, batch * ls), pgw >> 2);
-  if (dropMask) m.f32.set(dropMask.subarray(0, batch * ls), pdrop >> 2);
+  m.put(pprobs, probs, batch * ls);
+  if (gradOut) m.put(pgo, gradOut, batch * l * ev);
+  if (gradWeights) m.put(pgw, gradWeights, batch * ls);
+  if (dropMask) m.put(pdrop, dropMask, batch * ls);
   const ex = m.exports;
   for (let b = 0; b < batch; b++) {
     const p = pprobs + b * ls * 4, go = pgo + b * l * ev * 4;
@@ -127,7 +127,7 @@ export const attentionBackward: NonNullable<Backend['attentionBackward']> = (gra
     if (gradQ) sgemmInMemory(false, false, l, e, s, pdp, s, kb + sh.kOffsets[b]! * 4, sh.kRowStride, 0, pgq + b * l * e * 4, e);
     if (gradK) sgemmInMemory(true, false, s, e, l, pdp, s, qb + sh.qOffsets[b]! * 4, sh.qRowStride, 0, pgk + b * s * e * 4, e);
   }
-  if (gradQ) gradQ.set(m.f32.subarray(pgq >> 2, (pgq >> 2) + batch * l * e));
-  if (gradK) gradK.set(m.f32.subarray(pgk >> 2, (pgk >> 2) + batch * s * e));
-  if (gradV) gradV.set(m.f32.subarray(pgv >> 2, (pgv >> 2) + batch * s * ev));
+  m.take(pgq, gradQ, batch * l * e);
+  m.take(pgk, gradK, batch * s * e);
+  m.take(pgv, gradV, batch * s * ev);
 };

@@ -16,22 +16,14 @@ function setShape(m: WasmScratch, s: Conv2dShapes): void {
     s.dilation[0], s.dilation[1], s.oh, s.ow);
 }
 
-function put(m: WasmScratch, ptr: number, src: Float32Array, length: number): void {
-  m.f32.set(length === src.length ? src : src.subarray(0, length), ptr >> 2);
-}
-
-function take(m: WasmScratch, ptr: number, dst: Float32Array, length: number): void {
-  dst.set(m.f32.subarray(ptr >> 2, (ptr >> 2) + length));
-}
-
 export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2d', [inputSize, weightSize, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
   const [px, pw, pcols, pcm, pout, pbias] = m.ptrs as [number, number, number, number, number, number];
-  put(m, px, x, inputSize);
-  put(m, pw, weight, weightSize);
-  if (bias) put(m, pbias, bias, s.oc);
+  m.put(px, x, inputSize);
+  m.put(pw, weight, weightSize);
+  if (bias) m.put(pbias, bias, s.oc);
   setShape(m, s);
   m.exports.im2col(px, pcols);
   for (let g = 0; g < s.groups; g++) {
@@ -39,7 +31,7 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
       pcols + g * ckkGroup * columns * 4, columns, 0, pcm + g * ocGroup * columns * 4, columns);
   }
   m.exports.channelMajorToNchw(pcm, pout, s.n, s.oc, pixels, bias ? pbias : 0);
-  take(m, pout, out, outSize);
+  m.take(pout, out, outSize);
 }
 
 export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void {
@@ -47,8 +39,8 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, weightSize, ckk * columns, inputSize]);
   const [pg, pcm, pw, pcols, pgx] = m.ptrs as [number, number, number, number, number];
-  put(m, pg, gradOut, outSize);
-  put(m, pw, weight, weightSize);
+  m.put(pg, gradOut, outSize);
+  m.put(pw, weight, weightSize);
   m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
   for (let g = 0; g < s.groups; g++) {
     sgemmInMemory(true, false, ckkGroup, columns, ocGroup, pw + g * ocGroup * ckkGroup * 4, ckkGroup,
@@ -56,7 +48,7 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
   }
   setShape(m, s);
   m.exports.col2im(pcols, pgx);
-  take(m, pgx, gradInput, inputSize);
+  m.take(pgx, gradInput, inputSize);
 }
 
 export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void {
@@ -64,8 +56,8 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, ckk * columns, weightSize]);
   const [pg, pcm, px, pcols, pgw] = m.ptrs as [number, number, number, number, number];
-  put(m, pg, gradOut, outSize);
-  put(m, px, x, inputSize);
+  m.put(pg, gradOut, outSize);
+  m.put(px, x, inputSize);
   m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
   setShape(m, s);
   m.exports.im2col(px, pcols);
@@ -73,5 +65,5 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
     sgemmInMemory(false, true, ocGroup, ckkGroup, columns, pcm + g * ocGroup * columns * 4, columns,
       pcols + g * ckkGroup * columns * 4, columns, 0, pgw + g * ocGroup * ckkGroup * 4, ckkGroup);
   }
-  take(m, pgw, gradWeight, weightSize);
+  m.take(pgw, gradWeight, weightSize);
 }

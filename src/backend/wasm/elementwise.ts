@@ -8,10 +8,7 @@
 import type { Backend, BinaryOp, StridedView, UnaryOp } from '../backend.js';
 import { reduce as jsReduce } from '../js/reduce.js';
 import { binary as jsBinary, isDense, isScalarView, unary as jsUnary } from '../js/elementwise.js';
-import { wasmScratch } from './loader.js';
-
-/** Below this many elements the reference loop is as fast as the copies. */
-const MIN_ELEMENTS = 1024;
+import { WASM_MIN_ELEMENTS, wasmScratch } from './loader.js';
 
 // Op codes of kernels/elementwise.ts.
 const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5, gelu: 6 };
@@ -20,15 +17,14 @@ const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2
 export const unary: Backend['unary'] = (op, x, out, p0, p1) => {
   const code = UNARY_CODES[op];
   const n = x.length;
-  if (code === undefined || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
+  if (code === undefined || n < WASM_MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
     jsUnary(op, x, out, p0, p1);
     return;
   }
   const m = wasmScratch(op, [n, n]);
   const [px, pout] = m.ptrs as [number, number];
-  m.f32.set(x, px >> 2);
-  m.exports.unaryF32(code, px, pout, n, p0);
-  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
+  m.exports.unaryF32(code, m.put(px, x, n), pout, n, p0);
+  m.take(pout, out, n);
 };
 
 /**
@@ -48,7 +44,7 @@ function broadcastPeriod(b: StridedView, n: number): number {
 export const binary: Backend['binary'] = (op, a, b, out, p) => {
   const code = BINARY_CODES[op];
   const n = out.length;
-  const fast = code !== undefined && n >= MIN_ELEMENTS && out instanceof Float32Array &&
+  const fast = code !== undefined && n >= WASM_MIN_ELEMENTS && out instanceof Float32Array &&
     a.data instanceof Float32Array && b.data instanceof Float32Array && isDense(a);
   const period = fast ? broadcastPeriod(b, n) : 0;
   if (period === 0) {
@@ -65,14 +61,14 @@ export const binary: Backend['binary'] = (op, a, b, out, p) => {
 
 export const reduce: Backend['reduce'] = (op, x, outer, size, inner, out) => {
   const n = outer * size * inner;
-  if (op !== 'sum' || n < MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
+  if (op !== 'sum' || n < WASM_MIN_ELEMENTS || !(x instanceof Float32Array) || !(out instanceof Float32Array)) {
     jsReduce(op, x, outer, size, inner, out);
     return;
   }
   const m = wasmScratch(op, [n, outer * inner, inner === 1 ? 0 : 2 * inner]);
   const [px, pout, pacc] = m.ptrs as [number, number, number];
-  m.f32.set(x.length === n ? x : x.subarray(0, n), px >> 2);
+  m.put(px, x, n);
   if (inner === 1) m.exports.sumRowsF32(px, outer, size, pout);
   else m.exports.sumMiddleF32(px, outer, size, inner, pacc, pout);
-  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + outer * inner));
+  m.take(pout, out, outer * inner);
 };

@@ -651,7 +651,14 @@ export interface WasmScratch {
   ptrs: number[];
   f32: Float32Array;
   i32: Int32Array;
+  /** Copies the first `length` floats of src to byte offset ptr; returns ptr. */
+  put(ptr: number, src: Float32Array, length: number): number;
+  /** Copies `length` floats at byte offset ptr into dst (nothing when dst is null). */
+  take(ptr: number, dst: Float32Array | null, length: number): void;
 }
+
+/** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */
+export const WASM_MIN_ELEMENTS = 1024;
 
 /**
  * Reserves regions of the given sizes (4-byte elements) in the scratch arena, dropping every earlier
@@ -669,7 +676,16 @@ export function wasmScratch(op: string, elements: readonly number[]): WasmScratc
     return p;
   });
   const f32 = heapF32(rt);
-  return { exports: ex, ptrs, f32, i32: new Int32Array(f32.buffer) };
+  return {
+    exports: ex, ptrs, f32, i32: new Int32Array(f32.buffer),
+    put: (ptr, src, length) => {
+      f32.set(src.length === length ? src : src.subarray(0, length), ptr >> 2);
+      return ptr;
+    },
+    take: (ptr, dst, length) => {
+      dst?.set(f32.subarray(ptr >> 2, (ptr >> 2) + length));
+    },
+  };
 }
 
 /** C = op(A)·op(B) + beta·C on operands already in wasm memory (byte offsets), threaded like sgemm(). */

@@ -6,10 +6,10 @@ export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, a
   const planes = s.n * s.c, inSize = planes * s.h * s.w, outSize = planes * s.oh * s.ow;
   const m = wasmScratch('maxPool2d', [inSize, outSize, outSize]);
   const [px, pout, parg] = m.ptrs as [number, number, number];
-  m.f32.set(x.subarray(0, inSize), px >> 2);
+  m.put(px, x, inSize);
   m.exports.maxPool2d(px, planes, s.h, s.w, s.oh, s.ow, s.kernel[0], s.kernel[1], s.stride[0], s.stride[1],
     s.padding[0], s.padding[1], s.dilation[0], s.dilation[1], pout, parg);
-  out.set(m.f32.subarray(pout >> 2, (pout >> 2) + outSize));
+  m.take(pout, out, outSize);
   argmax.set(m.i32.subarray(parg >> 2, (parg >> 2) + outSize));
 }
 
@@ -18,8 +18,8 @@ export function maxPool2dBackward(gradOut: Float32Array, argmax: Int32Array, s: 
   const outSize = planes * planeOut, inSize = planes * planeIn;
   const m = wasmScratch('maxPool2dBackward', [outSize, outSize, inSize]);
   const [pg, parg, pgx] = m.ptrs as [number, number, number];
-  m.f32.set(gradOut.subarray(0, outSize), pg >> 2);
+  m.put(pg, gradOut, outSize);
   m.i32.set(argmax.subarray(0, outSize), parg >> 2);
   m.exports.maxPool2dBackward(pg, parg, planes, planeIn, planeOut, pgx);
-  gradInput.set(m.f32.subarray(pgx >> 2, (pgx >> 2) + inSize));
+  m.take(pgx, gradInput, inSize);
 }

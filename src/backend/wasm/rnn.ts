@@ -14,12 +14,8 @@ const ADD = 0;
 
 /** Copies src into wasm memory at ptr (zeros when src is null). */
 function put(m: WasmScratch, ptr: number, src: Float32Array | null, length: number): void {
-  if (src) m.f32.set(src.length === length ? src : src.subarray(0, length), ptr >> 2);
+  if (src) m.put(ptr, src, length);
   else m.f32.fill(0, ptr >> 2, (ptr >> 2) + length);
-}
-
-function take(m: WasmScratch, ptr: number, dst: Float32Array | null, length: number): void {
-  if (dst) dst.set(m.f32.subarray(ptr >> 2, (ptr >> 2) + length));
 }
 
 export function recurrenceForward(a: RecurrenceForward): void {
@@ -65,11 +61,11 @@ export function recurrenceForward(a: RecurrenceForward): void {
     }
     ex.scatterRows(h + 4 * next * P, bt, P, rows + 4 * t * B, a.outStride, out + 4 * a.outOffset);
   }
-  take(m, gates, a.gates, n * GH);
-  take(m, h, a.h, (T + 1) * B * P);
-  if (lstm) take(m, c, a.c, (T + 1) * B * H);
-  take(m, rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
-  take(m, out, a.out, n * a.outStride);
+  m.take(gates, a.gates, n * GH);
+  m.take(h, a.h, (T + 1) * B * P);
+  if (lstm) m.take(c, a.c, (T + 1) * B * H);
+  m.take(rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
+  m.take(out, a.out, n * a.outStride);
 }
 
 export function recurrenceBackward(a: RecurrenceBackward): void {
@@ -147,12 +143,12 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
     else sgemmInMemory(false, false, n, I, GH, dG, GH, wIh, I, beta, xs, I);
     ex.scatterRows(xs, n, I, rows, I, x);
   }
-  take(m, dh, a.dh, B * P);
-  if (lstm) take(m, dc, a.dc, B * H);
-  take(m, x, a.dx, n * I);
-  take(m, gWih, a.gWih, GH * I);
-  take(m, gWhh, a.gWhh, GH * P);
-  take(m, gWhr, a.gWhr, P * H);
-  take(m, gBih, a.gBiasIh, GH);
-  take(m, bhhFromBih ? gBih : gBhh, a.gBiasHh, GH);
+  m.take(dh, a.dh, B * P);
+  if (lstm) m.take(dc, a.dc, B * H);
+  m.take(x, a.dx, n * I);
+  m.take(gWih, a.gWih, GH * I);
+  m.take(gWhh, a.gWhh, GH * P);
+  m.take(gWhr, a.gWhr, P * H);
+  m.take(gBih, a.gBiasIh, GH);
+  m.take(bhhFromBih ? gBih : gBhh, a.gBiasHh, GH);
 }
