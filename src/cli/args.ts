@@ -68,6 +68,13 @@ export function formatHelp(usage: string, summary: string, specs: FlagSpecs): st
   return [`Usage: ${usage}`, '', summary, '', 'Options:', ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`), `  ${'--help'.padEnd(width)}  show this help`].join('\n');
 }
 
+/** Throws a UsageError naming the first of these numeric flags below `min`, e.g. "--seq-len must be at least 1, got 0". */
+export function requireAtLeast<K extends string>(values: Record<K, number>, names: readonly K[], min = 1): void {
+  for (const name of names) {
+    if (values[name] < min) throw new UsageError(`--${toKebab(name)} must be at least ${min}, got ${values[name]}`);
+  }
+}
+
 /**
  * What every command does first: parse its flags, and on --help print the help and return null
  * (the command then exits with 0).

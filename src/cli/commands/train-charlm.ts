@@ -11,7 +11,7 @@ import {
   type CharLSTMConfig,
 } from '../../models/char-lm.js';
 import { ProgressBar } from '../../util/progress.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 const flags = {
@@ -54,9 +54,7 @@ export const command: Command = {
     const f = parseCommandLine(argv, flags, usage, summary);
     if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    for (const [name, flag] of [['epochs', 'epochs'], ['hidden', 'hidden'], ['layers', 'layers'], ['embed', 'embed'], ['seqLen', 'seq-len'], ['batchSize', 'batch-size']] as const) {
-      if (f[name] < 1) throw new UsageError(`--${flag} must be at least 1, got ${f[name]}`);
-    }
+    requireAtLeast(f, ['epochs', 'hidden', 'layers', 'embed', 'seqLen', 'batchSize']);
     if (f.steps < 0) throw new UsageError(`--steps must be 0 or more, got ${f.steps}`);
     if (f.evalChars < 0) throw new UsageError(`--eval-chars must be 0 or more, got ${f.evalChars}`);
     if (!(f.lr > 0)) throw new UsageError(`--lr must be positive, got ${f.lr}`);

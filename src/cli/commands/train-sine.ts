@@ -7,7 +7,7 @@ import * as nb from '../../node.js';
 import { SimpleGRU, SimpleLSTM, SimpleRNN, createSineWaveData } from '../../models/sine.js';
 import { linePlot } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 const flags = {
@@ -116,9 +116,7 @@ export const command: Command = {
     const f = parseCommandLine(argv, flags, usage, summary);
     if (!f) return 0;
     if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    for (const name of ['epochs', 'hidden', 'samples', 'seqLength'] as const) {
-      if (f[name] < 1) throw new UsageError(`--${name === 'seqLength' ? 'seq-length' : name} must be at least 1, got ${f[name]}`);
-    }
+    requireAtLeast(f, ['epochs', 'hidden', 'samples', 'seqLength']);
     if (!(f.lr > 0)) throw new UsageError(`--lr must be positive, got ${f.lr}`);
     if (f.plot !== undefined && !/\.png$/i.test(f.plot)) throw new UsageError(`--plot writes a PNG: give a file name ending in .png, got '${f.plot}'`);
     const result = trainSine({

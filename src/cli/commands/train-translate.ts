@@ -22,7 +22,7 @@ import {
 } from '../../models/translator.js';
 import { ProgressBar } from '../../util/progress.js';
 import type { StateDict } from '../../nn/module.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
+import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
 /** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
@@ -143,9 +143,7 @@ export const command: Command = {
     if (resumed && resumed.format !== 'nabla-translate-checkpoint-v1') throw new UsageError(`--resume: '${f.resume}' is not a checkpoint of \`nabla train translate\``);
     const a = resumed ? { ...f, ...(resumed.args as Partial<typeof f>), epochs: f.epochs, json: f.json, resume: f.resume } : f;
     if (!a.pairs) throw new UsageError('--pairs FILE.tsv is required (make one with `nabla data sword --source kjv --target sparv --out pairs.tsv`)');
-    for (const k of ['vocabSize', 'dModel', 'heads', 'layers', 'ff', 'epochs', 'batchSize', 'maxLen', 'beam'] as const) {
-      if (a[k] < 1) throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be at least 1, got ${a[k]}`);
-    }
+    requireAtLeast(a, ['vocabSize', 'dModel', 'heads', 'layers', 'ff', 'epochs', 'batchSize', 'maxLen', 'beam']);
     if (a.dModel % a.heads !== 0) throw new UsageError(`--d-model ${a.dModel} must be divisible by --heads ${a.heads}`);
     if (!(a.dropout >= 0 && a.dropout < 1)) throw new UsageError(`--dropout must be in [0, 1), got ${a.dropout}`);
     if (!(a.lr > 0)) throw new UsageError(`--lr must be positive, got ${a.lr}`);
