@@ -26,29 +26,11 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as nb from '../src/node.js';
 import { SimpleCNN } from '../src/models/cnn.js';
-import { formatTable, runPythonPeer, torchAvailable, type BenchRow } from './report.js';
+import { formatTable, runPythonPeer, timeWallAndCpu as time, torchAvailable, type BenchRow, type Timing } from './report.js';
 
 const TRAIN_CASE = 'SimpleCNN train step, batch 64 (SGD momentum 0.9)';
 const inferCase = (batch: number): string => `SimpleCNN inference, batch ${batch}`;
 const plural = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
-
-interface Timing { wall: number; cpu: number; runs: number }
-
-/** Median wall and process-CPU seconds per call after `warmup` calls, over at least minRuns calls and minSeconds. */
-function time(fn: () => void, { warmup = 2, minRuns = 5, minSeconds = 3 } = {}): Timing {
-  for (let i = 0; i < warmup; i++) fn();
-  const wall: number[] = [], cpu: number[] = [];
-  const start = performance.now();
-  while (wall.length < minRuns || performance.now() - start < minSeconds * 1000) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    wall.push((performance.now() - t0) / 1000);
-    cpu.push((c.user + c.system) / 1e6);
-  }
-  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { wall: median(wall), cpu: median(cpu), runs: wall.length };
-}
 
 function row(name: string, system: string, batch: number, t: Timing, detail: Record<string, unknown> = {}): BenchRow {
   return {

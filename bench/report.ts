@@ -30,6 +30,27 @@ export function timeIt(fn: () => void, { minSeconds = 1, warmup = 1, maxRuns = 1
   return times[Math.floor(times.length / 2)];
 }
 
+export interface Timing { wall: number; cpu: number; runs: number }
+
+/**
+ * Median wall and process-CPU seconds per call after `warmup` calls, over at least minRuns calls
+ * and at least minSeconds. CPU time is the steadier figure for single-threaded runs on a shared machine.
+ */
+export function timeWallAndCpu(fn: () => void, { warmup = 2, minRuns = 5, minSeconds = 3 } = {}): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const wall: number[] = [], cpu: number[] = [];
+  const start = performance.now();
+  while (wall.length < minRuns || performance.now() - start < minSeconds * 1000) {
+    const t0 = performance.now(), c0 = process.cpuUsage();
+    fn();
+    const c = process.cpuUsage(c0);
+    wall.push((performance.now() - t0) / 1000);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { wall: median(wall), cpu: median(cpu), runs: wall.length };
+}
+
 /** Units where a smaller figure is better (times); everything else (samples/s, GFLOP/s, ...) is a rate. */
 export function lowerIsBetter(unit: string): boolean {
   return /^(ns|µs|us|ms|s|sec|seconds?|min)(\/.*)?$/.test(unit.trim());

@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
+import { timeWallAndCpu as time, type Timing } from './report.js';
 
 interface Row {
   group: string; name: string; system: string; value: number | null; unit: string;
@@ -40,23 +41,6 @@ function buildModel(): tf.Sequential {
   model.add(tf.layers.dense({ units: 512, activation: 'relu' }));
   model.add(tf.layers.dense({ units: 10 }));
   return model;
-}
-
-interface Timing { wall: number; cpu: number; runs: number }
-
-/** Median wall and process-CPU seconds of `reps` calls after `warmup` calls. */
-function time(fn: () => void, warmup: number, reps: number): Timing {
-  for (let i = 0; i < warmup; i++) fn();
-  const wall: number[] = [], cpu: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
-    fn();
-    const c = process.cpuUsage(c0);
-    wall.push((performance.now() - t0) / 1000);
-    cpu.push((c.user + c.system) / 1e6);
-  }
-  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { wall: median(wall), cpu: median(cpu), runs: reps };
 }
 
 function errorText(e: unknown): string {
@@ -93,15 +77,15 @@ export async function runTfjs(backend: string, { trainSteps = 2, inferReps = 2, 
   try {
     // warm up on a batch of 8 (same kernels, JIT and optimizer slots; an eighth of the cpu backend's ~30-90 s step)
     trainStep(x8, y8)();
-    rows.push(row(TRAIN_CASE, system, 64, time(trainStep(x64, y64), 0, trainSteps)));
+    rows.push(row(TRAIN_CASE, system, 64, time(trainStep(x64, y64), { warmup: 0, minRuns: trainSteps, minSeconds: 0 })));
   } catch (e) {
     rows.push({ group: 'cnn', name: TRAIN_CASE, system, value: null, unit: 'samples/s', note: `cannot train: ${errorText(e)}` });
   }
-  rows.push(row(inferCase(64), system, 64, time(infer(x64), 1, inferReps)));
+  rows.push(row(inferCase(64), system, 64, time(infer(x64), { warmup: 1, minRuns: inferReps, minSeconds: 0 })));
   if (batch1000) {
     const x1000 = tf.randomNormal([1000, 28, 28, 1]);
     // the cpu backend's kernels are warm from batch 64; wasm gets one call to grow its heap
-    rows.push(row(inferCase(1000), system, 1000, time(infer(x1000), backend === 'cpu' ? 0 : 1, inferReps)));
+    rows.push(row(inferCase(1000), system, 1000, time(infer(x1000), { warmup: backend === 'cpu' ? 0 : 1, minRuns: inferReps, minSeconds: 0 })));
     x1000.dispose();
   } else {
     rows.push({ group: 'cnn', name: inferCase(1000), system, value: null, unit: 'samples/s', note: 'skipped' });
