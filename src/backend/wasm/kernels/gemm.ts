@@ -5,18 +5,24 @@
 //
 // Layout: row-major matrices of f32 addressed by byte pointers into the (imported) linear memory.
 //   C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C
-// op(A) = A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise for B.
+// op(A) = A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise for B. transB = 2 also
+// means op(B) = B^T, computed by the dot-product kernel (sgemmDotNT) instead of packed panels; the
+// caller picks it (see the loader's gemmTransB): B^T's packing pass is what that kernel saves, and
+// it pays off when few rows of A share each packed panel.
 //
 // Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
 // K into kcb-deep blocks whose B block is packed into NR-wide panels, the ic loop cuts M into
 // MC_MAX-row blocks whose A block is packed into MR-row panels, then the jr/ir loops run the
 // MR x NR register-blocked SIMD micro-kernel over the packed panels (B panel in L1, A block in L2).
 // Packed panels are zero-padded up to MR / NR and up to an even depth, so the micro-kernel always
-// runs a full tile; partial tiles go through a scratch tile and a scalar write-back.
+// runs a full tile; partial tiles go through a scratch tile and a scalar write-back. A taller than
+// one block with an even depth is not packed: microDirect reads its rows in place, one row pair
+// against every B panel, touching the rows ahead (see touch()).
 //
 // Every element of C is produced by the same sequence of f32 operations whatever its position in
-// a tile or which rows/columns a caller handles, as long as K (and so the K blocking) is the same.
-// The JS loader relies on this to split M or N across threads with bit-identical results.
+// a tile or which rows/columns a caller handles, as long as K (and so the K blocking) and transB
+// are the same (reading A packed or in place gives the same operations). The JS loader relies on
+// this to split M or N across threads with bit-identical results.
 
 import { madd } from './math';
 
@@ -34,6 +40,10 @@ const NR: i32 = 16;
 const KC_MAX: i32 = 320; // must be even
 const MC_MAX: i32 = 128; // multiple of MR
 const NC_MAX: i32 = 512; // multiple of NR
+// How many rows ahead microDirect touches A, and the depth below which a tile is too short to pay
+// for touching (see touch()).
+const TOUCH_ROWS: i32 = 8;
+const TOUCH_MIN_K: i32 = 32;
 
 const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
@@ -269,6 +279,63 @@ function packB(transB: i32, b: usize, ldb: usize, k0: i32, kc: i32, kcp: i32, j0
 }
 
 // ---------------------------------------------------------------------------------------------
+// Touching ahead. WebAssembly has no prefetch instruction and the hardware prefetchers start over
+// at every 4 KiB page, so reading a large operand in a pass of its own (packing) stalls on memory
+// at every new page: 10-20% of the time on shapes whose big operand comes from DRAM. Instead, while
+// a kernel computes, it loads one float from each cache line of what it reads next (the next A
+// block, the rows of A a few pairs ahead, the dot kernel's next rows of B), a few lines after every
+// tile: those misses overlap with the arithmetic, and the data is in cache when its turn comes.
+// The region is `rows` runs of `rowBytes` bytes, `stride` bytes apart.
+// ---------------------------------------------------------------------------------------------
+
+let tNext: usize = 0; // next address to touch in the current run
+let tEnd: usize = 0; // end of the current run
+let tStride: usize = 0;
+let tRowBytes: usize = 0;
+let tRowsLeft: i32 = 0; // runs after the current one
+let tPerTile: i32 = 0; // lines per tile; 0 = nothing to touch
+let tSink: f32 = 0; // keeps the loads alive
+
+/** Plans to touch the region over the next `tiles` tiles. */
+function touchPlan(base: usize, rowBytes: usize, stride: usize, rows: i32, tiles: i32): void {
+  const lines = <i64>rows * <i64>((rowBytes + 127) >> 6);
+  tNext = base & ~(<usize>63);
+  tEnd = base + rowBytes;
+  tStride = stride;
+  tRowBytes = rowBytes;
+  tRowsLeft = rows - 1;
+  tPerTile = rows > 0 && tiles > 0 ? <i32>((lines + <i64>tiles - 1) / <i64>tiles) : 0;
+}
+
+function touch(): void {
+  let lines = tPerTile;
+  let p = tNext;
+  let s: f32 = 0;
+  while (lines > 0) {
+    if (p >= tEnd) {
+      if (tRowsLeft <= 0) {
+        tPerTile = 0;
+        break;
+      }
+      tRowsLeft--;
+      const start = tEnd - tRowBytes + tStride;
+      p = start & ~(<usize>63);
+      tEnd = start + tRowBytes;
+    }
+    s += load<f32>(p);
+    p += 64;
+    lines--;
+  }
+  tNext = p;
+  tSink += s;
+}
+
+/** The touched values' sum: exported so that the compilers cannot drop the loads as dead. */
+export function touchSink(): f32 {
+  return tSink;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Micro-kernel: `tiles` consecutive 2 x 16 tiles down a column of C (row pairs of the packed A
 // block starting at pa, one packed B panel pb0), each over kcp (even, >= 2) packed depths. Running
 // a whole column per call amortizes the call and loop set-up, which matters for small K.
@@ -290,6 +357,55 @@ let gBeta: f32 = 0;
 let gMode: i32 = 0;
 let gC: usize = 0;
 let gLdcb: usize = 0;
+
+// Writes one tile's accumulators at c (second row at c + gLdcb) per gMode.
+@inline
+function storeTile(c00: v128, c01: v128, c02: v128, c03: v128, c10: v128, c11: v128, c12: v128, c13: v128, c: usize): void {
+  const c1 = c + gLdcb;
+  const mode = gMode;
+  const alpha = gAlpha;
+  if (mode == 3 || (mode == 0 && alpha == 1)) {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    v128.store(c, c02, 32);
+    v128.store(c, c03, 48);
+    v128.store(c1, c10);
+    v128.store(c1, c11, 16);
+    v128.store(c1, c12, 32);
+    v128.store(c1, c13, 48);
+  } else if (mode == 0) {
+    const va = f32x4.splat(alpha);
+    v128.store(c, f32x4.mul(c00, va));
+    v128.store(c, f32x4.mul(c01, va), 16);
+    v128.store(c, f32x4.mul(c02, va), 32);
+    v128.store(c, f32x4.mul(c03, va), 48);
+    v128.store(c1, f32x4.mul(c10, va));
+    v128.store(c1, f32x4.mul(c11, va), 16);
+    v128.store(c1, f32x4.mul(c12, va), 32);
+    v128.store(c1, f32x4.mul(c13, va), 48);
+  } else if (mode == 1) {
+    const va = f32x4.splat(alpha);
+    const vb = f32x4.splat(gBeta);
+    v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
+    v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+    v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
+    v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
+    v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
+    v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
+    v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
+    v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
+  } else {
+    const va = f32x4.splat(alpha);
+    v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
+    v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
+    v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
+    v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
+    v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
+    v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
+    v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
+    v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
+  }
+}
 
 function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
   const end = pb0 + <usize>kcp * <usize>(NR * 4);
@@ -351,55 +467,81 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
       pa += 16;
       pb += 128;
     } while (pb < end);
-    // pa now points at the next row pair's panel.
 
-    const c = gC;
-    const ldcb = gLdcb;
-    const c1 = c + ldcb;
-    gC = c1 + ldcb;
-    const mode = gMode;
-    const alpha = gAlpha;
-    if (mode == 3 || (mode == 0 && alpha == 1)) {
-      v128.store(c, c00);
-      v128.store(c, c01, 16);
-      v128.store(c, c02, 32);
-      v128.store(c, c03, 48);
-      v128.store(c1, c10);
-      v128.store(c1, c11, 16);
-      v128.store(c1, c12, 32);
-      v128.store(c1, c13, 48);
-    } else if (mode == 0) {
-      const va = f32x4.splat(alpha);
-      v128.store(c, f32x4.mul(c00, va));
-      v128.store(c, f32x4.mul(c01, va), 16);
-      v128.store(c, f32x4.mul(c02, va), 32);
-      v128.store(c, f32x4.mul(c03, va), 48);
-      v128.store(c1, f32x4.mul(c10, va));
-      v128.store(c1, f32x4.mul(c11, va), 16);
-      v128.store(c1, f32x4.mul(c12, va), 32);
-      v128.store(c1, f32x4.mul(c13, va), 48);
-    } else if (mode == 1) {
-      const va = f32x4.splat(alpha);
-      const vb = f32x4.splat(gBeta);
-      v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
-      v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
-      v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
-      v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
-      v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
-      v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
-      v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
-      v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
-    } else {
-      const va = f32x4.splat(alpha);
-      v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
-      v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
-      v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
-      v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
-      v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
-      v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
-      v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
-      v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
-    }
+    storeTile(c00, c01, c02, c03, c10, c11, c12, c13, gC);
+    gC += gLdcb << 1;
+    if (tPerTile > 0) touch();
+  }
+}
+
+// micro() with A read in place (op(A) = A, rows ldab bytes apart, kcp == kc) and the tiles running
+// along a row pair: tile t uses B panel t and writes columns [16t, 16t + 16).
+function microDirect(kcp: i32, pa0: usize, ldab: usize, pb: usize, tiles: i32): void {
+  for (let t = 0; t < tiles; t++) {
+    let pa = pa0;
+    let p1 = pa0 + ldab;
+    const end = pb + <usize>kcp * <usize>(NR * 4);
+    let c00 = f32x4.splat(0);
+    let c01 = f32x4.splat(0);
+    let c02 = f32x4.splat(0);
+    let c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0);
+    let c11 = f32x4.splat(0);
+    let c12 = f32x4.splat(0);
+    let c13 = f32x4.splat(0);
+    do {
+      {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const b2 = v128.load(pb, 32);
+        const b3 = v128.load(pb, 48);
+        const a0 = v128.load32_splat(pa);
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c02 = madd(a0, b2, c02);
+        c03 = madd(a0, b3, c03);
+        const a1 = v128.load32_splat(p1);
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c12 = madd(a1, b2, c12);
+        c13 = madd(a1, b3, c13);
+      }
+      if (kcp < 0) {
+        // Never taken (see above).
+        const c = gC;
+        v128.store(c, c00);
+        v128.store(c, c01, 16);
+        v128.store(c, c02, 32);
+        v128.store(c, c03, 48);
+        v128.store(c, c10, 64);
+        v128.store(c, c11, 80);
+        v128.store(c, c12, 96);
+        v128.store(c, c13, 112);
+      }
+      {
+        const b0 = v128.load(pb, 64);
+        const b1 = v128.load(pb, 80);
+        const b2 = v128.load(pb, 96);
+        const b3 = v128.load(pb, 112);
+        const a0 = v128.load32_splat(pa, 4);
+        c00 = madd(a0, b0, c00);
+        c01 = madd(a0, b1, c01);
+        c02 = madd(a0, b2, c02);
+        c03 = madd(a0, b3, c03);
+        const a1 = v128.load32_splat(p1, 4);
+        c10 = madd(a1, b0, c10);
+        c11 = madd(a1, b1, c11);
+        c12 = madd(a1, b2, c12);
+        c13 = madd(a1, b3, c13);
+      }
+      pa += 8;
+      p1 += 8;
+      pb += 128;
+    } while (pb < end);
+
+    storeTile(c00, c01, c02, c03, c10, c11, c12, c13, gC);
+    gC += NR * 4;
+    if (tPerTile > 0) touch();
   }
 }
 
@@ -431,6 +573,150 @@ function scaleC(M: i32, N: i32, beta: f32, c: usize, ldc: usize): void {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// op(A) = A, op(B) = B^T (a linear layer's forward, attention's Q K^T): both operands have the depth
+// contiguous, so instead of transposing B into panels, each tile computes 2 x 4 dot products with
+// 4-lane partial sums along k, reduced at the end: B is read once, in address order, with no packing
+// pass. Per element: acc = sum over k = 4q + l of A[i,k]*B[j,k] in lane l (fused where the build
+// has FMA), then (l0 + l2) + (l1 + l3), then the k % 4 tail in order; every tile size does exactly
+// this, so results do not depend on where an element sits or which thread computes it.
+// ---------------------------------------------------------------------------------------------
+
+const KD_MAX: i32 = 1024; // depth block: 4 rows of B (16 KiB) stay in L1
+const DOT_A_BYTES: i32 = 256 * 1024; // A block kept in L2 while B streams past it
+
+@inline
+function reduce4(x: v128): f32 {
+  const s = f32x4.add(x, v128.shuffle<f32>(x, x, 2, 3, 2, 3));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+// [a0+a2, a1+a3, b0+b2, b1+b3] -> lanes j of the result: (x0 + x2) + (x1 + x3) for x = a, b, c, d.
+@inline
+function reduce4x4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
+}
+
+@inline
+function epilogue1(acc: f32, p: usize, alpha: f32, beta: f32, mode: i32): void {
+  let v: f32;
+  if (mode == 0) v = alpha == 1 ? acc : acc * alpha;
+  else if (mode == 1) v = acc * alpha + load<f32>(p) * beta;
+  else v = load<f32>(p) + acc * alpha;
+  store<f32>(p, v);
+}
+
+@inline
+function epilogue4(acc: v128, p: usize, alpha: f32, beta: f32, mode: i32): void {
+  if (mode == 0) {
+    v128.store(p, alpha == 1 ? acc : f32x4.mul(acc, f32x4.splat(alpha)));
+  } else if (mode == 1) {
+    v128.store(p, f32x4.add(f32x4.mul(acc, f32x4.splat(alpha)), f32x4.mul(v128.load(p), f32x4.splat(beta))));
+  } else {
+    v128.store(p, f32x4.add(v128.load(p), f32x4.mul(acc, f32x4.splat(alpha))));
+  }
+}
+
+// One element, same arithmetic as the tiles.
+function dot1(a: usize, b: usize, kc: i32): f32 {
+  const kv = kc & ~3;
+  let acc = f32x4.splat(0);
+  for (let k = 0; k < kv; k += 4) acc = madd(v128.load(a + (<usize>k << 2)), v128.load(b + (<usize>k << 2)), acc);
+  let r = reduce4(acc);
+  for (let k = kv; k < kc; k++) r += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+  return r;
+}
+
+// 2 x 4 tiles down rows [0, m) against the four B rows at b (rows ldbb bytes apart).
+function dotColumn(kc: i32, a: usize, ldab: usize, m: i32, b: usize, ldbb: usize, c: usize, ldcb: usize, alpha: f32, beta: f32, mode: i32): void {
+  const kvb = <usize>(kc & ~3) << 2;
+  const b1 = b + ldbb;
+  const b2 = b1 + ldbb;
+  const b3 = b2 + ldbb;
+  for (let i = 0; i + 2 <= m; i += 2) {
+    const a0 = a + <usize>i * ldab;
+    const a1 = a0 + ldab;
+    let c00 = f32x4.splat(0);
+    let c01 = f32x4.splat(0);
+    let c02 = f32x4.splat(0);
+    let c03 = f32x4.splat(0);
+    let c10 = f32x4.splat(0);
+    let c11 = f32x4.splat(0);
+    let c12 = f32x4.splat(0);
+    let c13 = f32x4.splat(0);
+    for (let o: usize = 0; o < kvb; o += 16) {
+      const x0 = v128.load(a0 + o);
+      const x1 = v128.load(a1 + o);
+      const y0 = v128.load(b + o);
+      c00 = madd(x0, y0, c00);
+      c10 = madd(x1, y0, c10);
+      const y1 = v128.load(b1 + o);
+      c01 = madd(x0, y1, c01);
+      c11 = madd(x1, y1, c11);
+      const y2 = v128.load(b2 + o);
+      c02 = madd(x0, y2, c02);
+      c12 = madd(x1, y2, c12);
+      const y3 = v128.load(b3 + o);
+      c03 = madd(x0, y3, c03);
+      c13 = madd(x1, y3, c13);
+    }
+    let r0 = reduce4x4(c00, c01, c02, c03);
+    let r1 = reduce4x4(c10, c11, c12, c13);
+    for (let k = kc & ~3; k < kc; k++) {
+      const o = <usize>k << 2;
+      const x0 = f32x4.splat(load<f32>(a0 + o));
+      const x1 = f32x4.splat(load<f32>(a1 + o));
+      const y = f32x4(load<f32>(b + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o));
+      r0 = f32x4.add(r0, f32x4.mul(x0, y));
+      r1 = f32x4.add(r1, f32x4.mul(x1, y));
+    }
+    const cp = c + <usize>i * ldcb;
+    epilogue4(r0, cp, alpha, beta, mode);
+    epilogue4(r1, cp + ldcb, alpha, beta, mode);
+    if (tPerTile > 0) touch();
+  }
+}
+
+function sgemmDotNT(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32): void {
+  const ldab = <usize>lda << 2;
+  const ldbb = <usize>ldb << 2;
+  const ldcb = <usize>ldc << 2;
+  const nkb = (K + KD_MAX - 1) / KD_MAX;
+  const kcb = (K + nkb - 1) / nkb;
+  tPerTile = 0;
+  for (let pc = 0; pc < K; pc += kcb) {
+    const kc = min(kcb, K - pc);
+    const mode = pc == 0 ? (beta == 0 ? 0 : 1) : 2;
+    const mb = max(2, (DOT_A_BYTES / (kc * 4)) & ~1);
+    for (let ic = 0; ic < M; ic += mb) {
+      const m = min(mb, M - ic);
+      const ap = a + (<usize>ic * <usize>lda + <usize>pc) * 4;
+      const cpRow = c + <usize>ic * ldcb;
+      let j = 0;
+      for (; j + 4 <= N; j += 4) {
+        const bp = b + (<usize>j * <usize>ldb + <usize>pc) * 4;
+        if (j + 4 < N) touchPlan(bp + 4 * ldbb, <usize>kc * 4, ldbb, min(4, N - j - 4), max(1, m >> 1));
+        dotColumn(kc, ap, ldab, m, bp, ldbb, cpRow + (<usize>j << 2), ldcb, alpha, beta, mode);
+        tPerTile = 0;
+        if (m & 1) {
+          const ar = ap + <usize>(m - 1) * ldab;
+          const cr = cpRow + <usize>(m - 1) * ldcb + (<usize>j << 2);
+          for (let jj = 0; jj < 4; jj++) epilogue1(dot1(ar, bp + <usize>jj * ldbb, kc), cr + (<usize>jj << 2), alpha, beta, mode);
+        }
+      }
+      for (; j < N; j++) {
+        const bp = b + (<usize>j * <usize>ldb + <usize>pc) * 4;
+        for (let i = 0; i < m; i++) {
+          epilogue1(dot1(ap + <usize>i * ldab, bp, kc), cpRow + <usize>i * ldcb + (<usize>j << 2), alpha, beta, mode);
+        }
+      }
+    }
+  }
+}
+
 /**
  * C = alpha * op(A) * op(B) + beta * C, row-major, all pointers are byte offsets into memory.
  * beta == 0 means C is write-only (it may hold garbage / NaN). Returns 0, or -1 when no workspace
@@ -457,6 +743,13 @@ export function sgemm(
     return 0;
   }
   if (wsPackA == 0) return -1;
+  if (transB == 2) {
+    if (transA == 0) {
+      sgemmDotNT(M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+      return 0;
+    }
+    transB = 1;
+  }
   const ldcb = <usize>ldc << 2;
   // Depth blocks of equal, even size <= KC_MAX (a function of K only: see the header comment).
   const nkb = (K + KC_MAX - 1) / KC_MAX;
@@ -466,31 +759,62 @@ export function sgemm(
   const pa0 = wsPackA;
   const pb0 = wsPackB;
   const tile = wsTile;
+  const ldab = <usize>lda << 2;
+  tPerTile = 0;
   for (let jc = 0; jc < N; jc += NC_MAX) {
     const nc = min(NC_MAX, N - jc);
+    const panels = (nc + NR - 1) / NR;
+    const fullPanels = nc / NR;
     for (let pc = 0; pc < K; pc += kcb) {
       const kc = min(kcb, K - pc);
       const kcp = (kc + 1) & ~1;
       const panelB = <usize>kcp * <usize>(NR * 4);
       const panelA = <usize>kcp * <usize>(MR * 4);
-      packB(transB, b, <usize>ldb, pc, kc, kcp, jc, nc, pb0);
       const mode = pc == 0 ? (beta == 0 ? 0 : 1) : 2;
+      // A taller than one block is read in place, a row pair at a time against all of B's panels
+      // (packed up front), touching the rows a few pairs ahead. Otherwise B is the large operand:
+      // its panels are packed one by one on the first row block, touching the next panel's source.
+      const direct = transA == 0 && kc == kcp && M > MC_MAX;
+      const touching = kc >= TOUCH_MIN_K;
+      packB(transB, b, <usize>ldb, pc, kc, kcp, jc, nc, pb0);
       for (let ic = 0; ic < M; ic += MC_MAX) {
         const mc = min(MC_MAX, M - ic);
+        const pairs = mc / MR;
+        if (direct && fullPanels > 0) {
+          for (let ir = 0; ir < pairs * MR; ir += MR) {
+            const i = ic + ir;
+            if (touching && i + TOUCH_ROWS + MR <= M) {
+              touchPlan(a + (<usize>(i + TOUCH_ROWS) * <usize>lda + <usize>pc) * 4, <usize>kc * 4, ldab, MR, fullPanels);
+            }
+            gC = c + (<usize>i * <usize>ldc + <usize>jc) * 4;
+            gLdcb = ldcb;
+            gMode = mode;
+            microDirect(kcp, a + (<usize>i * <usize>lda + <usize>pc) * 4, ldab, pb0, fullPanels);
+          }
+          tPerTile = 0;
+          if (fullPanels == panels && pairs * MR == mc) continue;
+        }
         packA(transA, a, <usize>lda, ic, mc, pc, kc, kcp, pa0);
+        if (!direct && touching && ic + MC_MAX < M) {
+          // touch the next A block while this one computes
+          const nmc = min(MC_MAX, M - ic - MC_MAX);
+          const tiles = ((mc + MR - 1) / MR) * panels;
+          if (transA == 0) touchPlan(a + (<usize>(ic + MC_MAX) * <usize>lda + <usize>pc) * 4, <usize>kc * 4, ldab, nmc, tiles);
+          else touchPlan(a + (<usize>pc * <usize>lda + <usize>(ic + MC_MAX)) * 4, <usize>nmc * 4, ldab, kc, tiles);
+        }
         let pb = pb0;
-        for (let jr = 0; jr < nc; jr += NR) {
+        for (let q = 0; q < panels; q++) {
+          const jr = q * NR;
           const nr = min(NR, nc - jr);
           const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
-          const fullTiles = mc / MR;
-          if (nr == NR) {
+          if (nr == NR && !direct) {
             gC = cp;
             gLdcb = ldcb;
             gMode = mode;
-            micro(kcp, pa0, pb, fullTiles);
+            micro(kcp, pa0, pb, pairs);
           }
           // Partial tiles: the last column panel (nr < NR) and an odd last row.
-          for (let ir = nr == NR ? fullTiles * MR : 0; ir < mc; ir += MR) {
+          for (let ir = nr == NR ? pairs * MR : 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             gC = tile;
             gLdcb = <usize>(NR * 4);
@@ -500,6 +824,7 @@ export function sgemm(
           }
           pb += panelB;
         }
+        tPerTile = 0;
       }
     }
   }
