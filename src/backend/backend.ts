@@ -116,6 +116,16 @@ export interface RecurrenceBackward extends Omit<RecurrenceForward, 'bias' | 'bi
   gBiasIh: Float32Array | null; gBiasHh: Float32Array | null;
 }
 
+/** Hyper-parameters of one SGD update (see Backend.sgdStep and optim/sgd.ts). */
+export interface SgdUpdate {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -220,4 +230,10 @@ export interface Backend {
    */
   recurrenceForward?(a: RecurrenceForward): void;
   recurrenceBackward?(a: RecurrenceBackward): void;
+
+  /**
+   * One torch.optim.SGD update of n parameters p[po..] in place from the gradient g[go..]: buf is
+   * the momentum buffer (null when momentum is 0); `first` is its first update (buf = direction).
+   */
+  sgdStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number, buf: Float32Array | null, first: boolean, h: SgdUpdate): void;
 }

@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
+import { getBackend } from '../backend/registry.js';
 
 export interface SGDHyper {
   lr: number;
@@ -46,45 +47,21 @@ export class SGD extends Optimizer<SGDHyper> {
   }
 
   protected updateParam(group: ParamGroup<SGDHyper>, state: ParamState, p: Float32Array, po: number, g: Float32Array, go: number, n: number, param: Tensor): void {
-    const { lr, momentum, dampening, weightDecay: wd, nesterov, maximize } = group;
-    const sign = maximize ? -1 : 1;
-    if (momentum === 0) {
-      for (let i = 0; i < n; i++) {
-        let d = sign * g[go + i];
-        if (wd !== 0) d = Math.fround(d + wd * p[po + i]);
-        p[po + i] -= lr * d;
-      }
-      if (state.momentumBuffer === undefined) state.momentumBuffer = null;
-      return;
-    }
-    let buf: Float32Array;
+    let buf: Float32Array | null = null;
     let first = false;
-    const existing = state.momentumBuffer;
-    if (existing instanceof Tensor) buf = existing.data as Float32Array;
-    else {
-      const created = stateBuffer(param);
-      state.momentumBuffer = created;
-      buf = created.data as Float32Array;
-      first = true;
-    }
-    const keep = 1 - dampening;
-    if (!first && wd === 0 && !nesterov && !maximize) {
-      // The usual case, without the per-element branches: several times faster on large layers.
-      for (let i = 0; i < n; i++) {
-        const b = momentum * buf[i] + keep * g[go + i];
-        buf[i] = b;
-        p[po + i] -= lr * buf[i];
+    if (group.momentum === 0) {
+      if (state.momentumBuffer === undefined) state.momentumBuffer = null;
+    } else {
+      const existing = state.momentumBuffer;
+      if (existing instanceof Tensor) buf = existing.data as Float32Array;
+      else {
+        const created = stateBuffer(param);
+        state.momentumBuffer = created;
+        buf = created.data as Float32Array;
+        first = true;
       }
-      return;
     }
-    for (let i = 0; i < n; i++) {
-      let d = sign * g[go + i];
-      if (wd !== 0) d = Math.fround(d + wd * p[po + i]);
-      const b = first ? d : momentum * buf[i] + keep * d;
-      buf[i] = b;
-      const dir = nesterov ? Math.fround(d + momentum * buf[i]) : buf[i];
-      p[po + i] -= lr * dir;
-    }
+    getBackend().sgdStep(p, po, g, go, n, buf, first, group);
   }
 
   protected override updateSparse(group: ParamGroup<SGDHyper>, state: ParamState, p: Float32Array, po: number, grad: RowSparseTensor): boolean {

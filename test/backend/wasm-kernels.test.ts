@@ -11,6 +11,8 @@ import { reduce as jsReduce } from '../../src/backend/js/reduce.js';
 import * as wasmConv from '../../src/backend/wasm/conv.js';
 import * as wasmPool from '../../src/backend/wasm/pool.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
+import { sgdStep as wasmSgdStep } from '../../src/backend/wasm/sgd.js';
+import { sgdStep as jsSgdStep } from '../../src/backend/js/sgd.js';
 import { prepareSgemm, setNumThreads, wasmAvailable, WasmMemoryFull, wasmScratch } from '../../src/backend/wasm/loader.js';
 import { orReference } from '../../src/backend/wasm/index.js';
 import { randomArray as random, rng } from '../helpers/random.js';
@@ -170,6 +172,36 @@ test('conv2d forward and both backward passes match the reference (stride, paddi
     }
   }
   setNumThreads(1);
+});
+
+test('SGD updates match the reference bit for bit (momentum, first step, dampening, weight decay, Nesterov, maximize)', { skip }, () => {
+  const rand = rng(99);
+  // 40_003: several chunks, an odd tail; 1_500: one chunk; both past the size where wasm takes over.
+  for (const n of [40_003, 1_500]) {
+    const hypers = [
+      { lr: 0.01, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+      { lr: 0.05, momentum: 0.8, dampening: 0.1, weightDecay: 0, nesterov: false, maximize: false },
+      { lr: 0.1, momentum: 0.5, dampening: 0.25, weightDecay: 1e-3, nesterov: false, maximize: true },
+      { lr: 0.03, momentum: 0.9, dampening: 0, weightDecay: 5e-4, nesterov: true, maximize: false },
+      { lr: 0.2, momentum: 0, dampening: 0, weightDecay: 0.01, nesterov: false, maximize: false },
+      { lr: 0.2, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: true },
+    ];
+    for (const h of hypers) {
+      const what = `n=${n} ${JSON.stringify(h)}`;
+      const p0 = random(n + 3, rand);
+      const pWasm = p0.slice(), pJs = p0.slice();
+      const bufWasm = h.momentum ? new Float32Array(n) : null, bufJs = h.momentum ? new Float32Array(n) : null;
+      for (let step = 0; step < 3; step++) {
+        const g = awkward(n + 5, rand).map((v) => (Number.isNaN(v) ? 0.125 : v) + (rand() - 0.5) * 1e-3);
+        // parameters and gradient at offsets (a view into a larger storage)
+        wasmSgdStep(pWasm, 3, g, 5, n, bufWasm, step === 0, h);
+        jsSgdStep(pJs, 3, g, 5, n, bufJs, step === 0, h);
+        assertIdentical(pWasm, pJs, `${what} step ${step}: parameters`);
+        if (bufWasm) assertIdentical(bufWasm, bufJs!, `${what} step ${step}: momentum buffer`);
+      }
+      assert.ok(pWasm.some((v, i) => v !== p0[i]), `${what}: nothing was updated`);
+    }
+  }
 });
 
 test('vectorised exp, tanh and sigmoid stay within 3 float32 ulp of Math (overflow, subnormals, NaN, ±0)', { skip }, () => {

@@ -10,6 +10,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './po
 import { softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
+import { sgdStep } from './sgd.js';
 import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward } from './rnn.js';
 
 export class JsBackend implements Backend {
@@ -51,4 +52,5 @@ export class JsBackend implements Backend {
   lstmCellBackward = lstmCellBackward;
   gruCellForward = gruCellForward;
   gruCellBackward = gruCellBackward;
+  sgdStep = sgdStep;
 }

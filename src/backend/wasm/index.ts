@@ -1,8 +1,8 @@
 /**
  * The WebAssembly backend: the reference backend with its hot kernels replaced by SIMD128 ones:
  * GEMM (threaded for large products), whole-sequence recurrent layers, convolution with its data
- * movement, max pooling, the common elementwise ops (GELU included), softmax, layer / batch norm and
- * fused attention resident in wasm memory. Everything else falls back to the reference kernels.
+ * movement, max pooling, the common elementwise ops (GELU included), softmax, layer / batch norm,
+ * fused attention resident in wasm memory and SGD's update. Everything else falls back to the reference kernels.
  */
 import type { Backend, RecurrenceBackward, RecurrenceForward } from '../backend.js';
 import * as reference from '../js/recurrence.js';
@@ -18,6 +18,7 @@ import { softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './rnn.js';
+import { sgdStep } from './sgd.js';
 
 /** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
 const WASM_GEMM_MIN_WORK = 16 * 16 * 16;
@@ -78,6 +79,7 @@ export class WasmBackend extends JsBackend {
     orReference(recurrenceForward, (a: RecurrenceForward): void => reference.recurrenceForward(this, a));
   recurrenceBackward: NonNullable<Backend['recurrenceBackward']> =
     orReference(recurrenceBackward, (a: RecurrenceBackward): void => reference.recurrenceBackward(this, a));
+  override sgdStep = orReference(sgdStep, js.sgdStep);
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0 || !fitsInWasm(m, n, k)) {

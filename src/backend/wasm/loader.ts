@@ -69,6 +69,8 @@ export interface WasmKernelExports {
   binaryF32(op: number, a: number, b: number, out: number, n: number, period: number): number;
   sumRowsF32(x: number, rows: number, size: number, out: number): void;
   sumMiddleF32(x: number, outer: number, size: number, inner: number, acc: number, out: number): void;
+  /** SGD's update of n floats in place (kernels/sgd.ts); buf 0 without momentum; flags: 1 first, 2 Nesterov, 4 maximize. */
+  sgdStepF32(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, wd: number, flags: number): void;
   // Vectorised exp / tanh / sigmoid over n floats, n a multiple of 4 (kernels/math.ts; for tests).
   expF32(x: number, out: number, n: number): void;
   tanhF32(x: number, out: number, n: number): void;

@@ -8,3 +8,4 @@ export * from './softmax';
 export * from './norm';
 export * from './attention';
 export * from './rnn';
+export * from './sgd';
