@@ -136,7 +136,7 @@ test('a binary op with b broadcast over rows (a bias) matches the reference exac
   }
 });
 
-test('conv2d forward and both backward passes match the reference (stride, padding, dilation, groups; 1 and 2 threads)', { skip }, () => {
+test('conv2d forward and both backward passes match the reference (stride, padding, dilation, groups, both layouts; 1 and 2 threads)', { skip }, () => {
   const rand = rng(3);
   const cases: Array<Partial<Conv2dShapes> & { n: number; c: number; h: number; w: number; oc: number; kh: number; kw: number }> = [
     { n: 4, c: 1, h: 28, w: 28, oc: 32, kh: 3, kw: 3, padding: [1, 1] },
@@ -145,6 +145,11 @@ test('conv2d forward and both backward passes match the reference (stride, paddi
     { n: 2, c: 4, h: 12, w: 10, oc: 6, kh: 3, kw: 3, dilation: [2, 1], padding: [2, 1] },
     { n: 2, c: 6, h: 9, w: 9, oc: 4, kh: 3, kw: 3, groups: 2 },
     { n: 1, c: 3, h: 5, w: 5, oc: 2, kh: 5, kw: 5, padding: [4, 4], stride: [3, 3] },
+    // pixel-major (ungrouped, 4 or more channels): odd channel counts, strides, big padding, and a
+    // SimpleCNN conv2-sized layer whose GEMMs are tall enough for the in-place path
+    { n: 2, c: 5, h: 11, w: 9, oc: 7, kh: 3, kw: 2, stride: [2, 3], padding: [1, 0] },
+    { n: 1, c: 6, h: 5, w: 5, oc: 3, kh: 5, kw: 5, padding: [4, 4], stride: [3, 3] },
+    { n: 4, c: 32, h: 14, w: 14, oc: 64, kh: 3, kw: 3, padding: [1, 1] },
   ];
   for (const threads of [1, 2]) {
     setNumThreads(threads);

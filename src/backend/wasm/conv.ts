@@ -1,10 +1,36 @@
 /**
- * conv2d on the wasm kernels: the same im2col + GEMM algorithm and column layout as the reference
- * backend (src/backend/js/conv.ts), with every step in wasm memory, so only the operands and the
- * result cross into and out of it (the column matrix, KH·KW times larger than the input, never does).
+ * conv2d on the wasm kernels, with every step in wasm memory, so only the operands and the result
+ * cross into and out of it (the patch matrix, KH·KW times larger than the input, never does).
+ *
+ * Ungrouped convolutions with at least PIXEL_MAJOR_MIN_CHANNELS input channels run pixel-major:
+ * images as [N, H, W, C], one patch row per output pixel in (ky, kx, c) order, so each tap moves C
+ * contiguous floats and the GEMM reads the tall patch matrix in place. The others (grouped, or few
+ * channels: a first layer on grey images) use the reference backend's channel-major im2col layout
+ * (src/backend/js/conv.ts).
  */
 import type { Conv2dShapes } from '../backend.js';
 import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+
+const PIXEL_MAJOR_MIN_CHANNELS = 4;
+
+function pixelMajor(s: Conv2dShapes): boolean {
+  return s.groups === 1 && s.c >= PIXEL_MAJOR_MIN_CHANNELS;
+}
+
+/** dst (from float index at) = w [OC, C, KH, KW] with its taps reordered to [OC, KH, KW, C], or back when `back`. */
+function reorderTaps(w: Float32Array, s: Conv2dShapes, dst: Float32Array, at: number, back = false): void {
+  const taps = s.kh * s.kw, c = s.c;
+  for (let o = 0; o < s.oc; o++) {
+    const base = o * c * taps;
+    for (let ch = 0; ch < c; ch++) {
+      for (let t = 0; t < taps; t++) {
+        const channelMajor = base + ch * taps + t, tapMajor = base + t * c + ch;
+        if (back) dst[at + channelMajor] = w[tapMajor]!;
+        else dst[at + tapMajor] = w[channelMajor]!;
+      }
+    }
+  }
+}
 
 function sizes(s: Conv2dShapes) {
   const pixels = s.oh * s.ow, columns = s.n * pixels, ckk = s.c * s.kh * s.kw;
@@ -18,6 +44,22 @@ function setShape(m: WasmScratch, s: Conv2dShapes): void {
 
 export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  if (pixelMajor(s)) {
+    // out [N·P, OC] = patches [N·P, CKK] · Wᵀ, then back to NCHW with the bias
+    const outSize = s.oc * columns;
+    const m = wasmScratch('conv2d', [inputSize, inputSize, s.oc * ckk, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
+    const [px, pxh, pw, prows, ppm, pout, pbias] = m.ptrs as [number, number, number, number, number, number, number];
+    m.put(px, x, inputSize);
+    reorderTaps(weight, s, m.f32, pw >> 2);
+    if (bias) m.put(pbias, bias, s.oc);
+    m.exports.nchwToNhwc(px, pxh, s.n, s.c, s.h * s.w);
+    setShape(m, s);
+    m.exports.im2row(pxh, prows);
+    sgemmInMemory(false, true, columns, s.oc, ckk, prows, ckk, pw, ckk, 0, ppm, s.oc);
+    m.exports.nhwcToNchw(ppm, pout, s.n, s.oc, pixels, bias ? pbias : 0);
+    m.take(pout, out, outSize);
+    return;
+  }
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2d', [inputSize, weightSize, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
   const [px, pw, pcols, pcm, pout, pbias] = m.ptrs as [number, number, number, number, number, number];
@@ -36,6 +78,21 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
 
 export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  if (pixelMajor(s)) {
+    // patch gradients [N·P, CKK] = gradOut [N·P, OC] · W, added back onto the pixels they came from
+    const outSize = s.oc * columns;
+    const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, s.oc * ckk, ckk * columns, inputSize, inputSize]);
+    const [pg, pgh, pw, prows, pxh, pgx] = m.ptrs as [number, number, number, number, number, number];
+    m.put(pg, gradOut, outSize);
+    reorderTaps(weight, s, m.f32, pw >> 2);
+    m.exports.nchwToNhwc(pg, pgh, s.n, s.oc, pixels);
+    sgemmInMemory(false, false, columns, ckk, s.oc, pgh, s.oc, pw, ckk, 0, prows, ckk);
+    setShape(m, s);
+    m.exports.row2im(prows, pxh);
+    m.exports.nhwcToNchw(pxh, pgx, s.n, s.c, s.h * s.w, 0);
+    m.take(pgx, gradInput, inputSize);
+    return;
+  }
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, weightSize, ckk * columns, inputSize]);
   const [pg, pcm, pw, pcols, pgx] = m.ptrs as [number, number, number, number, number];
@@ -53,6 +110,21 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
 
 export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  if (pixelMajor(s)) {
+    // gradW [OC, CKK] = gradOut [OC, N·P] · patches [N·P, CKK], taps then reordered back
+    const outSize = s.oc * columns;
+    const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, inputSize, ckk * columns, s.oc * ckk]);
+    const [pg, pcm, px, pxh, prows, pgw] = m.ptrs as [number, number, number, number, number, number];
+    m.put(pg, gradOut, outSize);
+    m.put(px, x, inputSize);
+    m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
+    m.exports.nchwToNhwc(px, pxh, s.n, s.c, s.h * s.w);
+    setShape(m, s);
+    m.exports.im2row(pxh, prows);
+    sgemmInMemory(false, false, s.oc, ckk, columns, pcm, columns, prows, ckk, 0, pgw, ckk);
+    reorderTaps(m.f32.subarray(pgw >> 2, (pgw >> 2) + s.oc * ckk), s, gradWeight, 0, true);
+    return;
+  }
   const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, ckk * columns, weightSize]);
   const [pg, pcm, px, pcols, pgw] = m.ptrs as [number, number, number, number, number];

@@ -58,6 +58,10 @@ export interface WasmKernelExports {
   col2im(cols: number, x: number): void;
   channelMajorToNchw(src: number, out: number, n: number, oc: number, pixels: number, bias: number): void;
   nchwToChannelMajor(src: number, out: number, n: number, oc: number, pixels: number): void;
+  nchwToNhwc(src: number, out: number, n: number, c: number, pixels: number): void;
+  nhwcToNchw(src: number, out: number, n: number, c: number, pixels: number, bias: number): void;
+  im2row(x: number, rows: number): void;
+  row2im(rows: number, x: number): void;
   // Pooling (kernels/pool.ts).
   maxPool2d(x: number, planes: number, h: number, w: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,

@@ -159,3 +159,98 @@ export function nchwToChannelMajor(src: usize, out: usize, n: i32, oc: i32, pixe
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pixel-major layout: images as [N, H, W, C] and one row per output pixel, its patch in (ky, kx, c)
+// order ("im2row"). A tap then moves C contiguous floats at once, and the GEMM's tall operand is the
+// patch matrix itself (read in place: see gemm.ts's microDirect).
+// ---------------------------------------------------------------------------------------------
+
+// dst[j, i] = src[i, j] (+ bias[j]) for a rows x cols src (row strides in floats), 4 x 4 blocks at a time.
+function transpose(src: usize, srcLd: i32, dst: usize, dstLd: i32, rows: i32, cols: i32, bias: usize): void {
+  const sl = <usize>srcLd << 2;
+  const dl = <usize>dstLd << 2;
+  const rows4 = rows & ~3;
+  const cols4 = cols & ~3;
+  for (let j = 0; j < cols4; j += 4) {
+    const b0 = bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>j << 2))) : f32x4.splat(0);
+    const b1 = bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>j << 2), 4)) : f32x4.splat(0);
+    const b2 = bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>j << 2), 8)) : f32x4.splat(0);
+    const b3 = bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>j << 2), 12)) : f32x4.splat(0);
+    const d0 = dst + <usize>j * dl;
+    for (let i = 0; i < rows4; i += 4) {
+      const s = src + <usize>i * sl + (<usize>j << 2);
+      const v0 = v128.load(s);
+      const v1 = v128.load(s + sl);
+      const v2 = v128.load(s + 2 * sl);
+      const v3 = v128.load(s + 3 * sl);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      const d = d0 + (<usize>i << 2);
+      v128.store(d, f32x4.add(v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), b0));
+      v128.store(d + dl, f32x4.add(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), b1));
+      v128.store(d + 2 * dl, f32x4.add(v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), b2));
+      v128.store(d + 3 * dl, f32x4.add(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), b3));
+    }
+  }
+  // the edges: columns past cols4 (all rows), rows past rows4 (the first cols4 columns)
+  for (let j = 0; j < cols; j++) {
+    const add: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let i = j < cols4 ? rows4 : 0; i < rows; i++) {
+      store<f32>(dst + <usize>j * dl + (<usize>i << 2), load<f32>(src + <usize>i * sl + (<usize>j << 2)) + add);
+    }
+  }
+}
+
+/** out [N, P, C] = src [N, C, P]. */
+export function nchwToNhwc(src: usize, out: usize, n: i32, c: i32, pixels: i32): void {
+  const image = <usize>c * <usize>pixels * 4;
+  for (let b = 0; b < n; b++) transpose(src + <usize>b * image, pixels, out + <usize>b * image, c, c, pixels, 0);
+}
+
+/** out [N, C, P] = src [N, P, C] + bias[c] (bias 0: none). */
+export function nhwcToNchw(src: usize, out: usize, n: i32, c: i32, pixels: i32, bias: usize): void {
+  const image = <usize>c * <usize>pixels * 4;
+  for (let b = 0; b < n; b++) transpose(src + <usize>b * image, c, out + <usize>b * image, pixels, pixels, c, bias);
+}
+
+// Row (b, y, o) of rows holds x[b, y*sh - ph + ky*dh, o*sw - pw + kx*dw, :] for every tap (ky, kx)
+// in turn (0 in the padding). accumulate = 0: rows = im2row(x); 1: x += row2im(rows).
+function walkRows(x: usize, rows: usize, accumulate: bool): void {
+  const n = gN, c = gC, h = gH, w = gW, kh = gKH, kw = gKW;
+  const tapBytes = <usize>c << 2;
+  let r = rows;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < gOH; y++) {
+      for (let o = 0; o < gOW; o++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y * gSH - gPH + ky * gDH;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = o * gSW - gPW + kx * gDW;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+              const p = x + (<usize>((b * h + iy) * w + ix) * tapBytes);
+              if (accumulate) addRun(p, r, c);
+              else copyRun(r, p, c);
+            } else if (!accumulate) {
+              memory.fill(r, 0, tapBytes);
+            }
+            r += tapBytes;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** rows [N·OH·OW, KH·KW·C] = the patches of x [N, H, W, C], for the shape set by convShape(). */
+export function im2row(x: usize, rows: usize): void {
+  walkRows(x, rows, false);
+}
+
+/** x [N, H, W, C] = row2im(rows): every patch value added back to the pixel it was read from. */
+export function row2im(rows: usize, x: usize): void {
+  memory.fill(x, 0, <usize>gN * <usize>gC * <usize>gH * <usize>gW * 4);
+  walkRows(x, rows, true);
+}
