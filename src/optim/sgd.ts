@@ -3,15 +3,10 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
 import { getBackend } from '../backend/registry.js';
+import type { SgdUpdate } from '../backend/backend.js';
 
-export interface SGDHyper {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-}
+/** SGD's hyper-parameters, as its backend kernel takes them. */
+export type SGDHyper = SgdUpdate;
 
 /** `lr` has no default (as in PyTorch): give it here or in every param group. */
 export type SGDOptions = Partial<SGDHyper>;

@@ -163,7 +163,7 @@ export function nchwToChannelMajor(src: usize, out: usize, n: i32, oc: i32, pixe
 // ---------------------------------------------------------------------------------------------
 // Pixel-major layout: images as [N, H, W, C] and one row per output pixel, its patch in (ky, kx, c)
 // order ("im2row"). A tap then moves C contiguous floats at once, and the GEMM's tall operand is the
-// patch matrix itself (read in place: see gemm.ts's microDirect).
+// patch matrix itself, read in place (see gemm.ts).
 // ---------------------------------------------------------------------------------------------
 
 // dst[j, i] = src[i, j] (+ bias[j]) for a rows x cols src (row strides in floats), 4 x 4 blocks at a time.

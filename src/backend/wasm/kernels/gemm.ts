@@ -16,7 +16,7 @@
 // MR x NR register-blocked SIMD micro-kernel over the packed panels (B panel in L1, A block in L2).
 // Packed panels are zero-padded up to MR / NR and up to an even depth, so the micro-kernel always
 // runs a full tile; partial tiles go through a scratch tile and a scalar write-back. A taller than
-// one block with an even depth is not packed: microDirect reads its rows in place, one row pair
+// one block with an even depth is not packed: micro() reads its rows in place, one row pair
 // against every B panel, touching the rows ahead (see touch()).
 //
 // Every element of C is produced by the same sequence of f32 operations whatever its position in
@@ -40,7 +40,7 @@ const NR: i32 = 16;
 const KC_MAX: i32 = 320; // must be even
 const MC_MAX: i32 = 128; // multiple of MR
 const NC_MAX: i32 = 512; // multiple of NR
-// How many rows ahead microDirect touches A, and the depth below which a tile is too short to pay
+// How many rows ahead the in-place path touches A, and the depth below which a tile is too short to pay
 // for touching (see touch()).
 const TOUCH_ROWS: i32 = 8;
 const TOUCH_MIN_K: i32 = 32;
@@ -336,11 +336,12 @@ export function touchSink(): f32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernel: `tiles` consecutive 2 x 16 tiles down a column of C (row pairs of the packed A
-// block starting at pa, one packed B panel pb0), each over kcp (even, >= 2) packed depths. Running
-// a whole column per call amortizes the call and loop set-up, which matters for small K.
+// Micro-kernel: `tiles` consecutive 2 x 16 tiles, down a column of C (row pairs of the packed A
+// block starting at pa, one packed B panel pb0) or along a row pair (A read in place, consecutive
+// B panels), each over kcp (even, >= 2) depths. Running many tiles per call amortizes the call and
+// loop set-up, which matters for small K.
 //
-// Writes each tile at gC (row stride gLdcb bytes; gC advances two rows per tile) per gMode:
+// Writes each tile at gC (row stride gLdcb bytes; gC advances to the next tile) per gMode:
 // mode 0: C = alpha*acc            mode 1: C = alpha*acc + beta*C
 // mode 2: C = C + alpha*acc        mode 3: raw store of acc (partial tiles, C = scratch tile)
 //
@@ -407,8 +408,15 @@ function storeTile(c00: v128, c01: v128, c02: v128, c03: v128, c10: v128, c11: v
   }
 }
 
-function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
-  const end = pb0 + <usize>kcp * <usize>(NR * 4);
+// A is read either from a packed panel (aSecond = 4: the row pair's values interleaved, aStep = 8
+// bytes per depth; the tiles run down a column of C: tile t uses row pair t and the one B panel) or
+// in place (aSecond = the row stride, aStep = 4, kcp == kc; the tiles run along a row pair: tile t
+// uses B panel t). Same operations either way.
+function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aStep: usize, alongRow: bool): void {
+  const panelBytes = <usize>kcp * <usize>(NR * 4);
+  const paStart = pa;
+  let pbStart = pb0;
+  const tileStep = alongRow ? <usize>(NR * 4) : gLdcb << 1;
   for (let t = 0; t < tiles; t++) {
     let c00 = f32x4.splat(0);
     let c01 = f32x4.splat(0);
@@ -418,77 +426,9 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32): void {
     let c11 = f32x4.splat(0);
     let c12 = f32x4.splat(0);
     let c13 = f32x4.splat(0);
-    let pb = pb0;
-    do {
-      {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        const b2 = v128.load(pb, 32);
-        const b3 = v128.load(pb, 48);
-        const a0 = v128.load32_splat(pa);
-        c00 = madd(a0, b0, c00);
-        c01 = madd(a0, b1, c01);
-        c02 = madd(a0, b2, c02);
-        c03 = madd(a0, b3, c03);
-        const a1 = v128.load32_splat(pa, 4);
-        c10 = madd(a1, b0, c10);
-        c11 = madd(a1, b1, c11);
-        c12 = madd(a1, b2, c12);
-        c13 = madd(a1, b3, c13);
-      }
-      if (kcp < 0) {
-        // Never taken (see above).
-        const c = gC;
-        v128.store(c, c00);
-        v128.store(c, c01, 16);
-        v128.store(c, c02, 32);
-        v128.store(c, c03, 48);
-        v128.store(c, c10, 64);
-        v128.store(c, c11, 80);
-        v128.store(c, c12, 96);
-        v128.store(c, c13, 112);
-      }
-      {
-        const b0 = v128.load(pb, 64);
-        const b1 = v128.load(pb, 80);
-        const b2 = v128.load(pb, 96);
-        const b3 = v128.load(pb, 112);
-        const a0 = v128.load32_splat(pa, 8);
-        c00 = madd(a0, b0, c00);
-        c01 = madd(a0, b1, c01);
-        c02 = madd(a0, b2, c02);
-        c03 = madd(a0, b3, c03);
-        const a1 = v128.load32_splat(pa, 12);
-        c10 = madd(a1, b0, c10);
-        c11 = madd(a1, b1, c11);
-        c12 = madd(a1, b2, c12);
-        c13 = madd(a1, b3, c13);
-      }
-      pa += 16;
-      pb += 128;
-    } while (pb < end);
-
-    storeTile(c00, c01, c02, c03, c10, c11, c12, c13, gC);
-    gC += gLdcb << 1;
-    if (tPerTile > 0) touch();
-  }
-}
-
-// micro() with A read in place (op(A) = A, rows ldab bytes apart, kcp == kc) and the tiles running
-// along a row pair: tile t uses B panel t and writes columns [16t, 16t + 16).
-function microDirect(kcp: i32, pa0: usize, ldab: usize, pb: usize, tiles: i32): void {
-  for (let t = 0; t < tiles; t++) {
-    let pa = pa0;
-    let p1 = pa0 + ldab;
-    const end = pb + <usize>kcp * <usize>(NR * 4);
-    let c00 = f32x4.splat(0);
-    let c01 = f32x4.splat(0);
-    let c02 = f32x4.splat(0);
-    let c03 = f32x4.splat(0);
-    let c10 = f32x4.splat(0);
-    let c11 = f32x4.splat(0);
-    let c12 = f32x4.splat(0);
-    let c13 = f32x4.splat(0);
+    let pb = pbStart;
+    const end = pb + panelBytes;
+    let p1 = pa + aSecond;
     do {
       {
         const b0 = v128.load(pb);
@@ -523,24 +463,29 @@ function microDirect(kcp: i32, pa0: usize, ldab: usize, pb: usize, tiles: i32): 
         const b1 = v128.load(pb, 80);
         const b2 = v128.load(pb, 96);
         const b3 = v128.load(pb, 112);
-        const a0 = v128.load32_splat(pa, 4);
+        const a0 = v128.load32_splat(pa + aStep);
         c00 = madd(a0, b0, c00);
         c01 = madd(a0, b1, c01);
         c02 = madd(a0, b2, c02);
         c03 = madd(a0, b3, c03);
-        const a1 = v128.load32_splat(p1, 4);
+        const a1 = v128.load32_splat(p1 + aStep);
         c10 = madd(a1, b0, c10);
         c11 = madd(a1, b1, c11);
         c12 = madd(a1, b2, c12);
         c13 = madd(a1, b3, c13);
       }
-      pa += 8;
-      p1 += 8;
+      pa += aStep << 1;
+      p1 += aStep << 1;
       pb += 128;
     } while (pb < end);
 
     storeTile(c00, c01, c02, c03, c10, c11, c12, c13, gC);
-    gC += NR * 4;
+    gC += tileStep;
+    // packed: pa has reached the next row pair's panel; in place: next B panel, same rows
+    if (alongRow) {
+      pa = paStart;
+      pbStart = end;
+    }
     if (tPerTile > 0) touch();
   }
 }
@@ -789,7 +734,7 @@ export function sgemm(
             gC = c + (<usize>i * <usize>ldc + <usize>jc) * 4;
             gLdcb = ldcb;
             gMode = mode;
-            microDirect(kcp, a + (<usize>i * <usize>lda + <usize>pc) * 4, ldab, pb0, fullPanels);
+            micro(kcp, a + (<usize>i * <usize>lda + <usize>pc) * 4, pb0, fullPanels, ldab, 4, true);
           }
           tPerTile = 0;
           if (fullPanels == panels && pairs * MR == mc) continue;
@@ -811,7 +756,7 @@ export function sgemm(
             gC = cp;
             gLdcb = ldcb;
             gMode = mode;
-            micro(kcp, pa0, pb, pairs);
+            micro(kcp, pa0, pb, pairs, 4, 8, false);
           }
           // Partial tiles: the last column panel (nr < NR) and an odd last row.
           for (let ir = nr == NR ? pairs * MR : 0; ir < mc; ir += MR) {
@@ -819,7 +764,7 @@ export function sgemm(
             gC = tile;
             gLdcb = <usize>(NR * 4);
             gMode = 3;
-            micro(kcp, pa0 + <usize>(ir / MR) * panelA, pb, 1);
+            micro(kcp, pa0 + <usize>(ir / MR) * panelA, pb, 1, 4, 8, false);
             writeBack(tile, mr, nr, cp + <usize>ir * ldcb, ldcb, alpha, beta, mode);
           }
           pb += panelB;
