@@ -14,6 +14,7 @@ import {
   prepareSgemm,
   setNumThreads,
   sgemm,
+  threadsReady,
   wasmAvailable,
   wasmUnavailableReason,
 } from '../src/backend/wasm/loader.js';
@@ -104,6 +105,8 @@ for (const s of SHAPES) {
       row.push('-', '-');
       continue;
     }
+    // workers start asynchronously; until they are up, GEMMs run on this thread alone
+    await threadsReady();
     const p = prepareSgemm(s.transA, s.transB, M, N, K);
     p.a.set(A);
     p.b.set(B);
