@@ -7,7 +7,7 @@
 //   C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C
 // op(A) = A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise for B. transB = 2 also
 // means op(B) = B^T, computed by the dot-product kernel (sgemmDotNT) instead of packed panels; the
-// caller picks it (see the loader's gemmTransB): B^T's packing pass is what that kernel saves, and
+// caller picks it (see the loader's kernelTransB): B^T's packing pass is what that kernel saves, and
 // it pays off when few rows of A share each packed panel.
 //
 // Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
@@ -40,8 +40,8 @@ const NR: i32 = 16;
 const KC_MAX: i32 = 320; // must be even
 const MC_MAX: i32 = 128; // multiple of MR
 const NC_MAX: i32 = 512; // multiple of NR
-// How many rows ahead the in-place path touches A, and the depth below which a tile is too short to pay
-// for touching (see touch()).
+// How many rows ahead the in-place path touches A, and the depth below which a tile is too short
+// to pay for touching (see touch()).
 const TOUCH_ROWS: i32 = 8;
 const TOUCH_MIN_K: i32 = 32;
 
@@ -517,7 +517,6 @@ function scaleC(M: i32, N: i32, beta: f32, c: usize, ldc: usize): void {
     }
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // op(A) = A, op(B) = B^T (a linear layer's forward, attention's Q K^T): both operands have the depth
