@@ -169,6 +169,13 @@ export interface Backend {
   /** Row-wise softmax (or log-softmax) of contiguous [rows, cols]. */
   softmax(x: Float32Array, rows: number, cols: number, log: boolean, out: Float32Array): void;
   softmaxBackward(y: Float32Array, gradOut: Float32Array, rows: number, cols: number, log: boolean, gradInput: Float32Array): void;
+  /**
+   * Cross-entropy's gradient with respect to the scores, from the log-probabilities logp [rows, cols]:
+   * gradInput[i, j] = coef[i] * (exp(logp[i, j]) - (j == target[i] ? 1 : 0)), i.e. log-softmax's
+   * backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere, without
+   * materialising that gradient.
+   */
+  crossEntropyBackward(logp: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
 
   /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
   layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,

@@ -13,6 +13,8 @@ import { logSoftmax } from '../ops/activation.js';
 import { gather } from '../ops/indexing.js';
 import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
 import { Module } from './module.js';
+import { emptyTensor } from '../ops/util.js';
+import { getBackend } from '../backend/registry.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -202,6 +204,36 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
 }
 
 /**
+ * Cross-entropy of [N, C] (or [C]) scores at class indices, without label smoothing: the same values
+ * as log-softmax then NLL, with one fused backward (gradient = coef · (softmax - onehot) per row)
+ * instead of scattering a mostly-zero [N, C] gradient and running log-softmax's backward over it:
+ * with a vocabulary-sized output that saves two full [N, C] passes and allocations per step.
+ */
+function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
+  const cols = input.shape[input.ndim - 1]!;
+  const rows = input.numel() / Math.max(cols, 1);
+  const [logp, loss] = noGrad(() => {
+    const lp = logSoftmax(input, -1);
+    return [lp, nllFromLogProbs(lp, info, reduction)] as const;
+  });
+  return record(loss, 'crossEntropy', [input], (g) => {
+    // d loss / d logp[i, target] = -coef[i]: what the mean / sum / per-row reductions give row i
+    const gd = g.contiguousData() as Float32Array;
+    const picked = info.picked.contiguousData() as Float32Array;
+    const keep = info.keep.contiguousData() as Uint8Array;
+    const coef = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      if (!keep[i]) continue;
+      const gi = reduction === 'none' ? gd[i]! : reduction === 'mean' ? gd[0]! / info.weightSum : gd[0]!;
+      coef[i] = gi * picked[i]!;
+    }
+    const gx = emptyTensor(input.shape);
+    getBackend().crossEntropyBackward(logp.data as Float32Array, rows, cols, info.index.contiguousData() as Int32Array, coef, gx.data as Float32Array);
+    return [gx];
+  }, [logp]);
+}
+
+/**
  * Cross-entropy between raw scores `input` ([N, C], [C] or [N, C, d1, ...]) and either int32
  * class indices ([N], [] or [N, d1, ...]) or float32 class probabilities of the input's shape.
  */
@@ -215,6 +247,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const classDim = input.ndim === 1 ? 0 : 1;
   const numClasses = input.shape[classDim];
   const weight = checkWeight(op, options.weight, numClasses);
+
+  if (target.dtype === 'int32' && smoothing === 0 && input.ndim <= 2) {
+    return crossEntropyIndexed(input, classTargets(op, input, target, weight, options.ignoreIndex ?? -100), reduction);
+  }
   const logp = logSoftmax(input, classDim);
 
   if (target.dtype === 'float32') {

@@ -63,6 +63,21 @@ test('softmax and log-softmax, forward and backward, match the reference', { ski
   }
 });
 
+test("cross-entropy's fused backward matches the reference (ignored rows, targets at the row ends)", { skip }, () => {
+  const rand = rng(12);
+  for (const [rows, cols] of [[64, 5000], [7, 1027], [300, 10]] as const) {
+    const x = random(rows * cols, rand, 8);
+    const logp = new Float32Array(rows * cols);
+    jsSoftmax.softmax(x, rows, cols, true, logp);
+    const target = Int32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? cols - 1 : i % 3 === 1 ? 0 : Math.floor(rand() * cols)));
+    const coef = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 4 ? 0 : rand() - 0.5));
+    const got = new Float32Array(rows * cols).fill(NaN), want = new Float32Array(rows * cols);
+    wasmSoftmax.crossEntropyBackward(logp, rows, cols, target, coef, got);
+    jsSoftmax.crossEntropyBackward(logp, rows, cols, target, coef, want);
+    assertNear(got, want, `cross-entropy backward ${rows}x${cols}`, 2e-6, 1e-7);
+  }
+});
+
 test('layer norm forward and backward match the reference (with and without affine parameters)', { skip }, () => {
   const rand = rng(12);
   for (const [rows, cols] of [[64, 127], [9, 1030], [300, 5]] as const) {

@@ -138,3 +138,37 @@ describe('losses: shape errors and warnings', () => {
     assert.equal(String(criterion), 'CrossEntropyLoss()');
   });
 });
+
+describe('crossEntropy with class indices: the fused backward', () => {
+  it('gives log-softmax + nllLoss values and gradients (weights, ignoreIndex, every reduction, 1-D and 2-D, a 5000-class head)', () => {
+    nb.manualSeed(7);
+    for (const [rows, cols] of [[64, 5000], [9, 7], [0, 4]] as const) {
+      const scores = nb.randn([rows, cols]).mul(3);
+      const target = nb.randint(0, cols, [rows], { dtype: 'int32' });
+      if (rows > 2) { target.data[1] = -100; target.data[2] = cols - 1; }
+      const weight = nb.rand([cols]).add(0.5);
+      for (const reduction of ['mean', 'sum', 'none'] as const) {
+        for (const w of [null, weight]) {
+          const what = `${rows}x${cols} ${reduction}${w ? ' weighted' : ''}`;
+          const a = scores.detach().requiresGrad_();
+          const b = scores.detach().requiresGrad_();
+          const fused = F.crossEntropy(a, target, { reduction, weight: w });
+          const composed = F.nllLoss(F.logSoftmax(b, 1), target, { reduction, weight: w });
+          assertClose(fused, composed, { atol: 1e-6, rtol: 1e-6 }, what);
+          const g = reduction === 'none' ? nb.randn([rows]) : nb.tensor(1.5);
+          fused.backward(g);
+          composed.backward(g);
+          assertClose(a.grad!, b.grad!, { atol: 1e-7, rtol: 1e-5 }, `${what} gradient`);
+        }
+      }
+    }
+    // one sample: [C] scores, [] target
+    const x = nb.randn([11]).requiresGrad_();
+    const y = nb.randn([11]).requiresGrad_();
+    y.data.set(x.data);
+    const t = nb.tensor(4, { dtype: 'int32' });
+    F.crossEntropy(x, t).backward();
+    F.nllLoss(F.logSoftmax(y, 0), t).backward();
+    assertClose(x.grad!, y.grad!, { atol: 1e-7, rtol: 1e-5 }, '1-D');
+  });
+});

@@ -7,7 +7,7 @@ import { gemm } from './gemm.js';
 import { gather, indexAdd, indexSelect, scatter } from './indexing.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
-import { softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
@@ -36,6 +36,7 @@ export class JsBackend implements Backend {
   avgPool2dBackward = avgPool2dBackward;
   softmax = softmax;
   softmaxBackward = softmaxBackward;
+  crossEntropyBackward = crossEntropyBackward;
   layerNorm = layerNorm;
   layerNormBackward = layerNormBackward;
   channelMoments = channelMoments;

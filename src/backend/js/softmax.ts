@@ -30,3 +30,11 @@ export function softmaxBackward(y: Float32Array, g: Float32Array, rows: number, 
     }
   }
 }
+
+/** Log-softmax's backward (above) of the gradient -coef[i] · onehot(target[i]), computed the same way. */
+export function crossEntropyBackward(logp: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gx: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols, c = coef[r]!, t = target[r]!;
+    for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -c : 0) + Math.exp(logp[base + j]!) * c;
+  }
+}

@@ -14,7 +14,7 @@ import { prepareSgemm, WasmMemoryFull } from './loader.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, reduce, unary } from './elementwise.js';
-import { softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './rnn.js';
@@ -66,6 +66,7 @@ export class WasmBackend extends JsBackend {
   override reduce = orReference(reduce, js.reduce);
   override softmax = orReference(softmax, js.softmax);
   override softmaxBackward = orReference(softmaxBackward, js.softmaxBackward);
+  override crossEntropyBackward = orReference(crossEntropyBackward, js.crossEntropyBackward);
   override layerNorm = orReference(layerNorm, js.layerNorm);
   override layerNormBackward = orReference(layerNormBackward, js.layerNormBackward);
   override channelMoments = orReference(channelMoments, js.channelMoments);

@@ -82,6 +82,7 @@ export interface WasmKernelExports {
   // Softmax rows (kernels/softmax.ts); log and flags are 0 / 1.
   softmaxRows(x: number, out: number, rows: number, cols: number, log: number): void;
   softmaxBackwardRows(y: number, g: number, gx: number, rows: number, cols: number, log: number): void;
+  crossEntropyBackwardRows(logp: number, target: number, coef: number, gx: number, rows: number, cols: number): void;
   // Norms (kernels/norm.ts); optional operands are 0 when absent.
   layerNormRows(x: number, rows: number, cols: number, weight: number, bias: number, eps: number,
     out: number, mean: number, rstd: number): void;

@@ -4,7 +4,7 @@
  * over the vocabulary for every token); here exp runs 4 lanes at a time.
  */
 import type { Backend } from '../backend.js';
-import { softmax as jsSoftmax, softmaxBackward as jsSoftmaxBackward } from '../js/softmax.js';
+import { crossEntropyBackward as jsCrossEntropyBackward, softmax as jsSoftmax, softmaxBackward as jsSoftmaxBackward } from '../js/softmax.js';
 import { WASM_MIN_ELEMENTS, wasmScratch } from './loader.js';
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
@@ -30,4 +30,19 @@ export const softmaxBackward: Backend['softmaxBackward'] = (y, gradOut, rows, co
   const [py, pg] = m.ptrs as [number, number];
   m.exports.softmaxBackwardRows(m.put(py, y, n), m.put(pg, gradOut, n), pg, rows, cols, log ? 1 : 0);
   m.take(pg, gradInput, n);
+};
+
+export const crossEntropyBackward: Backend['crossEntropyBackward'] = (logp, rows, cols, target, coef, gradInput) => {
+  const n = rows * cols;
+  if (n < WASM_MIN_ELEMENTS) {
+    jsCrossEntropyBackward(logp, rows, cols, target, coef, gradInput);
+    return;
+  }
+  // in place: one region holds logp, then the gradient
+  const m = wasmScratch('crossEntropyBackward', [n, rows, rows]);
+  const [p, pt, pc] = m.ptrs as [number, number, number];
+  m.i32.set(target.subarray(0, rows), pt >> 2);
+  m.put(pc, coef, rows);
+  m.exports.crossEntropyBackwardRows(m.put(p, logp, n), pt, pc, p, rows, cols);
+  m.take(p, gradInput, n);
 };

@@ -78,3 +78,29 @@ export function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, co
     }
   }
 }
+
+/**
+ * gx [rows, cols] = coef[r] * (exp(logp) - onehot(target[r])) (int32 targets, float32 coefficients):
+ * log-softmax's backward of the gradient -coef[r] at the target class, as softmaxBackwardRows
+ * computes it. gx may equal logp.
+ */
+export function crossEntropyBackwardRows(logp: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const yr = logp + off, xr = gx + off;
+    const c = load<f32>(coef + (<usize>r << 2));
+    const vc = f32x4.splat(c);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(xr + o, f32x4.mul(expNoTiny(v128.load(yr + o)), vc));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      store<f32>(xr + o, expScalar(load<f32>(yr + o)) * c);
+    }
+    const t = xr + (<usize>load<i32>(target + (<usize>r << 2)) << 2);
+    store<f32>(t, load<f32>(t) - c);
+  }
+}
