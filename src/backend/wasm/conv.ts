@@ -33,8 +33,11 @@ function reorderTaps(w: Float32Array, s: Conv2dShapes, dst: Float32Array, at: nu
 }
 
 function sizes(s: Conv2dShapes) {
-  const pixels = s.oh * s.ow, columns = s.n * pixels, ckk = s.c * s.kh * s.kw;
-  return { pixels, columns, ckk, ckkGroup: ckk / s.groups, ocGroup: s.oc / s.groups, inputSize: s.n * s.c * s.h * s.w };
+  const pixels = s.oh * s.ow, columns = s.n * pixels, ckk = s.c * s.kh * s.kw, ckkGroup = ckk / s.groups;
+  return {
+    pixels, columns, ckk, ckkGroup, ocGroup: s.oc / s.groups, inputSize: s.n * s.c * s.h * s.w,
+    weightSize: s.oc * ckkGroup, outSize: s.oc * columns,
+  };
 }
 
 function setShape(m: WasmScratch, s: Conv2dShapes): void {
@@ -43,11 +46,10 @@ function setShape(m: WasmScratch, s: Conv2dShapes): void {
 }
 
 export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void {
-  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
   if (pixelMajor(s)) {
     // out [N·P, OC] = patches [N·P, CKK] · Wᵀ, then back to NCHW with the bias
-    const outSize = s.oc * columns;
-    const m = wasmScratch('conv2d', [inputSize, inputSize, s.oc * ckk, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
+    const m = wasmScratch('conv2d', [inputSize, inputSize, weightSize, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
     const [px, pxh, pw, prows, ppm, pout, pbias] = m.ptrs as [number, number, number, number, number, number, number];
     m.put(px, x, inputSize);
     reorderTaps(weight, s, m.f32, pw >> 2);
@@ -60,7 +62,6 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
     m.take(pout, out, outSize);
     return;
   }
-  const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2d', [inputSize, weightSize, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
   const [px, pw, pcols, pcm, pout, pbias] = m.ptrs as [number, number, number, number, number, number];
   m.put(px, x, inputSize);
@@ -77,11 +78,10 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
 }
 
 export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void {
-  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
   if (pixelMajor(s)) {
     // patch gradients [N·P, CKK] = gradOut [N·P, OC] · W, added back onto the pixels they came from
-    const outSize = s.oc * columns;
-    const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, s.oc * ckk, ckk * columns, inputSize, inputSize]);
+    const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, weightSize, ckk * columns, inputSize, inputSize]);
     const [pg, pgh, pw, prows, pxh, pgx] = m.ptrs as [number, number, number, number, number, number];
     m.put(pg, gradOut, outSize);
     reorderTaps(weight, s, m.f32, pw >> 2);
@@ -93,7 +93,6 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
     m.take(pgx, gradInput, inputSize);
     return;
   }
-  const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, weightSize, ckk * columns, inputSize]);
   const [pg, pcm, pw, pcols, pgx] = m.ptrs as [number, number, number, number, number];
   m.put(pg, gradOut, outSize);
@@ -109,11 +108,10 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
 }
 
 export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void {
-  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize } = sizes(s);
+  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
   if (pixelMajor(s)) {
     // gradW [OC, CKK] = gradOut [OC, N·P] · patches [N·P, CKK], taps then reordered back
-    const outSize = s.oc * columns;
-    const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, inputSize, ckk * columns, s.oc * ckk]);
+    const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, inputSize, ckk * columns, weightSize]);
     const [pg, pcm, px, pxh, prows, pgw] = m.ptrs as [number, number, number, number, number, number];
     m.put(pg, gradOut, outSize);
     m.put(px, x, inputSize);
@@ -122,10 +120,9 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
     setShape(m, s);
     m.exports.im2row(pxh, prows);
     sgemmInMemory(false, false, s.oc, ckk, columns, pcm, columns, prows, ckk, 0, pgw, ckk);
-    reorderTaps(m.f32.subarray(pgw >> 2, (pgw >> 2) + s.oc * ckk), s, gradWeight, 0, true);
+    reorderTaps(m.f32.subarray(pgw >> 2, (pgw >> 2) + weightSize), s, gradWeight, 0, true);
     return;
   }
-  const weightSize = s.oc * ckkGroup, outSize = s.oc * columns;
   const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, ckk * columns, weightSize]);
   const [pg, pcm, px, pcols, pgw] = m.ptrs as [number, number, number, number, number];
   m.put(pg, gradOut, outSize);
