@@ -169,6 +169,28 @@ test('sgemm: the dot-product path for A·Bᵀ (few rows of A, deep K) and A read
   }
 });
 
+test('sgemm: every row remainder of the 6-row tiles and column remainder of a 16-wide panel, packed and in place', () => {
+  // Relaxed-SIMD builds run packed A in 6-row tiles on 8-column halves of each B panel and the rows
+  // left over in 2-row tiles; tall A with at most 128 columns is read in place in row pairs.
+  const rand = rng(606);
+  const Ms = [6, 7, 8, 9, 10, 11, 12, 64, 136, 137, 138, 139, 140, 141];
+  const Ns = [1, 7, 8, 9, 16, 23, 24, 33, 129, 150];
+  for (const [ta, tb] of CASES) {
+    for (const M of Ms) {
+      for (const N of Ns) {
+        const K = (M * 7 + N) % 3 === 0 ? 31 : 290;
+        const A = randomArray(M * K, rand);
+        const B = randomArray(K * N, rand);
+        const C0 = randomArray(M * N, rand);
+        const [alpha, beta] = (M + N) % 2 === 0 ? [1, 0] : [-0.5, 1.5];
+        const C = C0.slice();
+        sgemm(ta, tb, M, N, K, A, B, C, beta, alpha);
+        check(`${tag(ta, tb)} ${M}x${N}x${K} a=${alpha} b=${beta}`, ta, tb, M, N, K, A, B, C0, C, beta, alpha);
+      }
+    }
+  }
+});
+
 test('sgemm: alpha != 1 with several K blocks and partial tiles', () => {
   const rand = rng(31337);
   for (const [ta, tb] of CASES) {
@@ -243,7 +265,7 @@ test('prepareSgemm runs on data placed in wasm memory', () => {
 test('two threads give bit-identical results to one thread', (t) => {
   const rand = rng(2024);
   const shapes: Array<[number, number, number]> = [
-    [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65], [12544 / 4, 32, 9], [64, 392, 512], [100, 50, 258],
+    [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65], [12544 / 4, 32, 9], [64, 392, 512], [100, 50, 258], [301, 200, 64],
   ];
   const cases: Array<{ label: string; ta: boolean; tb: boolean; M: number; N: number; K: number; beta: number; A: Float32Array; B: Float32Array; C0: Float32Array }> = [];
   for (const [ta, tb] of CASES) {

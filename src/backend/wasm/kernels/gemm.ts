@@ -13,11 +13,11 @@
 // Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
 // K into kcb-deep blocks whose B block is packed into NR-wide panels, the ic loop cuts M into
 // MC_MAX-row blocks whose A block is packed into MR-row panels, then the jr/ir loops run the
-// MR x NR register-blocked SIMD micro-kernel over the packed panels (B panel in L1, A block in L2).
-// Packed panels are zero-padded up to MR / NR and up to an even depth, so the micro-kernel always
-// runs a full tile; partial tiles go through a scratch tile and a scalar write-back. A taller than
-// one block with an even depth is not packed: micro() reads its rows in place, one row pair
-// against every B panel, touching the rows ahead (see touch()).
+// register-blocked SIMD micro-kernels over the packed panels (B panel in L1, A block in L2).
+// Packed panels are zero-padded up to their height / NR and up to an even depth, so a micro-kernel
+// always runs a full tile; partial tiles go through a scratch tile and a scalar write-back. A
+// taller than one block with an even depth and few columns is not packed: micro2x16() reads its
+// rows in place, one row pair against every B panel, touching the rows ahead (see touch()).
 //
 // Every element of C is produced by the same sequence of f32 operations whatever its position in
 // a tile or which rows/columns a caller handles, as long as K (and so the K blocking) and transB
@@ -26,28 +26,39 @@
 
 import { madd } from './math';
 
-// Micro-tile: MR rows x NR columns (NR / 4 v128 accumulators per row).
-// With V8's x64 backend only xmm0-xmm14 are allocatable; 2 x 16 keeps 8 accumulators, 4 B vectors,
-// 2 broadcast A values and one product temporary in registers (4 x 8 needs the same number but
-// twice the broadcasts). Larger tiles spill an accumulator and run at half speed.
-const MR: i32 = 2;
-const NR: i32 = 16;
+// Micro-tiles. With V8's x64 backend only xmm0-xmm14 are allocatable, and a tile is as large as
+// fits in registers:
+// - 2 x 16 (micro2x16): 8 accumulators, 4 B vectors, 2 broadcast A values and the product
+//   temporary of a separate multiply and add; 93% of the core's FMA peak with fused multiply-add.
+// - 6 x 8 (micro6x8, relaxed-SIMD builds only: fused multiply-add needs no product temporary): 12
+//   accumulators, 2 B vectors, 1 broadcast; 98% of the FMA peak, since 12 independent chains hide
+//   the FMA latency with room to spare where 8 are just enough. Without FMA it spills (half speed).
+// WIDE builds run packed A in MR = 6 row panels through micro6x8 on each 8-column half of a B panel,
+// and the rows left over in 2-row panels through micro2x16; plain builds use micro2x16 throughout.
+// Every element goes through the same operations whatever tile computes it, so this only changes
+// speed.
+const WIDE: bool = ASC_FEATURE_RELAXED_SIMD;
+const MR: i32 = WIDE ? 6 : 2; // rows of the main packed tile
+const NR: i32 = 16; // packed B panel width
 // Blocking for a 32 KiB L1d and a 1 MiB L2 (AMD Zen 4; fine for 512 KiB L2 parts too):
 // - the B micro-panel (kcb x NR floats, up to 20 KiB) stays in L1 during the ir loop;
-// - the A block (MC_MAX x kcb, up to 160 KiB) stays in L2 across the jr loop;
+// - the A block (MC_MAX x kcb, up to 165 KiB) stays in L2 across the jr loop;
 // - the packed B block (kcb x NC_MAX, up to 640 KiB) is written by packB and read back from L2.
 // K is cut into equal even blocks of at most KC_MAX (K = 288 stays one block).
 const KC_MAX: i32 = 320; // must be even
-const MC_MAX: i32 = 128; // multiple of MR
+const MC_MAX: i32 = WIDE ? 132 : 128; // multiple of MR and of 2
 const NC_MAX: i32 = 512; // multiple of NR
 // How many rows ahead the in-place path touches A, and the depth below which a tile is too short
-// to pay for touching (see touch()).
+// to pay for touching (see touch()). The in-place path is taken for at most DIRECT_MAX_N columns:
+// beyond, packing A costs less than what reading it in place does (6 x 8 tiles need packed A).
 const TOUCH_ROWS: i32 = 8;
 const TOUCH_MIN_K: i32 = 32;
+const DIRECT_MAX_N: i32 = WIDE ? 128 : 0x7fffffff;
+const WIDE_MIN_K: i32 = 32;
 
 const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
-const TILE_BYTES: usize = <usize>(MR * NR * 4);
+const TILE_BYTES: usize = <usize>(max(MR * 8, 2 * NR) * 4);
 const WORKSPACE_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
 
 // ---------------------------------------------------------------------------------------------
@@ -137,58 +148,89 @@ export function tileCols(): i32 {
 // Packing
 // ---------------------------------------------------------------------------------------------
 
-// A block rows [i0, i0+mc) x depth [k0, k0+kc) into MR-row panels: panel p holds, for each k in
-// [0, kcp), the MR values op(A)[i0 + p*MR + r, k0 + k]. Rows >= mc and depths >= kc are zero.
-function packA(transA: i32, a: usize, lda: usize, i0: i32, mc: i32, k0: i32, kc: i32, kcp: i32, dst: usize): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const mr = min(MR, mc - ir);
+// A block rows [i0, i0+mc) x depth [k0, k0+kc) into h-row panels (h = 2 or MR): panel p holds, for
+// each k in [0, kcp), the h values op(A)[i0 + p*h + r, k0 + k]. Rows >= mc and depths >= kc are zero.
+function packA(transA: i32, a: usize, lda: usize, i0: i32, mc: i32, k0: i32, kc: i32, kcp: i32, dst: usize, h: i32): void {
+  for (let ir = 0; ir < mc; ir += h) {
+    const mr = min(h, mc - ir);
     let d = dst + <usize>ir * <usize>kcp * 4;
     const i = <usize>(i0 + ir);
-    if (transA == 0) {
-      // op(A)[i, k] = a[i*lda + k]: interleave two contiguous rows.
+    if (mr < h) {
+      // Last, partial panel: scalar, zero-filled.
+      for (let k = 0; k < kc; k++) {
+        const kk = <usize>(k0 + k);
+        for (let r = 0; r < h; r++) {
+          const ii = i + <usize>r;
+          store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(a + (transA == 0 ? ii * lda + kk : kk * lda + ii) * 4) : 0);
+        }
+        d += <usize>h << 2;
+      }
+    } else if (transA == 0) {
+      // op(A)[i, k] = a[i*lda + k]: interleave h contiguous rows, four depths at a time.
       const r0 = a + (i * lda + <usize>k0) * 4;
-      if (mr == 2) {
-        const r1 = r0 + lda * 4;
-        let k = 0;
+      const rs = lda * 4;
+      let k = 0;
+      if (h == 2) {
         for (; k + 4 <= kc; k += 4) {
-          const v0 = v128.load(r0 + (<usize>k << 2));
-          const v1 = v128.load(r1 + (<usize>k << 2));
+          const o = <usize>k << 2;
+          const v0 = v128.load(r0 + o);
+          const v1 = v128.load(r0 + rs + o);
           v128.store(d, v128.shuffle<f32>(v0, v1, 0, 4, 1, 5));
           v128.store(d, v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), 16);
           d += 32;
         }
-        for (; k < kc; k++) {
-          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
-          store<f32>(d, load<f32>(r1 + (<usize>k << 2)), 4);
-          d += 8;
-        }
       } else {
-        for (let k = 0; k < kc; k++) {
-          store<f32>(d, load<f32>(r0 + (<usize>k << 2)));
-          store<f32>(d, 0, 4);
-          d += 8;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          const v0 = v128.load(r0 + o);
+          const v1 = v128.load(r0 + rs + o);
+          const v2 = v128.load(r0 + 2 * rs + o);
+          const v3 = v128.load(r0 + 3 * rs + o);
+          const v4 = v128.load(r0 + 4 * rs + o);
+          const v5 = v128.load(r0 + 5 * rs + o);
+          // rows (0, 1), (2, 3), (4, 5) paired per depth: [x k0, y k0, x k1, y k1], [x k2, y k2, x k3, y k3]
+          const p01 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+          const p23 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+          const p45 = v128.shuffle<f32>(v4, v5, 0, 4, 1, 5);
+          const q01 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+          const q23 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+          const q45 = v128.shuffle<f32>(v4, v5, 2, 6, 3, 7);
+          v128.store(d, v128.shuffle<f32>(p01, p23, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(p45, p01, 0, 1, 6, 7), 16);
+          v128.store(d, v128.shuffle<f32>(p23, p45, 2, 3, 6, 7), 32);
+          v128.store(d, v128.shuffle<f32>(q01, q23, 0, 1, 4, 5), 48);
+          v128.store(d, v128.shuffle<f32>(q45, q01, 0, 1, 6, 7), 64);
+          v128.store(d, v128.shuffle<f32>(q23, q45, 2, 3, 6, 7), 80);
+          d += 96;
         }
+      }
+      for (; k < kc; k++) {
+        const o = <usize>k << 2;
+        store<f32>(d, load<f32>(r0 + o));
+        store<f32>(d, load<f32>(r0 + rs + o), 4);
+        if (h != 2) for (let r = 2; r < h; r++) store<f32>(d + (<usize>r << 2), load<f32>(r0 + <usize>r * rs + o));
+        d += <usize>h << 2;
       }
     } else {
-      // op(A)[i, k] = a[k*lda + i]: the MR values for one k are contiguous.
+      // op(A)[i, k] = a[k*lda + i]: the h values for one k are contiguous.
       let s = a + (<usize>k0 * lda + i) * 4;
       const step = lda * 4;
-      if (mr == 2) {
-        for (let k = 0; k < kc; k++) {
+      for (let k = 0; k < kc; k++) {
+        if (h != 2) {
+          v128.store(d, v128.load(s));
+          store<u64>(d, load<u64>(s, 16), 16);
+        } else {
           store<u64>(d, load<u64>(s));
-          s += step;
-          d += 8;
         }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          store<f32>(d, load<f32>(s));
-          store<f32>(d, 0, 4);
-          s += step;
-          d += 8;
-        }
+        s += step;
+        d += <usize>h << 2;
       }
     }
-    if (kcp > kc) store<u64>(d, 0); // zero the padding depth (kcp - kc is 0 or 1)
+    // zero the padding depth (kcp - kc is 0 or 1)
+    if (kcp > kc) {
+      store<u64>(d, 0);
+      if (h != 2) for (let r = 2; r < h; r++) store<f32>(d + (<usize>r << 2), 0);
+    }
   }
 }
 
@@ -336,19 +378,17 @@ export function touchSink(): f32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernel: `tiles` consecutive 2 x 16 tiles, down a column of C (row pairs of the packed A
-// block starting at pa, one packed B panel pb0) or along a row pair (A read in place, consecutive
-// B panels), each over kcp (even, >= 2) depths. Running many tiles per call amortizes the call and
-// loop set-up, which matters for small K.
+// Micro-kernels: `tiles` consecutive tiles, each over kcp (even, >= 2) depths. Running many tiles
+// per call amortizes the call and loop set-up, which matters for small K.
 //
-// Writes each tile at gC (row stride gLdcb bytes; gC advances to the next tile) per gMode:
+// Each writes its tiles at gC (row stride gLdcb bytes; gC advances to the next tile) per gMode:
 // mode 0: C = alpha*acc            mode 1: C = alpha*acc + beta*C
 // mode 2: C = C + alpha*acc        mode 3: raw store of acc (partial tiles, C = scratch tile)
 //
-// The loop is unrolled by two depths. The never-taken `if (kcp < 0)` between the halves is
-// deliberate: it makes V8's TurboFan compute the first half's products before it issues the second
-// half's loads; without it all 12 loads are hoisted to the top of the body, registers run out and
-// an accumulator is spilled to the stack on every iteration (about 35% slower).
+// Loops are unrolled by two depths. The never-taken `if (kcp < 0)` blocks are deliberate: they
+// make V8's TurboFan compute one depth's products before it issues the next depth's loads; without
+// them the loads are hoisted to the top of the body, registers run out and an accumulator is
+// spilled to the stack on every iteration (35-50% slower).
 // ---------------------------------------------------------------------------------------------
 
 // Epilogue parameters live in globals rather than arguments: argument values stay live across the
@@ -359,60 +399,142 @@ let gMode: i32 = 0;
 let gC: usize = 0;
 let gLdcb: usize = 0;
 
-// Writes one tile's accumulators at c (second row at c + gLdcb) per gMode.
+// Writes one accumulator vector at p per gMode.
 @inline
-function storeTile(c00: v128, c01: v128, c02: v128, c03: v128, c10: v128, c11: v128, c12: v128, c13: v128, c: usize): void {
-  const c1 = c + gLdcb;
-  const mode = gMode;
-  const alpha = gAlpha;
-  if (mode == 3 || (mode == 0 && alpha == 1)) {
-    v128.store(c, c00);
-    v128.store(c, c01, 16);
-    v128.store(c, c02, 32);
-    v128.store(c, c03, 48);
-    v128.store(c1, c10);
-    v128.store(c1, c11, 16);
-    v128.store(c1, c12, 32);
-    v128.store(c1, c13, 48);
-  } else if (mode == 0) {
-    const va = f32x4.splat(alpha);
-    v128.store(c, f32x4.mul(c00, va));
-    v128.store(c, f32x4.mul(c01, va), 16);
-    v128.store(c, f32x4.mul(c02, va), 32);
-    v128.store(c, f32x4.mul(c03, va), 48);
-    v128.store(c1, f32x4.mul(c10, va));
-    v128.store(c1, f32x4.mul(c11, va), 16);
-    v128.store(c1, f32x4.mul(c12, va), 32);
-    v128.store(c1, f32x4.mul(c13, va), 48);
-  } else if (mode == 1) {
-    const va = f32x4.splat(alpha);
-    const vb = f32x4.splat(gBeta);
-    v128.store(c, f32x4.add(f32x4.mul(c00, va), f32x4.mul(v128.load(c), vb)));
-    v128.store(c, f32x4.add(f32x4.mul(c01, va), f32x4.mul(v128.load(c, 16), vb)), 16);
-    v128.store(c, f32x4.add(f32x4.mul(c02, va), f32x4.mul(v128.load(c, 32), vb)), 32);
-    v128.store(c, f32x4.add(f32x4.mul(c03, va), f32x4.mul(v128.load(c, 48), vb)), 48);
-    v128.store(c1, f32x4.add(f32x4.mul(c10, va), f32x4.mul(v128.load(c1), vb)));
-    v128.store(c1, f32x4.add(f32x4.mul(c11, va), f32x4.mul(v128.load(c1, 16), vb)), 16);
-    v128.store(c1, f32x4.add(f32x4.mul(c12, va), f32x4.mul(v128.load(c1, 32), vb)), 32);
-    v128.store(c1, f32x4.add(f32x4.mul(c13, va), f32x4.mul(v128.load(c1, 48), vb)), 48);
-  } else {
-    const va = f32x4.splat(alpha);
-    v128.store(c, f32x4.add(v128.load(c), f32x4.mul(c00, va)));
-    v128.store(c, f32x4.add(v128.load(c, 16), f32x4.mul(c01, va)), 16);
-    v128.store(c, f32x4.add(v128.load(c, 32), f32x4.mul(c02, va)), 32);
-    v128.store(c, f32x4.add(v128.load(c, 48), f32x4.mul(c03, va)), 48);
-    v128.store(c1, f32x4.add(v128.load(c1), f32x4.mul(c10, va)));
-    v128.store(c1, f32x4.add(v128.load(c1, 16), f32x4.mul(c11, va)), 16);
-    v128.store(c1, f32x4.add(v128.load(c1, 32), f32x4.mul(c12, va)), 32);
-    v128.store(c1, f32x4.add(v128.load(c1, 48), f32x4.mul(c13, va)), 48);
+function storeVec(p: usize, x: v128, mode: i32, alpha: f32): void {
+  if (mode == 3 || (mode == 0 && alpha == 1)) v128.store(p, x);
+  else if (mode == 0) v128.store(p, f32x4.mul(x, f32x4.splat(alpha)));
+  else if (mode == 1) v128.store(p, f32x4.add(f32x4.mul(x, f32x4.splat(alpha)), f32x4.mul(v128.load(p), f32x4.splat(gBeta))));
+  else v128.store(p, f32x4.add(v128.load(p), f32x4.mul(x, f32x4.splat(alpha))));
+}
+
+// The bodies of the never-taken scheduling barriers: they store every accumulator.
+@inline
+function spill8(c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128): void {
+  const c = gC;
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+  v128.store(c, c2, 32);
+  v128.store(c, c3, 48);
+  v128.store(c, c4, 64);
+  v128.store(c, c5, 80);
+  v128.store(c, c6, 96);
+  v128.store(c, c7, 112);
+}
+
+@inline
+function spill12(c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128,
+  c8: v128, c9: v128, c10: v128, c11: v128): void {
+  spill8(c0, c1, c2, c3, c4, c5, c6, c7);
+  const c = gC;
+  v128.store(c, c8, 128);
+  v128.store(c, c9, 144);
+  v128.store(c, c10, 160);
+  v128.store(c, c11, 176);
+}
+
+// 6 x 8 tiles down a column of C: tile t uses the packed 6-row panel t of A (starting at pa) and
+// 8 columns of one packed B panel (pb: the panel, or its second half at +32 bytes).
+function micro6x8(kcp: i32, pa: usize, pb: usize, tiles: i32): void {
+  const endOff = <usize>kcp * <usize>(NR * 4);
+  const tileStep = gLdcb * 6;
+  for (let t = 0; t < tiles; t++) {
+    let c00 = f32x4.splat(0);
+    let c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0);
+    let c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0);
+    let c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0);
+    let c31 = f32x4.splat(0);
+    let c40 = f32x4.splat(0);
+    let c41 = f32x4.splat(0);
+    let c50 = f32x4.splat(0);
+    let c51 = f32x4.splat(0);
+    let q = pb;
+    const end = pb + endOff;
+    do {
+      {
+        const b0 = v128.load(q);
+        const b1 = v128.load(q, 16);
+        let a = v128.load32_splat(pa);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+        a = v128.load32_splat(pa, 4);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+        a = v128.load32_splat(pa, 8);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+        a = v128.load32_splat(pa, 12);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+        a = v128.load32_splat(pa, 16);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+        a = v128.load32_splat(pa, 20);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+      if (kcp < 0) spill12(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+      {
+        const b0 = v128.load(q, NR * 4);
+        const b1 = v128.load(q, NR * 4 + 16);
+        let a = v128.load32_splat(pa, 24);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+        a = v128.load32_splat(pa, 28);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+        a = v128.load32_splat(pa, 32);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+        a = v128.load32_splat(pa, 36);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+        a = v128.load32_splat(pa, 40);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+        a = v128.load32_splat(pa, 44);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+      if (kcp < 0) spill12(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+      pa += 48;
+      q += NR * 8;
+    } while (q < end);
+
+    const mode = gMode;
+    const alpha = gAlpha;
+    const ldcb = gLdcb;
+    let c = gC;
+    storeVec(c, c00, mode, alpha);
+    storeVec(c + 16, c01, mode, alpha);
+    c += ldcb;
+    storeVec(c, c10, mode, alpha);
+    storeVec(c + 16, c11, mode, alpha);
+    c += ldcb;
+    storeVec(c, c20, mode, alpha);
+    storeVec(c + 16, c21, mode, alpha);
+    c += ldcb;
+    storeVec(c, c30, mode, alpha);
+    storeVec(c + 16, c31, mode, alpha);
+    c += ldcb;
+    storeVec(c, c40, mode, alpha);
+    storeVec(c + 16, c41, mode, alpha);
+    c += ldcb;
+    storeVec(c, c50, mode, alpha);
+    storeVec(c + 16, c51, mode, alpha);
+    gC += tileStep; // pa has reached the next panel
+    if (tPerTile > 0) touch();
   }
 }
 
-// A is read either from a packed panel (aSecond = 4: the row pair's values interleaved, aStep = 8
-// bytes per depth; the tiles run down a column of C: tile t uses row pair t and the one B panel) or
-// in place (aSecond = the row stride, aStep = 4, kcp == kc; the tiles run along a row pair: tile t
-// uses B panel t). Same operations either way.
-function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aStep: usize, alongRow: bool): void {
+// 2 x 16 tiles. A is read either from a packed panel (aSecond = 4: the row pair's values
+// interleaved, aStep = 8 bytes per depth; the tiles run down a column of C: tile t uses row pair t
+// and the one B panel) or in place (aSecond = the row stride, aStep = 4, kcp == kc; the tiles run
+// along a row pair: tile t uses B panel t). Same operations either way.
+function micro2x16(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aStep: usize, alongRow: bool): void {
   const panelBytes = <usize>kcp * <usize>(NR * 4);
   const paStart = pa;
   let pbStart = pb0;
@@ -446,18 +568,7 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aSte
         c12 = madd(a1, b2, c12);
         c13 = madd(a1, b3, c13);
       }
-      if (kcp < 0) {
-        // Never taken (see above).
-        const c = gC;
-        v128.store(c, c00);
-        v128.store(c, c01, 16);
-        v128.store(c, c02, 32);
-        v128.store(c, c03, 48);
-        v128.store(c, c10, 64);
-        v128.store(c, c11, 80);
-        v128.store(c, c12, 96);
-        v128.store(c, c13, 112);
-      }
+      if (kcp < 0) spill8(c00, c01, c02, c03, c10, c11, c12, c13);
       {
         const b0 = v128.load(pb, 64);
         const b1 = v128.load(pb, 80);
@@ -479,7 +590,29 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aSte
       pb += 128;
     } while (pb < end);
 
-    storeTile(c00, c01, c02, c03, c10, c11, c12, c13, gC);
+    const mode = gMode;
+    const alpha = gAlpha;
+    const c = gC;
+    const c1 = c + gLdcb;
+    if (mode == 3 || (mode == 0 && alpha == 1)) {
+      v128.store(c, c00);
+      v128.store(c, c01, 16);
+      v128.store(c, c02, 32);
+      v128.store(c, c03, 48);
+      v128.store(c1, c10);
+      v128.store(c1, c11, 16);
+      v128.store(c1, c12, 32);
+      v128.store(c1, c13, 48);
+    } else {
+      storeVec(c, c00, mode, alpha);
+      storeVec(c + 16, c01, mode, alpha);
+      storeVec(c + 32, c02, mode, alpha);
+      storeVec(c + 48, c03, mode, alpha);
+      storeVec(c1, c10, mode, alpha);
+      storeVec(c1 + 16, c11, mode, alpha);
+      storeVec(c1 + 32, c12, mode, alpha);
+      storeVec(c1 + 48, c13, mode, alpha);
+    }
     gC += tileStep;
     // packed: pa has reached the next row pair's panel; in place: next B panel, same rows
     if (alongRow) {
@@ -490,10 +623,11 @@ function micro(kcp: i32, pa: usize, pb0: usize, tiles: i32, aSecond: usize, aSte
   }
 }
 
-// Scalar write-back of the valid mr x nr part of a scratch tile; same formulas as micro().
-function writeBack(tile: usize, mr: i32, nr: i32, c: usize, ldcb: usize, alpha: f32, beta: f32, mode: i32): void {
+// Scalar write-back of the valid mr x nr part of a scratch tile (rows `width` floats apart); same
+// formulas as storeVec().
+function writeBack(tile: usize, width: i32, mr: i32, nr: i32, c: usize, ldcb: usize, alpha: f32, beta: f32, mode: i32): void {
   for (let r = 0; r < mr; r++) {
-    const t = tile + <usize>(r * NR * 4);
+    const t = tile + <usize>(r * width * 4);
     const cr = c + <usize>r * ldcb;
     for (let j = 0; j < nr; j++) {
       const o = <usize>j << 2;
@@ -503,6 +637,79 @@ function writeBack(tile: usize, mr: i32, nr: i32, c: usize, ldcb: usize, alpha: 
       else if (mode == 1) v = acc * alpha + load<f32>(cr + o) * beta;
       else v = load<f32>(cr + o) + acc * alpha;
       store<f32>(cr + o, v);
+    }
+  }
+}
+
+// Rows of a block that go through 6 x 8 tiles: none in plain builds or for a shallow depth block
+// (below WIDE_MIN_K the epilogue of the larger tile outweighs its faster loop), else as many as
+// fill whole 6-row panels.
+@inline
+function wideRows(rows: i32, kcp: i32): i32 {
+  return WIDE && kcp >= WIDE_MIN_K ? rows - rows % MR : 0;
+}
+
+// Packs rows [i0, i0 + rows) of op(A) over depths [k0, k0 + kc) for rowTiles(): in MR-row panels
+// as far as they go, the rest in 2-row panels.
+function packRows(transA: i32, a: usize, lda: usize, i0: i32, rows: i32, k0: i32, kc: i32, kcp: i32): void {
+  const wide = wideRows(rows, kcp);
+  if (wide > 0) packA(transA, a, lda, i0, wide, k0, kc, kcp, wsPackA, MR);
+  if (wide < rows) packA(transA, a, lda, i0 + wide, rows - wide, k0, kc, kcp, wsPackA + <usize>wide * <usize>kcp * 4, 2);
+}
+
+// The tiles of rows [i0, i0 + rows) (packed by packRows) against the packed B panels [q0, q1) of the
+// current block, whose C columns start at cb; nc columns in all.
+function rowTiles(i0: i32, rows: i32, q0: i32, q1: i32, nc: i32, kcp: i32, cb: usize, ldcb: usize, mode: i32): void {
+  const wide = wideRows(rows, kcp);
+  const groups = wide / MR;
+  const pairs = (rows - wide) >> 1;
+  const odd = (rows - wide) & 1;
+  const paWide = wsPackA;
+  const paPairs = wsPackA + <usize>wide * <usize>kcp * 4;
+  const panelPair = <usize>kcp * 8;
+  const panelB = <usize>kcp * <usize>(NR * 4);
+  const tile = wsTile;
+  const alpha = gAlpha;
+  const beta = gBeta;
+  for (let q = q0; q < q1; q++) {
+    const jr = q * NR;
+    const nr = min(NR, nc - jr);
+    const pb = wsPackB + <usize>q * panelB;
+    const cp = cb + <usize>i0 * ldcb + (<usize>jr << 2);
+    if (nr == NR) {
+      if (groups > 0) {
+        gLdcb = ldcb;
+        gMode = mode;
+        gC = cp;
+        micro6x8(kcp, paWide, pb, groups);
+        gC = cp + 32;
+        micro6x8(kcp, paWide, pb + 32, groups);
+      }
+      if (pairs > 0) {
+        gLdcb = ldcb;
+        gMode = mode;
+        gC = cp + <usize>wide * ldcb;
+        micro2x16(kcp, paPairs, pb, pairs, 4, 8, false);
+      }
+    } else {
+      // The last, partial panel: every tile through the scratch tile.
+      for (let g = 0; g < groups; g++) {
+        for (let h = 0; h < 2 && 8 * h < nr; h++) {
+          gC = tile;
+          gLdcb = 32;
+          gMode = 3;
+          micro6x8(kcp, paWide + <usize>g * <usize>kcp * <usize>(MR * 4), pb + <usize>(32 * h), 1);
+          writeBack(tile, 8, MR, min(8, nr - 8 * h), cp + <usize>(g * MR) * ldcb + <usize>(32 * h), ldcb, alpha, beta, mode);
+        }
+      }
+    }
+    // Pairs of a partial panel and an odd last row: 2 x 16 through the scratch tile.
+    for (let p = nr == NR ? pairs : 0; p < pairs + odd; p++) {
+      gC = tile;
+      gLdcb = <usize>(NR * 4);
+      gMode = 3;
+      micro2x16(kcp, paPairs + <usize>p * panelPair, pb, 1, 4, 8, false);
+      writeBack(tile, NR, min(2, rows - wide - 2 * p), nr, cp + <usize>(wide + 2 * p) * ldcb, ldcb, alpha, beta, mode);
     }
   }
 }
@@ -700,74 +907,59 @@ export function sgemm(
   const kcb = (((K + nkb - 1) / nkb) + 1) & ~1;
   gAlpha = alpha;
   gBeta = beta;
-  const pa0 = wsPackA;
   const pb0 = wsPackB;
-  const tile = wsTile;
   const ldab = <usize>lda << 2;
   tPerTile = 0;
   for (let jc = 0; jc < N; jc += NC_MAX) {
     const nc = min(NC_MAX, N - jc);
     const panels = (nc + NR - 1) / NR;
     const fullPanels = nc / NR;
+    const cb = c + (<usize>jc << 2);
     for (let pc = 0; pc < K; pc += kcb) {
       const kc = min(kcb, K - pc);
       const kcp = (kc + 1) & ~1;
-      const panelB = <usize>kcp * <usize>(NR * 4);
-      const panelA = <usize>kcp * <usize>(MR * 4);
       const mode = pc == 0 ? (beta == 0 ? 0 : 1) : 2;
-      // A taller than one block is read in place, a row pair at a time against all of B's panels
-      // (packed up front), touching the rows a few pairs ahead. Otherwise B is the large operand:
-      // its panels are packed one by one on the first row block, touching the next panel's source.
-      const direct = transA == 0 && kc == kcp && M > MC_MAX;
+      // A taller than one block with few columns is read in place, a row pair at a time against
+      // all of B's full panels (packed up front), touching the rows a few pairs ahead; rows and
+      // columns left over go through packed tiles. Otherwise A is packed block by block, touching
+      // the next block while this one computes.
+      const direct = transA == 0 && kc == kcp && M > MC_MAX && nc <= DIRECT_MAX_N && fullPanels > 0;
       const touching = kc >= TOUCH_MIN_K;
       packB(transB, b, <usize>ldb, pc, kc, kcp, jc, nc, pb0);
       for (let ic = 0; ic < M; ic += MC_MAX) {
         const mc = min(MC_MAX, M - ic);
-        const pairs = mc / MR;
-        if (direct && fullPanels > 0) {
-          for (let ir = 0; ir < pairs * MR; ir += MR) {
+        if (direct) {
+          const done = mc & ~1;
+          for (let ir = 0; ir < done; ir += 2) {
             const i = ic + ir;
-            if (touching && i + TOUCH_ROWS + MR <= M) {
-              touchPlan(a + (<usize>(i + TOUCH_ROWS) * <usize>lda + <usize>pc) * 4, <usize>kc * 4, ldab, MR, fullPanels);
+            if (touching && i + TOUCH_ROWS + 2 <= M) {
+              touchPlan(a + (<usize>(i + TOUCH_ROWS) * <usize>lda + <usize>pc) * 4, <usize>kc * 4, ldab, 2, fullPanels);
             }
-            gC = c + (<usize>i * <usize>ldc + <usize>jc) * 4;
+            gC = cb + <usize>i * ldcb;
             gLdcb = ldcb;
             gMode = mode;
-            micro(kcp, a + (<usize>i * <usize>lda + <usize>pc) * 4, pb0, fullPanels, ldab, 4, true);
+            micro2x16(kcp, a + (<usize>i * <usize>lda + <usize>pc) * 4, pb0, fullPanels, ldab, 4, true);
           }
           tPerTile = 0;
-          if (fullPanels == panels && pairs * MR == mc) continue;
+          if (done < mc) {
+            packRows(transA, a, <usize>lda, ic + done, mc - done, pc, kc, kcp);
+            rowTiles(ic + done, mc - done, 0, fullPanels, nc, kcp, cb, ldcb, mode);
+          }
+          if (fullPanels < panels) {
+            packRows(transA, a, <usize>lda, ic, mc, pc, kc, kcp);
+            rowTiles(ic, mc, fullPanels, panels, nc, kcp, cb, ldcb, mode);
+          }
+          continue;
         }
-        packA(transA, a, <usize>lda, ic, mc, pc, kc, kcp, pa0);
-        if (!direct && touching && ic + MC_MAX < M) {
+        packRows(transA, a, <usize>lda, ic, mc, pc, kc, kcp);
+        if (touching && ic + MC_MAX < M) {
           // touch the next A block while this one computes
           const nmc = min(MC_MAX, M - ic - MC_MAX);
-          const tiles = ((mc + MR - 1) / MR) * panels;
+          const tiles = ((mc + MR - 1) / MR) * panels * (WIDE ? 2 : 1);
           if (transA == 0) touchPlan(a + (<usize>(ic + MC_MAX) * <usize>lda + <usize>pc) * 4, <usize>kc * 4, ldab, nmc, tiles);
           else touchPlan(a + (<usize>pc * <usize>lda + <usize>(ic + MC_MAX)) * 4, <usize>nmc * 4, ldab, kc, tiles);
         }
-        let pb = pb0;
-        for (let q = 0; q < panels; q++) {
-          const jr = q * NR;
-          const nr = min(NR, nc - jr);
-          const cp = c + (<usize>ic * <usize>ldc + <usize>(jc + jr)) * 4;
-          if (nr == NR && !direct) {
-            gC = cp;
-            gLdcb = ldcb;
-            gMode = mode;
-            micro(kcp, pa0, pb, pairs, 4, 8, false);
-          }
-          // Partial tiles: the last column panel (nr < NR) and an odd last row.
-          for (let ir = nr == NR ? pairs * MR : 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            gC = tile;
-            gLdcb = <usize>(NR * 4);
-            gMode = 3;
-            micro(kcp, pa0 + <usize>(ir / MR) * panelA, pb, 1, 4, 8, false);
-            writeBack(tile, mr, nr, cp + <usize>ir * ldcb, ldcb, alpha, beta, mode);
-          }
-          pb += panelB;
-        }
+        rowTiles(ic, mc, 0, panels, nc, kcp, cb, ldcb, mode);
         tPerTile = 0;
       }
     }
