@@ -18,6 +18,26 @@ function put(m: WasmScratch, ptr: number, src: Float32Array | null, length: numb
   else m.f32.fill(0, ptr >> 2, (ptr >> 2) + length);
 }
 
+/** Where the operands both passes start from live in wasm memory. */
+interface SequencePointers { rows: number; x: number; xs: number; wIh: number; wHh: number; wHr: number; h: number; c: number }
+
+/**
+ * What the forward and the backward pass both bring in: the row order, the inputs (x in the
+ * caller's row order, gathered into time-major order at xs), the weights, and all of h and c.
+ */
+function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, p: SequencePointers): void {
+  const { steps: T, batch: B, input: I, hidden: H, state: P } = a;
+  const n = T * B, GH = a.wHh.length / P;
+  m.i32.set(a.rows, p.rows >> 2);
+  put(m, p.x, a.x, n * I);
+  m.exports.gatherRows(p.x, I, p.rows, n, I, p.xs);
+  put(m, p.wIh, a.wIh, GH * I);
+  put(m, p.wHh, a.wHh, GH * P);
+  if (a.wHr) put(m, p.wHr, a.wHr, P * H);
+  put(m, p.h, a.h, (T + 1) * B * P);
+  if (a.mode === 'lstm') put(m, p.c, a.c, (T + 1) * B * H);
+}
+
 export function recurrenceForward(a: RecurrenceForward): void {
   const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
   const GH = a.wHh.length / P;
@@ -28,17 +48,10 @@ export function recurrenceForward(a: RecurrenceForward): void {
   const [rows, x, xs, wIh, wHh, wHr, bias, biasHn, gates, h, c, rh, gh, out] = m.ptrs as number[] as
     [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const ex = m.exports;
-  m.i32.set(a.rows, rows >> 2);
-  put(m, x, a.x, n * I);
-  ex.gatherRows(x, I, rows, n, I, xs);
-  put(m, wIh, a.wIh, GH * I);
-  put(m, wHh, a.wHh, GH * P);
-  if (a.wHr) put(m, wHr, a.wHr, P * H);
+  // all of h and c: the initial states, and zeros in slots padded steps never write (backward reads them; likewise r)
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c });
   put(m, bias, a.bias, GH);
   if (gru) put(m, biasHn, a.biasHn, H);
-  // all of h and c: the initial states, and zeros in slots padded steps never write (backward reads them; likewise r)
-  put(m, h, a.h, (T + 1) * B * P);
-  if (lstm) put(m, c, a.c, (T + 1) * B * H);
   if (a.r || gru) put(m, rh, null, n * H);
   // out: only this direction's columns change, so the others must come in (a single direction owns all of them, zero)
   put(m, out, a.outStride === P ? null : a.out, n * a.outStride);
@@ -74,7 +87,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   const lstm = mode === 'lstm', gru = mode === 'gru';
   const proj = a.r !== null;
   const n = T * B;
-  const m = wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, proj ? P * H : 0, n * GH,
+  const m = wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, n * GH,
     (T + 1) * B * P, lstm ? (T + 1) * B * H : 0, proj || gru ? n * H : 0, n * a.outStride, n * P, B * P, lstm ? B * H : 0,
     proj ? B * H : 0, proj ? n * P : 0, n * GH, gru ? n * GH : 0, GH * I, GH * P, P * H, GH, GH]);
   const [rows, x, xs, wIh, wHh, wHr, gates, h, c, rh, gOut, dOut, dh, dc, dr, dhAll, dG, dGhBuf, gWih, gWhh, gWhr, gBih, gBhh] =
@@ -82,15 +95,8 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
       number, number, number, number, number, number, number, number, number, number, number, number];
   const dGh = gru ? dGhBuf : dG;
   const ex = m.exports;
-  m.i32.set(a.rows, rows >> 2);
-  put(m, x, a.x, n * I);
-  ex.gatherRows(x, I, rows, n, I, xs);
-  put(m, wIh, a.wIh, GH * I);
-  put(m, wHh, a.wHh, GH * P);
-  if (proj) put(m, wHr, a.wHr, P * H);
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c });
   put(m, gates, a.gates, n * GH);
-  put(m, h, a.h, (T + 1) * B * P);
-  if (lstm) put(m, c, a.c, (T + 1) * B * H);
   if (proj || gru) put(m, rh, a.r ?? a.hn, n * H);
   put(m, gOut, a.gOut, n * a.outStride);
   ex.gatherRows(gOut + 4 * a.outOffset, a.outStride, rows, n, P, dOut);
