@@ -58,6 +58,36 @@ describe('BertModel', () => {
   });
 });
 
+describe('dropout', () => {
+  it('is active in training mode (hidden states and attention probabilities) and off in eval mode', () => {
+    const model = new BertModel(tinyConfig({ hiddenDropoutProb: 0.3, attentionProbsDropoutProb: 0.5 }));
+    const run = () => model.forward(ids(), { attentionMask: mask(), outputAttentions: true });
+    model.train();
+    const a = run(), b = run();
+    assert.ok(a.lastHiddenState.sub(b.lastHiddenState).abs().max().item() > 1e-3, 'two training passes differ');
+    model.eval();
+    const c = run(), d = run();
+    assert.equal(c.lastHiddenState.sub(d.lastHiddenState).abs().max().item(), 0);
+    const rows = c.attentions![0].sum(-1).dataSync() as Float32Array;
+    for (const r of rows) assert.ok(Math.abs(r - 1) < 1e-5);
+  });
+
+  it('drops attention probabilities and scales the kept ones by 1 / (1 - p), as transformers\' dropout on attention_probs', () => {
+    const model = new BertModel(tinyConfig({ attentionProbsDropoutProb: 0.5 }));
+    const run = () => model.forward(ids(), { attentionMask: mask(), outputAttentions: true }).attentions![0].dataSync() as Float32Array;
+    model.train();
+    const dropped = run();
+    model.eval();
+    const full = run();
+    let zeroed = 0;
+    dropped.forEach((p, i) => {
+      if (p === 0 && full[i]! > 0) zeroed++;
+      else assert.ok(Math.abs(p - 2 * full[i]!) < 1e-6, `kept probability ${p} is not 2 x ${full[i]}`);
+    });
+    assert.ok(zeroed > dropped.length / 4 && zeroed < (3 * dropped.length) / 4, `${zeroed} of ${dropped.length} dropped`);
+  });
+});
+
 describe('BertForPreTraining', () => {
   it('has transformers\' keys, with the decoder tied to the word embeddings', () => {
     const model = new BertForPreTraining(tinyConfig());

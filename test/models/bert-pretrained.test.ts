@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/node.js';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
 import {
@@ -169,6 +170,13 @@ describe('savePretrained / fromPretrained', () => {
       setPretrainedFileSystem({ readFiles: readPretrainedFiles, writeFiles: writeModelDirectory });
     }
   });
+});
+
+it('keeps the file system out of the browser build: models/bert/index.ts bundles for the browser without node:fs', async () => {
+  const { build } = await import('esbuild');
+  const entry = fileURLToPath(new URL('../../src/models/bert/index.ts', import.meta.url));
+  const bundle = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+  assert.ok(!/node:fs|node:http/.test(bundle.outputFiles[0]!.text));
 });
 
 describe('fromPretrained with a Hub name', () => {
