@@ -149,6 +149,9 @@ const cases: [string, () => unknown, string, string[]][] = [
   ['tensor int32 below range', () => nb.tensor([-2147483649], { dtype: 'int32' }), 'tensor', ['-2147483649', 'int32']],
   ['tensor NaN to int32', () => nb.tensor([NaN], { dtype: 'int32' }), 'tensor', ['NaN', 'int32']],
   ['full int32 overflow', () => nb.full([2], 2 ** 31, { dtype: 'int32' }), 'full', ['2147483648', 'int32']],
+  // integer division by zero has no value: PyTorch raises ZeroDivisionError
+  ['remainder int by zero tensor', () => nb.remainder(ints([5, 6]), ints([2, 0])), 'remainder', ['ZeroDivisionError', 'integer', 'zero']],
+  ['remainder int by zero scalar', () => nb.remainder(ints([5]), 0), 'remainder', ['ZeroDivisionError']],
 ];
 
 describe(`errors name the op, the argument and the shapes (backend ${nb.getBackend().name})`, () => {
