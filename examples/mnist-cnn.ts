@@ -1,6 +1,6 @@
-// Seed blocks 2-5 (../shared/seed/README.md), line by line in nabla: MNIST with ToTensor +
+// The course's MNIST CNN, line by line in nabla: MNIST with ToTensor +
 // Normalize, SimpleCNN, SGD training for 10 epochs, accuracy on the 10,000 test images.
-// Run: npx tsx examples/mnist-cnn.ts   (the seed reports 99.27%)
+// Run: npx tsx examples/mnist-cnn.ts   (the course reports 99.27%)
 import * as nb from 'nabla';
 const { nn, optim, data } = nb;
 const { transforms } = data;
@@ -81,4 +81,4 @@ nb.noGrad(() => {
   }
 });
 console.log(`Accuracy of the network on the 10000 test images: ${(100 * correct / total).toFixed(2)}%`);
-// Accuracy of the network on the 10000 test images: 99.27% (the seed's PyTorch run)
+// Accuracy of the network on the 10000 test images: 99.27% (the course's PyTorch run)

@@ -1,5 +1,5 @@
 /**
- * The seed's block 15, the Transformer, walked through on real translation: English (King James
+ * The course's Transformer, walked through on real translation: English (King James
  * Version) → Spanish (Reina-Valera 1909), from the SWORD modules Debian installs with
  * `apt-get install sword-text-kjv sword-text-sparv` (without them: a small built-in English → Spanish list).
  *
@@ -8,7 +8,7 @@
  *      feed-forward), a decoder (masked self-attention, encoder-decoder attention, feed-forward), a generator
  *   3. one pass by hand: what each piece does to one sentence (shapes, the causal mask, attention rows)
  *   4. brief training: teacher forcing with the [BOS]-shifted target, label-smoothed cross-entropy
- *   5. generation as the seed describes it: start from [BOS], predict a word, feed it back, repeat
+ *   5. generation as the course describes it: start from [BOS], predict a word, feed it back, repeat
  *      until [EOS]; then the same with the library's cached greedy decoder and beam search
  *   6. the encoder-decoder attention of the translated sentence as a heatmap
  *

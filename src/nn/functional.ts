@@ -6,15 +6,12 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { add, where, eq, mul } from '../ops/elementwise.js';
-import { matmul } from '../ops/linalg.js';
+import { where, eq, mul } from '../ops/elementwise.js';
+import { addBiasInPlace, matmul } from '../ops/linalg.js';
 import { transpose, unsqueeze, pad as padOp } from '../ops/shape.js';
 import { embedding as embeddingOp } from '../ops/indexing.js';
 import { padByMode, type PadMode } from '../ops/pad-modes.js';
-import { expandedView } from '../ops/util.js';
-import { sumToShape } from '../ops/reduce.js';
 import { record } from '../autograd/node.js';
-import { getBackend } from '../backend/registry.js';
 
 export {
   relu, leakyRelu, elu, gelu, silu, softplus, sigmoid, tanh,
@@ -46,19 +43,6 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   }
   const out = matmul(input, transpose(weight, 0, 1));
   return bias ? addBiasInPlace(out, bias) : out;
-}
-
-/**
- * product + bias (over the last dimension), written into the product's own storage: linear has just
- * made it and nothing else holds it (matmul's backward reads its inputs, not its output), so the sum
- * needs no second [rows, outFeatures] tensor. With a vocabulary-sized output layer that is the
- * largest tensor of a training step, and allocating it costs more than the addition.
- */
-function addBiasInPlace(product: Tensor, bias: Tensor): Tensor {
-  if (!product.isContiguous() || product.offset !== 0 || bias.dtype !== 'float32') return add(product, bias);
-  getBackend().binary('add', expandedView(product, product.shape), expandedView(bias, product.shape), product.data, 0);
-  product.bumpVersion();
-  return record(product.detach(), 'linear', [product, bias], (g) => [g, sumToShape(g, bias.shape)]);
 }
 
 export interface EmbeddingOptions {
