@@ -60,6 +60,7 @@ function addBiasInPlace(product: Tensor, bias: Tensor): Tensor {
   return record(product.detach(), 'linear', [product, bias], (g) => [g, sumToShape(g, bias.shape)]);
 }
 
+/** Options of F.embedding. */
 export interface EmbeddingOptions {
   /** Rows looked up at this index get no gradient (the row's value is returned as it is). */
   paddingIdx?: number | null;

@@ -6,6 +6,7 @@ import { pyBool, pyInts } from './repr.js';
 
 type Pair = number | readonly [number, number];
 
+/** Options of MaxPool2d: stride, padding, dilation, ceil mode. */
 export interface MaxPool2dOptions {
   /** Default: the kernel size. */
   stride?: Pair | null;
@@ -14,6 +15,7 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
+/** Options of AvgPool2d: stride, padding, ceil mode, count of padding. */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;
@@ -107,6 +109,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Options of the 1-d pools. */
 export interface Pool1dOptions {
   stride?: number | null;
   padding?: number;

@@ -199,6 +199,7 @@ export function savePng(path: string, image: RgbaImage): void {
   }
 }
 
+/** A decoded PNG: size, channels and pixels. */
 export interface DecodedImage {
   width: number;
   height: number;
