@@ -126,6 +126,7 @@ export interface SgdUpdate {
   maximize: boolean;
 }
 
+/** The kernels a backend provides (`js` reference kernels, `wasm` SIMD kernels); models never see it. */
 export interface Backend {
   readonly name: string;
 

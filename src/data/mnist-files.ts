@@ -15,8 +15,10 @@ import { gunzipSync } from 'node:zlib';
 import { isGzip, parseIdx, type IdxArray } from './idx.js';
 import { writeFileAtomic } from '../io/files.js';
 
+/** Which dataset of the MNIST format: the digits or Fashion-MNIST. */
 export type MnistKind = 'mnist' | 'fashion-mnist';
 
+/** The four IDX files of an MNIST-format dataset. */
 export interface MnistPaths {
   images: string;
   labels: string;
@@ -153,6 +155,7 @@ export function locateMnist(root: string | undefined, kind: MnistKind, train: bo
   return found as MnistPaths;
 }
 
+/** The images and labels of one split, decoded. */
 export interface MnistArrays {
   /** Pixels, row-major [count, rows, cols], 0..255. */
   images: Uint8Array;
@@ -182,6 +185,7 @@ export function loadMnistArrays(root: string | undefined, kind: MnistKind, train
   return { images: images.data, labels: labels.data, count, rows, cols, paths };
 }
 
+/** A step of a download, reported to `DownloadOptions.onEvent`. */
 export type DownloadEvent =
   | { type: 'cached'; file: string; path: string }
   | { type: 'start'; file: string; url: string; total?: number }
@@ -189,6 +193,7 @@ export type DownloadEvent =
   | { type: 'done'; file: string; url: string; path: string; bytes: number }
   | { type: 'failed'; file: string; url: string; reason: string };
 
+/** Options of a dataset download. */
 export interface DownloadOptions {
   /** Base URLs, each ending in `/` or not; the file name is appended. Defaults to torchvision's mirrors. */
   mirrors?: string[];
@@ -201,6 +206,7 @@ export interface DownloadOptions {
   stallTimeoutMs?: number;
 }
 
+/** What a download did: the files and where they came from. */
 export interface DownloadResult {
   /** The folder holding the archives. */
   dir: string;

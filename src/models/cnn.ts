@@ -79,6 +79,7 @@ export const VGG_CONFIGS: Record<'vgg11' | 'vgg16', VggConfig> = {
   vgg16: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512],
 };
 
+/** Options of VGG: batch norm, dropout, input channels and classes. */
 export interface VggOptions {
   numClasses?: number;
   batchNorm?: boolean;
@@ -87,6 +88,7 @@ export interface VggOptions {
   dropout?: number;
 }
 
+/** VGG (Simonyan and Zisserman) for 28x28 inputs, from a layer configuration. */
 export class VGG extends nn.Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
@@ -121,6 +123,7 @@ export class VGG extends nn.Module {
   }
 }
 
+/** The CNNs `nabla train cnn --model` knows, by name. */
 export const CNN_MODELS = {
   simple: () => new SimpleCNN(),
   lenet: () => new LeNet5(),
@@ -129,4 +132,5 @@ export const CNN_MODELS = {
   vgg16: () => new VGG(VGG_CONFIGS.vgg16, { widthDivisor: 4 }),
 } as const;
 
+/** A name of `CNN_MODELS`. */
 export type CnnModelName = keyof typeof CNN_MODELS;

@@ -33,6 +33,7 @@ export class SimpleRNN extends nn.Module {
   }
 }
 
+/** Options of SimpleLSTM: predict every step or only the last. */
 export interface SimpleLSTMOptions {
   /**
    * Which steps the Linear head reads. The course's example uses only the last step ('last': output

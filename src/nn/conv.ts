@@ -20,7 +20,9 @@ export interface ConvNdOptions<T extends Ints> {
   paddingMode?: 'zeros' | PadMode;
 }
 
+/** Options of nn.Conv2d: stride, padding, dilation, groups, bias. */
 export type Conv2dOptions = ConvNdOptions<number | readonly [number, number]>;
+/** Options of nn.Conv1d: stride, padding, dilation, groups, bias. */
 export type Conv1dOptions = ConvNdOptions<number | readonly [number]>;
 
 function tuple(op: string, arg: string, v: Ints, n: number): number[] {
@@ -114,7 +116,15 @@ abstract class ConvNd extends Module {
   }
 }
 
-/** 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input; weight [out, in/groups, kH, kW]. */
+/**
+ * 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input; weight [out, in/groups, kH, kW].
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 }); // PyTorch: nn.Conv2d(1, 32, 3, padding=1)
+ * conv.call(nb.randn([8, 1, 28, 28])).shape; // [8, 32, 28, 28]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dOptions = {}) {
     super('Conv2d', 2, inChannels, outChannels, kernelSize, options);

@@ -11,6 +11,7 @@ import { embedding, embeddingRenorm_, resolvePaddingIdx, scaleGradByFrequency } 
 import { normal_ } from './init.js';
 import { pyFloat } from './repr.js';
 
+/** Options of nn.Embedding: padding index, max norm, sparse gradients. */
 export interface EmbeddingOptions {
   /** This row is initialised to zeros and gets no gradient (negative counts from the end). */
   paddingIdx?: number | null;
@@ -64,6 +65,7 @@ export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { padd
   return options.scaleGradByFreq ? scaleGradByFrequency(recorded, indices) : recorded;
 }
 
+/** A lookup table of `numEmbeddings` vectors of size `embeddingDim`, indexed by int32 ids. */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;

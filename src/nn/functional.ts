@@ -45,6 +45,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   return bias ? addBiasInPlace(out, bias) : out;
 }
 
+/** Options of F.embedding. */
 export interface EmbeddingOptions {
   /** Rows looked up at this index get no gradient (the row's value is returned as it is). */
   paddingIdx?: number | null;

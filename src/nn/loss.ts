@@ -17,6 +17,7 @@ import { Module } from './module.js';
 export type { Reduction };
 
 
+/** Options of NLLLoss: class weights, ignored index, reduction. */
 export interface NLLLossOptions {
   /** A manual rescaling weight per class, shape [C]. */
   weight?: Tensor | null;
@@ -25,17 +26,20 @@ export interface NLLLossOptions {
   reduction?: Reduction;
 }
 
+/** Options of CrossEntropyLoss: those of NLLLoss and label smoothing. */
 export interface CrossEntropyOptions extends NLLLossOptions {
   /** In [0, 1]: the target becomes (1 - s) * target + s / C (for class indices and probabilities alike). */
   labelSmoothing?: number;
 }
 
+/** Options of BCELoss: weights and reduction. */
 export interface BCEOptions {
   /** A manual rescaling weight, broadcast to the input's shape. */
   weight?: Tensor | null;
   reduction?: Reduction;
 }
 
+/** Options of BCEWithLogitsLoss: those of BCELoss and the positive-class weight. */
 export interface BCEWithLogitsOptions extends BCEOptions {
   /** Weight of positive examples per class, broadcast against the target (PyTorch's pos_weight). */
   posWeight?: Tensor | null;
@@ -392,6 +396,7 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
+/** The mean squared error between input and target. */
 export class MSELoss extends Module {
   reduction: Reduction;
 
@@ -405,6 +410,7 @@ export class MSELoss extends Module {
   }
 }
 
+/** The mean absolute error between input and target. */
 export class L1Loss extends Module {
   reduction: Reduction;
 
@@ -418,6 +424,7 @@ export class L1Loss extends Module {
   }
 }
 
+/** Smooth L1 loss: squared below beta, absolute above. */
 export class SmoothL1Loss extends Module {
   reduction: Reduction;
   beta: number;
@@ -433,6 +440,7 @@ export class SmoothL1Loss extends Module {
   }
 }
 
+/** Huber loss: squared below delta, linear above. */
 export class HuberLoss extends Module {
   reduction: Reduction;
   delta: number;

@@ -6,6 +6,7 @@ import { pyBool, pyInts } from './repr.js';
 
 type Pair = number | readonly [number, number];
 
+/** Options of MaxPool2d: stride, padding, dilation, ceil mode, returnIndices. */
 export interface MaxPool2dOptions<WithIndices extends boolean = boolean> {
   /** Default: the kernel size. */
   stride?: Pair | null;
@@ -19,6 +20,7 @@ export interface MaxPool2dOptions<WithIndices extends boolean = boolean> {
 /** What a max pool returns: the pooled tensor, or [output, indices] with returnIndices. */
 export type MaxPoolResult<WithIndices extends boolean> = WithIndices extends true ? [Tensor, Tensor] : Tensor;
 
+/** Options of AvgPool2d: stride, padding, ceil mode, count of padding. */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;
@@ -115,6 +117,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Options of the 1-d pools. */
 export interface Pool1dOptions {
   stride?: number | null;
   padding?: number;

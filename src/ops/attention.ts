@@ -23,6 +23,7 @@ import { where } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { copyRaw, expand } from './shape.js';
 
+/** Options of scaledDotProductAttention: mask, dropout, causal, scale. */
 export interface ScaledDotProductAttentionOptions {
   /** Bool (true = take part) or float (added to the scores), broadcastable to [..., L, S]. Treated as a constant. */
   attnMask?: Tensor | null;
@@ -36,10 +37,11 @@ export interface ScaledDotProductAttentionOptions {
   generator?: Generator;
 }
 
+/** The attention output and its weights. */
 export interface AttentionWithWeights {
   /** [..., L, Ev] */
   output: Tensor;
-  /** [..., L, S]: the attention probabilities after dropout (differentiable). */
+  /** Shape [..., L, S]; the attention probabilities after dropout (differentiable). */
   weights: Tensor;
 }
 

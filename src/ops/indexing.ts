@@ -22,6 +22,7 @@ function checkedIndices(op: string, index: Tensor, size: number, dim: number): I
   return values;
 }
 
+/** The entries of `x` at `index` (int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   requireTensor('indexSelect', 'input', x);
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
@@ -59,6 +60,7 @@ function cropTo(src: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
+/** Picks values along `dim` by an index tensor of the output's shape (`torch.gather`). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   requireTensor('gather', 'input', x);
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -99,9 +101,12 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   }, [index]);
 }
 
+/** A copy of `x` with `src` written at `index` along `dim` (`torch.scatter`). */
 export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => scatterImpl('scatter', x, dim, index, src, false);
+/** A copy of `x` with `src` added at `index` along `dim` (`torch.scatter_add`). */
 export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => scatterImpl('scatterAdd', x, dim, index, src, true);
 
+/** A copy of `x` with `value` where `mask` is true. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   requireTensor('maskedFill', 'input', x);
   requireTensor('maskedFill', 'mask', mask);

@@ -65,6 +65,7 @@ function checkBatch(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
+/** Matrix product with PyTorch's rules: vectors, matrices and broadcast batches. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   requireTensor('matmul', 'input', a);
   requireTensor('matmul', 'other', b);
@@ -103,12 +104,14 @@ function productInLayoutOf(like: Tensor, x: Tensor, y: Tensor): Tensor {
   return columnMajor ? transpose(matmul(transpose(y, -1, -2), transpose(x, -1, -2)), -1, -2) : matmul(x, y);
 }
 
+/** The product of two matrices. */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw opError('mm', `expects 2-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   checkInner('mm', a, b, a.shape[1], b.shape[0]);
   return matmul(a, b);
 }
 
+/** The batched product of [B, n, k] and [B, k, m]. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw opError('bmm', `expects 3-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw opError('bmm', `batch sizes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
@@ -116,6 +119,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
+/** The dot product of two vectors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw opError('dot', `expects 1-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw opError('dot', `expects tensors with the same number of elements, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);

@@ -14,6 +14,7 @@ import { gather } from './indexing.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { emptyTensor } from './util.js';
 
+/** How a loss reduces over the batch: mean, sum, or one value per element. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /** Class-index targets checked against the scores (nn/loss.ts's classTargets makes them). */

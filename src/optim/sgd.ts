@@ -17,6 +17,14 @@ export type SGDOptions = Partial<SGDHyper>;
  * State: `momentumBuffer` (null while momentum is 0, as PyTorch's None).
  * A row-sparse gradient (nn.Embedding with sparse: true) updates only its rows when momentum and
  * weight decay are 0; otherwise it is applied densely (the same numbers as a dense gradient).
+ *
+ * @example
+ * ```ts
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * optimizer.zeroGrad();
+ * criterion.call(model.call(x), y).backward();
+ * optimizer.step();
+ * ```
  */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {

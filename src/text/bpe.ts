@@ -23,6 +23,7 @@ import { BERT_SPECIAL_TOKENS, compareCodePoints, presentSpecials, Vocab, type Sp
 // ---------------------------------------------------------------------------------------------------------------
 // Training core (shared with WordPiece)
 
+/** Options of BPE training: vocabulary size, minimum frequency, specials. */
 export interface BpeTrainerOptions {
   /** Target vocabulary size, special tokens and alphabet included. */
   vocabSize: number;
@@ -42,6 +43,7 @@ export interface BpeTrainerOptions {
   maxTokenLength?: number;
 }
 
+/** A trained BPE vocabulary and its merges. */
 export interface BpeTrainResult {
   /** Tokens in id order: specials, alphabet, prefixed/suffixed alphabet forms, then merge results. */
   tokens: string[];
@@ -317,6 +319,7 @@ class MinHeap {
   }
 }
 
+/** Options of a BPE model: unknown token, dropout, byte fallback. */
 export interface BpeModelOptions {
   unkToken?: string | null;
   continuingSubwordPrefix?: string | null;
@@ -519,6 +522,7 @@ export function specialsFromAdded(added: readonly AddedToken[]): SpecialTokens {
 // ---------------------------------------------------------------------------------------------------------------
 // Tokenizer
 
+/** Options of `BpeTokenizer.train`. */
 export interface BpeTrainOptions {
   vocabSize: number;
   /** Default 2. */
@@ -539,6 +543,7 @@ export interface BpeTrainOptions {
   addBosEos?: boolean;
 }
 
+/** A byte-level BPE tokenizer (GPT-2 style), trained here or read from a Hugging Face `tokenizer.json`. */
 export class BpeTokenizer extends Tokenizer {
   declare readonly model: BpeModel;
 

@@ -28,6 +28,7 @@ import {
 import { BERT_SPECIAL_TOKENS, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
 import { requireInNode } from '../util/require-in-node.js';
 
+/** Options of a WordPiece model: unknown token, continuation prefix, longest word. */
 export interface WordPieceModelOptions {
   /** Default '[UNK]'. */
   unkToken?: string;
@@ -39,6 +40,7 @@ export interface WordPieceModelOptions {
   cacheCapacity?: number;
 }
 
+/** WordPiece (BERT's subword model): greedy longest-match-first over the vocabulary. */
 export class WordPieceModel implements TokenizerModel {
   readonly type = 'WordPiece' as const;
   readonly vocab: Vocab;
@@ -145,6 +147,7 @@ export class WordPieceModel implements TokenizerModel {
   }
 }
 
+/** Options of BERT's text handling: lower-casing, accents, Chinese characters. */
 export interface BertTextOptions {
   /** Lowercase (uncased models; default true). Accents are stripped too unless `stripAccents` says otherwise. */
   lowercase?: boolean;
@@ -156,6 +159,7 @@ export interface BertTextOptions {
   cleanText?: boolean;
 }
 
+/** Options of `WordPieceTokenizer.train`. */
 export interface WordPieceTrainOptions extends BertTextOptions {
   vocabSize: number;
   /** Default 2. */
@@ -182,6 +186,7 @@ export function bertNormalizerSpec(options: BertTextOptions = {}): NormalizerSpe
 
 const BERT_PRE_TOKENIZER: PreTokenizerSpec = { type: 'BertPreTokenizer' };
 
+/** BERT's tokenizer: basic tokenisation, then WordPiece, with [CLS] and [SEP]. */
 export class WordPieceTokenizer extends Tokenizer {
   declare readonly model: WordPieceModel;
 
@@ -247,6 +252,7 @@ export class WordPieceTokenizer extends Tokenizer {
   }
 }
 
+/** Options of `WordPieceTokenizer.encode` for BERT: pairs, truncation, padding. */
 export interface BertEncodeOptions {
   /** Default 512 (BERT's position limit). */
   maxLength?: number;

@@ -192,6 +192,7 @@ export function savePng(path: string, image: RgbaImage): void {
   writeFileAtomic(path, bytes);
 }
 
+/** A decoded PNG: size, channels and pixels. */
 export interface DecodedImage {
   width: number;
   height: number;
