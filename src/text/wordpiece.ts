@@ -1,6 +1,8 @@
 /**
  * WordPiece (browser-safe): BERT's greedy longest-match-first subword model, its training, `vocab.txt` and
- * `tokenizer.json` I/O, and `BertTokenizer`, which turns one text or a pair into BERT's model inputs.
+ * `tokenizer.json` I/O, and `BertTokenizer`, which turns one text or a pair into BERT's model inputs (with offset
+ * mappings into the original text for question answering), reads and writes Hugging Face's tokenizer files, and
+ * offers the real bert-base-uncased vocabulary.
  *
  * Encoding a word follows BERT's `WordpieceTokenizer` exactly: a word longer than `maxInputCharsPerWord` (100)
  * characters is `[UNK]`; otherwise take the longest vocabulary entry that starts the word, then the longest
