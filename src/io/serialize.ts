@@ -1,6 +1,6 @@
 /** Tensors to and from safetensors bytes (browser-safe); the Node file helpers wrap these. */
 import { Tensor } from '../tensor/tensor.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, prototypeFree } from './safetensors.js';
 
 export type TensorRecord = Record<string, Tensor>;
 
@@ -18,7 +18,6 @@ export function serialize(tensors: TensorRecord, metadata?: Record<string, strin
 
 export function deserialize(bytes: Uint8Array): { tensors: TensorRecord; metadata: Record<string, string> } {
   const { tensors: raw, metadata } = decodeSafetensors(bytes);
-  const tensors: TensorRecord = {};
-  for (const [key, r] of Object.entries(raw)) tensors[key] = Tensor.fromData(r.data, r.shape, r.dtype);
+  const tensors = prototypeFree(Object.entries(raw).map(([key, r]) => [key, Tensor.fromData(r.data, r.shape, r.dtype)] as const));
   return { tensors, metadata };
 }

@@ -1,5 +1,5 @@
 /**
- * The course's CNNs for 28x28 single-channel images (MNIST, Fashion-MNIST): the seed's SimpleCNN,
+ * The course's CNNs for 28x28 single-channel images (MNIST, Fashion-MNIST): its SimpleCNN,
  * LeNet-5, an AlexNet-style net and VGG-style nets. Field names follow PyTorch's, so state dicts
  * carry the keys a PyTorch twin of each class would have.
  */
@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { relu } from '../ops/elementwise.js';
 import * as nn from '../nn/index.js';
 
-/** Seed block 3: conv(1→32) → pool → conv(32→64) → pool → fc(3136→512) → fc(512→10). */
+/** SimpleCNN: conv(1→32) → pool → conv(32→64) → pool → fc(3136→512) → fc(512→10). */
 export class SimpleCNN extends nn.Module {
   conv1 = new nn.Conv2d(1, 32, 3, { padding: 1 });
   pool = new nn.MaxPool2d(2, 2);

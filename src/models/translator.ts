@@ -1,5 +1,5 @@
 /**
- * A sequence-to-sequence Transformer for translation (the seed's block 15), shaped like PyTorch's
+ * A sequence-to-sequence Transformer for translation (the course's example), shaped like PyTorch's
  * "Language translation with nn.Transformer" tutorial (`Seq2SeqTransformer`: src_tok_emb,
  * tgt_tok_emb, positional_encoding, transformer, generator):
  *

@@ -10,13 +10,12 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { abs, add, clamp, div, exp, log, lt, mul, neg, sub, toDtype, where } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/activation.js';
-import { gather } from '../ops/indexing.js';
-import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
+import { reshape } from '../ops/shape.js';
+import { crossEntropyIndexed, nllFromLogProbs, type ClassTargets, type Reduction } from '../ops/loss.js';
 import { Module } from './module.js';
-import { emptyTensor } from '../ops/util.js';
-import { getBackend } from '../backend/registry.js';
 
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction };
+
 
 export interface NLLLossOptions {
   /** A manual rescaling weight per class, shape [C]. */
@@ -105,19 +104,6 @@ function checkRegressionShapes(op: string, input: Tensor, target: Tensor): void 
 
 // ---------- classification ----------
 
-interface ClassTargets {
-  classDim: number;
-  numClasses: number;
-  /** Target indices with ignored positions replaced by 0, shaped like the target. */
-  index: Tensor;
-  /** weight[target] per position, 0 where ignored. */
-  picked: Tensor;
-  /** True where the target is not ignored. */
-  keep: Tensor;
-  weightSum: number;
-  keptCount: number;
-}
-
 function checkWeight(op: string, weight: Tensor | null | undefined, numClasses: number): Tensor | null {
   if (weight === null || weight === undefined) return null;
   requireTensorArg(op, 'weight', weight);
@@ -174,15 +160,6 @@ function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
   };
 }
 
-/** The NLL of log-probabilities at the target classes, reduced with PyTorch's weighted mean. */
-function nllFromLogProbs(logp: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
-  const atTarget = squeeze(gather(logp, info.classDim, unsqueeze(info.index, info.classDim)), info.classDim);
-  const losses = where(info.keep, neg(mul(atTarget, info.picked)), 0);
-  if (reduction === 'none') return losses;
-  const total = sum(losses);
-  return reduction === 'sum' ? total : div(total, info.weightSum);
-}
-
 function checkClassInput(op: string, input: Tensor): void {
   requireTensorArg(op, 'input', input);
   if (input.ndim === 0) throw new Error(`${op}: expected an input of shape [C], [N, C] or [N, C, d1, ...], got a 0-D tensor`);
@@ -201,36 +178,6 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const weight = checkWeight('nllLoss', options.weight, input.shape[classDim]);
   const info = classTargets('nllLoss', input, target, weight, options.ignoreIndex ?? -100);
   return nllFromLogProbs(input, info, reduction);
-}
-
-/**
- * Cross-entropy of [N, C] (or [C]) scores at class indices, without label smoothing: the same values
- * as log-softmax then NLL, with one fused backward (gradient = coef · (softmax - onehot) per row)
- * instead of scattering a mostly-zero [N, C] gradient and running log-softmax's backward over it:
- * with a vocabulary-sized output that saves two full [N, C] passes and allocations per step.
- */
-function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
-  const cols = input.shape[input.ndim - 1]!;
-  const rows = input.numel() / Math.max(cols, 1);
-  const [logp, loss] = noGrad(() => {
-    const lp = logSoftmax(input, -1);
-    return [lp, nllFromLogProbs(lp, info, reduction)] as const;
-  });
-  return record(loss, 'crossEntropy', [input], (g) => {
-    // d loss / d logp[i, target] = -coef[i]: what the mean / sum / per-row reductions give row i
-    const gd = g.contiguousData() as Float32Array;
-    const picked = info.picked.contiguousData() as Float32Array;
-    const keep = info.keep.contiguousData() as Uint8Array;
-    const coef = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      if (!keep[i]) continue;
-      const gi = reduction === 'none' ? gd[i]! : reduction === 'mean' ? gd[0]! / info.weightSum : gd[0]!;
-      coef[i] = gi * picked[i]!;
-    }
-    const gx = emptyTensor(input.shape);
-    getBackend().crossEntropyBackward(logp.data as Float32Array, rows, cols, info.index.contiguousData() as Int32Array, coef, gx.data as Float32Array);
-    return [gx];
-  }, [logp]);
 }
 
 /**

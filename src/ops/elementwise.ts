@@ -182,8 +182,21 @@ function extremumGrad(loses: (x: Tensor, y: Tensor) => Tensor): BinaryGrad {
 }
 export const maximum = (a: Tensor, b: Scalar): Tensor => binaryOp('maximum', 'maximum', a, b, arithmetic, extremumGrad(lt));
 export const minimum = (a: Tensor, b: Scalar): Tensor => binaryOp('minimum', 'minimum', a, b, arithmetic, extremumGrad(gt));
-export const remainder = (a: Scalar, b: Scalar): Tensor => binaryOp('remainder', 'remainder', a, b, arithmetic, (g, x, y) => [
-  g, y.requiresGrad ? neg(mul(g, floor(div(x, y)))) : null]);
+export const remainder = (a: Scalar, b: Scalar): Tensor => {
+  checkIntegerDivisor('remainder', a, b);
+  return binaryOp('remainder', 'remainder', a, b, arithmetic, (g, x, y) => [
+    g, y.requiresGrad ? neg(mul(g, floor(div(x, y)))) : null]);
+};
+
+/** An integer result of x % 0 has no value (an Int32Array would store 0): PyTorch raises, and so do we. */
+function checkIntegerDivisor(op: string, a: Scalar, b: Scalar): void {
+  const dtypeOf = (x: Scalar) => (x instanceof Tensor ? x.dtype : Number.isInteger(x) ? 'int32' : 'float32');
+  if (dtypeOf(a) === 'float32' || dtypeOf(b) === 'float32') return;
+  const divisor = b instanceof Tensor ? b.contiguousData() : [b];
+  for (let i = 0; i < divisor.length; i++) {
+    if (divisor[i] === 0) throw new Error(`${op}: ZeroDivisionError: integer ${op} by zero (divisor ${b instanceof Tensor ? `of shape ${formatShape(b.shape)} has a zero at position ${i}` : 'is 0'}); convert to float32 first for a NaN result`);
+  }
+}
 export const atan2 = (a: Tensor, b: Tensor): Tensor => binaryOp('atan2', 'atan2', a, b, floating, (g, x, y) => {
   const denom = add(mul(x, x), mul(y, y));
   return [div(mul(g, y), denom), div(mul(g, neg(x)), denom)];

@@ -7,16 +7,18 @@ import { emptyTensor, requireDtype, requireTensor } from './util.js';
 import { toDtype, where } from './elementwise.js';
 import { copyRaw, reshape, expand } from './shape.js';
 
-/** Index values as int32, every one checked against the size it indexes. */
+/**
+ * Index values as int32, every one checked against the size it indexes. Negative values are refused
+ * as PyTorch refuses them here (a -1 that silently read the last row would hide an off-by-one).
+ */
 function checkedIndices(op: string, index: Tensor, size: number, dim: number): Int32Array {
   requireTensor(op, 'index', index);
   requireDtype(op, 'index', index, ['int32']);
   const values = index.contiguousData() as Int32Array;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v < -size || v >= size) throw opError(op, `index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+    if (v < 0 || v >= size) throw opError(op, `index ${v} is out of bounds for dimension ${dim} with size ${size}${v < 0 ? ' (negative indices are not allowed here)' : ''}`);
   }
-  if (values.some((v) => v < 0)) return values.map((v) => (v < 0 ? v + size : v));
   return values;
 }
 

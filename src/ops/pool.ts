@@ -94,12 +94,20 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
   });
 }
 
-export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
-  const out = maxPool2d(unsqueeze(x, -2), [1, kernelSize], {
+export interface MaxPool1dOptions { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean }
+
+/** 1-D max pooling and the winning position along L of each output (PyTorch's max_pool1d_with_indices). */
+export function maxPool1dWithIndices(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): { values: Tensor; indices: Tensor } {
+  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got ${x instanceof Tensor ? `shape ${formatShape(x.shape)}` : typeof x}`);
+  const r = maxPool2dWithIndices(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode,
   });
-  return squeeze(out, -2);
+  // in a 1 x L plane the flat index is the position along L
+  return { values: squeeze(r.values, -2), indices: squeeze(r.indices, -2) };
+}
+
+export function maxPool1d(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): Tensor {
+  return maxPool1dWithIndices(x, kernelSize, options).values;
 }
 
 export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {

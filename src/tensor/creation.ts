@@ -13,6 +13,19 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
+/**
+ * int32 storage would wrap 4294967295 to -1 and turn NaN into 0 without a word; PyTorch refuses
+ * both, and so do we (fractions truncate toward zero, as in PyTorch).
+ */
+function checkInt32Range(op: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v > -2147483649 && v < 2147483648)) {
+      throw opError(op, `value ${v} (at position ${i}) ${values.length > 1 ? ` (at position ${i})` : ''} cannot be converted to dtype int32 without overflow (int32 holds -2147483648 to 2147483647${Number.isNaN(v) ? '; NaN has no integer value' : ''})`);
+    }
+  }
+}
+
 function finish(t: Tensor, options: TensorOptions): Tensor {
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
@@ -69,6 +82,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorO
   const dtype = options.dtype ?? inferred;
   checkShape(shape, 'tensor');
   if (numel(shape) !== values.length) throw opError('tensor', `${values.length} values do not fill shape ${formatShape(shape)}`);
+  if (dtype === 'int32' && !(values instanceof Int32Array)) checkInt32Range('tensor', values);
   const out = allocate(dtype, values.length);
   if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   else out.set(values as ArrayLike<number>);
@@ -77,6 +91,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorO
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  if (dtype === 'int32') checkInt32Range('full', [value]);
   const data = allocate(dtype, numel(checkShape(shape, 'full')));
   if (value !== 0) data.fill(value);
   return finish(Tensor.fromData(data, shape, dtype), options);
