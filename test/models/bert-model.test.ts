@@ -208,6 +208,11 @@ describe('BertConfig', () => {
     assert.deepEqual([bare.vocabSize, bare.maxPositionEmbeddings, bare.layerNormEps, bare.hiddenAct, bare.numLabels], [30522, 512, 1e-12, 'gelu', 2]);
     assert.equal(bare.toJSON().id2label, undefined);
     assert.equal(config.with({ numLabels: 5 }).id2label, null);
+    // a directory nabla writes does not claim a transformers version
+    const model = new BertModel(config.with({ vocabSize: 50, maxPositionEmbeddings: 16 }));
+    const written = JSON.parse(model.toFiles()['config.json'] as string) as Record<string, unknown>;
+    assert.equal(written.transformers_version, undefined);
+    assert.equal(written.use_cache, true);
   });
 
   it('has the compact BERTs of Turc et al. as presets', () => {

@@ -51,6 +51,8 @@ export interface HubOptions {
   localFilesOnly?: boolean;
   /** Download again even if the cache has the files. */
   forceDownload?: boolean;
+  /** Sent as a bearer token (gated or private models); default $HF_TOKEN. */
+  token?: string;
 }
 
 export interface SavePretrainedOptions {
@@ -171,7 +173,9 @@ export class BertPreTrainedModel extends Module {
   /** The directory's files: config.json (architectures = this class), model.safetensors (tied copies left out, as transformers writes it), the tokenizer's. */
   toFiles(options: SavePretrainedOptions = {}): BertFiles {
     const config = this.config.with({ architectures: [this.constructor.name] });
-    config.extra = { ...this.config.extra };
+    // transformers_version names the library that wrote the file, which is no longer transformers
+    const { transformers_version: _written, ...extra } = this.config.extra;
+    config.extra = extra;
     const copies = tiedCopies(this);
     const state = Object.fromEntries(Object.entries(this.stateDict()).filter(([k]) => !copies.has(k)));
     const tokenizer = options.tokenizer ?? null;
