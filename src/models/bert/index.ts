@@ -13,3 +13,7 @@ export {
   BertPreTrainedModel, loadCheckpoint, tokenizerFromFiles, setPretrainedFileSystem,
   type BertFiles, type LoadReport, type FromPretrainedOptions, type HubOptions, type SavePretrainedOptions,
 } from './pretrained.js';
+export * from './pretraining-data.js';
+export * from './finetune-data.js';
+export * from './metrics.js';
+export * from './baselines.js';
