@@ -264,6 +264,7 @@ export interface BertEncodeOptions {
   padding?: boolean;
 }
 
+/** Options of `BertTokenizer.encode` / `encodeBatch`: `BertEncodeOptions` plus the offset mapping (Hugging Face's `return_offsets_mapping`). */
 export interface BertCallOptions extends BertEncodeOptions {
   /** Also return each token's `[start, end)` in the original text, `[0, 0]` for special tokens and padding. */
   returnOffsetsMapping?: boolean;
@@ -509,6 +510,18 @@ export class BertTokenizer {
     });
   }
 
+  /**
+   * `[CLS] A [SEP]`, or with textB `[CLS] A [SEP] B [SEP]`: ids, token type ids and attention mask (offsets on request), truncated and padded to maxLength.
+   *
+   * @example
+   * ```ts
+   * const tok = nb.text.BertTokenizer.bertBaseUncased({ maxLength: 12 });
+   * const enc = tok.encode('Hello world!', 'How are you?');
+   * tok.convertIdsToTokens(enc.inputIds); // ['[CLS]', 'hello', 'world', '!', '[SEP]', 'how', 'are', 'you', '?', '[SEP]', '[PAD]', '[PAD]']
+   * enc.tokenTypeIds; // [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0]
+   * enc.attentionMask; // [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
+   * ```
+   */
   encode(textA: string, textB?: string | null, options: BertCallOptions = {}): EncodedInputs {
     const opts: EncodeInputsOptions = {
       maxLength: options.maxLength ?? this.maxLength,

@@ -46,6 +46,7 @@ export function bagOfWordsTokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)*/gu) ?? [];
 }
 
+/** Options of `bagOfWordsBaseline`: the vocabulary cut-off and Adam's training settings. */
 export interface BagOfWordsOptions {
   /** Words seen in fewer training texts are dropped (default 2). */
   minCount?: number;
@@ -57,6 +58,7 @@ export interface BagOfWordsOptions {
   weightDecay?: number;
 }
 
+/** What `bagOfWordsBaseline` gives: test and training accuracy, vocabulary size, the losses, and a predictor for new texts. */
 export interface BagOfWordsResult {
   /** Test accuracy. */
   accuracy: number;

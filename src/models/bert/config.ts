@@ -6,10 +6,13 @@
 
 /** Activations BERT checkpoints name in `hidden_act` that nabla computes exactly as transformers does. */
 export const BERT_ACTIVATIONS = ['gelu', 'relu', 'gelu_new', 'gelu_pytorch_tanh', 'silu', 'swish', 'tanh'] as const;
+/** A `hidden_act` name nabla computes as transformers does: one of `BERT_ACTIVATIONS`. */
 export type BertActivation = (typeof BERT_ACTIVATIONS)[number];
 
+/** transformers' `problem_type`: which loss BertForSequenceClassification takes for its labels. */
 export type BertProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
 
+/** BertConfig's fields in camelCase (config.json's snake_case names: hiddenSize is hidden_size); the defaults are bert-base-uncased's. */
 export interface BertConfigOptions {
   vocabSize: number;
   hiddenSize: number;
@@ -87,6 +90,7 @@ const PRESETS = {
   medium: { numHiddenLayers: 8, hiddenSize: 512, numAttentionHeads: 8, intermediateSize: 2048 },
   base: { numHiddenLayers: 12, hiddenSize: 768, numAttentionHeads: 12, intermediateSize: 3072 },
 } as const;
+/** The sizes `BertConfig.preset` knows: Turc et al.'s compact BERTs 'tiny', 'mini', 'small', 'medium', and 'base'. */
 export type BertPresetName = keyof typeof PRESETS;
 
 function positiveInt(name: string, v: unknown): void {
@@ -97,6 +101,18 @@ function probability(name: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`BertConfig: ${name} must be a probability in [0, 1], got ${JSON.stringify(v)}`);
 }
 
+/**
+ * The hyper-parameters of a BERT model (transformers' BertConfig): camelCase fields, checked when built, read from and written to Hugging Face's config.json by `fromJSON` / `toJSON`.
+ *
+ * @example
+ * ```ts
+ * import { bert } from 'nabla/models';
+ * const config = bert.BertConfig.preset('tiny', { numLabels: 3 }); // 2 layers, hidden 128, 2 heads, vocab 30522
+ * config.intermediateSize; // 512
+ * config.toJSON().hidden_size; // 128: config.json's names
+ * bert.BertConfig.fromJSON('{"hidden_size": 64, "num_attention_heads": 4}').hiddenSize; // 64
+ * ```
+ */
 export class BertConfig implements BertConfigOptions {
   vocabSize!: number;
   hiddenSize!: number;

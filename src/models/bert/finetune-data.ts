@@ -12,12 +12,15 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { requireInNode } from '../../util/require-in-node.js';
 
+/** A sentence and its class label (in the sentiment sets 1 positive, 0 negative). */
 export interface LabelledText {
   text: string;
   label: number;
 }
 
+/** The three sites of the UCI Sentiment Labelled Sentences that `loadSentimentSet` reads. */
 export const SENTIMENT_SETS = ['amazon', 'imdb', 'yelp'] as const;
+/** One of the sentiment sets, or 'all' for the three together. */
 export type SentimentSetName = (typeof SENTIMENT_SETS)[number] | 'all';
 
 /**
@@ -132,12 +135,14 @@ export function fixedSplit<T>(items: readonly T[], testFraction: number, seed: n
 // ---------------------------------------------------------------------------------------------------------------
 // SQuAD
 
+/** A gold answer to a SQuAD question: its text and where it starts in the context. */
 export interface SquadAnswer {
   text: string;
   /** Character offset of the answer in the context. */
   answerStart: number;
 }
 
+/** One SQuAD v1.1 question with its context paragraph and gold answers, as `readSquad` gives it. */
 export interface SquadExample {
   id: string;
   title: string;
@@ -234,6 +239,7 @@ export interface QaFeature {
   endPosition: number;
 }
 
+/** Options of `qaFeatures`: window length, overlap between windows and question length (the SQuAD scripts' max_seq_length, doc_stride, max_query_length). */
 export interface QaFeatureOptions {
   /** Default 384. */
   maxSeqLength?: number;

@@ -35,6 +35,7 @@ export function checkClassLabels(where: string, name: string, labels: Tensor, nu
   }
 }
 
+/** Dense, activation and LayerNorm applied to the hidden states before the masked-LM vocabulary projection. */
 export class BertPredictionHeadTransform extends Module {
   dense: Linear;
   LayerNorm: LayerNorm;
@@ -52,6 +53,7 @@ export class BertPredictionHeadTransform extends Module {
   }
 }
 
+/** The masked-LM head: the transform, then a projection to the vocabulary whose weight is the word embeddings' (tied) and whose bias is `bias`. */
 export class BertLMPredictionHead extends Module {
   transform: BertPredictionHeadTransform;
   /** hidden -> vocab; its weight is tied to the word embeddings by the model that owns both. */
@@ -73,6 +75,7 @@ export class BertLMPredictionHead extends Module {
   }
 }
 
+/** BertForMaskedLM's `cls`: the masked-LM prediction head alone. */
 export class BertOnlyMLMHead extends Module {
   predictions: BertLMPredictionHead;
 
@@ -86,6 +89,7 @@ export class BertOnlyMLMHead extends Module {
   }
 }
 
+/** BertForPreTraining's `cls`: masked-LM logits from the sequence output and next-sentence logits from the pooled output. */
 export class BertPreTrainingHeads extends Module {
   predictions: BertLMPredictionHead;
   seq_relationship: Linear;
@@ -106,6 +110,7 @@ function maskedLmLoss(where: string, logits: Tensor, labels: Tensor, vocabSize: 
   return crossEntropy(logits.reshape(-1, vocabSize), labels.reshape(-1));
 }
 
+/** BertForPreTraining's inputs: BertInputs plus the masked-LM labels and the next-sentence label, each optional. */
 export interface PreTrainingInputs extends BertInputs {
   /** [batch, seq] int32 token ids to predict at masked positions, -100 elsewhere. */
   labels?: Tensor | null;
@@ -113,6 +118,7 @@ export interface PreTrainingInputs extends BertInputs {
   nextSentenceLabel?: Tensor | null;
 }
 
+/** BertForPreTraining's outputs: masked-LM and next-sentence logits, and the losses of the labels given. */
 export interface PreTrainingOutput {
   /** mlmLoss + nspLoss (whichever were asked for). */
   loss?: Tensor;
@@ -126,7 +132,22 @@ export interface PreTrainingOutput {
   attentions?: Tensor[];
 }
 
-/** Masked-LM and next-sentence prediction on top of BertModel (BERT's pretraining). */
+/**
+ * Masked-LM and next-sentence prediction on top of BertModel (BERT's pretraining).
+ *
+ * @example
+ * ```ts
+ * const tok = nb.text.BertTokenizer.bertBaseUncased();
+ * const documents = [['The cat sat on the mat.', 'It was happy.'], ['Dogs bark at night.', 'The moon was full.', 'Nobody slept.']];
+ * const instances = bert.createPretrainingInstances(documents, tok, { maxSeqLength: 32 });
+ * const model = new bert.BertForPreTraining(bert.BertConfig.preset('tiny'));
+ * for (const batch of bert.pretrainingBatches(instances, tok, { batchSize: 8 })) {
+ *   const { loss, predictionLogits } = model.call(batch.inputIds, batch); // the batch holds the masks and both labels
+ *   loss!.backward(); // masked-LM + next-sentence loss
+ *   predictionLogits.shape; // [batch, seq, 30522]
+ * }
+ * ```
+ */
 export class BertForPreTraining extends BertPreTrainedModel {
   bert: BertModel;
   cls: BertPreTrainingHeads;
@@ -166,10 +187,12 @@ export class BertForPreTraining extends BertPreTrainedModel {
   }
 }
 
+/** BertInputs plus optional int32 `labels` for the head's loss: token ids (BertForMaskedLM), classes (BertForSequenceClassification; float32 for regression and multi-label) or tags (BertForTokenClassification); -100 is ignored. */
 export interface LabelledInputs extends BertInputs {
   labels?: Tensor | null;
 }
 
+/** The outputs of the masked-LM and classification heads: logits, the loss when labels were given, and the optional hidden states and attentions. */
 export interface LogitsOutput {
   loss?: Tensor;
   logits: Tensor;
@@ -181,7 +204,20 @@ function withExtras<T extends object>(result: T, out: { hiddenStates?: Tensor[];
   return { ...result, ...(out.hiddenStates ? { hiddenStates: out.hiddenStates } : {}), ...(out.attentions ? { attentions: out.attentions } : {}) };
 }
 
-/** The masked-LM head alone (fill-mask); BertModel without its pooler, as in transformers. */
+/**
+ * The masked-LM head alone (fill-mask); BertModel without its pooler, as in transformers.
+ *
+ * @example
+ * ```ts
+ * // a directory written by savePretrained or transformers' save_pretrained (a Hub name is downloaded once)
+ * const model = await bert.BertForMaskedLM.fromPretrained('my-bert');
+ * const tok = model.tokenizer!; // read from the directory's vocab.txt / tokenizer.json
+ * const enc = tok.encode('the cat [MASK] on the mat.', null, { padding: false });
+ * const { logits } = model.call(nb.tensor([enc.inputIds], { dtype: 'int32' }));
+ * const best = logits.select(1, enc.inputIds.indexOf(tok.maskId)).argmax(-1).item();
+ * tok.decode([best]); // the model's word for [MASK]
+ * ```
+ */
 export class BertForMaskedLM extends BertPreTrainedModel {
   bert: BertModel;
   cls: BertOnlyMLMHead;
@@ -211,6 +247,16 @@ export class BertForMaskedLM extends BertPreTrainedModel {
  * A classifier on the pooled [CLS] vector. The loss follows transformers' problem_type: set in the
  * config, or regression (MSE) for numLabels 1, single-label cross-entropy for int32 labels, multi-label
  * BCE-with-logits for float32 labels [batch, numLabels].
+ *
+ * @example
+ * ```ts
+ * const tok = nb.text.BertTokenizer.bertBaseUncased();
+ * const model = new bert.BertForSequenceClassification(bert.BertConfig.preset('tiny', { numLabels: 2 }));
+ * const batch = bert.classificationBatch([{ text: 'Great phone.', label: 1 }, { text: 'It broke.', label: 0 }], tok);
+ * const { loss, logits } = model.call(batch.inputIds, batch); // int32 labels: cross-entropy
+ * logits.shape; // [2, 2]
+ * loss!.backward();
+ * ```
  */
 export class BertForSequenceClassification extends BertPreTrainedModel {
   bert: BertModel;
@@ -282,12 +328,14 @@ export class BertForTokenClassification extends BertPreTrainedModel {
   }
 }
 
+/** BertForQuestionAnswering's inputs: BertInputs plus the answers' start and end token positions for the loss. */
 export interface QuestionAnsweringInputs extends BertInputs {
   /** [batch] int32 index of the answer's first token; positions outside the sequence are ignored (transformers clamps them to seq and ignores that index). */
   startPositions?: Tensor | null;
   endPositions?: Tensor | null;
 }
 
+/** BertForQuestionAnswering's outputs: a start and an end logit per token, and the loss when positions were given. */
 export interface QuestionAnsweringOutput {
   /** The mean of the start and end cross-entropies. */
   loss?: Tensor;
@@ -298,7 +346,21 @@ export interface QuestionAnsweringOutput {
   attentions?: Tensor[];
 }
 
-/** Extractive question answering (SQuAD): a start and an end score per token; BertModel without its pooler. */
+/**
+ * Extractive question answering (SQuAD): a start and an end score per token; BertModel without its pooler.
+ *
+ * @example
+ * ```ts
+ * const tok = nb.text.BertTokenizer.bertBaseUncased();
+ * const examples = [{ id: 'q1', title: 'Cats', question: 'Where did the cat sit?', context: 'The cat sat on the mat.', answers: [{ text: 'on the mat', answerStart: 12 }] }];
+ * const { features } = bert.qaFeatures(examples, tok, { maxSeqLength: 32, docStride: 8, maxQueryLength: 16 });
+ * const model = new bert.BertForQuestionAnswering(bert.BertConfig.preset('tiny'));
+ * const batch = bert.qaBatch(features);
+ * const { loss, startLogits, endLogits } = model.call(batch.inputIds, batch); // mean of the start and end cross-entropies
+ * loss!.backward();
+ * bert.postprocessQa(startLogits, endLogits, features, examples); // Map { 'q1' => the best-scoring span of the context, '' when no span is valid }
+ * ```
+ */
 export class BertForQuestionAnswering extends BertPreTrainedModel {
   bert: BertModel;
   qa_outputs: Linear;

@@ -18,6 +18,7 @@ export function normalizeAnswer(s: string): string {
   return noPunct.replace(ARTICLES, ' ').split(/\s+/u).filter(Boolean).join(' ');
 }
 
+/** 1 when the prediction equals the gold answer after the evaluation script's normalisation, else 0 (its `exact_match_score`). */
 export function exactMatchScore(prediction: string, truth: string): number {
   return normalizeAnswer(prediction) === normalizeAnswer(truth) ? 1 : 0;
 }

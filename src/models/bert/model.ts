@@ -24,6 +24,7 @@ import { BertPreTrainedModel } from './pretrained.js';
 /** torch.finfo(torch.float32).min: what transformers puts at masked keys (finite, so a fully masked row stays uniform, not NaN). */
 export const FLOAT32_MIN = -3.4028234663852886e38;
 
+/** BertModel's inputs beside inputIds (transformers' attention_mask, token_type_ids, position_ids, output_hidden_states, output_attentions). */
 export interface BertInputs {
   /** [batch, seq]: 1 (or true) = a real token, 0 = padding; int32, float32 or bool. Default all ones. */
   attentionMask?: Tensor | null;
@@ -37,6 +38,7 @@ export interface BertInputs {
   outputAttentions?: boolean;
 }
 
+/** What BertModel returns (transformers' last_hidden_state, pooler_output, hidden_states, attentions). */
 export interface BertModelOutput {
   /** [batch, seq, hidden] */
   lastHiddenState: Tensor;
@@ -99,6 +101,7 @@ export function initBertWeights(module: Module, config: BertConfig): void {
   });
 }
 
+/** Word + position + token-type embeddings, then LayerNorm and dropout (transformers' BertEmbeddings). */
 export class BertEmbeddings extends Module {
   word_embeddings: Embedding;
   position_embeddings: Embedding;
@@ -137,6 +140,7 @@ export class BertEmbeddings extends Module {
   }
 }
 
+/** Multi-head scaled dot-product self-attention: query, key and value projections, dropout on the attention probabilities. */
 export class BertSelfAttention extends Module {
   query: Linear;
   key: Linear;
@@ -179,6 +183,7 @@ export class BertSelfAttention extends Module {
   }
 }
 
+/** The attention's output projection, dropout, residual connection and LayerNorm (post-norm). */
 export class BertSelfOutput extends Module {
   dense: Linear;
   LayerNorm: LayerNorm;
@@ -196,6 +201,7 @@ export class BertSelfOutput extends Module {
   }
 }
 
+/** Self-attention and its output block (`attention.self`, `attention.output`). */
 export class BertAttention extends Module {
   self: BertSelfAttention;
   output: BertSelfOutput;
@@ -212,6 +218,7 @@ export class BertAttention extends Module {
   }
 }
 
+/** The feed-forward block's first half: Linear hidden -> intermediateSize, then the config's activation (exact GELU by default). */
 export class BertIntermediate extends Module {
   dense: Linear;
   readonly #act: (x: Tensor) => Tensor;
@@ -227,6 +234,7 @@ export class BertIntermediate extends Module {
   }
 }
 
+/** The feed-forward block's second half: Linear intermediateSize -> hidden, dropout, residual connection and LayerNorm. */
 export class BertOutput extends Module {
   dense: Linear;
   LayerNorm: LayerNorm;
@@ -244,6 +252,7 @@ export class BertOutput extends Module {
   }
 }
 
+/** One Transformer encoder layer: self-attention, then the feed-forward block. */
 export class BertLayer extends Module {
   attention: BertAttention;
   intermediate: BertIntermediate;
@@ -262,6 +271,7 @@ export class BertLayer extends Module {
   }
 }
 
+/** numHiddenLayers BertLayers in a row (`encoder.layer.0` ...), optionally returning every layer's hidden states and attentions. */
 export class BertEncoder extends Module {
   layer: ModuleList;
 
@@ -289,6 +299,7 @@ export class BertEncoder extends Module {
   }
 }
 
+/** The pooled sentence vector, tanh(Linear) of the [CLS] token's last hidden state, read by next-sentence prediction and sequence classification. */
 export class BertPooler extends Module {
   dense: Linear;
 
@@ -311,6 +322,20 @@ export function extendedAttentionMask(mask: Tensor): Tensor {
   });
 }
 
+/**
+ * The BERT encoder without a task head (transformers' BertModel): embeddings, encoder and an optional pooler, with transformers' state-dict keys.
+ *
+ * @example
+ * ```ts
+ * import { bert } from 'nabla/models';
+ * const model = new bert.BertModel(bert.BertConfig.preset('tiny'));
+ * const ids = nb.tensor([[101, 7592, 2088, 102]], { dtype: 'int32' }); // [CLS] hello world [SEP]
+ * const { lastHiddenState, poolerOutput } = model.call(ids, { attentionMask: nb.ones([1, 4], { dtype: 'int32' }) });
+ * lastHiddenState.shape; // [1, 4, 128]
+ * poolerOutput!.shape; // [1, 128]
+ * Object.keys(model.stateDict())[0]; // 'embeddings.word_embeddings.weight', as in transformers
+ * ```
+ */
 export class BertModel extends BertPreTrainedModel {
   embeddings: BertEmbeddings;
   encoder: BertEncoder;

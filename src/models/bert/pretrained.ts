@@ -22,6 +22,7 @@ import { BertConfig, type BertConfigOptions } from './config.js';
 /** A model directory's files by name: text files as strings, model.safetensors as bytes. */
 export type BertFiles = Record<string, string | Uint8Array>;
 
+/** What loading a checkpoint did with its keys (transformers' output_loading_info): missing, unexpected and mismatched keys. */
 export interface LoadReport {
   /** The model's keys the checkpoint did not have: newly initialised (a new head, a pooler). */
   missingKeys: string[];
@@ -31,6 +32,7 @@ export interface LoadReport {
   mismatchedKeys: { key: string; checkpointShape: number[]; modelShape: number[] }[];
 }
 
+/** Options of fromPretrained / fromFiles (transformers' from_pretrained arguments: config overrides, strictness, ignore_mismatched_sizes). */
 export interface FromPretrainedOptions {
   /** Config fields to change after reading config.json (e.g. { numLabels: 3 } for a new classifier). */
   config?: Partial<BertConfigOptions>;
@@ -40,6 +42,7 @@ export interface FromPretrainedOptions {
   ignoreMismatchedSizes?: boolean;
 }
 
+/** Where fromPretrained finds a Hugging Face Hub model: endpoint, revision, cache, offline use, re-download and access token. */
 export interface HubOptions {
   /** Default $HF_ENDPOINT or https://huggingface.co. */
   endpoint?: string;
@@ -55,6 +58,7 @@ export interface HubOptions {
   token?: string;
 }
 
+/** Options of savePretrained / toFiles. */
 export interface SavePretrainedOptions {
   /** Also write the tokenizer's files (vocab.txt, tokenizer.json, tokenizer_config.json). */
   tokenizer?: BertTokenizer | null;
@@ -68,6 +72,7 @@ export interface PretrainedFileSystem {
 
 let fileSystem: PretrainedFileSystem | null = null;
 
+/** Installs (null removes) the file system behind fromPretrained and savePretrained; nabla's Node entry installs Node's, a browser has none. */
 export function setPretrainedFileSystem(fs: PretrainedFileSystem | null): void {
   fileSystem = fs;
 }
@@ -116,6 +121,7 @@ function modernName(key: string): string {
 /** Buffers transformers keeps out of the state dict today but older checkpoints carry. */
 const IGNORED = /(^|\.)embeddings\.(position_ids|token_type_ids)$/;
 
+/** The base of every BERT model (transformers' BertPreTrainedModel): the config, and Hugging Face model directories read and written (fromPretrained, savePretrained, fromFiles, toFiles). */
 export class BertPreTrainedModel extends Module {
   readonly config: BertConfig;
   /** The prefix of the encoder's keys in the task heads. */

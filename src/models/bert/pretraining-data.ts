@@ -30,6 +30,7 @@ export interface PretrainingInstance {
   isRandomNext: boolean;
 }
 
+/** Options of `createPretrainingInstances` (create_pretraining_data.py's max_seq_length, short_seq_prob, dupe_factor, random_seed). */
 export interface PretrainingInstanceOptions {
   /** Longest sequence, special tokens included (BERT: 128 then 512). */
   maxSeqLength: number;
@@ -41,6 +42,7 @@ export interface PretrainingInstanceOptions {
   generator?: Generator;
 }
 
+/** Options of `maskInstance` (create_pretraining_data.py's masked_lm_prob, max_predictions_per_seq, do_whole_word_mask). */
 export interface MaskingOptions {
   /** Share of the tokens to predict (default 0.15). */
   maskedLmProb?: number;
@@ -63,6 +65,7 @@ export interface MaskedExample {
   maskedPositions: number[];
 }
 
+/** A padded batch of masked sequences as int32 tensors, the inputs and labels of BertForPreTraining. */
 export interface PretrainingBatch {
   /** int32 [batch, seq] */
   inputIds: Tensor;
@@ -344,6 +347,7 @@ export function collatePretraining(batch: readonly MaskedExample[], padId: numbe
   };
 }
 
+/** Options of `pretrainingBatches`: the masking options, batch size, shuffling, padding length and the Generator. */
 export interface PretrainingEpochOptions extends MaskingOptions {
   batchSize: number;
   /** Shuffle the instances each epoch (default true). */
