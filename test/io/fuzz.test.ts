@@ -1,5 +1,5 @@
 /**
- * Seeded, time-bounded fuzzing of the file loaders: mutated safetensors, tokenizer.json, IDX (raw and gzip) and PNG
+ * Seeded, time-bounded fuzzing of the file loaders: mutated safetensors (checkpoints too), tokenizer.json, IDX (raw and gzip) and PNG
  * bytes must each either load correctly or fail with a plain `Error` that has a message: never a RangeError or
  * TypeError from inside, never a hang, never a huge allocation.
  *
@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { deserialize } from '../../src/io/serialize.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/io/checkpoint.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { tokenizerFromJSON } from '../../src/text/index.js';
 import { encodeIdx, parseIdx } from '../../src/data/idx.js';
 import { readIdxFile } from '../../src/data/mnist-files.js';
@@ -24,8 +26,10 @@ import { decodePng, encodePng } from '../../src/util/png.js';
 const MS = Number(process.env.NABLA_FUZZ_MS ?? 3000);
 const CASES = Number(process.env.NABLA_FUZZ_CASES ?? Infinity);
 const SEED = Number(process.env.NABLA_FUZZ_SEED ?? 1);
-/** One load taking longer than this counts as a hang (or an allocation proportional to a declared, not real, size). */
-const SLOW_MS = 2000;
+/** One load taking longer than this counts as a hang (generous: the suite shares small, busy machines). */
+const SLOW_MS = 10_000;
+/** Resident memory above this after a case means something allocated for a declared, not a real, size. */
+const MAX_RSS = 1.5e9;
 
 const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'text');
 const dir = mkdtempSync(join(tmpdir(), 'nabla-fuzz-'));
@@ -154,7 +158,7 @@ function mutateJson(r: Rand, text: string): { text: string; how: string } {
   else if (kind === 2) [raw, how] = [JSON.stringify(pick(r, ['', 'A', '[UNK]', '##', '\uFEFF', 'x'.repeat(1000)])), 'string'];
   else if (kind === 3) [raw, how] = [pick(r, ['[]', '{}', '[null]', '[1,2]', '{"type":"Sequence"}', 'true']), 'shape'];
   else if (kind === 4) {
-    const depth = pick(r, [20, 100, 10_000, 100_000]);
+    const depth = pick(r, [20, 100, 10_000, 30_000]);
     [raw, how] = [r() < 0.5 ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth), `nest ${depth}`];
   } else if (kind === 5 && typeof current === 'object' && current !== null && !Array.isArray(current) && Object.keys(current).length > 0) {
     const dupKey = pick(r, Object.keys(current));
@@ -177,11 +181,12 @@ interface Outcome {
   loaded: number;
   refused: number;
   slowest: number;
+  peakRss: number;
 }
 
 /** Run cases until the time or count is spent; every outcome must be a checked load or a plain Error with a message. */
 function fuzz(format: string, makeCase: (r: Rand) => { how: string; run: () => void }): Outcome {
-  const outcome: Outcome = { loaded: 0, refused: 0, slowest: 0 };
+  const outcome: Outcome = { loaded: 0, refused: 0, slowest: 0, peakRss: 0 };
   const end = performance.now() + MS;
   for (let i = 0; i < CASES && performance.now() < end; i++) {
     const r = rng(SEED * 1_000_003 + i);
@@ -201,8 +206,11 @@ function fuzz(format: string, makeCase: (r: Rand) => { how: string; run: () => v
     const ms = performance.now() - start;
     outcome.slowest = Math.max(outcome.slowest, ms);
     assert.ok(ms < SLOW_MS, `${format} seed ${SEED} case ${i} (${c.how}) took ${ms.toFixed(0)} ms`);
+    const rss = process.memoryUsage.rss();
+    outcome.peakRss = Math.max(outcome.peakRss, rss);
+    assert.ok(rss < MAX_RSS, `${format} seed ${SEED} case ${i} (${c.how}): resident memory ${(rss / 1e6).toFixed(0)} MB`);
   }
-  console.log(`fuzz ${format}: ${outcome.loaded + outcome.refused} cases, ${outcome.loaded} loaded, ${outcome.refused} refused, slowest ${outcome.slowest.toFixed(1)} ms`);
+  console.log(`fuzz ${format}: ${outcome.loaded + outcome.refused} cases, ${outcome.loaded} loaded, ${outcome.refused} refused, slowest ${outcome.slowest.toFixed(1)} ms, peak RSS ${(outcome.peakRss / 1e6).toFixed(0)} MB`);
   assert.ok(outcome.loaded + outcome.refused > 0);
   return outcome;
 }
@@ -224,6 +232,11 @@ test('fuzz: safetensors', () => {
       { int64Keys: (k) => k.endsWith('num_batches_tracked') },
     ),
     encodeSafetensors({ ['__proto__']: { dtype: 'float32', shape: [1], data: Float32Array.from([1]) } }),
+    encodeCheckpoint({
+      epoch: 2,
+      model: { 'fc.weight': Tensor.fromData(Float32Array.from([1, 2]), [1, 2], 'float32') },
+      optimizer: { state: { 0: { step: 3, exp_avg: Tensor.fromData(Float32Array.from([0.5, 0.25]), [1, 2], 'float32') } }, lr: [0.1, Infinity] },
+    }),
   ];
   fuzz('safetensors', (r) => {
     const seed = pick(r, seeds);
@@ -249,6 +262,7 @@ test('fuzz: safetensors', () => {
         for (const v of Object.values(metadata)) assert.equal(typeof v, 'string');
         const loaded = deserialize(bytes).tensors;
         assert.deepEqual(Object.keys(loaded), Object.keys(tensors));
+        if ('nabla.checkpoint' in metadata) assert.equal(typeof decodeCheckpoint(bytes), 'object');
       },
     };
   });
