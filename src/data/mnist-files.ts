@@ -124,7 +124,7 @@ export function readIdxFile(path: string, options: ReadIdxOptions = {}): IdxArra
       );
     }
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: Math.max(declared, 1) });
+      bytes = gunzipSync(bytes, { maxOutputLength: declared });
     } catch (err) {
       if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new Error(`IDX: ${path} decompresses to more than the ${declared} bytes its header declares (${shape}); the file is damaged`);

@@ -55,13 +55,13 @@ export function decodeCheckpoint(bytes: Uint8Array): Record<string, unknown> {
   const { tensors, metadata } = deserialize(bytes);
   const document = metadata[METADATA_KEY];
   if (document === undefined) throw new Error('checkpoint: this safetensors file holds no nabla checkpoint (no "nabla.checkpoint" metadata); is it a weights-only file?');
+  const problem = jsonStructureProblem(document, MAX_DOCUMENT_DEPTH);
+  if (problem !== null) throw new Error(`checkpoint: the checkpoint document: ${problem}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);
   } catch (e) {
     throw new Error(`checkpoint: the checkpoint document is not valid JSON (${(e as Error).message})`);
   }
-  const problem = jsonStructureProblem(document, MAX_DOCUMENT_DEPTH);
-  if (problem !== null) throw new Error(`checkpoint: the checkpoint document: ${problem}`);
   return fromDocument(parsed, tensors) as Record<string, unknown>;
 }

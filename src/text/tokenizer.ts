@@ -313,8 +313,7 @@ export function partsFromJSON(json: Record<string, unknown>): TokenizerParts {
 
 /** A JSON value for an error message, shortened. */
 export function describeJSONValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) ?? String(value); // undefined and functions have no JSON form
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -419,13 +418,13 @@ const MAX_TOKENIZER_JSON_DEPTH = 64;
 export function parseTokenizerJSON(json: string | Record<string, unknown>): Record<string, unknown> {
   let obj: unknown = json;
   if (typeof json === 'string') {
+    const problem = jsonStructureProblem(json, MAX_TOKENIZER_JSON_DEPTH);
+    if (problem !== null) throw new Error(`tokenizer.json: ${problem}`);
     try {
       obj = JSON.parse(json);
     } catch (err) {
       throw new Error(`tokenizer.json is not valid JSON (${(err as Error).message})`);
     }
-    const problem = jsonStructureProblem(json, MAX_TOKENIZER_JSON_DEPTH);
-    if (problem !== null) throw new Error(`tokenizer.json: ${problem}`);
   }
   if (!isPlainObject(obj)) throw new Error(`tokenizer.json must hold a JSON object, got ${Array.isArray(obj) ? 'an array' : describeJSONValue(obj)}`);
   if (!isPlainObject(obj.model)) {
