@@ -6,6 +6,8 @@
  *   NABLA_FUZZ_MS     time per format in milliseconds (default 3000)
  *   NABLA_FUZZ_CASES  cap on cases per format (default: as many as the time allows)
  *   NABLA_FUZZ_SEED   seed (default 1); a failure names its seed and case, and case i always gets the same input
+ *
+ * A longer run, e.g. 10 minutes: NABLA_FUZZ_MS=150000 NABLA_FUZZ_SEED=2 node scripts/run-tests.mjs test/io/fuzz
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
