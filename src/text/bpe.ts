@@ -17,7 +17,7 @@
 
 import { normalizerSpec, type NormalizeOptions, type NormalizerSpec } from './normalize.js';
 import { byteLevelAlphabet, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
-import { bosEosTemplate, parseTokenizerJSON, partsFromJSON, Tokenizer, type AddedToken, type PostProcessorSpec, type TokenizerModel } from './tokenizer.js';
+import { bosEosTemplate, describeJSONValue, parseTokenizerJSON, partsFromJSON, Tokenizer, type AddedToken, type PostProcessorSpec, type TokenizerModel } from './tokenizer.js';
 import { BERT_SPECIAL_TOKENS, compareCodePoints, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -460,18 +460,25 @@ export class BpeModel implements TokenizerModel {
     const rawMerges = model.merges;
     if (!Array.isArray(rawMerges)) throw new Error('BPE model needs a merges array');
     const merges = rawMerges.map((m, i): [string, string] => {
-      if (Array.isArray(m) && m.length === 2) return [String(m[0]), String(m[1])];
+      if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
       if (typeof m === 'string') {
         const parts = m.split(' ');
         if (parts.length === 2) return [parts[0]!, parts[1]!];
       }
       throw new Error(`merge ${i} is malformed: ${JSON.stringify(m)}`);
     });
+    const optionalString = (field: string): string | null => {
+      const v = model[field];
+      if (v !== undefined && v !== null && typeof v !== 'string') throw new Error(`BPE: ${field} must be a string or null, got ${describeJSONValue(v)}`);
+      return v ?? null;
+    };
+    const fuseUnk = model.fuse_unk ?? false;
+    if (typeof fuseUnk !== 'boolean') throw new Error(`BPE: fuse_unk must be a boolean, got ${describeJSONValue(fuseUnk)}`);
     return new BpeModel(new Vocab(tokens, { specials: presentSpecials(tokens, specials) }), merges, {
-      unkToken: (model.unk_token as string | null | undefined) ?? null,
-      continuingSubwordPrefix: (model.continuing_subword_prefix as string | null | undefined) ?? null,
-      endOfWordSuffix: (model.end_of_word_suffix as string | null | undefined) ?? null,
-      fuseUnk: (model.fuse_unk as boolean | undefined) ?? false,
+      unkToken: optionalString('unk_token'),
+      continuingSubwordPrefix: optionalString('continuing_subword_prefix'),
+      endOfWordSuffix: optionalString('end_of_word_suffix'),
+      fuseUnk,
     });
   }
 }

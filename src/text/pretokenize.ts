@@ -89,7 +89,8 @@ export function byteLevelAlphabet(): readonly string[] {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
+// ignoreBOM: a U+FEFF at the start of the bytes is text the user encoded, not a byte order mark to drop.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Spell a string's UTF-8 bytes with the byte-level alphabet ("héllo wörld" → "hÃ©lloĠwÃ¶rld"). */
 export function bytesToByteLevel(text: string): string {
