@@ -74,6 +74,7 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+/** Options of `readIdxFile`: a check of the header before the data is read. */
 export interface ReadIdxOptions {
   /** Called with the header before the data is decompressed or copied; throw to refuse the file. */
   checkHeader?: (header: IdxHeader) => void;
