@@ -9,6 +9,7 @@
  * the same values except at padded positions, which the nested-tensor path drops (its output can
  * even be shorter than the input); nabla always computes the padded positions like the training path.
  */
+import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
@@ -102,6 +103,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
+    checkOptions('TransformerEncoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -172,6 +174,7 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
+    checkOptions('TransformerDecoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -241,6 +244,7 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
     super();
+    checkOptions('TransformerEncoder', options, { norm: 'object|null' });
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(encoderLayer, 'TransformerEncoder')));
     this.numLayers = numLayers;
@@ -269,6 +273,7 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
     super();
+    checkOptions('TransformerDecoder', options, { norm: 'object|null' });
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(decoderLayer, 'TransformerDecoder')));
     this.numLayers = numLayers;
@@ -316,6 +321,7 @@ export class Transformer extends Module {
 
   constructor(options: TransformerOptions = {}) {
     super();
+    checkOptions('Transformer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean', dModel: 'integer', nhead: 'integer', numEncoderLayers: 'integer', numDecoderLayers: 'integer', customEncoder: 'object|null', customDecoder: 'object|null' });
     const { dModel = 512, nhead = 8, numEncoderLayers = 6, numDecoderLayers = 6, layerNormEps = 1e-5 } = options;
     const layerOptions: TransformerLayerOptions = {
       dimFeedforward: options.dimFeedforward ?? 2048, dropout: options.dropout ?? 0.1, activation: options.activation ?? 'relu',

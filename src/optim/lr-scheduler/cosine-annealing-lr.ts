@@ -1,6 +1,6 @@
 /** CosineAnnealingLR, in PyTorch's recursive form so the values match it exactly. */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, numberField, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 export interface CosineAnnealingLROptions extends SchedulerOptions {
   /** Half-period, in epochs (PyTorch's T_max). */
@@ -19,7 +19,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: Optimizer<any>, options: CosineAnnealingLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('CosineAnnealingLR', options, { tMax: 'number', etaMin: 'number' }).lastEpoch);
     if (typeof options.tMax !== 'number' || !(options.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be a positive number, got ${options.tMax}`);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;

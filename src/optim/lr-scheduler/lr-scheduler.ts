@@ -6,6 +6,7 @@
  * the values match PyTorch's to the last bit where the arithmetic is the same.
  */
 import { Optimizer, type ParamGroup } from '../optimizer.js';
+import { checkOptions, type OptionSpec } from '../../util/options.js';
 
 export interface SchedulerOptions {
   /** The index of the last epoch; -1 (the default) starts the schedule, anything else resumes it. */
@@ -13,6 +14,12 @@ export interface SchedulerOptions {
 }
 
 /** `LRScheduler.stateDict()`: PyTorch's keys (`base_lrs`, `last_epoch`, `_step_count`, `_last_lr`, ...). */
+/** A scheduler's options, checked against its spec (lastEpoch is every scheduler's); returned for the super() call. */
+export function schedulerOptions<O extends SchedulerOptions>(owner: string, options: O, spec: Omit<OptionSpec<O>, 'lastEpoch'>): O {
+  checkOptions(owner, options, { lastEpoch: 'integer', ...spec });
+  return options;
+}
+
 export type SchedulerStateDict = Record<string, unknown>;
 
 function describe(x: unknown): string {
