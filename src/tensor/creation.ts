@@ -1,6 +1,6 @@
 /** Tensor creation: from nested arrays or typed arrays, constants, ranges, and seeded random draws. */
 import { Tensor, type NestedArray } from './tensor.js';
-import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import { allocate, checkInt32Range, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import { checkShape, formatShape, numel, opError } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkOptions, type OptionSpec } from '../util/options.js';
@@ -12,19 +12,6 @@ export interface TensorOptions {
 
 export interface RandomOptions extends TensorOptions {
   generator?: Generator;
-}
-
-/**
- * int32 storage would wrap 4294967295 to -1 and turn NaN into 0 without a word; PyTorch refuses
- * both, and so do we (fractions truncate toward zero, as in PyTorch).
- */
-function checkInt32Range(op: string, values: ArrayLike<number>): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!(v > -2147483649 && v < 2147483648)) {
-      throw opError(op, `value ${v} (at position ${i}) ${values.length > 1 ? ` (at position ${i})` : ''} cannot be converted to dtype int32 without overflow (int32 holds -2147483648 to 2147483647${Number.isNaN(v) ? '; NaN has no integer value' : ''})`);
-    }
-  }
 }
 
 const TENSOR_OPTIONS: OptionSpec<TensorOptions> = { dtype: 'any', requiresGrad: 'boolean' };
