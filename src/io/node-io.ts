@@ -39,9 +39,13 @@ export function load(path: string): TensorRecord {
   return loadWithMetadata(path).tensors;
 }
 
-/** What a file made by torch.save starts with: a zip archive (PyTorch >= 1.6) or a bare pickle. */
+/**
+ * What a file made by torch.save starts with: a zip archive (PyTorch >= 1.6) or a bare pickle
+ * (protocol 2 to 5); a safetensors file has its JSON header's '{' at byte 8 instead.
+ */
 function isTorchPickle(bytes: Uint8Array): boolean {
-  return (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) || bytes[0] === 0x80;
+  if (bytes[8] === 0x7b) return false;
+  return (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) || (bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5);
 }
 
 export function loadWithMetadata(path: string): { tensors: TensorRecord; metadata: Record<string, string> } {
