@@ -9,6 +9,7 @@
  *   whose words are both known, plus coverage.
  * Words are lowercased by default (both files and gensim's default `case_insensitive`).
  */
+import { checkOptions } from '../util/options.js';
 import type { KeyedVectors } from './keyed-vectors.js';
 
 export interface AnalogySection {
@@ -17,6 +18,7 @@ export interface AnalogySection {
 }
 
 export function parseAnalogies(text: string, options: { lowercase?: boolean } = {}): AnalogySection[] {
+  checkOptions('parseAnalogies', options, { lowercase: 'boolean' });
   const lower = options.lowercase ?? true;
   const sections: AnalogySection[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -66,6 +68,7 @@ export interface AnalogyOptions {
 }
 
 export function evaluateAnalogies(kv: KeyedVectors, sections: readonly AnalogySection[], options: AnalogyOptions = {}): AnalogyResult {
+  checkOptions('evaluateAnalogies', options, { restrict: 'number', filter: 'function' });
   const restrict = Math.min(kv.size, options.restrict ?? 30000);
   const known = (w: string): number | undefined => {
     const i = kv.indexOf(w);
@@ -109,6 +112,7 @@ export interface WordPair {
 }
 
 export function parseWordPairs(text: string, options: { lowercase?: boolean } = {}): WordPair[] {
+  checkOptions('parseWordPairs', options, { lowercase: 'boolean' });
   const lower = options.lowercase ?? true;
   const pairs: WordPair[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -168,6 +172,7 @@ export interface SimilarityResult {
 }
 
 export function evaluateSimilarity(kv: KeyedVectors, pairs: readonly WordPair[], options: { restrict?: number; filter?: (words: readonly string[]) => boolean } = {}): SimilarityResult {
+  checkOptions('evaluateSimilarity', options, { restrict: 'number', filter: 'function' });
   const restrict = Math.min(kv.size, options.restrict ?? kv.size);
   const gold: number[] = [], got: number[] = [];
   for (const p of pairs) {

@@ -152,6 +152,7 @@ export class MultiheadAttention extends Module {
    * value [S, B, vdim] -> [output [L, B, E], weights [B, L, S] (averaged) or [B, numHeads, L, S] or null].
    */
   override forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    checkOptions('MultiheadAttention.forward', options, { keyPaddingMask: 'any', needWeights: 'boolean', attnMask: 'any', averageAttnWeights: 'boolean' });
     const { needWeights = true, averageAttnWeights = true } = options;
     let keyPaddingMask = options.keyPaddingMask ?? null;
     let attnMask = options.attnMask ?? null;

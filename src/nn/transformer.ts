@@ -129,6 +129,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** src [S, B, E] (or [B, S, E] with batchFirst, or [S, E]) -> same shape. */
   override forward(src: Tensor, options: EncoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerEncoderLayer.forward', options, { srcMask: 'any', srcKeyPaddingMask: 'any' });
     const { srcMask = null, srcKeyPaddingMask = null } = options;
     checkMaskDtype('TransformerEncoderLayer', 'srcKeyPaddingMask', srcKeyPaddingMask);
     let x = src;
@@ -202,6 +203,7 @@ export class TransformerDecoderLayer extends Module {
 
   /** tgt [T, B, E], memory [S, B, E] (batchFirst: [B, T, E], [B, S, E]) -> [T, B, E]. */
   override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerDecoderLayer.forward', options, { tgtMask: 'any', memoryMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options;
     let x = tgt;
     if (this.normFirst) {
@@ -256,6 +258,7 @@ export class TransformerEncoder extends Module {
   }
 
   override forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
+    checkOptions('TransformerEncoder.forward', options, { mask: 'any', srcKeyPaddingMask: 'any' });
     const { mask = null, srcKeyPaddingMask = null } = options;
     checkMaskDtype('TransformerEncoder', 'srcKeyPaddingMask', srcKeyPaddingMask);
     let output = src;
@@ -285,6 +288,7 @@ export class TransformerDecoder extends Module {
   }
 
   override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerDecoder.forward', options, { tgtMask: 'any', memoryMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     let output = tgt;
     for (const layer of this.layers) output = (layer as TransformerDecoderLayer).call(output, memory, options);
     if (this.norm) output = this.norm.call(output) as Tensor;
@@ -344,6 +348,7 @@ export class Transformer extends Module {
 
   /** src [S, B, E], tgt [T, B, E] (batchFirst: [B, S, E], [B, T, E]) -> [T, B, E]. */
   override forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    checkOptions('Transformer.forward', options, { srcMask: 'any', tgtMask: 'any', memoryMask: 'any', srcKeyPaddingMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     const isBatched = src.ndim === 3;
     const batchDim = this.batchFirst ? 0 : 1;
     if (isBatched && src.shape[batchDim] !== tgt.shape[batchDim]) {

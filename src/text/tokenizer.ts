@@ -8,6 +8,7 @@
  * `bpe.ts` / `wordpiece.ts` (or `tokenizerFromJSON` in `index.ts`) reads one back.
  */
 
+import { checkOptions } from '../util/options.js';
 import { applyNormalizer, checkNormalizerSpec, type NormalizerSpec } from './normalize.js';
 import { applyDecoder, applyPreTokenizer, checkDecoderSpec, checkPreTokenizerSpec, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
 import type { Vocab } from './vocab.js';
@@ -160,6 +161,7 @@ export class Tokenizer {
 
   /** Text of ids; special tokens are skipped unless `skipSpecialTokens` is false. */
   decode(ids: Iterable<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    checkOptions('decode', options, { skipSpecialTokens: 'boolean' });
     const skip = options.skipSpecialTokens ?? true;
     const tokens: string[] = [];
     const out: string[] = [];
@@ -226,6 +228,7 @@ export class Tokenizer {
    * of the longer sequence (the second one on ties).
    */
   encodeInputs(textA: string, textB?: string | null, options: EncodeInputsOptions = {}): EncodedInputs {
+    checkOptions('encodeInputs', options, { maxLength: 'number', truncation: 'any', padding: 'any', addSpecialTokens: 'boolean' });
     let a = this.encode(textA);
     let b = textB === undefined || textB === null ? null : this.encode(textB);
     const addSpecial = options.addSpecialTokens ?? true;

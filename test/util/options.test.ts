@@ -63,6 +63,19 @@ const unknownKeyCases: [string, () => unknown, string][] = [
   ['StepLR', () => new optim.StepLR(new optim.SGD(params(), { lr: 0.1 }), { stepSize: 2, ...bogus }), 'gamma'],
   ['CosineAnnealingLR', () => new optim.CosineAnnealingLR(new optim.SGD(params(), { lr: 0.1 }), { tMax: 2, ...bogus }), 'etaMin'],
   ['DataLoader', () => new data.DataLoader([1, 2, 3], bogus), 'batchSize'],
+  ['MnistDataset.fromIdx', () => data.datasets.MnistDataset.fromIdx(new Uint8Array(0), new Uint8Array(0), bogus), 'transform'],
+  ['padSequence', () => nn.utils.rnn.padSequence([nb.zeros([2])], bogus), 'paddingValue'],
+  ['Module.stateDict', () => new nn.Linear(2, 2).stateDict(bogus), 'keepVars'],
+  ['Module.loadStateDict', () => new nn.Linear(2, 2).loadStateDict({}, bogus), 'strict'],
+  ['MultiheadAttention.forward', () => { const q = nb.zeros([1, 2, 4]); return new nn.MultiheadAttention(4, 2, { batchFirst: true }).call(q, q, q, bogus); }, 'keyPaddingMask'],
+  ['backward', () => nb.ones([1]).requiresGrad_().mul(2).backward(undefined, bogus), 'retainGraph'],
+  ['clipGradNorm', () => nn.utils.clipGradNorm(params(), 1, 2, bogus), 'errorIfNonfinite'],
+  ['text.Vocab.fromCounts', () => nb.text.Vocab.fromCounts([['a', 1]], bogus), 'minFreq'],
+  ['text.sentenceBleu', () => nb.text.sentenceBleu('a b', ['a b'], bogus), 'smoothMethod'],
+  ['text.normalize', () => nb.text.normalize('A', bogus), 'lowercase'],
+  ['text.splitPairs', () => nb.text.splitPairs([], bogus), 'valid'],
+  ['embeddings.trainWord2Vec', () => nb.embeddings.resolveWord2VecOptions(bogus), 'negative'],
+  ['embeddings.trainGloVe', () => nb.embeddings.resolveGloVeOptions(bogus), 'xMax'],
 ];
 
 describe('options are checked at run time', () => {
