@@ -52,8 +52,7 @@ abstract class ConvNd extends Module {
     if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
     if (!Number.isInteger(inChannels) || inChannels <= 0 || inChannels % groups !== 0) throw new Error(`${op}: inChannels (${inChannels}) must be a positive integer divisible by groups (${groups})`);
     if (!Number.isInteger(outChannels) || outChannels <= 0 || outChannels % groups !== 0) throw new Error(`${op}: outChannels (${outChannels}) must be a positive integer divisible by groups (${groups})`);
-    const paddingMode = options.paddingMode ?? 'zeros';
-    this.paddingMode = paddingMode;
+    this.paddingMode = options.paddingMode ?? 'zeros';
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(op, 'kernelSize', kernelSize, n);
