@@ -3,6 +3,7 @@
  * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
  * Gradient rules run without recording, so backward never builds a second graph.
  */
+import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
@@ -12,6 +13,7 @@ export interface BackwardOptions {
 }
 
 export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOptions = {}): void {
+  checkOptions('backward', options, { retainGraph: 'boolean' });
   noGrad(() => {
     if (!root.gradFn) {
       accumulateLeaf(root, gradient);

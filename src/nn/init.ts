@@ -3,6 +3,7 @@
  * nabla's seeded generator (`nb.manualSeed`) or the one passed in `generator`. Each runs under
  * noGrad, so it works on parameters that require grad, and returns the tensor.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -130,6 +131,7 @@ export interface KaimingOptions extends GeneratorOption {
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
+  checkOptions(op, options, { a: 'number', mode: ['fanIn', 'fanOut', 'fan_in', 'fan_out'], nonlinearity: 'string', generator: 'object' });
   const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
   return gain / Math.sqrt(fan(op, t, options.mode ?? 'fanIn'));
 }

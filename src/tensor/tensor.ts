@@ -2,7 +2,7 @@
  * Tensor: a typed-array storage read through a layout (shape, strides, offset), so transpose,
  * permute, expand, narrow and view are O(1). Ops live in src/ops; the methods here forward to them.
  */
-import { allocate, type DType, type TypedArray } from './dtype.js';
+import { allocate, checkInt32Range, type DType, type TypedArray } from './dtype.js';
 import { contiguousStrides, formatShape, isContiguous, numel, opError } from './shape.js';
 import type { StridedView } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
@@ -155,6 +155,16 @@ export class Tensor {
       return out;
     };
     return build(0);
+  }
+
+  /** PyTorch's name for toArray(). */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+
+  /** There is no NumPy in JavaScript: the values come out as nested arrays or one flat typed array. */
+  numpy(): never {
+    throw new Error(`numpy: JavaScript has no NumPy arrays; use toArray() (or its PyTorch name tolist()) for nested arrays, or dataSync() for a flat ${this.dtype === 'float32' ? 'Float32Array' : this.dtype === 'int32' ? 'Int32Array' : 'Uint8Array'} in row-major order`);
   }
 
   toString(): string {
@@ -313,6 +323,11 @@ export class Tensor {
   to(dtype: DType): Tensor { return ew.toDtype(this, dtype); }
   float(): Tensor { return ew.toDtype(this, 'float32'); }
   int(): Tensor { return ew.toDtype(this, 'int32'); }
+  /** PyTorch's int64 is nabla's int32 (its index dtype): values that do not fit are refused, not wrapped. */
+  long(): Tensor {
+    if (this.dtype === 'float32') checkInt32Range('long', this.contiguousData());
+    return ew.toDtype(this, 'int32');
+  }
   bool(): Tensor { return ew.toDtype(this, 'bool'); }
 
   // ---- reductions ----

@@ -15,6 +15,7 @@
  *   end-of-word suffix (`</w>`), unseen characters become the unknown token; decoding restores single spaces.
  */
 
+import { checkOptions } from '../util/options.js';
 import { normalizerSpec, type NormalizeOptions, type NormalizerSpec } from './normalize.js';
 import { byteLevelAlphabet, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
 import { bosEosTemplate, describeJSONValue, parseTokenizerJSON, partsFromJSON, Tokenizer, type AddedToken, type PostProcessorSpec, type TokenizerModel } from './tokenizer.js';
@@ -111,6 +112,7 @@ class PairHeap {
 
 /** Learn BPE merges from word counts (words as the pre-tokenizer produced them). */
 export function trainBpe(wordCounts: Map<string, number> | Iterable<readonly [string, number]>, options: BpeTrainerOptions): BpeTrainResult {
+  checkOptions('trainBpe', options, { vocabSize: 'number', minFrequency: 'number', specialTokens: 'any', initialAlphabet: 'any', limitAlphabet: 'number', continuingSubwordPrefix: 'string|null', endOfWordSuffix: 'string|null', maxTokenLength: 'number' });
   const minFrequency = options.minFrequency ?? 2;
   const prefix = options.continuingSubwordPrefix ?? null;
   const suffix = options.endOfWordSuffix ?? null;
@@ -344,6 +346,7 @@ export class BpeModel implements TokenizerModel {
   private readonly cacheCapacity: number;
 
   constructor(vocab: Vocab, merges: readonly (readonly [string, string])[], options: BpeModelOptions = {}) {
+    checkOptions('BpeModel', options, { unkToken: 'string|null', continuingSubwordPrefix: 'string|null', endOfWordSuffix: 'string|null', fuseUnk: 'boolean', cacheCapacity: 'number' });
     this.vocab = vocab;
     this.merges = merges.map(([a, b]) => [a, b] as const);
     this.unkToken = options.unkToken ?? null;
@@ -560,6 +563,7 @@ export class BpeTokenizer extends Tokenizer {
 
   /** Train on texts (e.g. lines of a corpus). */
   static train(texts: Iterable<string>, options: BpeTrainOptions): BpeTokenizer {
+    checkOptions('BpeTokenizer.train', options, { vocabSize: 'number', minFrequency: 'number', mode: "'byteLevel'|'whitespace'", normalize: 'any', specials: 'any', addPrefixSpace: 'boolean', endOfWordSuffix: 'string', limitAlphabet: 'number', maxTokenLength: 'number', addBosEos: 'boolean' });
     const mode = options.mode ?? 'byteLevel';
     const specials = options.specials === undefined ? BERT_SPECIAL_TOKENS : options.specials;
     const specialList = specialTokenList(specials);

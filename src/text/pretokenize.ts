@@ -13,6 +13,7 @@
  * Decoders: `ByteLevel`, `BPEDecoder` (end-of-word suffix such as `</w>`), `WordPiece` (`##` continuation prefix).
  */
 
+import { checkOptions } from '../util/options.js';
 import { isPunctuation } from './normalize.js';
 
 /** A Hugging Face pre-tokenizer, as `tokenizer.json` describes it. */
@@ -126,6 +127,7 @@ export function byteLevelToText(text: string): string {
 
 /** GPT-2's byte-level pre-tokenization: optional prefix space, GPT-2 regex split, bytes spelled with the alphabet. */
 export function byteLevelPreTokenize(text: string, options: { addPrefixSpace?: boolean; useRegex?: boolean } = {}): string[] {
+  checkOptions('byteLevelPreTokenize', options, { addPrefixSpace: 'boolean', useRegex: 'boolean' });
   if (options.addPrefixSpace && !text.startsWith(' ')) text = ' ' + text;
   const pieces = (options.useRegex ?? true) ? (text.match(GPT2_PATTERN) ?? []) : text ? [text] : [];
   return pieces.map(bytesToByteLevel);

@@ -8,6 +8,7 @@
  * `bpe.ts` / `wordpiece.ts` (or `tokenizerFromJSON` in `index.ts`) reads one back.
  */
 
+import { checkOptions } from '../util/options.js';
 import { applyNormalizer, checkNormalizerSpec, normalizeAligned, type NormalizerSpec } from './normalize.js';
 import {
   applyDecoder,
@@ -18,6 +19,7 @@ import {
   type DecoderSpec,
   type PreTokenizerSpec,
 } from './pretokenize.js';
+
 import type { Vocab } from './vocab.js';
 import { jsonStructureProblem } from '../io/json-check.js';
 
@@ -218,6 +220,7 @@ export class Tokenizer {
 
   /** Text of ids; special tokens are skipped unless `skipSpecialTokens` is false. */
   decode(ids: Iterable<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    checkOptions('decode', options, { skipSpecialTokens: 'boolean' });
     const skip = options.skipSpecialTokens ?? true;
     const tokens: string[] = [];
     const out: string[] = [];
@@ -291,6 +294,7 @@ export class Tokenizer {
    * of the longer sequence (the second one on ties).
    */
   encodeInputs(textA: string, textB?: string | null, options: EncodeInputsOptions = {}): EncodedInputs {
+    checkOptions('encodeInputs', options, { maxLength: 'number', truncation: 'any', padding: 'any', addSpecialTokens: 'boolean', returnOffsetsMapping: 'boolean' });
     const withOffsets = options.returnOffsetsMapping ?? false;
     const hasB = textB !== undefined && textB !== null;
     const encA = withOffsets ? this.encodeWithOffsets(textA) : { ids: this.encode(textA), offsets: [] };
