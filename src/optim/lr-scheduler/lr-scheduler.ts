@@ -14,13 +14,13 @@ export interface SchedulerOptions {
   lastEpoch?: number;
 }
 
-/** `LRScheduler.stateDict()`: PyTorch's keys (`base_lrs`, `last_epoch`, `_step_count`, `_last_lr`, ...). */
 /** A scheduler's options, checked against its spec (lastEpoch is every scheduler's); returned for the super() call. */
 export function schedulerOptions<O extends SchedulerOptions>(owner: string, options: O, spec: Omit<OptionSpec<O>, 'lastEpoch'>): O {
   checkOptions(owner, options, { lastEpoch: 'integer', ...spec });
   return options;
 }
 
+/** `LRScheduler.stateDict()`: PyTorch's keys (`base_lrs`, `last_epoch`, `_step_count`, `_last_lr`, ...). */
 export type SchedulerStateDict = Record<string, unknown>;
 
 function describe(x: unknown): string {
