@@ -1,6 +1,5 @@
 import type { Pool2dShapes } from '../backend.js';
 
-/** Max pooling; argmax holds the winning input position within its (h, w) plane, as PyTorch's indices do. */
 /** The common case (2x2 windows, stride 2, no padding) without bounds checks per tap. */
 function maxPool2x2(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
   const { h, w, oh, ow } = s;
@@ -23,6 +22,7 @@ function maxPool2x2(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax:
   }
 }
 
+/** Max pooling; argmax holds the winning input position within its (h, w) plane, as PyTorch's indices do. */
 export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
   const is2x2 = s.kernel[0] === 2 && s.kernel[1] === 2 && s.stride[0] === 2 && s.stride[1] === 2 &&
     s.padding[0] === 0 && s.padding[1] === 0 && s.dilation[0] === 1 && s.dilation[1] === 1 &&
