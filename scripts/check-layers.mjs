@@ -26,23 +26,6 @@ export const LAYERS = [
 export const NO_BACKEND_INTERNALS = ['nn', 'optim', 'models', 'ops'];
 const BACKEND_DOORS = ['backend/backend.ts', 'backend/registry.ts'];
 
-/**
- * Imports that break the layering today, each `from -> to` (paths under src/): the tensor <-> ops
- * circle that issue 14.5 removes. The check fails on any other violation, and on an entry here that
- * no longer occurs (so the list only shrinks).
- */
-export const KNOWN_VIOLATIONS = [
-  'tensor/tensor.ts -> backend/registry.ts',
-  'tensor/tensor.ts -> autograd/backward.ts',
-  'tensor/tensor.ts -> autograd/grad-mode.ts',
-  'tensor/tensor.ts -> ops/elementwise.ts',
-  'tensor/tensor.ts -> ops/reduce.ts',
-  'tensor/tensor.ts -> ops/shape.ts',
-  'tensor/tensor.ts -> ops/indexing.ts',
-  'tensor/tensor.ts -> ops/linalg.ts',
-  'tensor/tensor.ts -> ops/activation.ts',
-];
-
 function layerOf(path) {
   const top = path.split('/')[0];
   const i = LAYERS.findIndex((names) => names.includes(top));
@@ -80,7 +63,6 @@ function runtimeImports(text) {
 /** Every violation in the tree under srcDir, as `from -> to: why` lines. */
 export function checkLayers(srcDir) {
   const problems = [];
-  const seenKnown = new Set();
   for (const file of sourceFiles(srcDir)) {
     const from = relative(srcDir, file).split('\\').join('/');
     for (const spec of runtimeImports(readFileSync(file, 'utf8'))) {
@@ -92,12 +74,9 @@ export function checkLayers(srcDir) {
       if (NO_BACKEND_INTERNALS.includes(from.split('/')[0]) && to.startsWith('backend/') && !BACKEND_DOORS.includes(to)) {
         reasons.push('only backend/backend.ts and backend/registry.ts are open to it');
       }
-      if (reasons.length === 0) continue;
-      if (KNOWN_VIOLATIONS.includes(edge)) seenKnown.add(edge);
-      else problems.push(`${edge}: ${reasons.join('; ')}`);
+      if (reasons.length > 0) problems.push(`${edge}: ${reasons.join('; ')}`);
     }
   }
-  for (const edge of KNOWN_VIOLATIONS) if (!seenKnown.has(edge)) problems.push(`${edge}: listed in KNOWN_VIOLATIONS but no longer there; remove it`);
   return problems;
 }
 

@@ -6,6 +6,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { deserialize, serialize, type TensorRecord } from './serialize.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 const METADATA_KEY = 'nabla.checkpoint';
 

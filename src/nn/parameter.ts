@@ -1,5 +1,6 @@
 /** Parameter: a Tensor that a Module registers as learnable state (PyTorch's nn.Parameter). */
 import { Tensor } from '../tensor/tensor.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 export class Parameter extends Tensor {
   /**

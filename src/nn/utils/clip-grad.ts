@@ -1,6 +1,7 @@
 /** Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (gradients change in place). */
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
+import '../../ops/tensor-methods.js'; // Tensor's op methods
 
 export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling by it (default false). */
