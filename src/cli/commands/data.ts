@@ -12,8 +12,8 @@ import {
   confValue, DEFAULT_SWORD_ROOT, listSwordModules, parseSwordConf, readMoPairs, readSwordPairs, writePairsTsv,
   type SwordConf, type TextPair,
 } from '../../text/node.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand, type Command } from '../command.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // SWORD
@@ -81,14 +81,13 @@ const swordFlags = {
 const swordUsage = 'nabla data sword --source kjv --target sparv --out pairs.tsv [--root /usr/share/sword] [--json]';
 const swordSummary = 'Pair two installed SWORD Bible modules verse by verse into a source<TAB>target file (e.g. English KJV → Spanish Reina-Valera 1909: apt-get install sword-text-kjv sword-text-sparv).';
 
-export const swordCommand: Command = {
+export const swordCommand = defineCommand({
   name: 'data sword',
   summary: 'verse-aligned pairs of two SWORD Bible modules → pairs TSV',
+  description: swordSummary,
   usage: swordUsage,
-  async run(argv) {
-    const f = parseCommandLine(argv, swordFlags, swordUsage, swordSummary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
+  flags: swordFlags,
+  run(f) {
     if (!f.source || !f.target) throw new UsageError('--source MODULE and --target MODULE are both required (e.g. --source kjv --target sparv)');
     if (!f.out) throw new UsageError('--out FILE is required');
     const src = resolveSwordModule(f.source, f.root);
@@ -109,7 +108,7 @@ export const swordCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // gettext
@@ -179,14 +178,13 @@ const moFlags = {
 const moUsage = 'nabla data mo --lang ko --out pairs.tsv [--dir /usr/share/locale] [--json]';
 const moSummary = 'Collect English → <lang> user-interface strings from the gettext catalogs (.mo) installed on this machine into a source<TAB>target file.';
 
-export const moCommand: Command = {
+export const moCommand = defineCommand({
   name: 'data mo',
   summary: 'English → LANG pairs from installed gettext catalogs → pairs TSV',
+  description: moSummary,
   usage: moUsage,
-  async run(argv) {
-    const f = parseCommandLine(argv, moFlags, moUsage, moSummary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
+  flags: moFlags,
+  run(f) {
     if (!f.lang) throw new UsageError('--lang LANG is required (e.g. --lang ko)');
     if (!/^[A-Za-z]{2,3}([_@][A-Za-z0-9@_]+)?$/.test(f.lang)) throw new UsageError(`--lang: '${f.lang}' does not look like a language code (ko, es, pt_BR, ...)`);
     if (!f.out) throw new UsageError('--out FILE is required');
@@ -211,6 +209,6 @@ export const moCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 export const commands: Command[] = [swordCommand, moCommand];
