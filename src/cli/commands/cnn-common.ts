@@ -60,8 +60,10 @@ export async function loadDataset(name: DatasetName, options: DataOptions): Prom
     try {
       locateMnist(root, kind, options.train);
     } catch (e) {
-      const fetchInto = root ?? DEFAULT_DATA_ROOT;
-      throw new UsageError(`${(e as Error).message.split('\n')[0]}\n  Give --root DIR holding the IDX files, or add --download to fetch them into ${fetchInto}/${kind === 'mnist' ? 'MNIST' : 'FashionMNIST'}/raw.`);
+      const hint = `give --root DIR holding the IDX files, or add --download to fetch them into ${root ?? DEFAULT_DATA_ROOT}/${kind === 'mnist' ? 'MNIST' : 'FashionMNIST'}/raw`;
+      if (root === undefined) throw new UsageError(`Fashion-MNIST is not bundled with any package: ${hint}`);
+      // locateMnist's last line tells a JavaScript caller what to do; the hint above replaces it.
+      throw new UsageError(`${(e as Error).message.split('\n').slice(0, -1).join('\n')}\n${hint[0]!.toUpperCase()}${hint.slice(1)}.`);
     }
     dataset = new datasetClass(common) as Dataset<[Tensor, number]>;
   }
