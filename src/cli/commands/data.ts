@@ -14,6 +14,7 @@ import {
 } from '../../text/node.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
+import { resolveOutput } from '../outputs.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // SWORD
@@ -90,18 +91,19 @@ export const swordCommand = defineCommand({
   run(f) {
     if (!f.source || !f.target) throw new UsageError('--source MODULE and --target MODULE are both required (e.g. --source kjv --target sparv)');
     if (!f.out) throw new UsageError('--out FILE is required');
+    const out = resolveOutput(f.out, { fileName: 'pairs.tsv' }).path;
     const src = resolveSwordModule(f.source, f.root);
     const tgt = resolveSwordModule(f.target, f.root);
     const started = performance.now();
     const pairs = readSwordPairs(src, tgt, { root: f.root });
     if (pairs.length === 0) throw new Error(`modules ${src.name} and ${tgt.name} share no non-empty verse`);
-    writePairsTsv(pairs, f.out);
+    writePairsTsv(pairs, out);
     const seconds = (performance.now() - started) / 1000;
     const lang = (c: SwordConf) => confValue(c, 'Lang') ?? '?';
-    const line = `wrote ${pairs.length} verse pairs ${src.name} (${lang(src)}) → ${tgt.name} (${lang(tgt)}) to ${f.out} in ${seconds.toFixed(1)} s`;
+    const line = `wrote ${pairs.length} verse pairs ${src.name} (${lang(src)}) → ${tgt.name} (${lang(tgt)}) to ${out} in ${seconds.toFixed(1)} s`;
     if (f.json) {
       console.error(line);
-      console.log(JSON.stringify({ source: src.name, target: tgt.name, sourceLang: lang(src), targetLang: lang(tgt), pairs: pairs.length, out: f.out, first: pairs[0], seconds }));
+      console.log(JSON.stringify({ source: src.name, target: tgt.name, sourceLang: lang(src), targetLang: lang(tgt), pairs: pairs.length, out, first: pairs[0], seconds }));
     } else {
       console.log(line);
       console.log(`first pair (${pairs[0]!.id}):\n  ${pairs[0]!.source}\n  ${pairs[0]!.target}`);
@@ -188,6 +190,7 @@ export const moCommand = defineCommand({
     if (!f.lang) throw new UsageError('--lang LANG is required (e.g. --lang ko)');
     if (!/^[A-Za-z]{2,3}([_@][A-Za-z0-9@_]+)?$/.test(f.lang)) throw new UsageError(`--lang: '${f.lang}' does not look like a language code (ko, es, pt_BR, ...)`);
     if (!f.out) throw new UsageError('--out FILE is required');
+    const out = resolveOutput(f.out, { fileName: 'pairs.tsv' }).path;
     const files = findMoFiles(f.dir, f.lang);
     if (files.length === 0) {
       throw new UsageError(
@@ -199,11 +202,11 @@ export const moCommand = defineCommand({
     const c = collectMoPairs(f.dir, f.lang);
     for (const s of c.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
     if (c.pairs.length === 0) throw new Error(`the ${c.catalogs} catalogs for '${f.lang}' under ${f.dir} hold no translated message`);
-    writePairsTsv(c.pairs, f.out);
-    const line = `wrote ${c.pairs.length} pairs from ${c.catalogs} catalogs (${c.duplicates} repeats and ${c.untranslated} untranslated entries dropped) to ${f.out}`;
+    writePairsTsv(c.pairs, out);
+    const line = `wrote ${c.pairs.length} pairs from ${c.catalogs} catalogs (${c.duplicates} repeats and ${c.untranslated} untranslated entries dropped) to ${out}`;
     if (f.json) {
       console.error(line);
-      console.log(JSON.stringify({ lang: f.lang, dir: f.dir, catalogs: c.catalogs, skipped: c.skipped.length, pairs: c.pairs.length, duplicates: c.duplicates, untranslated: c.untranslated, out: f.out }));
+      console.log(JSON.stringify({ lang: f.lang, dir: f.dir, catalogs: c.catalogs, skipped: c.skipped.length, pairs: c.pairs.length, duplicates: c.duplicates, untranslated: c.untranslated, out }));
     } else {
       console.log(line);
     }

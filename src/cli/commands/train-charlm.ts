@@ -62,6 +62,7 @@ export const command = defineCommand({
     if (output.note) console.log(output.note);
     const out = output.path;
     acquireLock(out, 'nabla train charlm');
+    console.log(`checkpoint: ${out} (after each epoch)`);
     const text = await readCorpus(f.corpus);
     const vocab = CharVocab.fromText(text);
     const { train, valid, test } = splitCorpus(vocab.encode(text));

@@ -9,6 +9,7 @@ import { linePlot } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
 import { checkFiniteLoss } from '../training.js';
 
 const flags = {
@@ -118,6 +119,7 @@ export const command = defineCommand({
   flags,
   run: (f) => {
     if (f.plot !== undefined && !/\.png$/i.test(f.plot)) throw new UsageError(`--plot writes a PNG: give a file name ending in .png, got '${f.plot}'`);
+    if (f.plot !== undefined) resolveOutput(f.plot, { flag: '--plot', fileName: 'sine.png' });
     const result = trainSine({
       model: f.model as SineOptions['model'], epochs: f.epochs, hidden: f.hidden, lr: f.lr, seed: f.seed,
       samples: f.samples, seqLength: f.seqLength, plot: f.plot ?? null,

@@ -12,6 +12,7 @@ import { savePng } from '../../util/png.js';
 import { textWidth } from '../../util/font.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
 import { DEFAULT_TRANSLATOR_PATH } from './train-translate.js';
 
 /** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
@@ -116,14 +117,15 @@ export const command = defineCommand({
     else throw new UsageError('give the sentence to translate (quoted), or "-" to translate each line of stdin');
     if (sentences.some((s) => !s.trim())) throw new UsageError('the sentence is empty');
     if (f.attention && sentences.length !== 1) throw new UsageError('--attention draws one sentence; give exactly one');
+    const attentionPath = f.attention ? resolveOutput(f.attention, { flag: '--attention', extension: '.png', fileName: 'attention.png' }).path : undefined;
 
-    if (f.attention) {
+    if (attentionPath) {
       const map = translator.attention(sentences[0]!, options);
-      savePng(f.attention, attentionImage(map));
-      if (f.json) console.log(JSON.stringify({ source: sentences[0], translation: map.translation, attention: f.attention, sourceTokens: map.sourceTokens, targetTokens: map.targetTokens, weights: map.weights }));
+      savePng(attentionPath, attentionImage(map));
+      if (f.json) console.log(JSON.stringify({ source: sentences[0], translation: map.translation, attention: attentionPath, sourceTokens: map.sourceTokens, targetTokens: map.targetTokens, weights: map.weights }));
       else {
         console.log(map.translation);
-        console.error(`wrote ${f.attention} (${map.targetTokens.length} target x ${map.sourceTokens.length} source tokens)`);
+        console.error(`wrote ${attentionPath} (${map.targetTokens.length} target x ${map.sourceTokens.length} source tokens)`);
       }
       return 0;
     }
