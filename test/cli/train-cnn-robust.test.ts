@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/node.js';
+import { acquireLock } from '../../src/io/lock.js';
 import { nabla } from './run.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-cnn-robust-'));
@@ -69,17 +70,17 @@ test('an output that cannot be written is refused before training, and a folder 
   assert.ok(fs.existsSync(join(dir, 'run1.safetensors')) && fs.existsSync(join(dir, 'run1.checkpoint.safetensors')));
 });
 
-test('a second training writing the same --out is refused while the first runs', async () => {
+test('a training whose --out another process is writing is refused; a finished one leaves no lock', async () => {
   const out = join(dir, 'shared.safetensors');
-  const first = nabla(['train', 'cnn', '--limit', '1024', '--test-limit', '32', '--epochs', '1', '--out', out]);
-  const deadline = Date.now() + 60_000;
-  while (!fs.existsSync(`${out}.lock`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const b = await nabla(['train', 'cnn', ...tiny, '--epochs', '1', '--out', out]);
-  const a = await first;
-  assert.equal(a.status, 0, a.stderr);
-  assert.equal(b.status, 1, b.stdout);
-  assert.match(b.stderr, /being written by another process \(pid \d+/);
-  assert.ok(!fs.existsSync(`${out}.lock`), 'the lock is released at the end');
+  const held = acquireLock(out, 'nabla train cnn'); // this test process plays the first training
+  const second = await nabla(['train', 'cnn', ...tiny, '--epochs', '1', '--out', out]);
+  held.release();
+  assert.equal(second.status, 1, second.stdout);
+  assert.match(second.stderr, new RegExp(`being written by another process \\(pid ${process.pid}, nabla train cnn\\)`));
+  assert.doesNotMatch(second.stdout + second.stderr, /Epoch 1/);
+  const alone = await nabla(['train', 'cnn', ...tiny, '--epochs', '1', '--out', out]);
+  assert.equal(alone.status, 0, alone.stderr);
+  assert.ok(fs.existsSync(out) && !fs.existsSync(`${out}.lock`), 'the lock is released at the end');
 });
 
 test('eval cnn reads the weights train cnn wrote by default (in the working folder)', async () => {
