@@ -13,16 +13,18 @@
  *       lr: { type: 'number', default: 2e-5, above: 0, max: 1, help: 'AdamW learning rate' },
  *       json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
  *     },
- *     async run(args, { log }) { ...; return 0; },
+ *     async run(args, { log, lockOutput }) { ...; return 0; },
  *   });
  *
  * The skeleton prints --help, parses the flags (types, choices and the declared numeric ranges, with one
  * message format), refuses unexpected positional arguments, and hands run() the parsed flags and a `log`
- * that writes to stdout, or to stderr when --json is set (so stdout keeps the JSON line alone). A
+ * that writes to stdout, or to stderr when --json is set (so stdout keeps the JSON line alone), and
+ * `lockOutput` for trainers (call it once the output path is settled, before the work starts). A
  * UsageError thrown by run() is printed by cli.ts with the usage line and exit code 2; any other error
  * with exit code 1. Shared pieces for trainers live beside this file: outputs.ts (output paths, the lock,
  * where files go), training.ts (the non-finite loss check), resume.ts (checkpoint validation and settings).
  */
+import { acquireLock, type OutputLock } from '../io/lock.js';
 import { formatHelp, parseFlags, toKebab, UsageError, type FlagSpecs, type ParsedFlags } from './args.js';
 
 /** What cli.ts runs. */
@@ -38,6 +40,11 @@ export interface Command {
 export interface CommandContext {
   /** A progress or result line: stdout, or stderr when the command has --json and it is set. */
   log(line: string): void;
+  /**
+   * Takes `<path>.lock` (io/lock.ts) for the rest of the command, so that a second run writing the same output
+   * is refused; released when run() ends, however it ends.
+   */
+  lockOutput(path: string): void;
 }
 
 export interface CommandDefinition<S extends FlagSpecs> {
@@ -77,7 +84,13 @@ export function defineCommand<S extends FlagSpecs>(definition: CommandDefinition
       if (definition.positionals === undefined && args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
       const toStderr = 'json' in definition.flags && (args as Record<string, unknown>).json === true;
       const log = (line: string) => (toStderr ? console.error(line) : console.log(line));
-      return (await definition.run(args, { log })) ?? 0;
+      const locks: OutputLock[] = [];
+      const lockOutput = (path: string) => void locks.push(acquireLock(path, `nabla ${definition.name}`));
+      try {
+        return (await definition.run(args, { log, lockOutput })) ?? 0;
+      } finally {
+        for (const lock of locks) lock.release();
+      }
     },
   };
 }

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags, UsageError, type FlagSpecs } from '../../src/cli/args.js';
 import { defineCommand } from '../../src/cli/command.js';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const specs = {
   k: { type: 'int', help: 'neighbours', default: 10, min: 1, max: 1000 },
@@ -49,4 +52,22 @@ test('defineCommand prints --help, refuses stray arguments and passes parsed fla
   await assert.rejects(command.run(['--k', '-1']), /--k must be at least 1/);
   assert.equal(await command.run(['--k', '3']), 0);
   assert.deepEqual(seen, [3]);
+});
+
+test('defineCommand holds a lock taken with lockOutput while run() works and releases it however run() ends', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'nabla-lock-')), 'w.safetensors');
+  let heldDuringRun = false;
+  const command = defineCommand({
+    name: 'demo train', summary: 'a demo', flags: { fail: { type: 'boolean', help: 'throw' } },
+    run: (args, { lockOutput }) => {
+      lockOutput(out);
+      heldDuringRun = existsSync(`${out}.lock`);
+      if (args.fail) throw new Error('diverged');
+      return 0;
+    },
+  });
+  assert.equal(await command.run([]), 0);
+  assert.ok(heldDuringRun && !existsSync(`${out}.lock`));
+  await assert.rejects(command.run(['--fail']), /diverged/);
+  assert.ok(!existsSync(`${out}.lock`));
 });

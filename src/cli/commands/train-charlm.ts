@@ -15,7 +15,6 @@ import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { checkFiniteLoss } from '../training.js';
-import { acquireLock } from '../../io/lock.js';
 
 export const CHECKPOINT_FORMAT = 'nabla-charlm-v1';
 /** Where `train charlm` writes and `sample` reads by default. */
@@ -57,11 +56,11 @@ export const command = defineCommand({
   summary,
   usage,
   flags,
-  run: async (f) => {
+  run: async (f, { lockOutput }) => {
     const output = resolveOutput(f.out, { extension: '.safetensors', fileName: 'charlm.safetensors' });
     if (output.note) console.log(output.note);
     const out = output.path;
-    acquireLock(out, 'nabla train charlm');
+    lockOutput(out);
     console.log(`checkpoint: ${out} (after each epoch)`);
     const text = await readCorpus(f.corpus);
     const vocab = CharVocab.fromText(text);

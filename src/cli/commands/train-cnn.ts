@@ -5,7 +5,6 @@ import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { loadResumeCheckpoint, restoreSettings, settingsToStore } from '../resume.js';
 import { checkFiniteLoss } from '../training.js';
-import { acquireLock } from '../../io/lock.js';
 import { ProgressBar } from '../../util/progress.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
@@ -42,7 +41,7 @@ export const command = defineCommand({
   description,
   usage,
   flags,
-  async run(given, { log }) {
+  async run(given, { log, lockOutput }) {
     const resumed = given.resume
       ? loadResumeCheckpoint(given.resume, { command: 'train cnn', format: CHECKPOINT_FORMAT, state: ['model', 'optimizer', 'shuffleGenerator'], unversioned: true })
       : null;
@@ -57,7 +56,7 @@ export const command = defineCommand({
     if (output.note) log(output.note);
     const out = output.path;
     const checkpointPath = checkpointPathFor(out);
-    acquireLock(out, 'nabla train cnn');
+    lockOutput(out);
 
     nb.manualSeed(args.seed);
     const data = { root: args.root, download: args.download, mirror: args.mirror };

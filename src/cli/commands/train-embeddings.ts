@@ -4,7 +4,6 @@ import { type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { checkFiniteLoss } from '../training.js';
-import { acquireLock } from '../../io/lock.js';
 import { ProgressBar } from '../../util/progress.js';
 import {
   buildVocab, encodeCorpus, firstWords, loadCorpus, saveVectors, trainGloVe, trainWord2Vec, VECTOR_FORMATS,
@@ -91,9 +90,9 @@ export const trainWord2VecCommand = defineCommand({
   description: 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.',
   usage: w2vUsage,
   flags: w2vFlags,
-  run(args, { log }) {
+  run(args, { log, lockOutput }) {
     const { path, format } = outputOf(args.out, `runs/word2vec-${args.model}-${args.loss}.txt`, args.format, 'word2vec-text', log);
-    acquireLock(path, 'nabla train word2vec');
+    lockOutput(path);
     const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 5;
     let bar: ProgressBar | null = null;
@@ -138,9 +137,9 @@ export const trainGloveCommand = defineCommand({
   description: 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
   usage: gloveUsage,
   flags: gloveFlags,
-  run(args, { log }) {
+  run(args, { log, lockOutput }) {
     const { path, format } = outputOf(args.out, 'runs/glove.txt', args.format, 'glove', log);
-    acquireLock(path, 'nabla train glove');
+    lockOutput(path);
     const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 15;
     let bar: ProgressBar | null = null;

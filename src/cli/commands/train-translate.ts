@@ -26,7 +26,6 @@ import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { loadResumeCheckpoint, restoreSettings, settingsToStore } from '../resume.js';
 import { checkFiniteLoss } from '../training.js';
-import { acquireLock } from '../../io/lock.js';
 
 /** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
 export const SPLIT_SEED = 15;
@@ -141,7 +140,7 @@ export const command = defineCommand({
   description: summary,
   usage,
   flags,
-  async run(f, { log }) {
+  async run(f, { log, lockOutput }) {
     const started = performance.now();
 
     // ---- settings (a resumed run keeps the model and data settings it started with) ----
@@ -156,7 +155,7 @@ export const command = defineCommand({
     const output = resolveOutput(a.out, { extension: '.safetensors', fileName: 'model.safetensors' });
     if (output.note) log(output.note);
     const out = output.path;
-    acquireLock(out, 'nabla train translate');
+    lockOutput(out);
 
     // ---- data: fixed split, tokenizers on the training split ----
     const all = readPairs(a.pairs);
