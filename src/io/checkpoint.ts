@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { jsonStructureProblem } from './json-check.js';
 import { deserialize, serialize, type TensorRecord } from './serialize.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 const METADATA_KEY = 'nabla.checkpoint';
 // Optimizer and scheduler states nest a few levels; the limit keeps fromDocument's recursion far from the stack's.

@@ -33,6 +33,7 @@ export function acquireLock(output: string, purpose: string): OutputLock {
       } catch {
         // vanished meanwhile: try again
       }
+      // A lock of this very process (a command run twice in one process, as tests do) is taken again.
       if (processAlive(owner) && owner !== process.pid) {
         throw new Error(
           `${output} is being written by another process (pid ${owner}${what ? `, ${what}` : ''}); ` +

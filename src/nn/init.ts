@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity =

@@ -19,6 +19,7 @@ import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Parameter } from './parameter.js';
 import { addIndent } from './repr.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** Tensors by dotted parameter path (`conv1.weight`), PyTorch's key names. */
 export type StateDict = Record<string, Tensor>;

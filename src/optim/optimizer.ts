@@ -15,6 +15,7 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { isRowSparse, type RowSparseTensor } from '../autograd/sparse.js';
 import { checkOptions, type OptionSpec } from '../util/options.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** Keys a group may carry besides its optimiser's hyper-parameters; schedulers set these. */
 export interface GroupExtras {

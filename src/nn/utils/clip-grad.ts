@@ -2,6 +2,7 @@
 import { checkOptions } from '../../util/options.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
+import '../../ops/tensor-methods.js'; // Tensor's op methods
 
 export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling by it (default false). */
