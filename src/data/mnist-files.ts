@@ -14,7 +14,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 
 import { describeIdxHeader, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx.js';
-import { writeFileAtomic } from '../io/files.js';
+import { writeFileAtomic } from '../util/files.js';
 
 /** Which dataset of the MNIST format: the digits or Fashion-MNIST. */
 export type MnistKind = 'mnist' | 'fashion-mnist';

@@ -1,7 +1,7 @@
 // Node-only: a lock file beside an output, so that two processes never write the same file and both
 // report success. The lock holds the owner's pid; a lock whose owner is gone (killed) is stale and replaced.
 import fs from 'node:fs';
-import { processAlive } from './files.js';
+import { processAlive } from '../util/files.js';
 
 export interface OutputLock {
   /** The lock file: `<output>.lock`. */

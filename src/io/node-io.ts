@@ -1,7 +1,7 @@
 /** Node-only: save and load safetensors files atomically. */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { readFileBytes, writeFileAtomic } from './files.js';
+import { readFileBytes, writeFileAtomic } from '../util/files.js';
 import { deserialize, serialize, type TensorRecord } from './serialize.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 

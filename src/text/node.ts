@@ -5,7 +5,7 @@ export * from './corpora/mo.js';
 export * from './corpora/tsv.js';
 
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/files.js';
+import { writeFileAtomic } from '../util/files.js';
 import { tokenizerFromJSON } from './index.js';
 import type { BpeTokenizer } from './bpe.js';
 import type { Tokenizer } from './tokenizer.js';

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
-import { writeFileAtomic } from '../io/files.js';
+import { writeFileAtomic } from './files.js';
 
 export type { RgbaImage } from './plot.js';
 
@@ -220,7 +220,7 @@ export function encodePng(image: RgbaImage): Buffer {
   return loadPngjs().PNG.sync.write({ width: image.width, height: image.height, data: Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength) });
 }
 
-/** Write an RGBA image as a PNG file, atomically (io/files.ts's writeFileAtomic); creates the folder. */
+/** Write an RGBA image as a PNG file, atomically (util/files.ts's writeFileAtomic); creates the folder. */
 export function savePng(path: string, image: RgbaImage): void {
   const bytes = encodePng(image);
   mkdirSync(dirname(path), { recursive: true });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/io/files.js';
+import { writeFileAtomic } from '../../src/util/files.js';
 import { acquireLock } from '../../src/io/lock.js';
 import { savePng } from '../../src/util/png.js';
 import { downloadMnist, MNIST_FILES } from '../../src/data/mnist-files.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from '../../src/io/safetensors.js';
-import { readFileBytes, writeFileAtomic } from '../../src/io/files.js';
+import { readFileBytes, writeFileAtomic } from '../../src/util/files.js';
 import { deserialize } from '../../src/io/serialize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 

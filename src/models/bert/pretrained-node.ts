@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, readFileBytes } from '../../io/files.js';
+import { writeFileAtomic, readFileBytes } from '../../util/files.js';
 import { convertMessage, setPretrainedFileSystem, type BertFiles, type HubOptions } from './pretrained.js';
 
 const REQUIRED = ['config.json', 'model.safetensors'] as const;
