@@ -5,7 +5,7 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { conv1d, conv2d } from '../ops/conv.js';
 import { padByMode, type PadMode } from '../ops/pad-modes.js';
-import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from './init.js';
+import { resetWeightAndBias } from './layer-init.js';
 import { pyInts } from './repr.js';
 
 type Ints = number | readonly number[];
@@ -73,14 +73,9 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's init: weight kaiming_uniform(a=√5); bias U(±1/√fanIn). */
+  /** PyTorch's init: weight kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   /**
