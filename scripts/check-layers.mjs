@@ -16,7 +16,7 @@ export const LAYERS = [
   ['ops'],
   ['nn'],
   ['optim'],
-  ['data', 'io', 'text'],
+  ['data', 'io', 'text', 'plot'],
   ['models', 'embeddings'],
   ['index.ts', 'node.ts'], // the library's entries, which the CLI uses like any program
   ['cli'],

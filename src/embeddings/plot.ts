@@ -1,12 +1,12 @@
 /**
  * A labelled word map: each word a dot with its text beside it, coloured by group (browser-safe; write
- * it with util/png's savePng). util/plot's scatterLabels colours points by label with a legend but
+ * it with plot/png's savePng). plot/plot's scatterLabels colours points by label with a legend but
  * writes no text at the points, which a picture of words needs; this draws with the same bitmap font
  * and palette.
  */
-import type { RgbaImage } from '../util/plot.js';
-import { seriesColor, type Rgb } from '../util/plot.js';
-import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from '../util/font.js';
+import type { RgbaImage } from '../plot/plot.js';
+import { seriesColor, type Rgb } from '../plot/plot.js';
+import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from '../plot/font.js';
 
 /** A word and its 2-D position in a word map. */
 export interface WordPoint {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/node.js';
-import { savePng } from '../../src/util/png.js';
+import { savePng } from '../../src/plot/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
 

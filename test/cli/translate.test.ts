@@ -12,7 +12,7 @@ import type { Command } from '../../src/cli/command.js';
 import { commands as dataCommands } from '../../src/cli/commands/data.js';
 import { command as trainTranslate, sidePaths } from '../../src/cli/commands/train-translate.js';
 import { asciiLabel, command as translate, tokenLabels } from '../../src/cli/commands/translate.js';
-import { decodePng } from '../../src/util/png.js';
+import { decodePng } from '../../src/plot/png.js';
 import * as nb from '../../src/node.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-translate-cli-'));

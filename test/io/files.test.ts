@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/util/files.js';
 import { acquireLock } from '../../src/io/lock.js';
-import { savePng } from '../../src/util/png.js';
+import { savePng } from '../../src/plot/png.js';
 import { downloadMnist, MNIST_FILES } from '../../src/data/mnist-files.js';
 import { createHash } from 'node:crypto';
 

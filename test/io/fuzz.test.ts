@@ -23,7 +23,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { tokenizerFromJSON } from '../../src/text/index.js';
 import { encodeIdx, parseIdx } from '../../src/data/idx.js';
 import { readIdxFile } from '../../src/data/mnist-files.js';
-import { decodePng, encodePng } from '../../src/util/png.js';
+import { decodePng, encodePng } from '../../src/plot/png.js';
 
 const MS = Number(process.env.NABLA_FUZZ_MS ?? 3000);
 const CASES = Number(process.env.NABLA_FUZZ_CASES ?? Infinity);

@@ -14,7 +14,7 @@ import { trainSine, command as trainSineCommand } from '../../src/cli/commands/t
 import { command as trainCharlmCommand } from '../../src/cli/commands/train-charlm.js';
 import { command as sampleCommand } from '../../src/cli/commands/sample.js';
 import { UsageError } from '../../src/cli/args.js';
-import { decodePng } from '../../src/util/png.js';
+import { decodePng } from '../../src/plot/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-rnn-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Dataset } from '../../data/dataset.js';
 import { locateMnist, type DownloadOptions } from '../../data/mnist-files.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 
 export const MODEL_NAMES = Object.keys(CNN_MODELS) as CnnModelName[];

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveOutput } from '../outputs.js';
-import { savePng } from '../../util/png.js';
+import { savePng } from '../../plot/png.js';
 import {
   evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap,
   type AnalogyResult, type KeyedVectors, type SimilarityResult,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
-import { decodePng, readPngSize } from '../../util/png.js';
+import { decodePng, readPngSize } from '../../plot/png.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES } from '../../data/datasets/mnist-base.js';
 import { createModel, defaultWeightsPath, MODEL_NAMES } from './cnn-common.js';
 import type { Tensor } from '../../tensor/tensor.js';

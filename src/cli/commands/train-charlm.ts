@@ -10,7 +10,7 @@ import {
   CharLSTM, CharVocab, evaluateLoss, languageModelLoss, loadMobyDick, sampleText, splitCorpus, windowBatch,
   type CharLSTMConfig,
 } from '../../models/char-lm.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';

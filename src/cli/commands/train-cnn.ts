@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { loadResumeCheckpoint, restoreSettings, settingsToStore } from '../resume.js';
 import { checkFiniteLoss } from '../training.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { StateDict } from '../../nn/module.js';
 import { UsageError } from '../args.js';

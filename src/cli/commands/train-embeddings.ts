@@ -4,7 +4,7 @@ import { type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { checkFiniteLoss } from '../training.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import {
   buildVocab, encodeCorpus, firstWords, loadCorpus, saveVectors, trainGloVe, trainWord2Vec, VECTOR_FORMATS,
   type KeyedVectors, type VectorFormat,

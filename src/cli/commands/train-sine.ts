@@ -5,8 +5,8 @@
  */
 import * as nb from '../../node.js';
 import { SimpleGRU, SimpleLSTM, SimpleRNN, createSineWaveData } from '../../models/sine.js';
-import { linePlot } from '../../util/plot.js';
-import { savePng } from '../../util/png.js';
+import { linePlot } from '../../plot/plot.js';
+import { savePng } from '../../plot/png.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';

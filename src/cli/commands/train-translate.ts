@@ -19,7 +19,7 @@ import { corpusBleu, readPairsTsv, splitPairs, writePairsTsv, BpeTokenizer, type
 import {
   batchLoss, bucketBatches, makeBatch, Translator, trainTokenizers, type EncodedPair, type Seq2SeqConfig,
 } from '../../models/translator.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import type { StateDict } from '../../nn/module.js';
 import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';

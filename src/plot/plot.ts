@@ -1,6 +1,6 @@
 // Plots drawn straight into RGBA pixels: line plots (training curves), heatmaps (confusion matrices) and
 // labelled scatter plots (embeddings). Pure arithmetic with an embedded bitmap font, so it runs in Node and
-// in the browser; src/util/png.ts turns the result into a PNG file.
+// in the browser; src/plot/png.ts turns the result into a PNG file.
 
 import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from './font.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { decodePng, encodePng, readPngSize } from '../../src/util/png.js';
+import { decodePng, encodePng, readPngSize } from '../../src/plot/png.js';
 import { imageToInput } from '../../src/cli/commands/predict.js';
 
 function crc32(bytes: Uint8Array): number {

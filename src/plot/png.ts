@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../util/files.js';
 
 export type { RgbaImage } from './plot.js';
 
