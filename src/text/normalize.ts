@@ -86,6 +86,14 @@ export function padChineseChars(text: string): string {
 
 const COMBINING_MARK = /\p{Mn}/gu;
 
+/**
+ * Lowercase character by character, as HF `tokenizers` does: `String.prototype.toLowerCase` turns a word-final `Σ`
+ * into `ς` (the one context-dependent rule), per character it is `σ`.
+ */
+export function lowercaseChars(text: string): string {
+  return (text.includes('Σ') ? text.replace(/Σ/g, 'σ') : text).toLowerCase();
+}
+
 /** Canonical decomposition, then drop nonspacing marks (category Mn), as BERT's `_run_strip_accents` does. */
 export function stripAccents(text: string): string {
   return text.normalize('NFD').replace(COMBINING_MARK, '');
@@ -137,7 +145,7 @@ export function applyNormalizer(spec: NormalizerSpec | null | undefined, text: s
     case 'NFKD':
       return text.normalize(spec.type);
     case 'Lowercase':
-      return text.toLowerCase();
+      return lowercaseChars(text);
     case 'StripAccents':
       return text.replace(COMBINING_MARK, '');
     case 'Strip': {
@@ -152,7 +160,7 @@ export function applyNormalizer(spec: NormalizerSpec | null | undefined, text: s
       if (spec.handle_chinese_chars ?? true) out = padChineseChars(out);
       const lowercase = spec.lowercase ?? true;
       if (spec.strip_accents ?? lowercase) out = stripAccents(out);
-      if (lowercase) out = out.toLowerCase();
+      if (lowercase) out = lowercaseChars(out);
       return out;
     }
     case 'Sequence':
@@ -174,4 +182,96 @@ export function checkNormalizerSpec(spec: unknown): NormalizerSpec | null {
     s.normalizers.forEach(checkNormalizerSpec);
   }
   return spec as NormalizerSpec;
+}
+
+/**
+ * Normalized text with, for each of its UTF-16 units, the span `[starts[i], ends[i])` of the original text it came
+ * from: what offset mappings (QA answer spans) need. Lengths may change (accents stripped, `İ` lowercased to two
+ * units, CJK padding), so the spans are tracked per piece rather than recomputed.
+ */
+export interface AlignedText {
+  text: string;
+  starts: number[];
+  ends: number[];
+}
+
+/** A base character with the combining marks that follow it: the unit Unicode normalization works within. */
+const CLUSTER = /\P{M}\p{M}*|\p{M}+/gsu;
+
+function alignedIdentity(text: string): AlignedText {
+  const starts = new Array<number>(text.length);
+  const ends = new Array<number>(text.length);
+  for (let i = 0; i < text.length; i++) {
+    starts[i] = i;
+    ends[i] = i + 1;
+  }
+  return { text, starts, ends };
+}
+
+/** Apply `transform` to each cluster of `input`; every unit it outputs maps to the cluster's original span. */
+function mapClusters(input: AlignedText, transform: (cluster: string) => string): AlignedText {
+  const parts: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const m of input.text.matchAll(CLUSTER)) {
+    const out = transform(m[0]);
+    if (out.length === 0) continue;
+    const s = input.starts[m.index!]!;
+    const e = input.ends[m.index! + m[0].length - 1]!;
+    parts.push(out);
+    for (let k = 0; k < out.length; k++) {
+      starts.push(s);
+      ends.push(e);
+    }
+  }
+  return { text: parts.join(''), starts, ends };
+}
+
+/**
+ * `applyNormalizer` with alignment to the original text (see `AlignedText`). Each step works on one base character
+ * with its combining marks at a time, as HF `tokenizers` aligns its normalized strings; the text equals
+ * `applyNormalizer`'s.
+ */
+export function normalizeAligned(spec: NormalizerSpec | null | undefined, text: string | AlignedText): AlignedText {
+  const input = typeof text === 'string' ? alignedIdentity(text) : text;
+  if (!spec) return input;
+  switch (spec.type) {
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+      return mapClusters(input, (c) => c.normalize(spec.type));
+    case 'Lowercase':
+      return mapClusters(input, (c) => c.toLowerCase());
+    case 'StripAccents':
+      return mapClusters(input, (c) => c.replace(COMBINING_MARK, ''));
+    case 'Strip': {
+      let a = 0;
+      let b = input.text.length;
+      if (spec.strip_left ?? true) while (a < b && /\s/u.test(input.text[a]!)) a++;
+      if (spec.strip_right ?? true) while (b > a && /\s/u.test(input.text[b - 1]!)) b--;
+      return { text: input.text.slice(a, b), starts: input.starts.slice(a, b), ends: input.ends.slice(a, b) };
+    }
+    case 'BertNormalizer': {
+      const clean = spec.clean_text ?? true;
+      const chinese = spec.handle_chinese_chars ?? true;
+      const lowercase = spec.lowercase ?? true;
+      const strip = spec.strip_accents ?? lowercase;
+      return mapClusters(input, (c) => {
+        let out = c;
+        if (clean) out = cleanText(out);
+        if (chinese) out = padChineseChars(out);
+        if (strip) out = stripAccents(out);
+        if (lowercase) out = out.toLowerCase();
+        return out;
+      });
+    }
+    case 'Sequence': {
+      let out = input;
+      for (const s of spec.normalizers) out = normalizeAligned(s, out);
+      return out;
+    }
+    default:
+      throw new Error(`unsupported normalizer type ${JSON.stringify((spec as { type: unknown }).type)}`);
+  }
 }

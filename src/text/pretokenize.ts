@@ -150,6 +150,57 @@ export function applyPreTokenizer(spec: PreTokenizerSpec | null | undefined, tex
   }
 }
 
+/** A pre-tokenized word with its span `[start, end)` in the text it was cut from. */
+export interface WordSpan {
+  word: string;
+  start: number;
+  end: number;
+}
+
+const WHITESPACE_RUN_GLOBAL = new RegExp(`[^${WHITE_SPACE}]+`, 'gu');
+
+/**
+ * `applyPreTokenizer` with each word's span in the text (for offset mappings). ByteLevel is not supported: its words
+ * are spelled in stand-in characters whose spans are bytes, not characters.
+ */
+export function preTokenizeWithSpans(spec: PreTokenizerSpec | null | undefined, text: string): WordSpan[] {
+  if (!spec) return text ? [{ word: text, start: 0, end: text.length }] : [];
+  const matches = (re: RegExp, s: string, offset: number) =>
+    Array.from(s.matchAll(re), (m) => ({ word: m[0], start: offset + m.index!, end: offset + m.index! + m[0].length }));
+  switch (spec.type) {
+    case 'WhitespaceSplit':
+      return matches(WHITESPACE_RUN_GLOBAL, text, 0);
+    case 'Whitespace':
+      return matches(WHITESPACE_PATTERN, text, 0);
+    case 'BertPreTokenizer': {
+      const out: WordSpan[] = [];
+      for (const piece of matches(WHITESPACE_RUN_GLOBAL, text, 0)) {
+        let start = piece.start;
+        let i = piece.start;
+        for (const ch of piece.word) {
+          if (isPunctuation(ch)) {
+            if (i > start) out.push({ word: text.slice(start, i), start, end: i });
+            out.push({ word: ch, start: i, end: i + ch.length });
+            start = i + ch.length;
+          }
+          i += ch.length;
+        }
+        if (piece.end > start) out.push({ word: text.slice(start, piece.end), start, end: piece.end });
+      }
+      return out;
+    }
+    case 'Sequence': {
+      let words: WordSpan[] = [{ word: text, start: 0, end: text.length }];
+      for (const s of spec.pretokenizers) {
+        words = words.flatMap((w) => preTokenizeWithSpans(s, w.word).map((x) => ({ word: x.word, start: w.start + x.start, end: w.start + x.end })));
+      }
+      return words.filter((w) => w.word.length > 0);
+    }
+    default:
+      throw new Error(`offsets are not supported for the ${JSON.stringify(spec.type)} pre_tokenizer`);
+  }
+}
+
 /** Check that a spec only uses implemented types. A ByteLevel step inside a Sequence must be the last one. */
 export function checkPreTokenizerSpec(spec: unknown): PreTokenizerSpec | null {
   if (spec === null || spec === undefined) return null;

