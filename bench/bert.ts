@@ -38,7 +38,11 @@ export function benchBatch(g: nb.Generator, vocab: number): PretrainingBatch {
     }
   }
   const t = (data: Int32Array, shape: number[]) => Tensor.fromData(data, shape, 'int32');
-  return { inputIds: t(ids, [BATCH, SEQ]), tokenTypeIds: t(types, [BATCH, SEQ]), attentionMask: t(new Int32Array(n).fill(1), [BATCH, SEQ]), labels: t(labels, [BATCH, SEQ]), nextSentenceLabel: t(next, [BATCH]) };
+  const maskedIndices = Int32Array.from(labels.keys()).filter((i) => labels[i] !== -100);
+  return {
+    maskedIndices: t(maskedIndices, [maskedIndices.length]), maskedLabels: t(maskedIndices.map((i) => labels[i]!), [maskedIndices.length]),
+    inputIds: t(ids, [BATCH, SEQ]), tokenTypeIds: t(types, [BATCH, SEQ]), attentionMask: t(new Int32Array(n).fill(1), [BATCH, SEQ]), labels: t(labels, [BATCH, SEQ]), nextSentenceLabel: t(next, [BATCH]),
+  };
 }
 
 /** Median seconds of `steps` updates after one warm-up update. */

@@ -7,7 +7,10 @@
  * data source must give the same batches for the same epoch (derive its generator from the seed and
  * the epoch), so a resumed run continues bit-identically.
  */
+import { Generator } from '../../tensor/random.js';
+import type { BertTokenizer } from '../../text/wordpiece.js';
 import { ProgressBar, type ProgressSink } from '../../util/progress.js';
+import { pretrainingBatches, type MaskingOptions, type PretrainingInstance } from './pretraining-data.js';
 import { Trainer, type TrainerOptions, type TrainerState } from './trainer.js';
 import { evaluatePretraining, pretrainingCounts, pretrainingForward, type PretrainingBatch, type PretrainingEvaluation } from './pretraining-loss.js';
 import type { BertForPreTraining } from './heads.js';
@@ -15,7 +18,23 @@ import type { BertForPreTraining } from './heads.js';
 /** Where the batches come from: the same epoch number must give the same batches (for --resume). */
 export interface PretrainingSource {
   /** The batches of epoch `epoch` (0-based), masked afresh for that epoch. */
-  epochBatches(epoch: number): PretrainingBatch[];
+  epochBatches(epoch: number): Iterable<PretrainingBatch>;
+}
+
+export interface MaskedEpochsOptions extends MaskingOptions {
+  batchSize: number;
+  /** The run's seed; epoch e shuffles and masks with a generator made from (seed, e). */
+  seed: number;
+  /** Pad every batch to this length (default: the longest in each batch). */
+  padTo?: number;
+}
+
+/** A source that shuffles the instances and masks them afresh each epoch, the same way for the same (seed, epoch). */
+export function maskedEpochs(instances: readonly PretrainingInstance[], tokenizer: BertTokenizer, options: MaskedEpochsOptions): PretrainingSource {
+  if (instances.length === 0) throw new Error('maskedEpochs: no pretraining instances');
+  return {
+    epochBatches: (epoch) => pretrainingBatches(instances, tokenizer, { ...options, generator: new Generator(((options.seed >>> 0) * 65537 + epoch) >>> 0) }),
+  };
 }
 
 export interface PretrainOptions extends TrainerOptions {
@@ -123,6 +142,40 @@ export class BertPretrainer {
     return evaluatePretraining(this.model, heldOut, baselineToken);
   }
 
+  /** One optimizer update over a group of micro-batches, adding to the running sums. */
+  private updateOn(group: PretrainingBatch[], bar: ProgressBar | null): void {
+    const sums = this.sums;
+    let mlm = 0, nsp = 0;
+    const loss = this.trainer.update(group, (batch) => {
+      const out = pretrainingForward(this.model, batch);
+      const counts = pretrainingCounts(out, batch);
+      sums.correct += counts.mlmCorrect;
+      sums.masked += counts.masked;
+      mlm += out.mlmLoss.item();
+      nsp += out.nspLoss.item();
+      return out.loss;
+    });
+    sums.loss += loss;
+    sums.mlm += mlm / group.length;
+    sums.nsp += nsp / group.length;
+    sums.updates++;
+    bar?.update(this.step, { loss: sums.loss / sums.updates, 'mlm acc': sums.correct / Math.max(1, sums.masked), lr: this.trainer.lr });
+  }
+
+  /** Closes the running sums into a history record, with the held-out measurements. */
+  private record(): PretrainRecord {
+    const sums = this.sums;
+    const record: PretrainRecord = {
+      step: this.step, epoch: this.epoch, loss: sums.loss / sums.updates, mlmLoss: sums.mlm / sums.updates, nspLoss: sums.nsp / sums.updates,
+      mlmAccuracy: sums.correct / Math.max(1, sums.masked), lr: this.trainer.lr,
+    };
+    const heldOut = this.evaluate();
+    if (heldOut) record.heldOut = heldOut;
+    this.history.push(record);
+    this.sums = noSums();
+    return record;
+  }
+
   /** Trains until totalSteps updates are done (from wherever a loaded state left off). */
   run(): PretrainSummary {
     const { totalSteps, evalEvery = 0, checkpointEvery = 0, onCheckpoint, log } = this.options;
@@ -133,56 +186,34 @@ export class BertPretrainer {
     let last: PretrainingEvaluation | undefined;
     const stepsAtStart = this.step;
     while (this.step < totalSteps) {
-      const batches = this.source.epochBatches(this.epoch);
-      if (batches.length < this.accumulation) {
-        throw new Error(`BertPretrainer: an epoch has ${batches.length} batches, fewer than gradientAccumulation ${this.accumulation}; use more data or smaller batches`);
-      }
-      while (this.step < totalSteps && this.batchInEpoch + this.accumulation <= batches.length) {
-        const group = batches.slice(this.batchInEpoch, this.batchInEpoch + this.accumulation);
-        const sums = this.sums;
-        let mlm = 0, nsp = 0;
-        const loss = this.trainer.update(group, (batch) => {
-          const out = pretrainingForward(this.model, batch);
-          const counts = pretrainingCounts(out, batch);
-          sums.correct += counts.mlmCorrect;
-          sums.masked += counts.masked;
-          mlm += out.mlmLoss.item();
-          nsp += out.nspLoss.item();
-          return out.loss;
-        });
+      let group: PretrainingBatch[] = [];
+      let index = 0;
+      let updatesThisEpoch = 0;
+      for (const batch of this.source.epochBatches(this.epoch)) {
+        if (index++ < this.batchInEpoch) continue;
+        group.push(batch);
+        if (group.length < this.accumulation) continue;
+        this.updateOn(group, bar);
         for (const b of group) for (const m of b.attentionMask.contiguousData()) tokens += m ? 1 : 0;
+        group = [];
+        updatesThisEpoch++;
         this.batchInEpoch += this.accumulation;
-        sums.loss += loss;
-        sums.mlm += mlm / group.length;
-        sums.nsp += nsp / group.length;
-        sums.updates++;
         const done = this.step >= totalSteps;
-        const seconds = (performance.now() - t0) / 1000;
-        bar?.update(this.step, { loss: sums.loss / sums.updates, 'mlm acc': sums.correct / Math.max(1, sums.masked), lr: this.trainer.lr, 'tok/s': Math.round(tokens / seconds) });
-        const evaluateNow = done || (evalEvery > 0 && this.step % evalEvery === 0);
-        const saveNow = done || (checkpointEvery > 0 && this.step % checkpointEvery === 0);
-        if (evaluateNow) {
-          const record: PretrainRecord = {
-            step: this.step, epoch: this.epoch, loss: sums.loss / sums.updates, mlmLoss: sums.mlm / sums.updates, nspLoss: sums.nsp / sums.updates,
-            mlmAccuracy: sums.correct / Math.max(1, sums.masked), lr: this.trainer.lr,
-          };
-          const heldOut = this.evaluate();
-          if (heldOut) {
-            record.heldOut = heldOut;
-            last = heldOut;
-          }
-          this.history.push(record);
-          this.sums = noSums();
-          const line = `step ${record.step}/${totalSteps}: train loss ${record.loss.toFixed(4)} (MLM ${record.mlmLoss.toFixed(4)}, NSP ${record.nspLoss.toFixed(4)}), train MLM acc ${record.mlmAccuracy.toFixed(4)}` +
-            (heldOut ? `; held-out MLM loss ${heldOut.mlmLoss.toFixed(4)}, MLM acc ${heldOut.mlmAccuracy.toFixed(4)} (most-frequent-token baseline ${heldOut.baselineAccuracy.toFixed(4)}), NSP acc ${heldOut.nspAccuracy.toFixed(4)}` : '');
-          if (log) bar ? bar.interrupt(() => log(line)) : log(line);
+        bar?.update(this.step, { 'tok/s': Math.round(tokens / ((performance.now() - t0) / 1000)) });
+        if (done || (evalEvery > 0 && this.step % evalEvery === 0)) {
+          const record = this.record();
+          if (record.heldOut) last = record.heldOut;
+          if (log) bar ? bar.interrupt(() => log(describeRecord(record, totalSteps))) : log(describeRecord(record, totalSteps));
         }
-        if (saveNow && onCheckpoint) onCheckpoint(this.stateDict());
+        if (onCheckpoint && (done || (checkpointEvery > 0 && this.step % checkpointEvery === 0))) onCheckpoint(this.stateDict());
+        if (done) break;
       }
-      if (this.step < totalSteps) {
-        this.epoch++;
-        this.batchInEpoch = 0;
+      if (this.step >= totalSteps) break;
+      if (updatesThisEpoch === 0 && this.batchInEpoch === 0) {
+        throw new Error(`BertPretrainer: an epoch has fewer batches than gradientAccumulation ${this.accumulation}; use more data or smaller batches`);
       }
+      this.epoch++;
+      this.batchInEpoch = 0;
     }
     const seconds = (performance.now() - t0) / 1000;
     bar?.finish();
@@ -191,4 +222,10 @@ export class BertPretrainer {
       final: last ?? this.history.at(-1)?.heldOut, history: this.history,
     };
   }
+}
+
+function describeRecord(record: PretrainRecord, totalSteps: number): string {
+  const h = record.heldOut;
+  return `step ${record.step}/${totalSteps}: train loss ${record.loss.toFixed(4)} (MLM ${record.mlmLoss.toFixed(4)}, NSP ${record.nspLoss.toFixed(4)}), train MLM acc ${record.mlmAccuracy.toFixed(4)}` +
+    (h ? `; held-out MLM loss ${h.mlmLoss.toFixed(4)}, MLM acc ${h.mlmAccuracy.toFixed(4)} (most-frequent-token baseline ${h.baselineAccuracy.toFixed(4)}), NSP acc ${h.nspAccuracy.toFixed(4)}` : '');
 }

@@ -8,43 +8,14 @@
  * Also the held-out measurements: MLM loss and accuracy over the masked tokens, NSP accuracy, and
  * the accuracy of always guessing the most frequent token (what MLM accuracy must beat).
  */
-import { Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { indexSelect } from '../../ops/indexing.js';
 import { crossEntropy } from '../../nn/loss.js';
 import type { BertForPreTraining } from './heads.js';
+import type { PretrainingBatch } from './pretraining-data.js';
 
-/** A collated batch of masked sentence pairs (the data pipeline's collatePretraining output). */
-export interface PretrainingBatch {
-  /** [batch, seq] int32 */
-  inputIds: Tensor;
-  /** [batch, seq] int32: 0 = sentence A, 1 = sentence B */
-  tokenTypeIds: Tensor;
-  /** [batch, seq]: 1 = token, 0 = padding */
-  attentionMask: Tensor;
-  /** [batch, seq] int32: the original token at masked positions, -100 elsewhere */
-  labels: Tensor;
-  /** [batch] int32: 1 when sentence B is a random sentence (HF's convention), 0 when it follows A */
-  nextSentenceLabel: Tensor;
-}
-
-/** The flattened indices (into batch * seq) of the positions whose label is not -100, and those labels. */
-export function maskedPositions(labels: Tensor): { positions: Tensor; targets: Tensor } {
-  if (labels.dtype !== 'int32') throw new Error(`maskedPositions: labels must be int32, got ${labels.dtype}`);
-  const data = labels.contiguousData();
-  const positions: number[] = [];
-  const targets: number[] = [];
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] !== -100) {
-      positions.push(i);
-      targets.push(data[i]!);
-    }
-  }
-  return {
-    positions: Tensor.fromData(Int32Array.from(positions), [positions.length], 'int32'),
-    targets: Tensor.fromData(Int32Array.from(targets), [targets.length], 'int32'),
-  };
-}
+export type { PretrainingBatch };
 
 export interface PretrainingOutput {
   /** mlmLoss + nspLoss (BertForPreTraining's total loss) */
@@ -67,9 +38,9 @@ export function pretrainingForward(model: BertForPreTraining, batch: Pretraining
   });
   if (poolerOutput === null) throw new Error('pretrainingForward: the model has no pooler, which next-sentence prediction needs');
   const hidden = lastHiddenState.shape[2]!;
-  const { positions, targets } = maskedPositions(batch.labels);
-  if (positions.shape[0] === 0) throw new Error('pretrainingForward: the batch has no masked token (every label is -100)');
-  const gathered = indexSelect(lastHiddenState.reshape(-1, hidden), 0, positions);
+  const targets = batch.maskedLabels;
+  if (targets.shape[0] === 0) throw new Error('pretrainingForward: the batch has no masked token');
+  const gathered = indexSelect(lastHiddenState.reshape(-1, hidden), 0, batch.maskedIndices);
   const mlmLogits = model.cls.predictions.call(gathered);
   const seqRelationshipLogits = model.cls.seq_relationship.call(poolerOutput);
   const mlmLoss = crossEntropy(mlmLogits, targets);
