@@ -3,7 +3,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { BertConfig, BertForPreTraining, BertModel } from '../../src/models/bert/index.js';
+import {
+  BertConfig, BertForPreTraining, BertModel, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification, BertForQuestionAnswering,
+} from '../../src/models/bert/index.js';
+import { gradcheck } from '../helpers/gradcheck.js';
 
 const tinyConfig = (overrides: Partial<ConstructorParameters<typeof BertConfig>[0]> = {}) => new BertConfig({
   vocabSize: 99, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 37, maxPositionEmbeddings: 64,
@@ -83,5 +86,74 @@ describe('BertForPreTraining', () => {
       assert.ok(p.grad, `${name} has no gradient`);
       assert.ok(p.grad.abs().sum().item() > 0, `${name}'s gradient is zero`);
     }
+  });
+});
+
+describe('the other heads', () => {
+  const mlmKeys = ['cls.predictions.bias', 'cls.predictions.transform.dense.weight', 'cls.predictions.transform.dense.bias',
+    'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.decoder.weight', 'cls.predictions.decoder.bias'];
+  const cases = [
+    [BertForMaskedLM, [...hfEncoderKeys('bert.', 2, false), ...mlmKeys]],
+    [BertForSequenceClassification, [...hfEncoderKeys('bert.', 2, true), 'classifier.weight', 'classifier.bias']],
+    [BertForTokenClassification, [...hfEncoderKeys('bert.', 2, false), 'classifier.weight', 'classifier.bias']],
+    [BertForQuestionAnswering, [...hfEncoderKeys('bert.', 2, false), 'qa_outputs.weight', 'qa_outputs.bias']],
+  ] as const;
+  for (const [Cls, keys] of cases) {
+    it(`${Cls.name} has transformers' keys`, () => {
+      assert.deepEqual(Object.keys(new Cls(tinyConfig()).stateDict()), keys);
+    });
+  }
+
+  it('BertForMaskedLM ties its decoder; the classifiers have numLabels outputs', () => {
+    const mlm = new BertForMaskedLM(tinyConfig());
+    assert.equal(mlm.cls.predictions.decoder.weight, mlm.bert.embeddings.word_embeddings.weight);
+    const out = new BertForTokenClassification(tinyConfig({ numLabels: 5 })).forward(ids(), { attentionMask: mask() });
+    assert.deepEqual(out.logits.shape, [2, 6, 5]);
+    const qa = new BertForQuestionAnswering(tinyConfig()).forward(ids(), { attentionMask: mask() });
+    assert.deepEqual([qa.startLogits.shape, qa.endLogits.shape], [[2, 6], [2, 6]]);
+  });
+});
+
+/**
+ * The loss as a function of some of the model's parameters, for gradcheck: a perturbed copy passed in
+ * is written into the parameter for one forward pass, then the parameter's values are put back.
+ */
+function lossOfParameters(params: nb.Tensor[], loss: () => nb.Tensor): (...values: nb.Tensor[]) => nb.Tensor {
+  return (...values) => {
+    const saved = params.map((p) => p.detach().cloneContiguous());
+    nb.noGrad(() => params.forEach((p, i) => { if (values[i] !== p) p.copy_(values[i]!); }));
+    try {
+      return loss();
+    } finally {
+      nb.noGrad(() => params.forEach((p, i) => { if (values[i] !== p) p.copy_(saved[i]!); }));
+    }
+  };
+}
+
+describe('gradients by finite differences (a very small BERT)', () => {
+  const small = () => new BertConfig({
+    vocabSize: 9, hiddenSize: 4, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 6, maxPositionEmbeddings: 8,
+    hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, initializerRange: 0.5,
+  });
+  const smallIds = () => nb.tensor([[2, 5, 6, 3], [2, 7, 3, 0]], { dtype: 'int32' });
+  const smallMask = () => nb.tensor([[1, 1, 1, 1], [1, 1, 1, 0]], { dtype: 'int32' });
+  const types = () => nb.tensor([[0, 0, 1, 1], [0, 0, 1, 0]], { dtype: 'int32' });
+
+  it('BertForPreTraining: the tied word embeddings, a query projection, a LayerNorm scale', () => {
+    nb.manualSeed(5);
+    const model = new BertForPreTraining(small());
+    const labels = nb.tensor([[-100, 5, 4, -100], [-100, 8, -100, -100]], { dtype: 'int32' });
+    const loss = () => model.forward(smallIds(), { attentionMask: smallMask(), tokenTypeIds: types(), labels, nextSentenceLabel: nb.tensor([1, 0], { dtype: 'int32' }) }).loss!;
+    const enc = model.bert.encoder.stateDict({ keepVars: true });
+    const params = [model.bert.embeddings.word_embeddings.weight, enc['layer.0.attention.self.query.weight']!, enc['layer.0.output.LayerNorm.weight']!];
+    gradcheck(lossOfParameters(params, loss), params, 'BertForPreTraining');
+  });
+
+  it('BertForQuestionAnswering: qa_outputs and the position embeddings', () => {
+    nb.manualSeed(6);
+    const model = new BertForQuestionAnswering(small());
+    const loss = () => model.forward(smallIds(), { attentionMask: smallMask(), startPositions: nb.tensor([1, 2], { dtype: 'int32' }), endPositions: nb.tensor([2, 2], { dtype: 'int32' }) }).loss!;
+    const params = [model.qa_outputs.weight, model.bert.embeddings.position_embeddings.weight];
+    gradcheck(lossOfParameters(params, loss), params, 'BertForQuestionAnswering');
   });
 });

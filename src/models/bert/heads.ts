@@ -140,7 +140,7 @@ export class BertForPreTraining extends BertPreTrainedModel {
   }
 
   /** The masked-LM decoder reads the word embeddings (one Parameter, listed under both keys). */
-  tieWeights(): void {
+  override tieWeights(): void {
     this.cls.predictions.decoder.weight = this.bert.embeddings.word_embeddings.weight;
   }
 
@@ -194,7 +194,7 @@ export class BertForMaskedLM extends BertPreTrainedModel {
     this.tieWeights();
   }
 
-  tieWeights(): void {
+  override tieWeights(): void {
     this.cls.predictions.decoder.weight = this.bert.embeddings.word_embeddings.weight;
   }
 

@@ -9,4 +9,7 @@ export {
   BertForSequenceClassification, BertForTokenClassification, BertForQuestionAnswering,
   type PreTrainingInputs, type PreTrainingOutput, type LabelledInputs, type LogitsOutput, type QuestionAnsweringInputs, type QuestionAnsweringOutput,
 } from './heads.js';
-export { BertPreTrainedModel } from './pretrained.js';
+export {
+  BertPreTrainedModel, loadCheckpoint, tokenizerToFiles, tokenizerFromFiles, setPretrainedFileSystem,
+  type BertFiles, type LoadReport, type FromPretrainedOptions, type HubOptions, type SavePretrainedOptions,
+} from './pretrained.js';

@@ -19,6 +19,7 @@ import { LayerNorm } from '../../nn/normalization.js';
 import { Dropout } from '../../nn/dropout.js';
 import { normal_, zeros_, ones_ } from '../../nn/init.js';
 import type { BertActivation, BertConfig } from './config.js';
+import { BertPreTrainedModel } from './pretrained.js';
 
 /** torch.finfo(torch.float32).min: what transformers puts at masked keys (finite, so a fully masked row stays uniform, not NaN). */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -310,16 +311,13 @@ export function extendedAttentionMask(mask: Tensor): Tensor {
   });
 }
 
-export class BertModel extends Module {
+export class BertModel extends BertPreTrainedModel {
   embeddings: BertEmbeddings;
   encoder: BertEncoder;
   pooler: BertPooler | null;
-  readonly config: BertConfig;
 
   constructor(config: BertConfig, options: { addPoolingLayer?: boolean } = {}) {
-    super();
-    config.validate();
-    this.config = config;
+    super(config);
     this.embeddings = new BertEmbeddings(config);
     this.encoder = new BertEncoder(config);
     this.pooler = options.addPoolingLayer ?? true ? new BertPooler(config) : null;

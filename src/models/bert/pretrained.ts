@@ -1,13 +1,273 @@
-/** The base of every BERT head: the config it was built from. */
+/**
+ * Hugging Face model directories for every BERT class: `config.json` + `model.safetensors` (+ the
+ * tokenizer's files), read and written as transformers' from_pretrained / save_pretrained do.
+ *
+ * This file works on bytes and is browser-safe (`fromFiles`, `toFiles`); reading and writing
+ * directories and downloading from the Hub go through a file system that the Node entry installs
+ * (pretrained-node.ts), so that a browser bundle never pulls in `node:fs`.
+ *
+ * Loading follows transformers' rules: a checkpoint of another head loads its shared `bert.*` weights
+ * and leaves the rest initialised, reported in `loadReport`; a bare BertModel's keys (no `bert.`
+ * prefix) load into a head and a head's into BertModel; the tied decoder copies
+ * (`cls.predictions.decoder.weight/bias`) are neither written nor required. What cannot be right is
+ * refused: a missing encoder weight, a tensor of the wrong shape, a tokenizer larger than the vocabulary.
+ */
+import { Tensor } from '../../tensor/tensor.js';
+import { formatShape } from '../../tensor/shape.js';
 import { Module } from '../../nn/module.js';
-import type { BertConfig } from './config.js';
+import { serialize, deserialize } from '../../io/serialize.js';
+import { BertTokenizer, WordPieceTokenizer } from '../../text/wordpiece.js';
+import { BertConfig, type BertConfigOptions } from './config.js';
+
+/** A model directory's files by name: text files as strings, model.safetensors as bytes. */
+export type BertFiles = Record<string, string | Uint8Array>;
+
+export interface LoadReport {
+  /** The model's keys the checkpoint did not have: newly initialised (a new head, a pooler). */
+  missingKeys: string[];
+  /** The checkpoint's keys the model has no place for (another head's layers): left out. */
+  unexpectedKeys: string[];
+  /** With ignoreMismatchedSizes: keys whose shapes differed, newly initialised. */
+  mismatchedKeys: { key: string; checkpointShape: number[]; modelShape: number[] }[];
+}
+
+export interface FromPretrainedOptions {
+  /** Config fields to change after reading config.json (e.g. { numLabels: 3 } for a new classifier). */
+  config?: Partial<BertConfigOptions>;
+  /** Refuse missing and unexpected keys too, not only the encoder's (default false, as transformers). */
+  strict?: boolean;
+  /** Re-initialise head weights whose shapes differ instead of refusing them (transformers' ignore_mismatched_sizes). */
+  ignoreMismatchedSizes?: boolean;
+}
+
+export interface HubOptions {
+  /** Default $HF_ENDPOINT or https://huggingface.co. */
+  endpoint?: string;
+  /** Branch, tag or commit (default "main"). */
+  revision?: string;
+  /** Default $NABLA_CACHE or ~/.cache/nabla/hub. */
+  cacheDir?: string;
+  /** Use only what is already in the cache. */
+  localFilesOnly?: boolean;
+  /** Download again even if the cache has the files. */
+  forceDownload?: boolean;
+}
+
+export interface SavePretrainedOptions {
+  /** Also write the tokenizer's files (vocab.txt, tokenizer.json, tokenizer_config.json). */
+  tokenizer?: BertTokenizer | null;
+}
+
+/** How directories and Hub names become files (Node's file system; installed by pretrained-node.ts). */
+export interface PretrainedFileSystem {
+  readFiles(dirOrName: string, options: HubOptions, where: string): Promise<BertFiles>;
+  writeFiles(dir: string, files: BertFiles, where: string): void;
+}
+
+let fileSystem: PretrainedFileSystem | null = null;
+
+export function setPretrainedFileSystem(fs: PretrainedFileSystem | null): void {
+  fileSystem = fs;
+}
+
+function requireFileSystem(where: string): PretrainedFileSystem {
+  if (!fileSystem) {
+    throw new Error(`${where}: reading and writing directories needs Node's file system: import BERT from nabla's Node entry (models/bert/node.js); in a browser use fromFiles() / toFiles()`);
+  }
+  return fileSystem;
+}
+
+// ---------- tokenizer files ----------
+
+/** The tokenizer's files, as transformers' tokenizer.save_pretrained writes them. */
+export function tokenizerToFiles(tokenizer: BertTokenizer): Record<string, string> {
+  const withFiles = tokenizer as unknown as { toFiles?: () => Record<string, string> };
+  if (typeof withFiles.toFiles === 'function') return withFiles.toFiles();
+  const inner = tokenizer.tokenizer;
+  const files: Record<string, string> = { 'tokenizer.json': `${inner.toJSONString()}\n` };
+  if (inner instanceof WordPieceTokenizer) files['vocab.txt'] = inner.toVocabText();
+  const v = tokenizer.vocab;
+  const token = (id: number): string | undefined => (id >= 0 ? v.token(id) : undefined);
+  files['tokenizer_config.json'] = `${JSON.stringify({
+    cls_token: token(v.clsId), mask_token: token(v.maskId), model_max_length: tokenizer.maxLength, pad_token: token(v.padId),
+    sep_token: token(v.sepId), tokenizer_class: 'BertTokenizer', unk_token: token(v.unkId),
+  }, null, 2)}\n`;
+  return files;
+}
+
+/** A BertTokenizer from a directory's tokenizer files, or null when it has none. */
+export function tokenizerFromFiles(files: BertFiles): BertTokenizer | null {
+  const text = (name: string): string | undefined => {
+    const f = files[name];
+    return f === undefined ? undefined : typeof f === 'string' ? f : new TextDecoder().decode(f);
+  };
+  const textFiles = Object.fromEntries(['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']
+    .map((n) => [n, text(n)]).filter(([, t]) => t !== undefined)) as Record<string, string>;
+  if (!textFiles['vocab.txt'] && !textFiles['tokenizer.json']) return null;
+  const withFiles = BertTokenizer as unknown as { fromFiles?: (files: Record<string, string>) => BertTokenizer };
+  if (typeof withFiles.fromFiles === 'function') return withFiles.fromFiles(textFiles);
+  const config = textFiles['tokenizer_config.json'] ? JSON.parse(textFiles['tokenizer_config.json']) as Record<string, unknown> : {};
+  const maxLength = typeof config.model_max_length === 'number' && config.model_max_length <= 1e6 ? config.model_max_length : 512;
+  if (textFiles['tokenizer.json']) return new BertTokenizer(WordPieceTokenizer.fromJSON(textFiles['tokenizer.json']), { maxLength });
+  return BertTokenizer.fromVocabText(textFiles['vocab.txt']!, { maxLength, lowercase: config.do_lower_case !== false });
+}
+
+// ---------- state dicts ----------
+
+/** Keys that name the same Parameter as an earlier key (the tied decoder): copy -> source. */
+function tiedCopies(model: Module): Map<string, string> {
+  const first = new Map<Tensor, string>();
+  const copies = new Map<string, string>();
+  for (const [key, t] of Object.entries(model.stateDict({ keepVars: true }))) {
+    const source = first.get(t);
+    if (source) copies.set(key, source);
+    else first.set(t, key);
+  }
+  return copies;
+}
+
+/** transformers' old checkpoints name LayerNorm's parameters gamma and beta. */
+function modernName(key: string): string {
+  return key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+}
+
+/** Buffers transformers keeps out of the state dict today but older checkpoints carry. */
+const IGNORED = /(^|\.)embeddings\.(position_ids|token_type_ids)$/;
 
 export class BertPreTrainedModel extends Module {
   readonly config: BertConfig;
+  /** The prefix of the encoder's keys in the task heads. */
+  static readonly baseModelPrefix = 'bert';
+  /** What fromPretrained / fromFiles did with the checkpoint's keys (null for a model built from a config). */
+  loadReport: LoadReport | null = null;
+  /** The tokenizer found beside the weights by fromPretrained / fromFiles, if any. */
+  tokenizer: BertTokenizer | null = null;
 
   constructor(config: BertConfig) {
     super();
     config.validate();
     this.config = config;
   }
+
+  /** Re-links tied parameters (the masked-LM decoder and the word embeddings) after loading. */
+  tieWeights(): void {}
+
+  /**
+   * A model from a directory's files: { 'config.json': text, 'model.safetensors': bytes, and
+   * optionally 'vocab.txt', 'tokenizer.json', 'tokenizer_config.json' }. Browser-safe.
+   */
+  static fromFiles<T extends BertPreTrainedModel>(this: new (config: BertConfig) => T, files: BertFiles, options: FromPretrainedOptions = {}): T {
+    const where = `${this.name}.fromFiles`;
+    const configText = files['config.json'];
+    if (configText === undefined) throw new Error(`${where}: config.json is missing`);
+    let config = BertConfig.fromJSON(typeof configText === 'string' ? configText : new TextDecoder().decode(configText));
+    if (options.config) config = config.with(options.config);
+    const weights = files['model.safetensors'];
+    if (weights === undefined) {
+      if (files['pytorch_model.bin'] !== undefined) throw new Error(`${where}: ${convertMessage('the directory')}`);
+      throw new Error(`${where}: model.safetensors is missing`);
+    }
+    if (typeof weights === 'string') throw new Error(`${where}: model.safetensors must be bytes (Uint8Array), got a string`);
+    const tokenizer = tokenizerFromFiles(files);
+    if (tokenizer && tokenizer.vocab.size > config.vocabSize) {
+      throw new Error(`${where}: the tokenizer has ${tokenizer.vocab.size} tokens but the model's vocabSize is ${config.vocabSize}; ids past ${config.vocabSize - 1} would have no embedding`);
+    }
+    const model = new this(config);
+    model.loadReport = loadCheckpoint(model, deserialize(weights).tensors, options, where);
+    model.tokenizer = tokenizer;
+    return model;
+  }
+
+  /**
+   * A model from a directory written by savePretrained (or transformers' save_pretrained), or from a
+   * Hub name like "google/bert_uncased_L-2_H-128_A-2", downloaded once into the cache. Node only.
+   */
+  static async fromPretrained<T extends BertPreTrainedModel>(this: new (config: BertConfig) => T, dirOrName: string, options: FromPretrainedOptions & HubOptions = {}): Promise<T> {
+    const where = `${this.name}.fromPretrained`;
+    const files = await requireFileSystem(where).readFiles(dirOrName, options, where);
+    return (this as unknown as typeof BertPreTrainedModel).fromFiles.call(this, files, options) as T;
+  }
+
+  /** The directory's files: config.json (architectures = this class), model.safetensors (tied copies left out, as transformers writes it), the tokenizer's. */
+  toFiles(options: SavePretrainedOptions = {}): BertFiles {
+    const config = this.config.with({ architectures: [this.constructor.name] });
+    config.extra = { ...this.config.extra };
+    const copies = tiedCopies(this);
+    const state = Object.fromEntries(Object.entries(this.stateDict()).filter(([k]) => !copies.has(k)));
+    const tokenizer = options.tokenizer ?? null;
+    if (tokenizer && tokenizer.vocab.size > this.config.vocabSize) {
+      throw new Error(`${this.constructor.name}.savePretrained: the tokenizer has ${tokenizer.vocab.size} tokens but the model's vocabSize is ${this.config.vocabSize}`);
+    }
+    return {
+      'config.json': config.toJSONString(),
+      'model.safetensors': serialize(state, { format: 'pt' }),
+      ...(tokenizer ? tokenizerToFiles(tokenizer) : {}),
+    };
+  }
+
+  /** Writes config.json, model.safetensors and the tokenizer's files into `dir` (created if needed), each atomically. Node only. */
+  savePretrained(dir: string, options: SavePretrainedOptions = {}): void {
+    const where = `${this.constructor.name}.savePretrained`;
+    requireFileSystem(where).writeFiles(dir, this.toFiles(options), where);
+  }
+}
+
+/** The refusal for a directory with PyTorch's pickle only. */
+export function convertMessage(what: string): string {
+  return `${what} has pytorch_model.bin but no model.safetensors; nabla reads safetensors only (a pickle can run code). Convert it in Python: `
+    + 'transformers.AutoModel.from_pretrained(dir).save_pretrained(dir, safe_serialization=True), or without transformers: '
+    + 'safetensors.torch.save_file({k: v.contiguous() for k, v in torch.load("pytorch_model.bin").items()}, "model.safetensors", {"format": "pt"})';
+}
+
+/** Copies a checkpoint's tensors into `model` by transformers' loading rules; returns what was missing and left over. */
+export function loadCheckpoint(model: BertPreTrainedModel, checkpoint: Record<string, Tensor>, options: FromPretrainedOptions, where: string): LoadReport {
+  const prefix = `${BertPreTrainedModel.baseModelPrefix}.`;
+  const own = model.stateDict();
+  const ownKeys = Object.keys(own);
+  const copies = tiedCopies(model);
+  let entries = Object.entries(checkpoint).map(([k, t]): [string, Tensor] => [modernName(k), t]).filter(([k]) => !IGNORED.test(k));
+  const expectsPrefix = ownKeys.some((k) => k.startsWith(prefix));
+  const hasPrefix = entries.some(([k]) => k.startsWith(prefix));
+  if (expectsPrefix && !hasPrefix) entries = entries.map(([k, t]) => [prefix + k, t]);
+  else if (!expectsPrefix && hasPrefix) entries = entries.map(([k, t]) => [k.startsWith(prefix) ? k.slice(prefix.length) : k, t]);
+  const found = new Map(entries);
+  for (const [copy, source] of copies) {
+    // a checkpoint written with both copies, or only the decoder's: the shared Parameter takes one value
+    if (!found.has(source) && found.has(copy)) found.set(source, found.get(copy)!);
+    found.delete(copy);
+  }
+  const hasPooler = ownKeys.some((k) => k.includes('pooler.'));
+  const unexpectedKeys = [...found.keys()].filter((k) => !(k in own) && !(k.includes('pooler.') && !hasPooler));
+  const missingKeys = ownKeys.filter((k) => !copies.has(k) && !found.has(k));
+  const isEncoder = (k: string): boolean => (expectsPrefix ? k.startsWith(prefix) : true) && !k.includes('pooler.');
+  const required = missingKeys.filter(isEncoder);
+  if (required.length) {
+    throw new Error(`${where}: the checkpoint has no ${required[0]} (shape ${formatShape(own[required[0]!]!.shape)} in this model)${required.length > 1 ? ` nor ${required.length - 1} more encoder weight(s)` : ''}; it is not a checkpoint of this BERT`);
+  }
+  const mismatchedKeys: LoadReport['mismatchedKeys'] = [];
+  const state: Record<string, Tensor> = {};
+  for (const key of ownKeys) {
+    const t = found.get(key);
+    if (!t || copies.has(key)) continue;
+    const target = own[key]!;
+    if (formatShape(t.shape) !== formatShape(target.shape)) {
+      if (options.ignoreMismatchedSizes && !isEncoder(key)) {
+        mismatchedKeys.push({ key, checkpointShape: [...t.shape], modelShape: [...target.shape] });
+        continue;
+      }
+      throw new Error(`${where}: ${key} has shape ${formatShape(t.shape)} in the checkpoint but ${formatShape(target.shape)} in this model (config ${describeConfig(model.config)})${isEncoder(key) ? '' : '; pass ignoreMismatchedSizes: true to start this head afresh'}`);
+    }
+    if (t.dtype !== 'float32') throw new Error(`${where}: ${key} has dtype ${t.dtype} in the checkpoint, expected a float tensor`);
+    state[key] = t;
+  }
+  if (options.strict && (missingKeys.length || unexpectedKeys.length)) {
+    throw new Error(`${where}: strict loading refused: missing ${JSON.stringify(missingKeys)}, unexpected ${JSON.stringify(unexpectedKeys)}`);
+  }
+  model.loadStateDict(state, { strict: false });
+  model.tieWeights();
+  return { missingKeys, unexpectedKeys, mismatchedKeys };
+}
+
+function describeConfig(c: BertConfig): string {
+  return `vocabSize ${c.vocabSize}, hiddenSize ${c.hiddenSize}, intermediateSize ${c.intermediateSize}, maxPositionEmbeddings ${c.maxPositionEmbeddings}, typeVocabSize ${c.typeVocabSize}, numLabels ${c.numLabels}`;
 }

@@ -1,0 +1,68 @@
+// Bad input to BERT gets an error that names the function, the argument, what was expected and what was given.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as nb from '../../src/index.js';
+import {
+  BertConfig, BertModel, BertForPreTraining, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
+} from '../../src/models/bert/index.js';
+
+const config = (overrides: Partial<ConstructorParameters<typeof BertConfig>[0]> = {}) => new BertConfig({
+  vocabSize: 30, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 12, maxPositionEmbeddings: 10, ...overrides,
+});
+const int = (data: number[] | number[][]) => nb.tensor(data, { dtype: 'int32' });
+const ids = () => int([[2, 5, 6, 3], [2, 7, 3, 0]]);
+
+describe('BERT bad input', () => {
+  it('a sequence longer than maxPositionEmbeddings', () => {
+    const model = new BertModel(config());
+    assert.throws(() => model.forward(int([Array.from({ length: 12 }, () => 5)])),
+      /BertEmbeddings: the sequence length 12 is longer than maxPositionEmbeddings 10/);
+    assert.throws(() => model.forward(ids(), { positionIds: int([0, 1, 2, 10]) }), /positionIds holds 10 .*outside \[0, 10\) for maxPositionEmbeddings 10/);
+  });
+
+  it('token ids outside [0, vocabSize) and token type ids outside typeVocabSize', () => {
+    const model = new BertModel(config());
+    assert.throws(() => model.forward(int([[2, 30, 3]])), /BertEmbeddings: inputIds holds 30 \(at flat index 1\), outside \[0, 30\) for vocabSize 30/);
+    assert.throws(() => model.forward(int([[2, -1, 3]])), /inputIds holds -1 .*outside \[0, 30\)/);
+    assert.throws(() => model.forward(ids(), { tokenTypeIds: int([[0, 0, 1, 2], [0, 0, 0, 0]]) }),
+      /BertEmbeddings: tokenTypeIds holds 2 \(at flat index 3\), outside \[0, 2\) for typeVocabSize 2/);
+    assert.throws(() => model.forward(nb.tensor([[2, 5, 3]])), /BertEmbeddings: inputIds must be an int32 tensor, got float32/);
+    assert.throws(() => model.forward(int([2, 5, 3])), /BertModel: inputIds must be 2-D \[batch, seq\], got shape \[3\]/);
+  });
+
+  it('a hidden size not divisible by the heads, an unknown activation and other impossible configs', () => {
+    assert.throws(() => config({ hiddenSize: 10, numAttentionHeads: 4 }), /BertConfig: the hidden size \(10\) is not a multiple of the number of attention heads \(4\)/);
+    assert.throws(() => BertConfig.fromJSON({ hidden_act: 'mish' }), /BertConfig: unknown hiddenAct "mish"; expected one of gelu, relu/);
+    assert.throws(() => BertConfig.fromJSON({ model_type: 'roberta' }), /model_type is "roberta", expected "bert"/);
+    assert.throws(() => config({ vocabSize: 0 }), /vocabSize must be a positive integer, got 0/);
+    assert.throws(() => config({ hiddenDropoutProb: 1.5 }), /hiddenDropoutProb must be a probability in \[0, 1\], got 1.5/);
+    assert.throws(() => config({ padTokenId: 30 }), /padTokenId must be an id in \[0, 30\) \(vocabSize 30\), got 30/);
+    assert.throws(() => BertConfig.fromJSON({ position_embedding_type: 'relative_key' }), /positionEmbeddingType "relative_key" is not supported/);
+  });
+
+  it('labels outside the class count (other than -100)', () => {
+    const pre = new BertForPreTraining(config());
+    assert.throws(() => pre.forward(ids(), { labels: int([[-100, 31, -100, -100], [-100, -100, -100, -100]]) }),
+      /BertForPreTraining: labels holds 31 \(at flat index 1\), outside the 30 classes \[0, 30\)/);
+    assert.throws(() => pre.forward(ids(), { nextSentenceLabel: int([0, 2]) }), /BertForPreTraining: nextSentenceLabel holds 2 .*outside the 2 classes/);
+    assert.throws(() => new BertForMaskedLM(config()).forward(ids(), { labels: int([[-100, -100], [-100, -100]]) }),
+      /BertForMaskedLM: labels has shape \[2, 2\], expected \[2, 4\]/);
+    const cls = new BertForSequenceClassification(config({ numLabels: 3 }));
+    assert.throws(() => cls.forward(ids(), { labels: int([1, 3]) }), /BertForSequenceClassification: labels holds 3 \(at flat index 1\), outside the 3 classes \[0, 3\)/);
+    assert.throws(() => cls.forward(ids(), { labels: int([1, -100]).float().reshape(2, 1) }), /multi-label classification needs float32 labels of shape \[2, 3\], got float32 \[2, 1\]/);
+    const reg = new BertForSequenceClassification(config({ numLabels: 1 }));
+    assert.throws(() => reg.forward(ids(), { labels: int([1, 0]) }), /regression \(numLabels 1\) needs float32 labels, got int32/);
+    const tok = new BertForTokenClassification(config({ numLabels: 4 }));
+    assert.throws(() => tok.forward(ids(), { labels: int([[0, 1, 2, 3], [0, 4, -100, -100]]) }), /BertForTokenClassification: labels holds 4 \(at flat index 5\), outside the 4 classes/);
+    // -100 is ignored, as in transformers
+    assert.ok(Number.isFinite(tok.forward(ids(), { labels: int([[0, 1, 2, 3], [0, 3, -100, -100]]) }).loss!.item()));
+  });
+
+  it('an attention mask or token types whose shape differs from inputIds', () => {
+    const model = new BertModel(config());
+    assert.throws(() => model.forward(ids(), { attentionMask: int([[1, 1, 1], [1, 1, 0]]) }),
+      /BertModel: attentionMask has shape \[2, 3\], but inputIds has shape \[2, 4\]; they must match/);
+    assert.throws(() => model.forward(ids(), { tokenTypeIds: int([0, 0, 0, 0]) }), /BertModel: tokenTypeIds has shape \[4\], but inputIds has shape \[2, 4\]/);
+    assert.throws(() => model.forward(ids(), { positionIds: int([0, 1, 2]) }), /BertModel: positionIds has shape \[3\], but inputIds has shape \[2, 4\]/);
+  });
+});
