@@ -13,12 +13,14 @@ import { command as trainTranslate } from './commands/train-translate.js';
 import { command as translate } from './commands/translate.js';
 import { commands as trainEmbeddings } from './commands/train-embeddings.js';
 import { commands as embedCommands } from './commands/embed.js';
+import { command as trainBert } from './commands/train-bert.js';
 
 const commands: Command[] = [
   trainCnn, evalCnn, predict,
   trainSine, trainCharlm, sample,
   ...dataCommands, trainTranslate, translate,
   ...trainEmbeddings, ...embedCommands,
+  trainBert,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {

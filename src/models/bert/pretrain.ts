@@ -52,8 +52,10 @@ export interface PretrainOptions extends TrainerOptions {
   onCheckpoint?: (state: PretrainState) => void;
   /** Progress bar sink (default stderr); false for none. */
   progress?: ProgressSink | false;
-  /** One line per evaluation and checkpoint (default none). */
+  /** One line per evaluation (default none). */
   log?: (line: string) => void;
+  /** Called after each update with its micro-batches and losses (e.g. to record them for a PyTorch twin run). */
+  onUpdate?: (step: number, batches: readonly PretrainingBatch[], losses: { loss: number; mlmLoss: number; nspLoss: number }) => void;
 }
 
 export interface PretrainRecord {
@@ -159,6 +161,7 @@ export class BertPretrainer {
     sums.mlm += mlm / group.length;
     sums.nsp += nsp / group.length;
     sums.updates++;
+    this.options.onUpdate?.(this.step, group, { loss, mlmLoss: mlm / group.length, nspLoss: nsp / group.length });
     bar?.update(this.step, { loss: sums.loss / sums.updates, 'mlm acc': sums.correct / Math.max(1, sums.masked), lr: this.trainer.lr });
   }
 
@@ -179,7 +182,7 @@ export class BertPretrainer {
   /** Trains until totalSteps updates are done (from wherever a loaded state left off). */
   run(): PretrainSummary {
     const { totalSteps, evalEvery = 0, checkpointEvery = 0, onCheckpoint, log } = this.options;
-    const bar = this.options.progress === false ? null : new ProgressBar({ total: totalSteps, label: 'pretraining', unit: 'tok', stream: this.options.progress });
+    const bar = this.options.progress === false ? null : new ProgressBar({ total: totalSteps, label: 'pretraining', unit: 'step', stream: this.options.progress });
     bar?.update(this.step);
     const t0 = performance.now();
     let tokens = 0;
@@ -227,5 +230,5 @@ export class BertPretrainer {
 function describeRecord(record: PretrainRecord, totalSteps: number): string {
   const h = record.heldOut;
   return `step ${record.step}/${totalSteps}: train loss ${record.loss.toFixed(4)} (MLM ${record.mlmLoss.toFixed(4)}, NSP ${record.nspLoss.toFixed(4)}), train MLM acc ${record.mlmAccuracy.toFixed(4)}` +
-    (h ? `; held-out MLM loss ${h.mlmLoss.toFixed(4)}, MLM acc ${h.mlmAccuracy.toFixed(4)} (most-frequent-token baseline ${h.baselineAccuracy.toFixed(4)}), NSP acc ${h.nspAccuracy.toFixed(4)}` : '');
+    (h ? `; held-out MLM loss ${h.mlmLoss.toFixed(4)}, MLM acc ${h.mlmAccuracy.toFixed(4)} (most-frequent-token baseline ${h.baselineAccuracy.toFixed(4)}), NSP acc ${h.nspAccuracy.toFixed(4)} (majority label ${h.nspMajorityAccuracy.toFixed(4)})` : '');
 }

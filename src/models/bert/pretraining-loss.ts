@@ -6,7 +6,9 @@
  * gradients are the same; with 15% of the tokens masked the projection costs ~7x less.
  *
  * Also the held-out measurements: MLM loss and accuracy over the masked tokens, NSP accuracy, and
- * the accuracy of always guessing the most frequent token (what MLM accuracy must beat).
+ * what they must beat: always guessing the most frequent token, and always guessing the more
+ * frequent next-sentence label (create_pretraining_data makes more random "next" sentences than
+ * half when chunks hold a single sentence).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
@@ -72,6 +74,8 @@ export interface PretrainingEvaluation {
   baselineToken: number;
   nspLoss: number;
   nspAccuracy: number;
+  /** accuracy of always guessing the more frequent next-sentence label of these pairs */
+  nspMajorityAccuracy: number;
   maskedTokens: number;
   pairs: number;
 }
@@ -85,7 +89,7 @@ export function evaluatePretraining(model: BertForPreTraining, batches: Iterable
   model.eval();
   try {
     return noGrad(() => {
-      let mlmLoss = 0, nspLoss = 0, mlmCorrect = 0, masked = 0, nspCorrect = 0, pairs = 0, baselineHits = 0;
+      let mlmLoss = 0, nspLoss = 0, mlmCorrect = 0, masked = 0, nspCorrect = 0, pairs = 0, baselineHits = 0, randomNext = 0;
       for (const batch of batches) {
         const out = pretrainingForward(model, batch);
         const counts = pretrainingCounts(out, batch);
@@ -96,11 +100,12 @@ export function evaluatePretraining(model: BertForPreTraining, batches: Iterable
         masked += counts.masked;
         pairs += counts.pairs;
         for (const t of out.mlmTargets.contiguousData()) if (t === baselineToken) baselineHits++;
+        for (const l of batch.nextSentenceLabel.contiguousData()) randomNext += l;
       }
       if (masked === 0) throw new Error('evaluatePretraining: no held-out batch');
       return {
         mlmLoss: mlmLoss / masked, mlmAccuracy: mlmCorrect / masked, baselineAccuracy: baselineHits / masked, baselineToken,
-        nspLoss: nspLoss / pairs, nspAccuracy: nspCorrect / pairs, maskedTokens: masked, pairs,
+        nspLoss: nspLoss / pairs, nspAccuracy: nspCorrect / pairs, nspMajorityAccuracy: Math.max(randomNext, pairs - randomNext) / pairs, maskedTokens: masked, pairs,
       };
     });
   } finally {
