@@ -14,13 +14,14 @@ import { command as translate } from './commands/translate.js';
 import { commands as trainEmbeddings } from './commands/train-embeddings.js';
 import { commands as embedCommands } from './commands/embed.js';
 import { command as trainBert } from './commands/train-bert.js';
+import { command as finetuneBert } from './commands/finetune-bert.js';
 
 const commands: Command[] = [
   trainCnn, evalCnn, predict,
   trainSine, trainCharlm, sample,
   ...dataCommands, trainTranslate, translate,
   ...trainEmbeddings, ...embedCommands,
-  trainBert,
+  trainBert, finetuneBert,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
