@@ -15,13 +15,14 @@ import { commands as trainEmbeddings } from './commands/train-embeddings.js';
 import { commands as embedCommands } from './commands/embed.js';
 import { command as trainBert } from './commands/train-bert.js';
 import { command as finetuneBert } from './commands/finetune-bert.js';
+import { commands as bertCommands } from './commands/bert.js';
 
 const commands: Command[] = [
   trainCnn, evalCnn, predict,
   trainSine, trainCharlm, sample,
   ...dataCommands, trainTranslate, translate,
   ...trainEmbeddings, ...embedCommands,
-  trainBert, finetuneBert,
+  trainBert, finetuneBert, ...bertCommands,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
