@@ -102,6 +102,7 @@ function validate(a: Flags): void {
   if (!(a.weightDecay >= 0)) throw new UsageError(`--weight-decay must be 0 or more, got ${a.weightDecay}`);
   if (a.dropout !== undefined && !(a.dropout >= 0 && a.dropout < 1)) throw new UsageError(`--dropout must be in [0, 1), got ${a.dropout}`);
   if (!(a.heldOut >= 0 && a.heldOut < 0.5)) throw new UsageError(`--held-out must be in [0, 0.5), got ${a.heldOut}`);
+  if (a.vocab !== 'bert-base-uncased' && !/^train:\d+$/.test(a.vocab)) throw new UsageError(`--vocab must be bert-base-uncased or train:N (e.g. train:8000), got '${a.vocab}'`);
 }
 
 export const command: Command = {
@@ -126,6 +127,7 @@ export const command: Command = {
     }
     const a: Flags = resumed ? { ...f, ...(resumed.args as Partial<Flags>), json: f.json, resume: true, out: f.out, exportBatches: undefined as unknown as string } : f;
     validate(a);
+    const base = configFromFlag(a.config);
 
     // ---- data ----
     let t0 = performance.now();
@@ -159,7 +161,6 @@ export const command: Command = {
     if (instances.length < a.batchSize * a.accumulate) throw new UsageError(`--corpus gives ${instances.length} training sequences, fewer than one update's --batch-size x --accumulate = ${a.batchSize * a.accumulate}`);
 
     // ---- model ----
-    const base = configFromFlag(a.config);
     const config = base.with({
       vocabSize: tokenizer.vocabSize,
       maxPositionEmbeddings: Math.max(base.maxPositionEmbeddings, a.maxSeqLength),
