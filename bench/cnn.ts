@@ -1,5 +1,5 @@
 /**
- * Samples/s of the seed's SimpleCNN, nabla next to PyTorch and TensorFlow.js:
+ * Samples/s of the course's SimpleCNN, nabla next to PyTorch and TensorFlow.js:
  *   - training step: batch 64, cross-entropy, SGD(lr 0.01, momentum 0.9), random inputs and labels;
  *   - inference under noGrad: batch 64 and batch 1000.
  *

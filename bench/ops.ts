@@ -1,5 +1,5 @@
 /**
- * GFLOP/s of matmul and conv2d (forward and both backward passes) on the seed CNN's shapes, for
+ * GFLOP/s of matmul and conv2d (forward and both backward passes) on the course CNN's shapes, for
  * each available backend. Run: npm run bench -- ops
  */
 import * as nb from '../src/node.js';

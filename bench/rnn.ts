@@ -1,5 +1,5 @@
 /**
- * Seconds per full-batch epoch of the seed's sine job (1000 sequences x 50 steps, hidden 32, Adam):
+ * Seconds per full-batch epoch of the course's sine job (1000 sequences x 50 steps, hidden 32, Adam):
  * SimpleRNN and SimpleLSTM predicting every step, nabla on each backend next to PyTorch
  * (tools/sine_pytorch.py) at 1 and 2 threads. Run: npm run bench -- rnn
  */

@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js 4.22 twin of bench/cnn.ts: samples/s of the seed's SimpleCNN on one tfjs backend.
+ * TensorFlow.js 4.22 twin of bench/cnn.ts: samples/s of the course's SimpleCNN on one tfjs backend.
  *
  *   node --import tsx bench/tfjs-cnn.ts --backend cpu|wasm [--train-steps 2] [--infer-reps 2] [--no-batch1000]
  *

@@ -1,5 +1,5 @@
 /**
- * The seed's block 12, attention, on its example sentence "the cat sat on the mat because it was tired".
+ * The course's block 12, attention, on its example sentence "the cat sat on the mat because it was tired".
  *
  *   1. toy word vectors with readable features (animal, thing, action, state, ...);
  *   2. query / key / value for "it" by hand: dot products with every key, softmax to weights that
@@ -13,10 +13,9 @@
  * Run: node --import tsx examples/attention.ts [--out runs/attention]
  */
 import { join } from 'node:path';
-import * as nb from '../src/index.js';
-import { nn, F, type Tensor } from '../src/index.js';
-import { heatmap } from '../src/util/plot.js';
-import { savePng } from '../src/util/png.js';
+import * as nb from 'nabla';
+import { nn, F, type Tensor } from 'nabla';
+import { heatmap, savePng } from 'nabla/plot';
 
 const outDir = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1]! : join('runs', 'attention');
 const words = ['the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired'];

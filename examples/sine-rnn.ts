@@ -1,18 +1,17 @@
 /**
- * The seed's sine-wave example (blocks 7-11) in nabla, line by line: data, SimpleRNN, SimpleLSTM,
+ * The course's sine-wave example (blocks 7-11) in nabla, line by line: data, SimpleRNN, SimpleLSTM,
  * training with MSELoss + Adam, evaluation and a plot of true vs predicted.
  *
  *   node --import tsx examples/sine-rnn.ts [--seed N] [--epochs N] [--out DIR]
  *
  * Writes DIR/sine-rnn.png and DIR/sine-lstm.png (default DIR: the current directory), the twin of
- * the seed's plt.show().
+ * the course's plt.show().
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as nb from '../src/node.js';
-import { SimpleLSTM, SimpleRNN, createSineWaveData } from '../src/models/sine.js';
-import { linePlot } from '../src/util/plot.js';
-import { savePng } from '../src/util/png.js';
+import * as nb from 'nabla';
+import { SimpleLSTM, SimpleRNN, createSineWaveData } from 'nabla/models';
+import { linePlot, savePng } from 'nabla/plot';
 
 const { nn, optim } = nb;
 const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '0' }, epochs: { type: 'string', default: '100' }, out: { type: 'string', default: '.' } } });
@@ -25,7 +24,7 @@ nb.manualSeed(seed); // the models' initial weights
 
 const seqLength = 50;
 const numSamples = 1000;
-// create_sine_wave_data, already float32 [1000, 50, 1]: the seed's torch.tensor(X, dtype=torch.float32).unsqueeze(-1)
+// create_sine_wave_data, already float32 [1000, 50, 1]: the course's torch.tensor(X, dtype=torch.float32).unsqueeze(-1)
 const { X, y } = createSineWaveData(seqLength, numSamples, generator);
 
 // ---- block 8: SimpleRNN (nn.RNN from an explicit zero h0, Linear on every step) ----
@@ -35,14 +34,14 @@ const outputSize = 1;
 const rnnModel = new SimpleRNN(inputSize, hiddenSize, outputSize);
 
 // ---- block 9: SimpleLSTM ----
-// The seed's forward keeps only the last step, out[:, -1, :], so its output is [1000, 1] while the
+// The course's forward keeps only the last step, out[:, -1, :], so its output is [1000, 1] while the
 // target y is [1000, 50, 1]. PyTorch warns, then raises "The size of tensor a (1000) must match the
 // size of tensor b (50) at non-singleton dimension 1"; nabla's MSELoss refuses it too:
 try {
   const lastStepOnly = new SimpleLSTM(inputSize, hiddenSize, outputSize, { steps: 'last' });
   new nn.MSELoss().forward(lastStepOnly.forward(X.narrow(0, 0, 4)), y.narrow(0, 0, 4));
 } catch (e) {
-  console.log(`The seed's last-step LSTM, as written, is refused:\n  ${(e as Error).message}\n`);
+  console.log(`The course's last-step LSTM, as written, is refused:\n  ${(e as Error).message}\n`);
 }
 // So the twin predicts every step, the same task the RNN learns (what the note means).
 const lstmModel = new SimpleLSTM(inputSize, hiddenSize, outputSize, { steps: 'every' });

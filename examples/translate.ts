@@ -1,63 +1,83 @@
 /**
- * The seed's block 15, the Transformer, walked through on real translation: English (King James
- * Version) → Spanish (Reina-Valera 1909), from the SWORD modules Debian installs with
- * `apt-get install sword-text-kjv sword-text-sparv` (without them: a small built-in English → Spanish list).
+ * The course's block 15, the Transformer, walked through on real translation: English → Spanish
+ * user-interface messages from the gettext catalogs (`.mo`) that programs install under /usr/share/locale
+ * (the pairs `nabla data mo --lang es` collects; `--lang de`, `--lang ko`, ... for other languages).
  *
- *   1. data: a few hundred short verse pairs; byte-level BPE vocabularies for each language
+ *   1. data: a few hundred short message pairs; byte-level BPE vocabularies for each language
  *   2. the model: source/target embeddings · √d + positional encoding, an encoder (self-attention +
  *      feed-forward), a decoder (masked self-attention, encoder-decoder attention, feed-forward), a generator
  *   3. one pass by hand: what each piece does to one sentence (shapes, the causal mask, attention rows)
  *   4. brief training: teacher forcing with the [BOS]-shifted target, label-smoothed cross-entropy
- *   5. generation as the seed describes it: start from [BOS], predict a word, feed it back, repeat
+ *   5. generation as the course describes it: start from [BOS], predict a word, feed it back, repeat
  *      until [EOS]; then the same with the library's cached greedy decoder and beam search
  *   6. the encoder-decoder attention of the translated sentence as a heatmap
  *
- * A few hundred pairs and a minute of training teach the model the sentences it saw and the most
- * common words; a real translator needs the full corpus: see `nabla train translate`.
+ * A few hundred pairs and a minute of training teach the model the messages it saw and the most
+ * common words; a real translator needs many more pairs and hours: see `nabla train translate`.
  *
- * Run: node --import tsx examples/translate.ts [--epochs 30] [--pairs 400] [--out runs/translate-example]
+ * Run: node --import tsx examples/translate.ts [--lang es] [--dir /usr/share/locale] [--epochs 30] [--pairs 400] [--out runs/translate-example]
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as nb from '../src/node.js';
-import { listSwordModules, readSwordPairs, type TextPair } from '../src/text/node.js';
-import { batchLoss, bucketBatches, makeBatch, padBatch, trainTokenizers, Translator } from '../src/models/translator.js';
-import { attentionImage } from '../src/cli/commands/translate.js';
-import { savePng } from '../src/util/png.js';
+import * as nb from 'nabla';
+import { batchLoss, bucketBatches, makeBatch, padBatch, trainTokenizers, Translator, type AttentionMap } from 'nabla/models';
+import { heatmap, savePng } from 'nabla/plot';
 
 const { values: args } = parseArgs({
-  options: { epochs: { type: 'string', default: '30' }, pairs: { type: 'string', default: '400' }, out: { type: 'string', default: join('runs', 'translate-example') }, seed: { type: 'string', default: '0' } },
+  options: {
+    lang: { type: 'string', default: 'es' }, dir: { type: 'string', default: '/usr/share/locale' },
+    epochs: { type: 'string', default: '30' }, pairs: { type: 'string', default: '400' },
+    out: { type: 'string', default: join('runs', 'translate-example') }, seed: { type: 'string', default: '0' },
+  },
 });
 const epochs = Number(args.epochs), wanted = Number(args.pairs), seed = Number(args.seed);
+const lang = args.lang!, localeDir = args.dir!;
 const { nn } = nb;
 
 // ---- 1. data ----
-const BUILT_IN: [string, string][] = [
-  ['The cat sleeps.', 'El gato duerme.'], ['The dog sleeps.', 'El perro duerme.'], ['The cat eats bread.', 'El gato come pan.'],
-  ['The dog eats bread.', 'El perro come pan.'], ['The man eats bread.', 'El hombre come pan.'], ['The woman drinks water.', 'La mujer bebe agua.'],
-  ['The man drinks water.', 'El hombre bebe agua.'], ['The child drinks milk.', 'El niño bebe leche.'], ['I see the house.', 'Yo veo la casa.'],
-  ['I see the dog.', 'Yo veo el perro.'], ['You see the cat.', 'Tú ves el gato.'], ['We see the sea.', 'Nosotros vemos el mar.'],
-  ['The house is big.', 'La casa es grande.'], ['The dog is big.', 'El perro es grande.'], ['The cat is small.', 'El gato es pequeño.'],
-  ['The house is small.', 'La casa es pequeña.'], ['The water is cold.', 'El agua está fría.'], ['The bread is good.', 'El pan es bueno.'],
-  ['I have a dog.', 'Tengo un perro.'], ['I have a cat.', 'Tengo un gato.'], ['She has a house.', 'Ella tiene una casa.'],
-  ['He has a book.', 'Él tiene un libro.'], ['I read a book.', 'Leo un libro.'], ['She reads the book.', 'Ella lee el libro.'],
-  ['The children play.', 'Los niños juegan.'], ['The dogs run.', 'Los perros corren.'], ['The cats sleep.', 'Los gatos duermen.'],
-  ['Good morning.', 'Buenos días.'], ['Good night.', 'Buenas noches.'], ['Thank you.', 'Gracias.'],
-];
-const installed = new Set(listSwordModules().map((m) => m.name));
-let pairs: TextPair[];
-if (installed.has('engKJV2006eb') && installed.has('spaRV1909eb')) {
-  const all = readSwordPairs('engKJV2006eb', 'spaRV1909eb');
-  const words = (s: string) => s.split(/\s+/).length;
-  pairs = all.filter((p) => words(p.source) <= 7 && words(p.target) <= 9).slice(0, wanted);
-  console.log(`== 1. data: ${pairs.length} short verse pairs of ${all.length} (KJV → Reina-Valera 1909, SWORD modules) ==`);
-} else {
-  pairs = BUILT_IN.map(([source, target]) => ({ source, target }));
-  console.log('== 1. data: the built-in English → Spanish list (install sword-text-kjv and sword-text-sparv for real verses) ==');
+/** The catalogs of one language: <dir>/<lang>[_XX][@variant]/LC_MESSAGES/*.mo. */
+function catalogFiles(dir: string, language: string): string[] {
+  if (!existsSync(dir)) return [];
+  const locales = readdirSync(dir).filter((d) => d === language || d.startsWith(`${language}_`) || d.startsWith(`${language}@`)).sort();
+  return locales.flatMap((loc) => {
+    const messages = join(dir, loc, 'LC_MESSAGES');
+    return existsSync(messages) ? readdirSync(messages).filter((f) => f.endsWith('.mo')).sort().map((f) => join(messages, f)) : [];
+  });
 }
+const files = catalogFiles(localeDir, lang);
+if (files.length === 0) {
+  console.error(
+    `No gettext catalogs for '${lang}' under ${localeDir} (looked for ${join(localeDir, `${lang}*`, 'LC_MESSAGES', '*.mo')}).\n` +
+    '  Programs install their translations with their packages (Debian: coreutils, tar, bash, ... under /usr/share/locale;\n' +
+    '  minimal and container images often leave them out: see /etc/dpkg/dpkg.cfg.d/ for path-exclude lines, remove them\n' +
+    '  and reinstall, e.g. `apt-get install --reinstall coreutils tar`). On Ubuntu the language packs add many more:\n' +
+    `  \`apt-get install language-pack-${lang.split(/[_@]/)[0]}\`, then pass --dir /usr/share/locale-langpack.`,
+  );
+  process.exit(1);
+}
+// msgid → msgstr of every catalog, each English message once, short ones only (a minute of training)
+const words = (s: string) => s.split(/\s+/).length;
+// plain sentences only: no format directives (%s, {0}), paths or markup
+const plain = (s: string) => /^\p{L}[\p{L} ,.'’-]*[\p{L}.!?]$/u.test(s);
+const seen = new Set<string>();
+const all: nb.text.TextPair[] = [];
+for (const file of files) {
+  for (const p of nb.text.readMoPairs(file)) {
+    if (p.source === p.target || seen.has(p.source) || !/[a-z]/.test(p.source)) continue;
+    seen.add(p.source);
+    all.push(p);
+  }
+}
+const pairs = all.filter((p) => plain(p.source) && plain(p.target) && words(p.source) >= 2 && words(p.source) <= 6 && words(p.target) <= 8).slice(0, wanted);
+if (pairs.length === 0) {
+  console.error(`The ${files.length} catalogs for '${lang}' under ${localeDir} hold no short translated message.`);
+  process.exit(1);
+}
+console.log(`== 1. data: ${pairs.length} short message pairs of ${all.length} (English → ${lang}, ${files.length} gettext catalogs under ${localeDir}) ==`);
 for (const p of pairs.slice(0, 3)) console.log(`  ${p.source}  →  ${p.target}`);
 const { src: srcTok, tgt: tgtTok } = trainTokenizers(pairs, { vocabSize: 600 });
-console.log(`BPE vocabularies: English ${srcTok.vocabSize}, Spanish ${tgtTok.vocabSize} tokens ([PAD]=0 [UNK]=1 [BOS]=2 [EOS]=3, then bytes and merges)`);
+console.log(`BPE vocabularies: English ${srcTok.vocabSize}, ${lang} ${tgtTok.vocabSize} tokens ([PAD]=0 [UNK]=1 [BOS]=2 [EOS]=3, then bytes and merges)`);
 const example = pairs[0]!;
 console.log(`"${example.source}" → ${JSON.stringify(srcTok.tokenize(example.source))}`);
 
@@ -145,11 +165,17 @@ console.log(`by hand:        ${byHand}`);
 console.log(`greedy (cached): ${translator.translate(sentence, { beam: 1 })}`);
 console.log(`beam search 4:   ${translator.translate(sentence, { beam: 4 })}`);
 console.log(`reference:       ${example.target}`);
-const unseen = 'And God said unto Abraham, I will bless thee.';
+const unseen = 'Could not open the selected file';
 console.log(`\nan unseen sentence: ${unseen}\n  -> ${translator.translate(unseen, { beam: 4 })}\n  (a few hundred pairs teach common words and patterns, not translation: see \`nabla train translate\`)`);
 
 // ---- 6. the encoder-decoder attention as a heatmap ----
-const map = translator.attention(sentence, { beam: 1 });
+const map: AttentionMap = translator.attention(sentence, { beam: 1 });
+// the plot's bitmap font is ASCII: drop the accents (é → e), other letters become '?'
+const label = (t: string) => t.trim().normalize('NFD').replace(/[\u0300-\u036f]/g, '') || t;
 const path = join(args.out!, 'cross_attention.png');
-savePng(path, attentionImage(map, { title: 'Encoder-decoder attention, last decoder layer' }));
-console.log(`\nwrote ${path}: rows = Spanish tokens produced, columns = English tokens`);
+savePng(path, heatmap({
+  matrix: map.weights, rowLabels: map.targetTokens.map(label), colLabels: map.sourceTokens.map(label),
+  title: 'Encoder-decoder attention, last decoder layer', xLabel: 'source tokens', yLabel: 'target',
+  formatValue: (v) => v.toFixed(2),
+}));
+console.log(`\nwrote ${path}: rows = ${lang} tokens produced, columns = English tokens`);

@@ -1,4 +1,8 @@
-/** The Node entry: everything in the browser-safe entry plus file access (what `import 'nabla'` gives in Node). */
+/**
+ * The Node entry: everything in the browser-safe entry plus file access (what `import 'nabla'` gives in Node).
+ *
+ * @module nabla
+ */
 export * from './index.js';
 export { save, load, loadWithMetadata, saveCheckpoint, loadCheckpoint } from './io/node-io.js';
 // The Node version of `data` (adds MNIST/FashionMNIST from files): an explicit export wins over index.js's star-exported `data`.

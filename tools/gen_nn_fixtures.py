@@ -22,6 +22,11 @@ Files (every case under the prefix `<case>/`; the metadata key "cases" holds a J
     spec: {"name", "fn" (nb.F name), "module" (nn class), "opts" (camelCase, without tensors),
            "weight": bool, "posWeight": bool, "targetGrad": bool, "warns": bool}
 
+  options.safetensors  the layer options that change the arithmetic (padding modes of Conv1d/2d,
+      returnIndices of the max pools, scaleGradByFreq of Embedding): the layers format, plus
+      indices          the second output of a pool with returnIndices (int32)
+    drawn from a generator of its own, so adding cases here leaves the other files unchanged.
+
   batchnorm.safetensors  three training steps then eval, per BatchNorm configuration:
       state.<key>, step<i>.input, step<i>.output, after.<key>, eval.input, eval.output
 
@@ -195,6 +200,38 @@ def layer_cases():
     return cases
 
 
+def option_cases():
+    gen.manual_seed(1)
+    cases = []
+
+    def case(name, module, layer, args, opts, x):
+        cases.append(dict(name=name, module=module, layer=layer, args=args, opts=opts, x=x,
+                          train=True, randomize=False, factory=None))
+
+    for mode in ['reflect', 'replicate', 'circular']:
+        case(f'conv2d_{mode}', nn.Conv2d(2, 3, 3, padding=1, padding_mode=mode), 'Conv2d', [2, 3, 3],
+             {'padding': 1, 'paddingMode': mode}, randn(2, 2, 5, 6))
+        case(f'conv1d_{mode}', nn.Conv1d(2, 3, 3, padding=2, padding_mode=mode), 'Conv1d', [2, 3, 3],
+             {'padding': 2, 'paddingMode': mode}, randn(2, 2, 7))
+    case('conv2d_reflect_rect_stride', nn.Conv2d(2, 3, (3, 2), stride=2, padding=(2, 1), padding_mode='reflect'), 'Conv2d', [2, 3, [3, 2]],
+         {'stride': 2, 'padding': [2, 1], 'paddingMode': 'reflect'}, randn(1, 2, 6, 5))
+    case('conv2d_circular_same', nn.Conv2d(2, 2, 4, padding='same', padding_mode='circular'), 'Conv2d', [2, 2, 4],
+         {'padding': 'same', 'paddingMode': 'circular'}, randn(1, 2, 5, 6))
+    case('conv1d_replicate_unbatched', nn.Conv1d(2, 3, 3, padding=1, padding_mode='replicate'), 'Conv1d', [2, 3, 3],
+         {'padding': 1, 'paddingMode': 'replicate'}, randn(2, 6))
+    case('maxpool2d_indices', nn.MaxPool2d(3, stride=2, padding=1, return_indices=True), 'MaxPool2d', [3],
+         {'stride': 2, 'padding': 1, 'returnIndices': True}, randn(2, 2, 7, 7))
+    case('maxpool2d_indices_unbatched', nn.MaxPool2d(2, return_indices=True), 'MaxPool2d', [2], {'returnIndices': True}, randn(2, 4, 6))
+    case('maxpool1d_indices', nn.MaxPool1d(3, stride=2, return_indices=True), 'MaxPool1d', [3],
+         {'stride': 2, 'returnIndices': True}, randn(2, 3, 9))
+    idx = torch.tensor([[1, 2, 4, 4], [4, 3, 2, 9]])
+    case('embedding_scale_grad_by_freq', nn.Embedding(10, 3, scale_grad_by_freq=True), 'Embedding', [10, 3],
+         {'scaleGradByFreq': True}, idx)
+    case('embedding_scale_grad_by_freq_padding', nn.Embedding(10, 3, padding_idx=0, scale_grad_by_freq=True), 'Embedding', [10, 3],
+         {'paddingIdx': 0, 'scaleGradByFreq': True}, torch.tensor([[0, 2, 0, 5], [2, 0, 2, 9]]))
+    return cases
+
+
 def run_layer(c, tensors, specs):
     name, module = c['name'], c['module']
     if c['randomize']:
@@ -209,6 +246,9 @@ def run_layer(c, tensors, specs):
     tensors[f'{name}/input'] = f32(x)
     xin = x.double().requires_grad_(True) if x.is_floating_point() else x
     out = module(xin)
+    if isinstance(out, tuple):
+        out, indices = out
+        tensors[f'{name}/indices'] = f32(indices)
     gout = randn(*out.shape)
     tensors[f'{name}/output'] = f32(out)
     tensors[f'{name}/gout'] = gout
@@ -469,6 +509,11 @@ def main():
     tensors, specs = {}, []
     model_fixture(tensors, specs)
     write('model', tensors, specs)
+
+    tensors, specs = {}, []
+    for c in option_cases():
+        run_layer(c, tensors, specs)
+    write('options', tensors, specs)
 
 
 if __name__ == '__main__':

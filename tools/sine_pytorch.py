@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch's side of the seed's sine-wave recipe (blocks 7-11), to compare with `nabla train sine`.
+"""PyTorch's side of the course's sine-wave recipe, to compare with `nabla train sine`.
 
     /usr/bin/python3 tools/sine_pytorch.py [--seeds 0 1 2] [--epochs 100] [--threads 1] [--json]
 
 For each seed: np.random.seed(seed) for the data, torch.manual_seed(seed) for the init, then the
-seed's loop (full batch, MSELoss, Adam lr 0.01) for SimpleRNN (Linear on every step) and for
-SimpleLSTM predicting every step (the seed's LSTM compares a [1000, 1] output with the [1000, 50, 1]
+course's loop (full batch, MSELoss, Adam lr 0.01) for SimpleRNN (Linear on every step) and for
+SimpleLSTM predicting every step (the course's LSTM compares a [1000, 1] output with the [1000, 50, 1]
 target, which PyTorch refuses; see src/models/sine.ts). Prints the final training MSE of each run
 and the seconds per epoch.
 """

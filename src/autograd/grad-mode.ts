@@ -1,6 +1,7 @@
 /** Whether ops record gradient history (PyTorch's grad mode). */
 let enabled = true;
 
+/** Whether operations record the autograd graph now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return enabled;
 }
@@ -20,10 +21,12 @@ export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
 
+/** Runs `fn` with gradient recording on (inside a `noGrad` block too), as `torch.enable_grad()`. */
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
 
+/** Turns gradient recording on or off until changed again (`torch.set_grad_enabled`). */
 export function setGradEnabled(mode: boolean): void {
   enabled = mode;
 }

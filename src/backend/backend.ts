@@ -126,6 +126,7 @@ export interface SgdUpdate {
   maximize: boolean;
 }
 
+/** The kernels a backend provides (`js` reference kernels, `wasm` SIMD kernels); models never see it. */
 export interface Backend {
   readonly name: string;
 
@@ -195,48 +196,25 @@ export interface Backend {
     gradInput: Float32Array, gradWeight: Float32Array | null, gradBias: Float32Array | null): void;
 
   /**
-   * Fused attention (optional fast path; ops fall back to the reference kernel on this backend's gemm).
-   * out [batch, L, Ev] = dropout(softmax(scale·Q·Kᵀ + mask)) · V; probs [batch, L, S] gets the softmax before dropout.
+   * Fused attention: out [batch, L, Ev] = dropout(softmax(scale·Q·Kᵀ + mask)) · V; probs [batch, L, S]
+   * gets the softmax before dropout. The reference (backend/js/attention.ts) runs on a backend's gemm.
    */
-  attention?(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShapes, out: Float32Array, probs: Float32Array): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, s: AttentionShapes, out: Float32Array, probs: Float32Array): void;
   /**
    * Its gradients: gradOut [batch, L, Ev] and/or gradWeights [batch, L, S] (of the probabilities after dropout) in;
    * gradQ [batch, L, E], gradK [batch, S, E], gradV [batch, S, Ev] overwritten when not null.
    */
-  attentionBackward?(gradOut: Float32Array | null, gradWeights: Float32Array | null,
+  attentionBackward(gradOut: Float32Array | null, gradWeights: Float32Array | null,
     q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array, s: AttentionShapes,
     gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null): void;
 
   /**
-   * Recurrent gate kernels (optional fast paths; ops fall back to the reference kernels in
-   * backend/js/rnn.ts). One time step's elementwise part over `rows` batch rows, after the gemms:
-   * `gates` holds x·W_ihᵀ ([rows, G*hidden], PyTorch's gate order), `gh` holds h_prev·W_hhᵀ, `bias`
-   * the folded biases [G*hidden] (or null). The forward kernels overwrite `gates` with what their
-   * backward needs; see backend/js/rnn.ts.
+   * A whole direction of a recurrent layer: the input projection, every step, and in backward the
+   * weight, bias and input gradients. The reference (backend/js/recurrence.ts) runs step by step on
+   * a backend's gemm.
    */
-  rnnCellForward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
-    gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number, bias: Float32Array | null,
-    h: Float32Array, hOffset: number): void;
-  rnnCellBackward?(nonlinearity: 'tanh' | 'relu', rows: number, hidden: number,
-    h: Float32Array, hOffset: number, dh: Float32Array, dhOffset: number, dGates: Float32Array, dGatesOffset: number): void;
-  lstmCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
-    bias: Float32Array | null, cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, h: Float32Array, hOffset: number): void;
-  lstmCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number,
-    cPrev: Float32Array, cPrevOffset: number, c: Float32Array, cOffset: number, dh: Float32Array, dhOffset: number,
-    dc: Float32Array, dcOffset: number, dGates: Float32Array, dGatesOffset: number): void;
-  gruCellForward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, gh: Float32Array, ghOffset: number,
-    bias: Float32Array | null, biasHn: Float32Array | null, hPrev: Float32Array, hPrevOffset: number, h: Float32Array, hOffset: number,
-    hn: Float32Array, hnOffset: number): void;
-  gruCellBackward?(rows: number, hidden: number, gates: Float32Array, gatesOffset: number, hn: Float32Array, hnOffset: number,
-    hPrev: Float32Array, hPrevOffset: number, dh: Float32Array, dhOffset: number,
-    dGatesX: Float32Array, dGatesXOffset: number, dGatesH: Float32Array, dGatesHOffset: number): void;
-  /**
-   * A whole direction of a recurrent layer (optional fast path: ops fall back to the step-by-step
-   * reference in backend/js/recurrence.ts on this backend's gemm and gate kernels): the input
-   * projection, every step, and in backward the weight, bias and input gradients.
-   */
-  recurrenceForward?(a: RecurrenceForward): void;
-  recurrenceBackward?(a: RecurrenceBackward): void;
+  recurrenceForward(a: RecurrenceForward): void;
+  recurrenceBackward(a: RecurrenceBackward): void;
 
   /**
    * One torch.optim.SGD update of n parameters p[po..] in place from the gradient g[go..]: buf is

@@ -15,6 +15,7 @@ const entries: Entry[] = [
 ];
 let active: Backend | null = null;
 
+/** Registers a backend factory under a name; the highest-priority one that can start is the default. */
 export function registerBackend(name: string, priority: number, create: () => Backend | null): void {
   const existing = entries.findIndex((e) => e.name === name);
   if (existing >= 0) entries.splice(existing, 1);
@@ -22,6 +23,7 @@ export function registerBackend(name: string, priority: number, create: () => Ba
   active = null;
 }
 
+/** The names of the registered backends. */
 export function listBackends(): string[] {
   return entries.map((e) => e.name);
 }
@@ -31,6 +33,7 @@ function requestedName(): string | undefined {
   return env?.NABLA_BACKEND || undefined;
 }
 
+/** Makes the named backend (`'js'` or `'wasm'`) the one every new operation runs on, and returns it. */
 export function setBackend(name: string): Backend {
   const entry = entries.find((e) => e.name === name);
   if (!entry) throw new Error(`setBackend: unknown backend '${name}' (known: ${listBackends().join(', ')})`);
@@ -40,6 +43,7 @@ export function setBackend(name: string): Backend {
   return backend;
 }
 
+/** The backend operations run on now (from `NABLA_BACKEND`, `setBackend` or the highest priority). */
 export function getBackend(): Backend {
   if (active) return active;
   const wanted = requestedName();
@@ -68,6 +72,7 @@ export function setNumThreads(n: number): number {
   return wasmAvailable() ? setWasmThreads(n) : 1;
 }
 
+/** How many threads large GEMMs are split over (see `setNumThreads`). */
 export function numThreads(): number {
   return getNumThreads();
 }

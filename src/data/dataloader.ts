@@ -14,6 +14,7 @@ import { defaultCollate, type Collated } from './collate.js';
 import { asDataset, canGetBatch, type DatasetLike } from './dataset.js';
 import { RandomSampler, SequentialSampler, type BatchSamplerLike, type SamplerLike } from './sampler.js';
 
+/** Options of a DataLoader, as torch.utils.data.DataLoader's keywords. */
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1). */
   batchSize?: number;
@@ -31,6 +32,15 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
 }
 
+/**
+ * Batches of a dataset, optionally shuffled, as `torch.utils.data.DataLoader`: iterate it once per epoch.
+ *
+ * @example
+ * ```ts
+ * const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 64, shuffle: true });
+ * for (const [xb, yb] of loader) { ... } // xb: [64, ...], yb: [64]
+ * ```
+ */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly dataset: DatasetLike<T>;
   /** null when a batchSampler decides the batches. */

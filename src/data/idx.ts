@@ -5,8 +5,10 @@
 // then the data, big-endian, in row-major order.
 //   type 0x08 unsigned byte, 0x09 signed byte, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
 
+/** The typed arrays an IDX file's element types map to. */
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/** A decoded IDX file: its shape, element type and data. */
 export interface IdxArray {
   /** Sizes of each dimension, outermost first (e.g. [60000, 28, 28]). */
   dims: number[];
@@ -14,6 +16,7 @@ export interface IdxArray {
   data: IdxData;
 }
 
+/** The IDX element type names. */
 export type IdxTypeName = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
 
 interface IdxType {

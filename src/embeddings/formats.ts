@@ -12,7 +12,9 @@
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import { KeyedVectors } from './keyed-vectors.js';
 
+/** The word-vector file formats nabla reads and writes. */
 export const VECTOR_FORMATS = ['word2vec-text', 'word2vec-bin', 'glove', 'safetensors'] as const;
+/** A word-vector file format. */
 export type VectorFormat = (typeof VECTOR_FORMATS)[number];
 
 const encoder = new TextEncoder();
@@ -44,16 +46,19 @@ function textLines(kv: KeyedVectors, header: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+/** Word vectors in word2vec's text format (a `count dim` header, then `word v1 v2 ...` lines). */
 export function encodeWord2VecText(kv: KeyedVectors): Uint8Array {
   checkWords(kv, 'word2vec-text');
   return encoder.encode(textLines(kv, true));
 }
 
+/** Word vectors in GloVe's text format (`word v1 v2 ...` lines, no header). */
 export function encodeGloveText(kv: KeyedVectors): Uint8Array {
   checkWords(kv, 'glove');
   return encoder.encode(textLines(kv, false));
 }
 
+/** Word vectors in word2vec's binary format. */
 export function encodeWord2VecBinary(kv: KeyedVectors): Uint8Array {
   checkWords(kv, 'word2vec-bin');
   const { dim } = kv;
@@ -74,12 +79,14 @@ export function encodeWord2VecBinary(kv: KeyedVectors): Uint8Array {
   return out;
 }
 
+/** Word vectors as safetensors: the vectors as one tensor, the words in the metadata. */
 export function encodeVectorsSafetensors(kv: KeyedVectors, metadata: Record<string, string> = {}): Uint8Array {
   const meta: Record<string, string> = { ...metadata, format: 'nabla-word-vectors', 'nabla.words': JSON.stringify(kv.words) };
   if (kv.counts.length === kv.size) meta['nabla.counts'] = JSON.stringify(kv.counts);
   return encodeSafetensors({ vectors: { dtype: 'float32', shape: [kv.size, kv.dim], data: kv.vectors } }, meta);
 }
 
+/** Word vectors in the given format, as bytes. */
 export function encodeVectors(kv: KeyedVectors, format: VectorFormat, metadata?: Record<string, string>): Uint8Array {
   switch (format) {
     case 'word2vec-text': return encodeWord2VecText(kv);
@@ -123,6 +130,7 @@ function parseHeader(line: string | undefined, format: string): [number, number]
   return [Number(m[1]), Number(m[2])];
 }
 
+/** Reads word vectors in word2vec's text format. */
 export function decodeWord2VecText(bytes: Uint8Array): KeyedVectors {
   const lines = splitLines(bytes);
   const [count, dim] = parseHeader(lines[0], 'word2vec-text');
@@ -131,10 +139,12 @@ export function decodeWord2VecText(bytes: Uint8Array): KeyedVectors {
   return kv;
 }
 
+/** Reads word vectors in GloVe's text format. */
 export function decodeGloveText(bytes: Uint8Array): KeyedVectors {
   return parseTextRows(splitLines(bytes), 0, null, 'glove');
 }
 
+/** Reads word vectors in word2vec's binary format. */
 export function decodeWord2VecBinary(bytes: Uint8Array): KeyedVectors {
   let nl = bytes.indexOf(0x0a);
   if (nl < 0) nl = bytes.length;
@@ -155,6 +165,7 @@ export function decodeWord2VecBinary(bytes: Uint8Array): KeyedVectors {
   return new KeyedVectors(words, vectors, dim);
 }
 
+/** Reads word vectors written by `encodeVectorsSafetensors`. */
 export function decodeVectorsSafetensors(bytes: Uint8Array): KeyedVectors {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const t = tensors.vectors;
@@ -191,6 +202,7 @@ export function sniffVectorFormat(bytes: Uint8Array): VectorFormat {
   return 'glove';
 }
 
+/** Reads word vectors in the given format (`'auto'`: guessed from the bytes). */
 export function decodeVectors(bytes: Uint8Array, format: VectorFormat | 'auto' = 'auto'): KeyedVectors {
   const f = format === 'auto' ? sniffVectorFormat(bytes) : format;
   switch (f) {

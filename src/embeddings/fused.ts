@@ -1,6 +1,6 @@
 /**
- * A fused fast path for word2vec's scores, beside the composition of primitives it replaces (DESIGN:
- * "fused fast paths sit beside them, each with its own gradient rule"):
+ * A fused fast path for word2vec's scores, beside the composition of primitives it replaces, with its
+ * own gradient rule:
  *
  *   gatheredRowDot(h, owner, table, targets)[e] = h[owner[e]] · table[targets[e]]
  *

@@ -124,6 +124,7 @@ export function cooccurrences(corpus: EncodedCorpus, vocabSize: number, window =
   return counter.toCooccurrences();
 }
 
+/** Options of `trainGloVe`. */
 export interface GloVeOptions {
   dim?: number;
   /** Context window for the co-occurrence counts (default 10, the paper's). */
@@ -142,8 +143,10 @@ export interface GloVeOptions {
   seed?: number;
 }
 
+/** GloVe options with every default filled in. */
 export type ResolvedGloVeOptions = Required<GloVeOptions>;
 
+/** Fills in GloVe's defaults and checks the options. */
 export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOptions {
   const o: ResolvedGloVeOptions = {
     dim: options.dim ?? 100,
@@ -203,6 +206,7 @@ export class GloVe extends Module {
   }
 }
 
+/** A progress report of `trainGloVe`. */
 export interface GloVeProgress {
   epoch: number;
   entriesDone: number;
@@ -212,6 +216,7 @@ export interface GloVeProgress {
   entriesPerSecond: number;
 }
 
+/** What `trainGloVe` returns: the model, the vectors and the training statistics. */
 export interface GloVeResult {
   model: GloVe;
   vectors: KeyedVectors;
@@ -223,6 +228,7 @@ export interface GloVeResult {
   epochLoss: number[];
 }
 
+/** Callbacks of `trainGloVe`. */
 export interface TrainGloVeHooks {
   onCooccurrences?: (c: Cooccurrences, seconds: number) => void;
   onProgress?: (p: GloVeProgress) => void;

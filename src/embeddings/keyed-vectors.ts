@@ -8,11 +8,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { matmul } from '../ops/linalg.js';
 import { noGrad } from '../autograd/grad-mode.js';
 
+/** A word and its cosine similarity. */
 export interface Neighbour {
   word: string;
   similarity: number;
 }
 
+/** Options of `KeyedVectors.mostSimilar`. */
 export interface MostSimilarOptions {
   /** How many to return (default 10). */
   k?: number;
@@ -22,6 +24,7 @@ export interface MostSimilarOptions {
   restrict?: number;
 }
 
+/** Word vectors by word (as gensim's KeyedVectors): lookups, nearest neighbours, analogies. */
 export class KeyedVectors {
   readonly words: readonly string[];
   /** Row-major [words.length, dim]. */

@@ -8,6 +8,7 @@ import type { RgbaImage } from '../util/plot.js';
 import { seriesColor, type Rgb } from '../util/plot.js';
 import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from '../util/font.js';
 
+/** A word and its 2-D position in a word map. */
 export interface WordPoint {
   word: string;
   x: number;
@@ -16,6 +17,7 @@ export interface WordPoint {
   group?: string;
 }
 
+/** Options of a word map (a labelled scatter plot of projected vectors). */
 export interface WordMapOptions {
   title?: string;
   /** A smaller line under the title (e.g. the projection and its explained variance). */

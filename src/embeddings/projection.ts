@@ -9,6 +9,7 @@ import { matmul } from '../ops/linalg.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { TSNE } from '@keckelt/tsne';
 
+/** A PCA projection: the projected points and the share of variance each component explains. */
 export interface PcaResult {
   /** [n, k] row-major coordinates. */
   coords: Float32Array;

@@ -64,6 +64,7 @@ export interface HuffmanTree {
   maxLength: number;
 }
 
+/** The Huffman tree of word counts that hierarchical softmax walks (the word2vec C tool's CreateBinaryTree). */
 export function huffmanTree(counts: ArrayLike<number>): HuffmanTree {
   const V = counts.length;
   if (V < 2) throw new Error(`huffmanTree: hierarchical softmax needs at least 2 words, got ${V}`);

@@ -33,9 +33,12 @@ import { huffmanTree, keepProbabilities, unigramTable, type HuffmanTree } from '
 import { KeyedVectors } from './keyed-vectors.js';
 import { gatheredRowDot } from './fused.js';
 
+/** Skip-gram (the centre word predicts its context) or CBOW (the context predicts the centre word). */
 export type Word2VecArchitecture = 'skipgram' | 'cbow';
+/** Negative sampling (`'ns'`) or hierarchical softmax (`'hs'`). */
 export type Word2VecLoss = 'ns' | 'hs';
 
+/** Options of Word2Vec training, with the word2vec C tool's defaults. */
 export interface Word2VecOptions {
   /** 'skipgram' (default) or 'cbow'. */
   model?: Word2VecArchitecture;
@@ -66,8 +69,10 @@ export interface Word2VecOptions {
   fused?: boolean;
 }
 
+/** Word2Vec options with every default filled in. */
 export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
 
+/** Fills in Word2Vec's defaults and checks the options. */
 export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedWord2VecOptions {
   const model = options.model ?? 'skipgram';
   if (model !== 'skipgram' && model !== 'cbow') throw new Error(`Word2Vec: model must be 'skipgram' or 'cbow', got ${JSON.stringify(model)}`);
@@ -371,6 +376,7 @@ export class Word2VecBatcher {
   }
 }
 
+/** A progress report of `trainWord2Vec`. */
 export interface Word2VecProgress {
   epoch: number;
   /** In-vocabulary words read in this epoch so far. */
@@ -382,6 +388,7 @@ export interface Word2VecProgress {
   wordsPerSecond: number;
 }
 
+/** Callbacks of `trainWord2Vec`. */
 export interface TrainWord2VecHooks {
   /** Called about every `reportEvery` steps and at the end of each epoch. */
   onProgress?: (p: Word2VecProgress) => void;
@@ -389,6 +396,7 @@ export interface TrainWord2VecHooks {
   reportEvery?: number;
 }
 
+/** What `trainWord2Vec` returns: the model, the vectors and the training statistics. */
 export interface Word2VecResult {
   model: Word2Vec;
   vectors: KeyedVectors;

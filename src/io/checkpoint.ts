@@ -9,6 +9,7 @@ import { deserialize, serialize, type TensorRecord } from './serialize.js';
 
 const METADATA_KEY = 'nabla.checkpoint';
 
+/** Encodes a training checkpoint (nested objects of tensors and JSON values) as safetensors bytes. */
 export function encodeCheckpoint(state: Record<string, unknown>): Uint8Array {
   const tensors: TensorRecord = {};
   const document = toDocument(state, '', tensors);
@@ -49,6 +50,7 @@ function fromDocument(value: unknown, tensors: TensorRecord): unknown {
   return value;
 }
 
+/** Decodes the bytes of `encodeCheckpoint`. */
 export function decodeCheckpoint(bytes: Uint8Array): Record<string, unknown> {
   const { tensors, metadata } = deserialize(bytes);
   const document = metadata[METADATA_KEY];

@@ -2,6 +2,8 @@
 // Layout: u64 little-endian header length N, N bytes of UTF-8 JSON header (space-padded),
 // then the data buffer: every tensor little-endian, row-major, back to back with no holes.
 
+import { jsonStructureProblem } from './json-check.js';
+
 export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 /** A tensor as nabla stores it; 'bool' is a Uint8Array of 0/1. */
@@ -20,6 +22,9 @@ const ITEMSIZE: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF1
 const MAX_HEADER = 100_000_000; // the reference implementation's limit too
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const METADATA = '__metadata__';
+// A header is an object of objects holding flat arrays: 3 levels; anything much deeper is not a safetensors header.
+const MAX_HEADER_DEPTH = 16;
+const MAX_DIMS = 64;
 
 function fail(message: string): never {
   throw new Error(`safetensors: ${message}`);
@@ -122,6 +127,7 @@ interface Entry {
   end: number;
 }
 
+/** Tensors and metadata of a safetensors file, in prototype-free records (a tensor may be named "__proto__"). */
 export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) fail(`buffer is ${bytes.length} bytes, shorter than the 8-byte header length prefix`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -142,6 +148,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
+  const problem = jsonStructureProblem(text, MAX_HEADER_DEPTH);
+  if (problem !== null) fail(`header: ${problem}`);
   if (!isObject(header)) fail(`header is not a JSON object`);
 
   const dataStart = 8 + n;
@@ -162,6 +170,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     if (typeof dtype !== 'string') fail(`${where}: "dtype" is not a string`);
     if (!Object.hasOwn(ITEMSIZE, dtype)) fail(`${where}: unknown dtype ${quote(dtype)} (nabla reads ${Object.keys(ITEMSIZE).join(', ')})`);
     if (!Array.isArray(shape)) fail(`${where}: "shape" is not an array`);
+    if (shape.length > MAX_DIMS) fail(`${where}: shape has ${shape.length} dimensions; at most ${MAX_DIMS} are supported`);
     for (const d of shape) {
       if (!isIndex(d)) fail(`${where}: shape ${JSON.stringify(shape)} has dimension ${JSON.stringify(d)}, not a non-negative integer`);
     }
@@ -204,8 +213,15 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
     key,
     { shape, ...convert(key, dtype, bytes.subarray(dataStart + begin, dataStart + end), numel(shape)) },
   ]);
-  // fromEntries, not assignment, so a name like "__proto__" stays an ordinary key.
-  return { tensors: Object.fromEntries(tensors), metadata: Object.fromEntries(metadata) };
+  // metadata: fromEntries, not assignment, so a "__proto__" key stays an ordinary own key.
+  return { tensors: prototypeFree(tensors), metadata: Object.fromEntries(metadata) };
+}
+
+/** A record without a prototype: "__proto__" is an ordinary key, and absent keys like "toString" read undefined. */
+export function prototypeFree<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [k, v] of entries) out[k] = v;
+  return out;
 }
 
 function convert(key: string, dtype: SafetensorsDType, src: Uint8Array, n: number): Pick<RawTensor, 'dtype' | 'data'> {

@@ -23,6 +23,7 @@ export interface DecodeStepper {
   select(rows: Int32Array): void;
 }
 
+/** A decoded sequence and its score. */
 export interface Hypothesis {
   /** Output tokens, without the start token and without the end token. */
   tokens: number[];

@@ -60,6 +60,7 @@ export class CharVocab {
   }
 }
 
+/** The sizes of a CharLSTM. */
 export interface CharLSTMConfig {
   vocabSize: number;
   embedDim: number;
@@ -69,6 +70,7 @@ export interface CharLSTMConfig {
   dropout: number;
 }
 
+/** An LSTM's state: hidden and cell tensors. */
 export type LSTMState = [Tensor, Tensor];
 
 /** Embedding(vocab, embedDim) → LSTM(embedDim, hidden, numLayers, batchFirst) → Dropout → Linear(hidden, vocab). */
@@ -162,6 +164,7 @@ export function evaluateLoss(model: CharLSTM, ids: Int32Array, seqLen: number, b
   return total / count;
 }
 
+/** Options of `sampleText`: length, temperature, random generator. */
 export interface SampleOptions {
   length: number;
   /** Divides the logits: < 1 sharper, > 1 flatter; 0 takes the most likely character. */

@@ -1,5 +1,5 @@
 /**
- * The course's CNNs for 28x28 single-channel images (MNIST, Fashion-MNIST): the seed's SimpleCNN,
+ * The course's CNNs for 28x28 single-channel images (MNIST, Fashion-MNIST): its SimpleCNN,
  * LeNet-5, an AlexNet-style net and VGG-style nets. Field names follow PyTorch's, so state dicts
  * carry the keys a PyTorch twin of each class would have.
  */
@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { relu } from '../ops/elementwise.js';
 import * as nn from '../nn/index.js';
 
-/** Seed block 3: conv(1→32) → pool → conv(32→64) → pool → fc(3136→512) → fc(512→10). */
+/** SimpleCNN: conv(1→32) → pool → conv(32→64) → pool → fc(3136→512) → fc(512→10). */
 export class SimpleCNN extends nn.Module {
   conv1 = new nn.Conv2d(1, 32, 3, { padding: 1 });
   pool = new nn.MaxPool2d(2, 2);
@@ -79,6 +79,7 @@ export const VGG_CONFIGS: Record<'vgg11' | 'vgg16', VggConfig> = {
   vgg16: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512],
 };
 
+/** Options of VGG: batch norm, dropout, input channels and classes. */
 export interface VggOptions {
   numClasses?: number;
   batchNorm?: boolean;
@@ -87,6 +88,7 @@ export interface VggOptions {
   dropout?: number;
 }
 
+/** VGG (Simonyan and Zisserman) for 28x28 inputs, from a layer configuration. */
 export class VGG extends nn.Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
@@ -121,6 +123,7 @@ export class VGG extends nn.Module {
   }
 }
 
+/** The CNNs `nabla train cnn --model` knows, by name. */
 export const CNN_MODELS = {
   simple: () => new SimpleCNN(),
   lenet: () => new LeNet5(),
@@ -129,4 +132,5 @@ export const CNN_MODELS = {
   vgg16: () => new VGG(VGG_CONFIGS.vgg16, { widthDivisor: 4 }),
 } as const;
 
+/** A name of `CNN_MODELS`. */
 export type CnnModelName = keyof typeof CNN_MODELS;

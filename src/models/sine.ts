@@ -1,6 +1,6 @@
 /**
- * The seed's recurrent models for the sine-wave task (blocks 7-9): sequences [batch, 50, 1] of
- * sin(x) in, sin(x + 0.1) out. Field names follow the seed's PyTorch classes (`rnn`, `lstm`, `fc`),
+ * The course's recurrent models for the sine-wave task: sequences [batch, 50, 1] of
+ * sin(x) in, sin(x + 0.1) out. Field names follow the course's PyTorch classes (`rnn`, `lstm`, `fc`),
  * so their state dicts carry the keys of a PyTorch twin (`rnn.weight_ih_l0`, `fc.weight`, ...).
  */
 import { Tensor } from '../tensor/tensor.js';
@@ -9,11 +9,11 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 import * as nn from '../nn/index.js';
 
 /**
- * Seed block 8: nn.RNN(inputSize, hiddenSize, batch_first=True) from an explicit zero h0, then
+ * SimpleRNN: nn.RNN(inputSize, hiddenSize, batch_first=True) from an explicit zero h0, then
  * Linear(hiddenSize, outputSize) on every time step: [B, T, I] → [B, T, outputSize].
  */
 export class SimpleRNN extends nn.Module {
-  // the seed reads a global `hidden_size` inside forward; the twin keeps it as a field
+  // the course's code reads a global `hidden_size` inside forward; the twin keeps it as a field
   readonly hiddenSize: number;
   rnn: nn.RNN;
   fc: nn.Linear;
@@ -33,9 +33,10 @@ export class SimpleRNN extends nn.Module {
   }
 }
 
+/** Options of SimpleLSTM: predict every step or only the last. */
 export interface SimpleLSTMOptions {
   /**
-   * Which steps the Linear head reads. The seed's block 9 uses only the last step ('last': output
+   * Which steps the Linear head reads. The course's example uses only the last step ('last': output
    * [B, outputSize]) but then trains against the [B, T, 1] target of every step, which PyTorch
    * refuses (after a broadcasting warning) and nabla's MSELoss refuses too. The default, 'every',
    * predicts every step ([B, T, outputSize]), which is what the note means: the same task as the RNN.
@@ -43,7 +44,7 @@ export interface SimpleLSTMOptions {
   steps?: 'every' | 'last';
 }
 
-/** Seed block 9: nn.LSTM(inputSize, hiddenSize, batch_first=True) from explicit zero h0 and c0, then Linear. */
+/** SimpleLSTM: nn.LSTM(inputSize, hiddenSize, batch_first=True) from explicit zero h0 and c0, then Linear. */
 export class SimpleLSTM extends nn.Module {
   readonly hiddenSize: number;
   readonly steps: 'every' | 'last';
@@ -87,9 +88,9 @@ export class SimpleGRU extends nn.Module {
 }
 
 /**
- * Seed block 7's create_sine_wave_data: `numSamples` sequences, each x = linspace(start, start + 2π,
+ * The course's create_sine_wave_data: `numSamples` sequences, each x = linspace(start, start + 2π,
  * seqLength) with start ~ U[0, 1), input sin(x), target sin(x + 0.1); returned as [numSamples,
- * seqLength, 1] float32 tensors (the seed's `.unsqueeze(-1)`). Draws from `generator` (seeded).
+ * seqLength, 1] float32 tensors (the course's `.unsqueeze(-1)`). Draws from `generator` (seeded).
  */
 export function createSineWaveData(seqLength: number, numSamples: number, generator: Generator = defaultGenerator): { X: Tensor; y: Tensor } {
   if (!Number.isInteger(seqLength) || seqLength < 1) throw new Error(`createSineWaveData: seqLength must be a positive integer, got ${seqLength}`);

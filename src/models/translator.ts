@@ -1,5 +1,5 @@
 /**
- * A sequence-to-sequence Transformer for translation (the seed's block 15), shaped like PyTorch's
+ * A sequence-to-sequence Transformer for translation (the course's example), shaped like PyTorch's
  * "Language translation with nn.Transformer" tutorial (`Seq2SeqTransformer`: src_tok_emb,
  * tgt_tok_emb, positional_encoding, transformer, generator):
  *
@@ -37,6 +37,7 @@ export { beamSearch, greedySearch, gnmtLengthPenalty, type DecodeStepper, type H
 /** The special tokens of translation vocabularies: [PAD]=0, [UNK]=1, [BOS]=2, [EOS]=3. */
 export const TRANSLATION_SPECIALS: Readonly<SpecialTokens> = Object.freeze({ pad: '[PAD]', unk: '[UNK]', bos: '[BOS]', eos: '[EOS]', mask: null });
 
+/** The sizes and special-token ids of a Seq2SeqTransformer. */
 export interface Seq2SeqConfig {
   srcVocabSize: number;
   tgtVocabSize: number;
@@ -55,6 +56,7 @@ export interface Seq2SeqConfig {
   eosId: number;
 }
 
+/** The masks of a batch: causal and padding masks for the encoder and decoder. */
 export interface Seq2SeqMasks {
   /** [B, S] bool, true at source padding. */
   srcPaddingMask: Tensor;
@@ -85,6 +87,7 @@ export function padBatch(rows: readonly (readonly number[])[], pad: number, widt
   return Tensor.fromData(data, [rows.length, width], 'int32');
 }
 
+/** The encoder-decoder Transformer of "Attention Is All You Need" with token embeddings and a generator. */
 export class Seq2SeqTransformer extends nn.Module {
   transformer: nn.Transformer;
   generator: nn.Linear;
@@ -332,6 +335,7 @@ export class CachedDecoder implements DecodeStepper {
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding source ids
 
+/** Options of decoding: beam size, length penalty, maximum length. */
 export interface DecodeOptions {
   /** Beam size; 1 (default) is greedy decoding. */
   beam?: number;
@@ -404,6 +408,7 @@ export function scoreIds(model: Seq2SeqTransformer, source: readonly number[], o
 // ---------------------------------------------------------------------------------------------------------------
 // Training batches
 
+/** A sentence pair as token ids. */
 export interface EncodedPair {
   /** Source ids ending in [EOS]. */
   src: number[];
@@ -411,6 +416,7 @@ export interface EncodedPair {
   tgt: number[];
 }
 
+/** A padded training batch: source, decoder input, target and the token count. */
 export interface Batch {
   /** [B, S] int32. */
   src: Tensor;
@@ -482,6 +488,7 @@ export function batchLoss(model: Seq2SeqTransformer, batch: Batch, criterion: nn
 // ---------------------------------------------------------------------------------------------------------------
 // Tokenizers and the Translator bundle
 
+/** Options of `trainTokenizers`: vocabulary size and BPE settings. */
 export interface TokenizerOptions {
   /** BPE vocabulary size per language (or of the one shared vocabulary). */
   vocabSize: number;
@@ -501,8 +508,10 @@ export function trainTokenizers(pairs: readonly TextPair[], options: TokenizerOp
   return { src: train(pairs.map((p) => p.source)), tgt: train(pairs.map((p) => p.target)) };
 }
 
+/** The format name a translator's safetensors metadata carries. */
 export const TRANSLATOR_FORMAT = 'nabla-translator-v1';
 
+/** A translation and its score. */
 export interface Translation {
   source: string;
   translation: string;
@@ -513,6 +522,7 @@ export interface Translation {
   truncated: boolean;
 }
 
+/** The encoder-decoder attention of one translation: tokens on both sides and the weights. */
 export interface AttentionMap {
   translation: string;
   /** Source token texts, ending with [EOS]. */
@@ -523,6 +533,7 @@ export interface AttentionMap {
   weights: number[][];
 }
 
+/** Thrown when a sentence is longer than the model's maximum length. */
 export class SentenceTooLongError extends Error {}
 
 /** A trained translation model with its tokenizers. */

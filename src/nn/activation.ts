@@ -5,12 +5,14 @@ import { elu, gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh } from '../op
 import { logSoftmax, softmax } from '../ops/activation.js';
 import { pyFloat, pyStr } from './repr.js';
 
+/** max(0, x), elementwise. */
 export class ReLU extends Module {
   override forward(input: Tensor): Tensor {
     return relu(input);
   }
 }
 
+/** max(0, x) + negativeSlope * min(0, x), elementwise. */
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
 
@@ -28,6 +30,7 @@ export class LeakyReLU extends Module {
   }
 }
 
+/** x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export class ELU extends Module {
   readonly alpha: number;
 
@@ -65,12 +68,14 @@ export class Softplus extends Module {
   }
 }
 
+/** tanh(x), elementwise. */
 export class Tanh extends Module {
   override forward(input: Tensor): Tensor {
     return tanh(input);
   }
 }
 
+/** 1 / (1 + exp(-x)), elementwise. */
 export class Sigmoid extends Module {
   override forward(input: Tensor): Tensor {
     return sigmoid(input);
@@ -97,6 +102,7 @@ export class GELU extends Module {
   }
 }
 
+/** x * sigmoid(x), elementwise (also called swish). */
 export class SiLU extends Module {
   override forward(input: Tensor): Tensor {
     return silu(input);
@@ -126,6 +132,7 @@ export class Softmax extends Module {
   }
 }
 
+/** log(softmax(x)) along a dimension, computed stably. */
 export class LogSoftmax extends Module {
   readonly dim: number;
 

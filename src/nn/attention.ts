@@ -20,6 +20,7 @@ import { Linear } from './linear.js';
 import { linear } from './functional.js';
 import { constant_, xavierNormal_, xavierUniform_ } from './init.js';
 
+/** Options of nn.MultiheadAttention, as PyTorch's keywords. */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in training mode (default 0). */
   dropout?: number;
@@ -37,6 +38,7 @@ export interface MultiheadAttentionOptions {
   batchFirst?: boolean;
 }
 
+/** Options of a MultiheadAttention call: masks and whether to return the weights. */
 export interface MultiheadAttentionForwardOptions {
   /** [B, S] (or [S] unbatched): bool true = ignore that key (padding), or float added to the scores. */
   keyPaddingMask?: Tensor | null;
@@ -65,6 +67,7 @@ function padLastColumn(mask: Tensor): Tensor {
   return cat([mask.detach(), Tensor.fromData(mask.dtype === 'bool' ? new Uint8Array(shape.reduce((a, b) => a * b, 1)) : new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, mask.dtype)], -1);
 }
 
+/** Multi-head attention with PyTorch's parameters and state-dict keys (`in_proj_weight`, `out_proj`). */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
   readonly kdim: number;

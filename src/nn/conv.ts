@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { conv1d, conv2d } from '../ops/conv.js';
+import { padByMode, type PadMode } from '../ops/pad-modes.js';
 import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from './init.js';
 import { pyInts } from './repr.js';
 
@@ -15,11 +16,13 @@ export interface ConvNdOptions<T extends Ints> {
   dilation?: T;
   groups?: number;
   bias?: boolean;
-  /** Only 'zeros' is supported. */
-  paddingMode?: 'zeros';
+  /** How the padding is filled: 'zeros' (default), or copies of the input ('reflect', 'replicate', 'circular'). */
+  paddingMode?: 'zeros' | PadMode;
 }
 
+/** Options of nn.Conv2d: stride, padding, dilation, groups, bias. */
 export type Conv2dOptions = ConvNdOptions<number | readonly [number, number]>;
+/** Options of nn.Conv1d: stride, padding, dilation, groups, bias. */
 export type Conv1dOptions = ConvNdOptions<number | readonly [number]>;
 
 function tuple(op: string, arg: string, v: Ints, n: number): number[] {
@@ -39,7 +42,7 @@ abstract class ConvNd extends Module {
   readonly padding: number[] | 'same' | 'valid';
   readonly dilation: number[];
   readonly groups: number;
-  readonly paddingMode = 'zeros';
+  readonly paddingMode: 'zeros' | PadMode;
   weight: Parameter;
   bias: Parameter | null;
 
@@ -49,7 +52,11 @@ abstract class ConvNd extends Module {
     if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
     if (!Number.isInteger(inChannels) || inChannels <= 0 || inChannels % groups !== 0) throw new Error(`${op}: inChannels (${inChannels}) must be a positive integer divisible by groups (${groups})`);
     if (!Number.isInteger(outChannels) || outChannels <= 0 || outChannels % groups !== 0) throw new Error(`${op}: outChannels (${outChannels}) must be a positive integer divisible by groups (${groups})`);
-    if ((options.paddingMode ?? 'zeros') !== 'zeros') throw new Error(`${op}: paddingMode "${options.paddingMode}" is not supported (only 'zeros')`);
+    const paddingMode = options.paddingMode ?? 'zeros';
+    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(paddingMode)) {
+      throw new Error(`${op}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(paddingMode)}`);
+    }
+    this.paddingMode = paddingMode;
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(op, 'kernelSize', kernelSize, n);
@@ -78,6 +85,25 @@ abstract class ConvNd extends Module {
     }
   }
 
+  /**
+   * For paddingMode other than 'zeros': the input padded ahead of the convolution (which then pads
+   * nothing), with PyTorch's split of 'same' padding (the extra element after).
+   */
+  protected padInput(input: Tensor): Tensor {
+    if (this.paddingMode === 'zeros' || this.padding === 'valid') return input;
+    const pairs = this.kernelSize.map((k, i) => {
+      if (this.padding !== 'same') return [(this.padding as number[])[i], (this.padding as number[])[i]];
+      const total = this.dilation[i] * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+    return padByMode(input, pairs.reverse().flat(), this.paddingMode);
+  }
+
+  /** The padding handed to the convolution itself. */
+  protected convPadding(): number[] | 'same' | 'valid' {
+    return this.paddingMode === 'zeros' ? this.padding : this.kernelSize.map(() => 0);
+  }
+
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}`;
     if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
@@ -85,19 +111,29 @@ abstract class ConvNd extends Module {
     if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyInts(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (!this.bias) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
     return s;
   }
 }
 
-/** 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input; weight [out, in/groups, kH, kW]. */
+/**
+ * 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) input; weight [out, in/groups, kH, kW].
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 }); // PyTorch: nn.Conv2d(1, 32, 3, padding=1)
+ * conv.call(nb.randn([8, 1, 28, 28])).shape; // [8, 32, 28, 28]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dOptions = {}) {
     super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
   }
 
   override forward(input: Tensor): Tensor {
-    const padding = typeof this.padding === 'string' ? this.padding : this.padding as [number, number];
-    return conv2d(input, this.weight, this.bias, {
+    const convPadding = this.convPadding();
+    const padding = typeof convPadding === 'string' ? convPadding : convPadding as [number, number];
+    return conv2d(this.padInput(input), this.weight, this.bias, {
       stride: this.stride as [number, number], padding, dilation: this.dilation as [number, number], groups: this.groups,
     });
   }
@@ -110,7 +146,8 @@ export class Conv1d extends ConvNd {
   }
 
   override forward(input: Tensor): Tensor {
-    const padding = typeof this.padding === 'string' ? this.padding : this.padding[0];
-    return conv1d(input, this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
+    const convPadding = this.convPadding();
+    const padding = typeof convPadding === 'string' ? convPadding : convPadding[0];
+    return conv1d(this.padInput(input), this.weight, this.bias, { stride: this.stride[0], padding, dilation: this.dilation[0], groups: this.groups });
   }
 }

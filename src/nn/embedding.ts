@@ -7,10 +7,11 @@ import { RowSparseTensor } from '../autograd/sparse.js';
 import { embedding as embeddingOp } from '../ops/indexing.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
-import { embedding, embeddingRenorm_, resolvePaddingIdx } from './functional.js';
+import { embedding, embeddingRenorm_, resolvePaddingIdx, scaleGradByFrequency } from './functional.js';
 import { normal_ } from './init.js';
 import { pyFloat } from './repr.js';
 
+/** Options of nn.Embedding: padding index, max norm, sparse gradients. */
 export interface EmbeddingOptions {
   /** This row is initialised to zeros and gets no gradient (negative counts from the end). */
   paddingIdx?: number | null;
@@ -18,6 +19,8 @@ export interface EmbeddingOptions {
   maxNorm?: number | null;
   /** The p of the p-norm for maxNorm (default 2). */
   normType?: number;
+  /** Divide each row's gradient by how many times the mini-batch looks that row up (PyTorch's scale_grad_by_freq). */
+  scaleGradByFreq?: boolean;
   /** Use this [numEmbeddings, embeddingDim] tensor as the weight (shared, not copied). */
   weight?: Tensor;
   /**
@@ -32,7 +35,7 @@ export interface EmbeddingOptions {
  * ([...indices.shape, embeddingDim]); backward gives `weight` a RowSparseTensor with one row per
  * lookup (repeats are summed by whoever reads it), leaving out lookups of `paddingIdx` as PyTorch does.
  */
-export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
+export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean } = {}): Tensor {
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new Error(`sparseEmbedding: weight must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
   }
@@ -41,7 +44,7 @@ export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { padd
     embeddingRenorm_(weight, indices, options.maxNorm, options.normType ?? 2);
   }
   const out = noGrad(() => embeddingOp(indices, weight.detach()));
-  return record(out, 'sparseEmbedding', [weight], (g) => {
+  const recorded = record(out, 'sparseEmbedding', [weight], (g) => {
     const ids = indices.contiguousData() as Int32Array;
     const gd = g.contiguousData() as Float32Array;
     const dim = weight.shape[1];
@@ -59,8 +62,10 @@ export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { padd
     }
     return [new RowSparseTensor(weight.shape, rows, values)];
   }, [indices]);
+  return options.scaleGradByFreq ? scaleGradByFrequency(recorded, indices) : recorded;
 }
 
+/** A lookup table of `numEmbeddings` vectors of size `embeddingDim`, indexed by int32 ids. */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
@@ -69,6 +74,7 @@ export class Embedding extends Module {
   normType: number;
   /** Whether the weight's gradient is row-sparse (see EmbeddingOptions.sparse). */
   sparse: boolean;
+  scaleGradByFreq: boolean;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -81,6 +87,7 @@ export class Embedding extends Module {
     this.maxNorm = options.maxNorm ?? null;
     this.normType = options.normType ?? 2;
     this.sparse = options.sparse ?? false;
+    this.scaleGradByFreq = options.scaleGradByFreq ?? false;
     if (options.weight) {
       if (formatShape(options.weight.shape) !== formatShape([numEmbeddings, embeddingDim])) {
         throw new Error(`Embedding: weight has shape ${formatShape(options.weight.shape)}, expected [${numEmbeddings}, ${embeddingDim}]`);
@@ -93,7 +100,7 @@ export class Embedding extends Module {
   }
 
   /** A table from pretrained vectors [numEmbeddings, embeddingDim], frozen unless freeze is false. */
-  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number; sparse?: boolean } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean; sparse?: boolean } = {}): Embedding {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
       throw new Error(`Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? formatShape(embeddings.shape) : typeof embeddings}`);
     }
@@ -112,8 +119,8 @@ export class Embedding extends Module {
   }
 
   override forward(input: Tensor): Tensor {
-    if (this.sparse) return sparseEmbedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
+    const options = { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType, scaleGradByFreq: this.scaleGradByFreq };
+    return this.sparse ? sparseEmbedding(input, this.weight, options) : embedding(input, this.weight, options);
   }
 
   override extraRepr(): string {
@@ -121,6 +128,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
     if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ', scale_grad_by_freq=True';
     if (this.sparse) s += ', sparse=True';
     return s;
   }

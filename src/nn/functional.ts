@@ -6,21 +6,19 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
-import { add, where, eq } from '../ops/elementwise.js';
-import { matmul } from '../ops/linalg.js';
+import { where, eq, mul } from '../ops/elementwise.js';
+import { addBiasInPlace, matmul } from '../ops/linalg.js';
 import { transpose, unsqueeze, pad as padOp } from '../ops/shape.js';
 import { embedding as embeddingOp } from '../ops/indexing.js';
-import { expandedView } from '../ops/util.js';
-import { sumToShape } from '../ops/reduce.js';
+import { padByMode, type PadMode } from '../ops/pad-modes.js';
 import { record } from '../autograd/node.js';
-import { getBackend } from '../backend/registry.js';
 
 export {
   relu, leakyRelu, elu, gelu, silu, softplus, sigmoid, tanh,
 } from '../ops/elementwise.js';
 export { softmax, logSoftmax } from '../ops/activation.js';
 export { conv1d, conv2d, type ConvOptions } from '../ops/conv.js';
-export { maxPool2d, maxPool2dWithIndices, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from '../ops/pool.js';
+export { maxPool2d, maxPool2dWithIndices, avgPool2d, maxPool1d, maxPool1dWithIndices, avgPool1d, adaptiveAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from '../ops/pool.js';
 export { layerNorm, batchNorm, type BatchNormOptions } from '../ops/norm.js';
 export { dropout } from '../ops/dropout.js';
 export {
@@ -47,19 +45,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   return bias ? addBiasInPlace(out, bias) : out;
 }
 
-/**
- * product + bias (over the last dimension), written into the product's own storage: linear has just
- * made it and nothing else holds it (matmul's backward reads its inputs, not its output), so the sum
- * needs no second [rows, outFeatures] tensor. With a vocabulary-sized output layer that is the
- * largest tensor of a training step, and allocating it costs more than the addition.
- */
-function addBiasInPlace(product: Tensor, bias: Tensor): Tensor {
-  if (!product.isContiguous() || product.offset !== 0 || bias.dtype !== 'float32') return add(product, bias);
-  getBackend().binary('add', expandedView(product, product.shape), expandedView(bias, product.shape), product.data, 0);
-  product.bumpVersion();
-  return record(product.detach(), 'linear', [product, bias], (g) => [g, sumToShape(g, bias.shape)]);
-}
-
+/** Options of F.embedding. */
 export interface EmbeddingOptions {
   /** Rows looked up at this index get no gradient (the row's value is returned as it is). */
   paddingIdx?: number | null;
@@ -67,6 +53,22 @@ export interface EmbeddingOptions {
   maxNorm?: number | null;
   /** The p of the p-norm for maxNorm (default 2). */
   normType?: number;
+  /** Divide each row's gradient by how many times the batch looks that row up (PyTorch's scale_grad_by_freq). */
+  scaleGradByFreq?: boolean;
+}
+
+/**
+ * The lookup's output unchanged, its gradient at each position divided by the number of positions
+ * in `indices` that looked up the same row, so a row's gradient is the mean of its lookups' rather
+ * than their sum (frequent words do not get larger steps).
+ */
+export function scaleGradByFrequency(out: Tensor, indices: Tensor): Tensor {
+  if (!out.requiresGrad) return out;
+  const ids = indices.contiguousData() as Int32Array;
+  const counts = new Map<number, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const scale = Tensor.fromData(Float32Array.from(ids, (id) => 1 / counts.get(id)!), [...indices.shape, 1], 'float32');
+  return record(out.detach(), 'embeddingScaleGradByFreq', [out], (g) => [mul(g, scale)]);
 }
 
 /** Resolves a (possibly negative) padding index against the number of embeddings. */
@@ -120,7 +122,8 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
     if (!(indices instanceof Tensor) || indices.dtype !== 'int32') return embeddingOp(indices, weight); // the op names the problem
     embeddingRenorm_(weight, indices, options.maxNorm, options.normType ?? 2);
   }
-  const out = embeddingOp(indices, weight);
+  const lookup = embeddingOp(indices, weight);
+  const out = options.scaleGradByFreq ? scaleGradByFrequency(lookup, indices) : lookup;
   if (paddingIdx === null || !out.requiresGrad) return out;
   // Same values, but positions that looked up the padding row pass no gradient to it.
   const isPadding = unsqueeze(eq(indices, paddingIdx), -1);
@@ -128,13 +131,14 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
 }
 
 /**
- * Pads the last dims: `padding` lists (before, after) pairs starting from the last dim, as
- * F.pad does. Only mode 'constant' exists; `pad(x, p, value)` is accepted as well.
+ * Pads the last dims: `padding` lists (before, after) pairs starting from the last dim, as F.pad
+ * does. Modes 'constant' (with `value`), 'reflect', 'replicate' and 'circular'; `pad(x, p, value)`
+ * is accepted as well.
  */
-export function pad(input: Tensor, padding: readonly number[], mode: 'constant' | number = 'constant', value = 0): Tensor {
+export function pad(input: Tensor, padding: readonly number[], mode: 'constant' | PadMode | number = 'constant', value = 0): Tensor {
   if (typeof mode === 'number') return padOp(input, padding, mode);
-  if (mode !== 'constant') throw new Error(`pad: mode "${mode}" is not supported (only 'constant')`);
-  return padOp(input, padding, value);
+  if (mode === 'constant') return padOp(input, padding, value);
+  return padByMode(input, padding, mode);
 }
 
 /** Class indices (int32) to one-hot rows: [...indices.shape, numClasses] of int32, like F.one_hot. */

@@ -8,12 +8,15 @@ import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 
+/** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu';
 
+/** Which fan Kaiming initialisation scales by. */
 export type FanMode = 'fanIn' | 'fanOut' | 'fan_in' | 'fan_out';
 
+/** An optional random generator for the initialisers. */
 export interface GeneratorOption {
   generator?: Generator;
 }
@@ -68,11 +71,13 @@ function fan(op: string, t: Tensor, mode: FanMode): number {
   throw new Error(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
 }
 
+/** Fills a tensor with values drawn uniformly from [a, b), in place. */
 export function uniform_(t: Tensor, a = 0, b = 1, options: GeneratorOption = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
   return fillWith('uniform_', t, () => a + (b - a) * g.random());
 }
 
+/** Fills a tensor with values drawn from N(mean, std²), in place. */
 export function normal_(t: Tensor, mean = 0, std = 1, options: GeneratorOption = {}): Tensor {
   const g = options.generator ?? defaultGenerator;
   return fillWith('normal_', t, () => mean + std * g.normal());
@@ -91,13 +96,16 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, option
   });
 }
 
+/** Fills a tensor with a constant, in place. */
 export function constant_(t: Tensor, value: number): Tensor {
   requireTensor('constant_', t);
   noGrad(() => t.fill_(value));
   return t;
 }
 
+/** Fills a tensor with zeros, in place. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills a tensor with ones, in place. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** The identity matrix in a 2-D tensor (PyTorch's eye_). */
@@ -111,6 +119,7 @@ export function eye_(t: Tensor): Tensor {
   return t;
 }
 
+/** Options of the Kaiming initialisers: a, mode, nonlinearity, generator. */
 export interface KaimingOptions extends GeneratorOption {
   /** Negative slope of the leaky ReLU after this layer (used with 'leaky_relu'). Default 0. */
   a?: number;

@@ -10,7 +10,16 @@ function checkFeatures(op: string, name: string, n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${op}: ${name} must be a non-negative integer, got ${n}`);
 }
 
-/** y = x W^T + b: weight [outFeatures, inFeatures], bias [outFeatures] (PyTorch's nn.Linear). */
+/**
+ * y = x W^T + b: weight [outFeatures, inFeatures], bias [outFeatures] (PyTorch's nn.Linear).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(784, 10);
+ * fc.call(nb.randn([64, 784])).shape; // [64, 10]
+ * Object.keys(fc.stateDict()); // ['weight', 'bias']
+ * ```
+ */
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;

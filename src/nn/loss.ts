@@ -10,14 +10,14 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { abs, add, clamp, div, exp, log, lt, mul, neg, sub, toDtype, where } from '../ops/elementwise.js';
 import { mean, sum } from '../ops/reduce.js';
 import { logSoftmax } from '../ops/activation.js';
-import { gather } from '../ops/indexing.js';
-import { reshape, squeeze, unsqueeze } from '../ops/shape.js';
+import { reshape } from '../ops/shape.js';
+import { crossEntropyIndexed, nllFromLogProbs, type ClassTargets, type Reduction } from '../ops/loss.js';
 import { Module } from './module.js';
-import { emptyTensor } from '../ops/util.js';
-import { getBackend } from '../backend/registry.js';
 
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction };
 
+
+/** Options of NLLLoss: class weights, ignored index, reduction. */
 export interface NLLLossOptions {
   /** A manual rescaling weight per class, shape [C]. */
   weight?: Tensor | null;
@@ -26,17 +26,20 @@ export interface NLLLossOptions {
   reduction?: Reduction;
 }
 
+/** Options of CrossEntropyLoss: those of NLLLoss and label smoothing. */
 export interface CrossEntropyOptions extends NLLLossOptions {
   /** In [0, 1]: the target becomes (1 - s) * target + s / C (for class indices and probabilities alike). */
   labelSmoothing?: number;
 }
 
+/** Options of BCELoss: weights and reduction. */
 export interface BCEOptions {
   /** A manual rescaling weight, broadcast to the input's shape. */
   weight?: Tensor | null;
   reduction?: Reduction;
 }
 
+/** Options of BCEWithLogitsLoss: those of BCELoss and the positive-class weight. */
 export interface BCEWithLogitsOptions extends BCEOptions {
   /** Weight of positive examples per class, broadcast against the target (PyTorch's pos_weight). */
   posWeight?: Tensor | null;
@@ -105,19 +108,6 @@ function checkRegressionShapes(op: string, input: Tensor, target: Tensor): void 
 
 // ---------- classification ----------
 
-interface ClassTargets {
-  classDim: number;
-  numClasses: number;
-  /** Target indices with ignored positions replaced by 0, shaped like the target. */
-  index: Tensor;
-  /** weight[target] per position, 0 where ignored. */
-  picked: Tensor;
-  /** True where the target is not ignored. */
-  keep: Tensor;
-  weightSum: number;
-  keptCount: number;
-}
-
 function checkWeight(op: string, weight: Tensor | null | undefined, numClasses: number): Tensor | null {
   if (weight === null || weight === undefined) return null;
   requireTensorArg(op, 'weight', weight);
@@ -174,15 +164,6 @@ function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
   };
 }
 
-/** The NLL of log-probabilities at the target classes, reduced with PyTorch's weighted mean. */
-function nllFromLogProbs(logp: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
-  const atTarget = squeeze(gather(logp, info.classDim, unsqueeze(info.index, info.classDim)), info.classDim);
-  const losses = where(info.keep, neg(mul(atTarget, info.picked)), 0);
-  if (reduction === 'none') return losses;
-  const total = sum(losses);
-  return reduction === 'sum' ? total : div(total, info.weightSum);
-}
-
 function checkClassInput(op: string, input: Tensor): void {
   requireTensorArg(op, 'input', input);
   if (input.ndim === 0) throw new Error(`${op}: expected an input of shape [C], [N, C] or [N, C, d1, ...], got a 0-D tensor`);
@@ -201,36 +182,6 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   const weight = checkWeight('nllLoss', options.weight, input.shape[classDim]);
   const info = classTargets('nllLoss', input, target, weight, options.ignoreIndex ?? -100);
   return nllFromLogProbs(input, info, reduction);
-}
-
-/**
- * Cross-entropy of [N, C] (or [C]) scores at class indices, without label smoothing: the same values
- * as log-softmax then NLL, with one fused backward (gradient = coef · (softmax - onehot) per row)
- * instead of scattering a mostly-zero [N, C] gradient and running log-softmax's backward over it:
- * with a vocabulary-sized output that saves two full [N, C] passes and allocations per step.
- */
-function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
-  const cols = input.shape[input.ndim - 1]!;
-  const rows = input.numel() / Math.max(cols, 1);
-  const [logp, loss] = noGrad(() => {
-    const lp = logSoftmax(input, -1);
-    return [lp, nllFromLogProbs(lp, info, reduction)] as const;
-  });
-  return record(loss, 'crossEntropy', [input], (g) => {
-    // d loss / d logp[i, target] = -coef[i]: what the mean / sum / per-row reductions give row i
-    const gd = g.contiguousData() as Float32Array;
-    const picked = info.picked.contiguousData() as Float32Array;
-    const keep = info.keep.contiguousData() as Uint8Array;
-    const coef = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      if (!keep[i]) continue;
-      const gi = reduction === 'none' ? gd[i]! : reduction === 'mean' ? gd[0]! / info.weightSum : gd[0]!;
-      coef[i] = gi * picked[i]!;
-    }
-    const gx = emptyTensor(input.shape);
-    getBackend().crossEntropyBackward(logp.data as Float32Array, rows, cols, info.index.contiguousData() as Int32Array, coef, gx.data as Float32Array);
-    return [gx];
-  }, [logp]);
 }
 
 /**
@@ -445,6 +396,7 @@ export class CrossEntropyLoss extends Module {
   }
 }
 
+/** The mean squared error between input and target. */
 export class MSELoss extends Module {
   reduction: Reduction;
 
@@ -458,6 +410,7 @@ export class MSELoss extends Module {
   }
 }
 
+/** The mean absolute error between input and target. */
 export class L1Loss extends Module {
   reduction: Reduction;
 
@@ -471,6 +424,7 @@ export class L1Loss extends Module {
   }
 }
 
+/** Smooth L1 loss: squared below beta, absolute above. */
 export class SmoothL1Loss extends Module {
   reduction: Reduction;
   beta: number;
@@ -486,6 +440,7 @@ export class SmoothL1Loss extends Module {
   }
 }
 
+/** Huber loss: squared below delta, linear above. */
 export class HuberLoss extends Module {
   reduction: Reduction;
   delta: number;

@@ -19,18 +19,22 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { Parameter } from './parameter.js';
 import { addIndent } from './repr.js';
 
+/** Tensors by dotted parameter path (`conv1.weight`), PyTorch's key names. */
 export type StateDict = Record<string, Tensor>;
 
+/** Options of `loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are refused either way. */
   strict?: boolean;
 }
 
+/** The keys `loadStateDict` did not find or did not expect. */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
 
+/** Options of `stateDict`. */
 export interface StateDictOptions {
   /** Prepended to every key. */
   prefix?: string;
@@ -38,6 +42,7 @@ export interface StateDictOptions {
   keepVars?: boolean;
 }
 
+/** What registering a hook returns: `remove()` unregisters it. */
 export interface HookHandle {
   remove(): void;
 }
@@ -47,7 +52,9 @@ type AnyArgs = any[];
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyResult = any;
 
+/** A hook called before `forward` with the arguments; it may replace them. */
 export type ForwardPreHook = (module: Module, args: AnyArgs) => AnyArgs | void;
+/** A hook called after `forward` with the arguments and output; it may replace the output. */
 export type ForwardHook = (module: Module, args: AnyArgs, output: AnyResult) => AnyResult | void;
 
 interface BufferEntry {
@@ -62,6 +69,23 @@ function checkName(kind: string, name: string): void {
   if (name.includes('.')) throw new Error(`${kind}: name can't contain ".", got "${name}"`);
 }
 
+/**
+ * The base class of layers and models, as `torch.nn.Module`: parameters and submodules are found in its fields.
+ *
+ * @example
+ * ```ts
+ * class MLP extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128);
+ *   fc2 = new nn.Linear(128, 10);
+ *   override forward(x: Tensor): Tensor {
+ *     return this.fc2.call(nb.relu(this.fc1.call(x)));
+ *   }
+ * }
+ * const model = new MLP();
+ * const logits = model.call(nb.randn([32, 784])); // [32, 10]
+ * Object.keys(model.stateDict()); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * ```
+ */
 export class Module {
   /** Whether the module is in training mode (dropout active, batch norm using batch statistics). */
   training = true;

@@ -7,6 +7,7 @@ import { Parameter } from './parameter.js';
 import { batchNorm, layerNorm } from '../ops/norm.js';
 import { pyBool, pyFloat, pyInts } from './repr.js';
 
+/** Options of BatchNorm: eps, momentum, affine, running statistics. */
 export interface BatchNormOptions {
   eps?: number;
   /** Weight of the newest batch in the running statistics; null for a cumulative average. Default 0.1. */
@@ -129,6 +130,7 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/** Options of LayerNorm: eps and the elementwise affine. */
 export interface LayerNormOptions {
   eps?: number;
   /** Learn a weight (and bias) of normalizedShape (default true). */

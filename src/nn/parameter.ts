@@ -1,6 +1,7 @@
 /** Parameter: a Tensor that a Module registers as learnable state (PyTorch's nn.Parameter). */
 import { Tensor } from '../tensor/tensor.js';
 
+/** A tensor that is a module's learnable weight: found by `parameters()` and requiring a gradient. */
 export class Parameter extends Tensor {
   /**
    * Wraps `data` as a parameter sharing its storage (no copy), cut from any graph `data` belongs to.

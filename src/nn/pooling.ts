@@ -1,19 +1,26 @@
 /** Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d. */
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
+import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1dWithIndices, maxPool2dWithIndices } from '../ops/pool.js';
 import { pyBool, pyInts } from './repr.js';
 
 type Pair = number | readonly [number, number];
 
-export interface MaxPool2dOptions {
+/** Options of MaxPool2d: stride, padding, dilation, ceil mode, returnIndices. */
+export interface MaxPool2dOptions<WithIndices extends boolean = boolean> {
   /** Default: the kernel size. */
   stride?: Pair | null;
   padding?: Pair;
   dilation?: Pair;
   ceilMode?: boolean;
+  /** Return [output, indices] (each output's position in its input plane, h * W + w), as PyTorch's return_indices. */
+  returnIndices?: WithIndices;
 }
 
+/** What a max pool returns: the pooled tensor, or [output, indices] with returnIndices. */
+export type MaxPoolResult<WithIndices extends boolean> = WithIndices extends true ? [Tensor, Tensor] : Tensor;
+
+/** Options of AvgPool2d: stride, padding, ceil mode, count of padding. */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;
@@ -42,29 +49,32 @@ function poolArgs<O extends { stride?: unknown; padding?: unknown }>(rest: unkno
   return options as O;
 }
 
-/** 2-D max pooling. `new MaxPool2d(2)`, `new MaxPool2d(2, 2)`, `new MaxPool2d(3, {stride: 2, padding: 1})`. */
-export class MaxPool2d extends Module {
+/** 2-D max pooling. `new MaxPool2d(2)`, `new MaxPool2d(2, 2)`, `new MaxPool2d(3, {stride: 2, padding: 1})`, `new MaxPool2d(2, {returnIndices: true})`. */
+export class MaxPool2d<WithIndices extends boolean = false> extends Module {
   readonly kernelSize: Pair;
   readonly stride: Pair;
   readonly padding: Pair;
   readonly dilation: Pair;
   readonly ceilMode: boolean;
+  readonly returnIndices: WithIndices;
 
-  constructor(kernelSize: Pair, options?: MaxPool2dOptions);
-  constructor(kernelSize: Pair, stride: Pair | null, options?: MaxPool2dOptions);
-  constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: MaxPool2dOptions);
+  constructor(kernelSize: Pair, options?: MaxPool2dOptions<WithIndices>);
+  constructor(kernelSize: Pair, stride: Pair | null, options?: MaxPool2dOptions<WithIndices>);
+  constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: MaxPool2dOptions<WithIndices>);
   constructor(kernelSize: Pair, ...rest: unknown[]) {
     super();
-    const o = poolArgs<MaxPool2dOptions>(rest);
+    const o = poolArgs<MaxPool2dOptions<WithIndices>>(rest);
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
     this.dilation = o.dilation ?? 1;
     this.ceilMode = o.ceilMode ?? false;
+    this.returnIndices = (o.returnIndices ?? false) as WithIndices;
   }
 
-  override forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  override forward(input: Tensor): MaxPoolResult<WithIndices> {
+    const { values, indices } = maxPool2dWithIndices(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return (this.returnIndices ? [values, indices] : values) as MaxPoolResult<WithIndices>;
   }
 
   override extraRepr(): string {
@@ -107,35 +117,45 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Options of the 1-d pools. */
 export interface Pool1dOptions {
   stride?: number | null;
   padding?: number;
   ceilMode?: boolean;
 }
 
+export interface MaxPool1dOptions<WithIndices extends boolean = boolean> extends Pool1dOptions {
+  dilation?: number;
+  /** Return [output, indices] (each output's position along L), as PyTorch's return_indices. */
+  returnIndices?: WithIndices;
+}
+
 /** 1-D max pooling over [N, C, L]. */
-export class MaxPool1d extends Module {
+export class MaxPool1d<WithIndices extends boolean = false> extends Module {
   readonly kernelSize: number;
   readonly stride: number;
   readonly padding: number;
   readonly dilation: number;
   readonly ceilMode: boolean;
+  readonly returnIndices: WithIndices;
 
-  constructor(kernelSize: number, options?: Pool1dOptions & { dilation?: number });
-  constructor(kernelSize: number, stride: number | null, options?: Pool1dOptions & { dilation?: number });
-  constructor(kernelSize: number, stride: number | null, padding: number, options?: Pool1dOptions & { dilation?: number });
+  constructor(kernelSize: number, options?: MaxPool1dOptions<WithIndices>);
+  constructor(kernelSize: number, stride: number | null, options?: MaxPool1dOptions<WithIndices>);
+  constructor(kernelSize: number, stride: number | null, padding: number, options?: MaxPool1dOptions<WithIndices>);
   constructor(kernelSize: number, ...rest: unknown[]) {
     super();
-    const o = poolArgs<Pool1dOptions & { dilation?: number }>(rest);
+    const o = poolArgs<MaxPool1dOptions<WithIndices>>(rest);
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
     this.dilation = o.dilation ?? 1;
     this.ceilMode = o.ceilMode ?? false;
+    this.returnIndices = (o.returnIndices ?? false) as WithIndices;
   }
 
-  override forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  override forward(input: Tensor): MaxPoolResult<WithIndices> {
+    const { values, indices } = maxPool1dWithIndices(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return (this.returnIndices ? [values, indices] : values) as MaxPoolResult<WithIndices>;
   }
 
   override extraRepr(): string {

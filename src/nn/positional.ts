@@ -14,6 +14,7 @@ import { Dropout } from './dropout.js';
 import { normal_ } from './init.js';
 import { pyBool, pyFloat } from './repr.js';
 
+/** Options of PositionalEncoding: dropout and maximum length. */
 export interface PositionalEncodingOptions {
   /** Longest sequence supported (default 5000, as the PyTorch tutorial). */
   maxLen?: number;

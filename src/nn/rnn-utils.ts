@@ -32,6 +32,7 @@ function toNumbers(op: string, lengths: Lengths): number[] {
   return [...lengths];
 }
 
+/** A batch of variable-length sequences packed by time step, as `torch.nn.utils.rnn.PackedSequence`. */
 export class PackedSequence {
   /**
    * Normally made by packPaddedSequence or packSequence. `batchSizes` is a 1-D int32 tensor;
@@ -114,6 +115,7 @@ export function packedRowIndex(batchSizes: ArrayLike<number>, order: ArrayLike<n
   return index;
 }
 
+/** Options of `packPaddedSequence`. */
 export interface PackPaddedOptions {
   batchFirst?: boolean;
   /** Require lengths sorted longest first (default true, like PyTorch); false sorts them here. */
@@ -158,6 +160,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   return new PackedSequence(data, int32(batchSizes), sortedIndices, unsortedIndices);
 }
 
+/** Options of `padPackedSequence`. */
 export interface PadPackedOptions {
   batchFirst?: boolean;
   paddingValue?: number;
@@ -203,6 +206,7 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedOp
   return [padded, int32(sequence.lengths())];
 }
 
+/** Options of `padSequence`. */
 export interface PadSequenceOptions {
   batchFirst?: boolean;
   paddingValue?: number;

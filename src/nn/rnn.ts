@@ -19,6 +19,7 @@ import { uniform_ } from './init.js';
 import { pyBool, pyFloat } from './repr.js';
 import { PackedSequence, packedRowIndex, padPackedSequence } from './rnn-utils.js';
 
+/** Options shared by RNN, LSTM and GRU: layers, bias, batchFirst, dropout, bidirectional. */
 export interface RNNBaseOptions {
   /** Stacked layers (default 1); layer l > 0 reads layer l-1's output. */
   numLayers?: number;
@@ -32,10 +33,12 @@ export interface RNNBaseOptions {
   bidirectional?: boolean;
 }
 
+/** Options of nn.RNN: those of every recurrent layer and the nonlinearity. */
 export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+/** Options of nn.LSTM: those of every recurrent layer and the projection size. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h to this size with W_hr (default 0: no projection); must be smaller than hiddenSize. */
   projSize?: number;

@@ -21,8 +21,10 @@ import { Dropout } from './dropout.js';
 import { MultiheadAttention } from './attention.js';
 import { xavierUniform_ } from './init.js';
 
+/** The feed-forward activation of a Transformer layer. */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
 
+/** Options of the Transformer layers, as PyTorch's keywords. */
 export interface TransformerLayerOptions {
   /** Width of the feed-forward block (default 2048). */
   dimFeedforward?: number;
@@ -37,13 +39,15 @@ export interface TransformerLayerOptions {
   normFirst?: boolean;
 }
 
+/** Options of a TransformerEncoderLayer call: masks. */
 export interface EncoderLayerForwardOptions {
   /** [S, S] or [B * nhead, S, S]: bool true = not allowed, or float added to the scores. */
   srcMask?: Tensor | null;
-  /** [B, S]: true = padding (ignored as a key). */
+  /** Shape [B, S]; true = padding (ignored as a key). */
   srcKeyPaddingMask?: Tensor | null;
 }
 
+/** Options of a TransformerDecoderLayer call: masks for the target and the memory. */
 export interface DecoderLayerForwardOptions {
   tgtMask?: Tensor | null;
   memoryMask?: Tensor | null;
@@ -82,6 +86,7 @@ function finishClone<M extends Module>(source: M, copy: M): M {
   return copy;
 }
 
+/** Self-attention and a feed-forward network, each with a residual connection and LayerNorm. */
 export class TransformerEncoderLayer extends Module {
   // field order = PyTorch's registration order = state-dict order
   self_attn: MultiheadAttention;
@@ -150,6 +155,7 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
+/** Masked self-attention, encoder-decoder attention and a feed-forward network, each with a residual and LayerNorm. */
 export class TransformerDecoderLayer extends Module {
   self_attn: MultiheadAttention;
   multihead_attn: MultiheadAttention;
@@ -228,6 +234,7 @@ export class TransformerDecoderLayer extends Module {
   }
 }
 
+/** Options of a TransformerEncoder call: masks. */
 export interface EncoderForwardOptions {
   mask?: Tensor | null;
   srcKeyPaddingMask?: Tensor | null;
@@ -287,6 +294,7 @@ export class TransformerDecoder extends Module {
   }
 }
 
+/** Options of nn.Transformer: model size, heads, layers and those of the layers. */
 export interface TransformerOptions extends TransformerLayerOptions {
   dModel?: number;
   nhead?: number;
@@ -297,6 +305,7 @@ export interface TransformerOptions extends TransformerLayerOptions {
   customDecoder?: Module | null;
 }
 
+/** Options of an nn.Transformer call: masks of source, target and memory. */
 export interface TransformerForwardOptions {
   srcMask?: Tensor | null;
   tgtMask?: Tensor | null;

@@ -34,5 +34,7 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
   })], [yT]);
 }
 
+/** exp(x) normalised to sum to 1 along `dim`, computed stably. */
 export const softmax = (x: Tensor, dim: number): Tensor => softmaxImpl('softmax', x, dim, false);
+/** log(softmax(x)) along `dim`, computed stably. */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => softmaxImpl('logSoftmax', x, dim, true);

@@ -3,7 +3,7 @@
  *   weights = dropout(softmax(q·kᵀ·scale + mask)),  out = weights·v
  * The forward is two gemms per problem with the mask, softmax and dropout between them; the single
  * autograd node's backward is the softmax backward and three gemms (backend.attention /
- * attentionBackward, or the reference kernel on the backend's gemm when a backend has no fast path).
+ * attentionBackward).
  *
  * q, k, v are read in place through their strides whenever their last dim is contiguous (so the
  * head-split views that multi-head attention makes cost no copy).
@@ -15,15 +15,15 @@
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, contiguousStrides, formatShape, numel, opError } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import type { AttentionShapes, Backend } from '../backend/backend.js';
+import type { AttentionShapes } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { attentionBackward as referenceBackward, attentionForward as referenceForward } from '../backend/js/attention.js';
 import { record } from '../autograd/node.js';
 import { emptyTensor, requireDtype, requireTensor } from './util.js';
 import { where } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { copyRaw, expand } from './shape.js';
 
+/** Options of scaledDotProductAttention: mask, dropout, causal, scale. */
 export interface ScaledDotProductAttentionOptions {
   /** Bool (true = take part) or float (added to the scores), broadcastable to [..., L, S]. Treated as a constant. */
   attnMask?: Tensor | null;
@@ -37,10 +37,11 @@ export interface ScaledDotProductAttentionOptions {
   generator?: Generator;
 }
 
+/** The attention output and its weights. */
 export interface AttentionWithWeights {
   /** [..., L, Ev] */
   output: Tensor;
-  /** [..., L, S]: the attention probabilities after dropout (differentiable). */
+  /** Shape [..., L, S]; the attention probabilities after dropout (differentiable). */
   weights: Tensor;
 }
 
@@ -155,8 +156,7 @@ function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProduc
   const output = emptyTensor([...batch, l, ev]);
   const probs = emptyTensor([...batch, l, s]);
   const probsData = probs.data as Float32Array;
-  if (backend.attention) backend.attention(qm.data, km.data, vm.data, shapes, output.data as Float32Array, probsData);
-  else referenceForward(backend.gemm.bind(backend), qm.data, km.data, vm.data, shapes, output.data as Float32Array, probsData);
+  backend.attention(qm.data, km.data, vm.data, shapes, output.data as Float32Array, probsData);
 
   let weights: Tensor | null = null;
   if (needWeights) {
@@ -174,9 +174,7 @@ function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProduc
     const args = [gOut ? gOut.contiguousData() as Float32Array : null, gWeights ? gWeights.contiguousData() as Float32Array : null,
       qm.data, km.data, vm.data, probsData, shapes,
       (gq?.data ?? null) as Float32Array | null, (gk?.data ?? null) as Float32Array | null, (gv?.data ?? null) as Float32Array | null] as const;
-    const b: Backend = getBackend();
-    if (b.attentionBackward) b.attentionBackward(...args);
-    else referenceBackward(b.gemm.bind(b), ...args);
+    getBackend().attentionBackward(...args);
     return [gq && sumToShape(gq, q.shape), gk && sumToShape(gk, k.shape), gv && sumToShape(gv, v.shape)];
   };
   const saved = [q, k, v, ...(weights && weights === probs ? [weights] : [])];

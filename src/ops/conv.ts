@@ -10,6 +10,7 @@ import { pad, squeeze, unsqueeze } from './shape.js';
 
 export type IntOrPair = number | readonly [number, number];
 
+/** Options of conv1d/conv2d: stride, padding, dilation, groups. */
 export interface ConvOptions {
   stride?: IntOrPair;
   padding?: IntOrPair | 'same' | 'valid';
@@ -23,6 +24,7 @@ export function pair(v: IntOrPair, op: string, arg: string): [number, number] {
   return p;
 }
 
+/** 2-D convolution (cross-correlation) of an [N, C, H, W] input with [out, C / groups, kH, kW] weights. */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
   requireTensor('conv2d', 'input', input);
   requireTensor('conv2d', 'weight', weight);

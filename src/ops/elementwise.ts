@@ -44,32 +44,51 @@ function floatUnary(name: string, op: UnaryOp, x: Tensor, grad: UnaryGrad, p0 = 
 
 const zerosGrad: UnaryGrad = (g) => emptyTensor(g.shape);
 
+/** e^x, elementwise. */
 export const exp = (x: Tensor): Tensor => floatUnary('exp', 'exp', x, (g, _x, y) => mul(g, y), 0, 0, false);
+/** The natural logarithm, elementwise. */
 export const log = (x: Tensor): Tensor => floatUnary('log', 'log', x, (g, xi) => div(g, xi));
+/** log(1 + x), elementwise, accurate for small x. */
 export const log1p = (x: Tensor): Tensor => floatUnary('log1p', 'log1p', x, (g, xi) => div(g, add(xi, 1)));
+/** The square root, elementwise. */
 export const sqrt = (x: Tensor): Tensor => floatUnary('sqrt', 'sqrt', x, (g, _x, y) => div(g, mul(y, 2)), 0, 0, false);
+/** 1 / sqrt(x), elementwise. */
 export const rsqrt = (x: Tensor): Tensor => floatUnary('rsqrt', 'rsqrt', x, (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)), 0, 0, false);
+/** The sine, elementwise. */
 export const sin = (x: Tensor): Tensor => floatUnary('sin', 'sin', x, (g, xi) => mul(g, cos(xi)));
+/** The cosine, elementwise. */
 export const cos = (x: Tensor): Tensor => floatUnary('cos', 'cos', x, (g, xi) => mul(g, neg(sin(xi))));
+/** The hyperbolic tangent, elementwise. */
 export const tanh = (x: Tensor): Tensor => floatUnary('tanh', 'tanh', x, (g, _x, y) => binaryRaw('tanhBackward', g, y, 'float32'), 0, 0, false);
+/** 1 / (1 + e^-x), elementwise. */
 export const sigmoid = (x: Tensor): Tensor => floatUnary('sigmoid', 'sigmoid', x, (g, _x, y) => binaryRaw('sigmoidBackward', g, y, 'float32'), 0, 0, false);
+/** max(0, x), elementwise. */
 export const relu = (x: Tensor): Tensor => floatUnary('relu', 'relu', x, (g, _x, y) => binaryRaw('reluBackward', g, y, 'float32'), 0, 0, false);
+/** max(0, x) + negativeSlope * min(0, x), elementwise. */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor =>
   floatUnary('leakyRelu', 'leakyRelu', x, (g, xi) => binaryRaw('leakyReluBackward', g, xi, 'float32', negativeSlope), negativeSlope);
+/** x for x > 0, alpha * (e^x - 1) otherwise. */
 export const elu = (x: Tensor, alpha = 1): Tensor =>
   floatUnary('elu', 'elu', x, (g, xi) => binaryRaw('eluBackward', g, xi, 'float32', alpha), alpha);
+/** The Gaussian error linear unit, exact or with the tanh approximation. */
 export const gelu = (x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor => {
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   return approximate === 'tanh'
     ? floatUnary('gelu', 'geluTanh', x, (g, xi) => binaryRaw('geluTanhBackward', g, xi, 'float32'))
     : floatUnary('gelu', 'gelu', x, (g, xi) => binaryRaw('geluBackward', g, xi, 'float32'));
 };
+/** x * sigmoid(x), elementwise. */
 export const silu = (x: Tensor): Tensor => floatUnary('silu', 'silu', x, (g, xi) => binaryRaw('siluBackward', g, xi, 'float32'));
+/** log(1 + e^(beta x)) / beta, linear above `threshold`. */
 export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor =>
   floatUnary('softplus', 'softplus', x, (g, xi) => where(gt(mul(xi, beta), threshold), g, binaryRaw('softplusBackward', g, xi, 'float32', beta)), beta, threshold);
+/** 1 / x, elementwise. */
 export const reciprocal = (x: Tensor): Tensor => floatUnary('reciprocal', 'reciprocal', x, (g, _x, y) => mul(g, neg(mul(y, y))), 0, 0, false);
+/** Rounds down, elementwise. */
 export const floor = (x: Tensor): Tensor => roundingOp('floor', x);
+/** Rounds up, elementwise. */
 export const ceil = (x: Tensor): Tensor => roundingOp('ceil', x);
+/** Rounds to the nearest integer, elementwise. */
 export const round = (x: Tensor): Tensor => roundingOp('round', x);
 
 function roundingOp(op: 'floor' | 'ceil' | 'round', x: Tensor): Tensor {
@@ -86,14 +105,19 @@ function sameTypeUnary(name: string, op: UnaryOp, x: Tensor, grad: UnaryGrad): T
   return record(y, name, [x], (g) => [grad(g, x, y)], [x]);
 }
 
+/** -x, elementwise. */
 export const neg = (x: Tensor): Tensor => {
   if (x instanceof Tensor && x.dtype === 'bool') throw new Error(`neg: negating a bool tensor (shape ${formatShape(x.shape)}) is not supported; use logicalNot`);
   return sameTypeUnary('neg', 'neg', x, (g) => unaryRaw('neg', g));
 };
+/** |x|, elementwise. */
 export const abs = (x: Tensor): Tensor => sameTypeUnary('abs', 'abs', x, (g, xi) => mul(g, sign(xi)));
+/** -1, 0 or 1 by the sign of x, elementwise. */
 export const sign = (x: Tensor): Tensor => sameTypeUnary('sign', 'sign', x, zerosGrad);
+/** x², elementwise. */
 export const square = (x: Tensor): Tensor => sameTypeUnary('square', 'square', x, (g, xi) => mul(g, mul(xi, 2)));
 
+/** Limits each element to [min, max]. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   checkInput('clamp', x);
   if (min === undefined && max === undefined) throw new Error('clamp: at least one of min or max must be given');
@@ -103,16 +127,19 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   return record(y, 'clamp', [x], (g) => [where(logicalAnd(ge(x, lo), le(x, hi)), g, 0)], [x]);
 }
 
+/** Logical not: true where x is zero. */
 export function logicalNot(x: Tensor): Tensor {
   checkInput('logicalNot', x);
   return unaryRaw('logicalNot', x, 0, 0, 'bool');
 }
 
+/** True where x is NaN. */
 export function isnan(x: Tensor): Tensor {
   checkInput('isnan', x);
   return binaryRaw('ne', x, x, 'bool');
 }
 
+/** The tensor converted to another dtype (a copy; the same tensor if the dtype matches). */
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   checkInput('to', x);
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`to: unknown dtype ${JSON.stringify(dtype)} (nabla has float32, int32 and bool)`);
@@ -149,18 +176,23 @@ const arithmetic = (a: DType, b: DType): DType => {
 const floating = (): DType => 'float32';
 const boolean = (): DType => 'bool';
 
+/** a + b, broadcast. */
 export const add = (a: Scalar, b: Scalar): Tensor => binaryOp('add', 'add', a, b, arithmetic, (g) => [g, g]);
+/** a - b, broadcast. */
 export const sub = (a: Scalar, b: Scalar): Tensor => {
   if (a instanceof Tensor && b instanceof Tensor && a.dtype === 'bool' && b.dtype === 'bool') {
     throw new Error(`sub: subtracting two bool tensors (${formatShape(a.shape)} and ${formatShape(b.shape)}) is not supported; use logicalXor`);
   }
   return binaryOp('sub', 'sub', a, b, arithmetic, (g) => [g, neg(g)]);
 };
+/** a * b, broadcast. */
 export const mul = (a: Scalar, b: Scalar): Tensor => binaryOp('mul', 'mul', a, b, arithmetic, (g, x, y) => [
   x.requiresGrad ? mul(g, y) : null, y.requiresGrad ? mul(g, x) : null]);
+/** a / b, broadcast (true division: float results). */
 export const div = (a: Scalar, b: Scalar): Tensor => binaryOp('div', 'div', a, b, floating, (g, x, y) => [
   x.requiresGrad ? div(g, y) : null, y.requiresGrad ? neg(div(mul(g, x), mul(y, y))) : null]);
 
+/** a to the power b, broadcast. */
 export function pow(a: Scalar, b: Scalar): Tensor {
   if (a instanceof Tensor && typeof b === 'number') {
     const input = a.dtype === 'float32' || !Number.isInteger(b) || b < 0 ? toFloat(a) : a;
@@ -180,23 +212,50 @@ function extremumGrad(loses: (x: Tensor, y: Tensor) => Tensor): BinaryGrad {
     return [where(loses(x, y), 0, half), where(loses(y, x), 0, half)];
   };
 }
+/** The larger of a and b, elementwise, broadcast. */
 export const maximum = (a: Tensor, b: Scalar): Tensor => binaryOp('maximum', 'maximum', a, b, arithmetic, extremumGrad(lt));
+/** The smaller of a and b, elementwise, broadcast. */
 export const minimum = (a: Tensor, b: Scalar): Tensor => binaryOp('minimum', 'minimum', a, b, arithmetic, extremumGrad(gt));
-export const remainder = (a: Scalar, b: Scalar): Tensor => binaryOp('remainder', 'remainder', a, b, arithmetic, (g, x, y) => [
-  g, y.requiresGrad ? neg(mul(g, floor(div(x, y)))) : null]);
+/** The remainder of a / b with the sign of b (Python's %), broadcast; integer division by zero raises. */
+export const remainder = (a: Scalar, b: Scalar): Tensor => {
+  checkIntegerDivisor('remainder', a, b);
+  return binaryOp('remainder', 'remainder', a, b, arithmetic, (g, x, y) => [
+    g, y.requiresGrad ? neg(mul(g, floor(div(x, y)))) : null]);
+};
+
+/** An integer result of x % 0 has no value (an Int32Array would store 0): PyTorch raises, and so do we. */
+function checkIntegerDivisor(op: string, a: Scalar, b: Scalar): void {
+  const dtypeOf = (x: Scalar) => (x instanceof Tensor ? x.dtype : Number.isInteger(x) ? 'int32' : 'float32');
+  if (dtypeOf(a) === 'float32' || dtypeOf(b) === 'float32') return;
+  const divisor = b instanceof Tensor ? b.contiguousData() : [b];
+  for (let i = 0; i < divisor.length; i++) {
+    if (divisor[i] === 0) throw new Error(`${op}: ZeroDivisionError: integer ${op} by zero (divisor ${b instanceof Tensor ? `of shape ${formatShape(b.shape)} has a zero at position ${i}` : 'is 0'}); convert to float32 first for a NaN result`);
+  }
+}
+
+/** The angle of (b, a), elementwise: atan(a / b) in the right quadrant. */
 export const atan2 = (a: Tensor, b: Tensor): Tensor => binaryOp('atan2', 'atan2', a, b, floating, (g, x, y) => {
   const denom = add(mul(x, x), mul(y, y));
   return [div(mul(g, y), denom), div(mul(g, neg(x)), denom)];
 });
 
+/** a == b, elementwise: a bool tensor. */
 export const eq = (a: Scalar, b: Scalar): Tensor => binaryOp('eq', 'eq', a, b, boolean, null);
+/** a != b, elementwise: a bool tensor. */
 export const ne = (a: Scalar, b: Scalar): Tensor => binaryOp('ne', 'ne', a, b, boolean, null);
+/** a < b, elementwise: a bool tensor. */
 export const lt = (a: Scalar, b: Scalar): Tensor => binaryOp('lt', 'lt', a, b, boolean, null);
+/** a <= b, elementwise: a bool tensor. */
 export const le = (a: Scalar, b: Scalar): Tensor => binaryOp('le', 'le', a, b, boolean, null);
+/** a > b, elementwise: a bool tensor. */
 export const gt = (a: Scalar, b: Scalar): Tensor => binaryOp('gt', 'gt', a, b, boolean, null);
+/** a >= b, elementwise: a bool tensor. */
 export const ge = (a: Scalar, b: Scalar): Tensor => binaryOp('ge', 'ge', a, b, boolean, null);
+/** a and b, elementwise (nonzero is true). */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => binaryOp('logicalAnd', 'logicalAnd', a, b, boolean, null);
+/** a or b, elementwise (nonzero is true). */
 export const logicalOr = (a: Tensor, b: Tensor): Tensor => binaryOp('logicalOr', 'logicalOr', a, b, boolean, null);
+/** a xor b, elementwise (nonzero is true). */
 export const logicalXor = (a: Tensor, b: Tensor): Tensor => binaryOp('logicalXor', 'logicalXor', a, b, boolean, null);
 
 /** where(condition, a, b): a where condition is true, else b; all three broadcast together. */

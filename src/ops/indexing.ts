@@ -7,19 +7,22 @@ import { emptyTensor, requireDtype, requireTensor } from './util.js';
 import { toDtype, where } from './elementwise.js';
 import { copyRaw, reshape, expand } from './shape.js';
 
-/** Index values as int32, every one checked against the size it indexes. */
+/**
+ * Index values as int32, every one checked against the size it indexes. Negative values are refused
+ * as PyTorch refuses them here (a -1 that silently read the last row would hide an off-by-one).
+ */
 function checkedIndices(op: string, index: Tensor, size: number, dim: number): Int32Array {
   requireTensor(op, 'index', index);
   requireDtype(op, 'index', index, ['int32']);
   const values = index.contiguousData() as Int32Array;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v < -size || v >= size) throw opError(op, `index ${v} is out of bounds for dimension ${dim} with size ${size}`);
+    if (v < 0 || v >= size) throw opError(op, `index ${v} is out of bounds for dimension ${dim} with size ${size}${v < 0 ? ' (negative indices are not allowed here)' : ''}`);
   }
-  if (values.some((v) => v < 0)) return values.map((v) => (v < 0 ? v + size : v));
   return values;
 }
 
+/** The entries of `x` at `index` (int32) along `dim`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   requireTensor('indexSelect', 'input', x);
   const d = normalizeDim(dim, x.ndim, 'indexSelect');
@@ -57,6 +60,7 @@ function cropTo(src: Tensor, shape: readonly number[]): Tensor {
   return out;
 }
 
+/** Picks values along `dim` by an index tensor of the output's shape (`torch.gather`). */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   requireTensor('gather', 'input', x);
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -97,9 +101,12 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   }, [index]);
 }
 
+/** A copy of `x` with `src` written at `index` along `dim` (`torch.scatter`). */
 export const scatter = (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => scatterImpl('scatter', x, dim, index, src, false);
+/** A copy of `x` with `src` added at `index` along `dim` (`torch.scatter_add`). */
 export const scatterAdd = (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => scatterImpl('scatterAdd', x, dim, index, src, true);
 
+/** A copy of `x` with `value` where `mask` is true. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   requireTensor('maskedFill', 'input', x);
   requireTensor('maskedFill', 'mask', mask);

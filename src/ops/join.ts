@@ -6,6 +6,7 @@ import { record } from '../autograd/node.js';
 import { emptyTensor, requireTensor } from './util.js';
 import { narrow, unsqueeze, writeInto } from './shape.js';
 
+/** Joins tensors along an existing dimension. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw opError('cat', 'expected a non-empty list of Tensors');
   tensors.forEach((t, i) => requireTensor('cat', `tensors[${i}]`, t));
@@ -33,6 +34,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record(out, 'cat', parts, (g) => parts.map((t, i) => (t.requiresGrad ? narrow(g, d, starts[i], t.shape[d]) : null)));
 }
 
+/** Joins tensors of the same shape along a new dimension. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw opError('stack', 'expected a non-empty list of Tensors');
   const ref = tensors[0];

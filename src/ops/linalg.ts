@@ -3,7 +3,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, numel, opError } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
-import { emptyTensor, requireDtype, requireTensor } from './util.js';
+import { emptyTensor, expandedView, requireDtype, requireTensor } from './util.js';
+import { add } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { reshape, squeeze, transpose, unsqueeze, contiguous } from './shape.js';
 
@@ -64,6 +65,7 @@ function checkBatch(op: string, a: Tensor, b: Tensor): void {
   }
 }
 
+/** Matrix product with PyTorch's rules: vectors, matrices and broadcast batches. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   requireTensor('matmul', 'input', a);
   requireTensor('matmul', 'other', b);
@@ -102,12 +104,14 @@ function productInLayoutOf(like: Tensor, x: Tensor, y: Tensor): Tensor {
   return columnMajor ? transpose(matmul(transpose(y, -1, -2), transpose(x, -1, -2)), -1, -2) : matmul(x, y);
 }
 
+/** The product of two matrices. */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw opError('mm', `expects 2-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   checkInner('mm', a, b, a.shape[1], b.shape[0]);
   return matmul(a, b);
 }
 
+/** The batched product of [B, n, k] and [B, k, m]. */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw opError('bmm', `expects 3-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw opError('bmm', `batch sizes differ: ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
@@ -115,8 +119,22 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmul(a, b);
 }
 
+/** The dot product of two vectors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw opError('dot', `expects 1-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.shape[0] !== b.shape[0]) throw opError('dot', `expects tensors with the same number of elements, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return matmul(a, b);
+}
+
+/**
+ * product + bias (over the last dimension), written into the product's own storage: F.linear has just
+ * made it and nothing else holds it (matmul's backward reads its inputs, not its output), so the sum
+ * needs no second [rows, outFeatures] tensor. With a vocabulary-sized output layer that is the
+ * largest tensor of a training step, and allocating it costs more than the addition.
+ */
+export function addBiasInPlace(product: Tensor, bias: Tensor): Tensor {
+  if (!product.isContiguous() || product.offset !== 0 || bias.dtype !== 'float32') return add(product, bias);
+  getBackend().binary('add', expandedView(product, product.shape), expandedView(bias, product.shape), product.data, 0);
+  product.bumpVersion();
+  return record(product.detach(), 'linear', [product, bias], (g) => [g, sumToShape(g, bias.shape)]);
 }

@@ -13,6 +13,7 @@ function floatData(t: Tensor | null): Float32Array | null {
   return t ? (t.contiguousData() as Float32Array) : null;
 }
 
+/** Normalises over the last dimensions to mean 0 and variance 1, then scales and shifts. */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   requireTensor('layerNorm', 'input', x);
   requireDtype('layerNorm', 'input', x, ['float32']);
@@ -41,6 +42,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
   }, weight ? [x, weight] : [x]);
 }
 
+/** Options of batchNorm: running statistics, training, momentum, eps. */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

@@ -9,6 +9,7 @@ import { matmul } from './linalg.js';
 import { squeeze, transpose, unsqueeze } from './shape.js';
 import { pair, type IntOrPair } from './conv.js';
 
+/** Options of the 2-d max pool: stride, padding, dilation, ceil mode. */
 export interface Pool2dOptions {
   stride?: IntOrPair | null;
   padding?: IntOrPair;
@@ -16,6 +17,7 @@ export interface Pool2dOptions {
   ceilMode?: boolean;
 }
 
+/** Options of the 2-d average pool. */
 export interface AvgPool2dOptions extends Omit<Pool2dOptions, 'dilation'> {
   countIncludePad?: boolean;
   divisorOverride?: number;
@@ -58,6 +60,7 @@ function batched(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
   return x.ndim === 3 ? squeeze(f(unsqueeze(x, 0)), 0) : f(x);
 }
 
+/** The 2-d max pool and the flat index of each maximum. */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
   if (x.ndim === 3) {
     const r = maxPool2dWithIndices(unsqueeze(x, 0), kernelSize, options);
@@ -76,10 +79,12 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: 
   return { values: out, indices };
 }
 
+/** The maximum of each window of an [N, C, H, W] input. */
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): Tensor {
   return maxPool2dWithIndices(x, kernelSize, options).values;
 }
 
+/** The mean of each window of an [N, C, H, W] input. */
 export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOptions = {}): Tensor {
   return batched(x, (x4) => {
     const s = poolShapes('avgPool2d', x4, kernelSize, options);
@@ -94,14 +99,25 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
   });
 }
 
-export function maxPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean } = {}): Tensor {
-  if (x.ndim !== 2 && x.ndim !== 3) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
-  const out = maxPool2d(unsqueeze(x, -2), [1, kernelSize], {
+/** Options of maxPool1d: stride, padding, dilation, ceil mode. */
+export interface MaxPool1dOptions { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean }
+
+/** 1-D max pooling and the winning position along L of each output (PyTorch's max_pool1d_with_indices). */
+export function maxPool1dWithIndices(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): { values: Tensor; indices: Tensor } {
+  if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got ${x instanceof Tensor ? `shape ${formatShape(x.shape)}` : typeof x}`);
+  const r = maxPool2dWithIndices(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode,
   });
-  return squeeze(out, -2);
+  // in a 1 x L plane the flat index is the position along L
+  return { values: squeeze(r.values, -2), indices: squeeze(r.indices, -2) };
 }
 
+/** The maximum of each window of an [N, C, L] input. */
+export function maxPool1d(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): Tensor {
+  return maxPool1dWithIndices(x, kernelSize, options).values;
+}
+
+/** The mean of each window of an [N, C, L] input. */
 export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
   if (x.ndim !== 2 && x.ndim !== 3) throw opError('avgPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
   const out = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {

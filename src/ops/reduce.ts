@@ -9,7 +9,9 @@ import { emptyTensor, requireTensor } from './util.js';
 import { add, div, eq, exp, log, mul, sqrt, sub, toDtype } from './elementwise.js';
 import { clone, expand, permute, reshape, squeeze } from './shape.js';
 
+/** The values and their int32 indices (what `max(x, dim)` returns). */
 export interface ValuesIndices { values: Tensor; indices: Tensor }
+/** Options of var/std: Bessel's correction and keepdim. */
 export interface VarianceOptions { correction?: number; unbiased?: boolean; keepdim?: boolean }
 
 function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
@@ -79,6 +81,7 @@ function sumType(dtype: DType): DType {
   return dtype === 'float32' ? 'float32' : 'int32';
 }
 
+/** The sum of all elements, or along `dim`. */
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   requireTensor('sum', 'input', x);
   const dims = normalizeDims(dim, x.ndim, 'sum');
@@ -86,6 +89,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   return record(out, 'sum', [x], (g) => [expandBack(g, x.shape, dims)]);
 }
 
+/** The mean of all elements, or along `dim`. */
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   requireTensor('mean', 'input', x);
   if (x.dtype !== 'float32') throw opError('mean', `could not infer output dtype: input dtype must be float32, got ${x.dtype}; call .float() first`);
@@ -121,6 +125,7 @@ function extremeOverDims(op: 'max' | 'min', name: string, x: Tensor, dims: numbe
   }, [x, out]);
 }
 
+/** The largest element, or `{ values, indices }` along `dim`. */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
@@ -129,6 +134,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return extremeAlongDim('max', x, dim, keepdim);
 }
 
+/** The smallest element, or `{ values, indices }` along `dim`. */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
@@ -137,11 +143,13 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
   return extremeAlongDim('min', x, dim, keepdim);
 }
 
+/** The largest values along `dim` (no indices). */
 export function amax(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   requireTensor('amax', 'input', x);
   return extremeOverDims('max', 'amax', x, normalizeDims(dim, x.ndim, 'amax'), keepdim);
 }
 
+/** The smallest values along `dim` (no indices). */
 export function amin(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   requireTensor('amin', 'input', x);
   return extremeOverDims('min', 'amin', x, normalizeDims(dim, x.ndim, 'amin'), keepdim);
@@ -157,7 +165,9 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   return reduceRaw(op, x, normalizeDims(dim, x.ndim, op), keepdim, 'int32');
 }
 
+/** The index of the largest element, overall or along `dim`. */
 export const argmax = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmax', x, dim, keepdim);
+/** The index of the smallest element, overall or along `dim`. */
 export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argExtreme('argmin', x, dim, keepdim);
 
 /** Variance with Bessel's correction by default, composed from differentiable ops. */
@@ -170,6 +180,7 @@ export function variance(x: Tensor, dim?: number | number[], options: VarianceOp
   return div(sum(mul(centered, centered), dims, options.keepdim ?? false), Math.max(count - correction, 0));
 }
 
+/** The standard deviation, overall or along `dim`. */
 export function std(x: Tensor, dim?: number | number[], options: VarianceOptions = {}): Tensor {
   return sqrt(variance(x, dim, options));
 }
@@ -191,12 +202,14 @@ function squeezeDims(t: Tensor, dims: number[]): Tensor {
   return out;
 }
 
+/** True if every element is nonzero. */
 export function all(x: Tensor): Tensor {
   requireTensor('all', 'input', x);
   if (x.numel() === 0) return toDtype(emptyTensor([]).add(1), 'bool');
   return reduceRaw('min', toDtype(x, 'bool'), normalizeDims(undefined, x.ndim, 'all'), false, 'bool');
 }
 
+/** True if any element is nonzero. */
 export function any(x: Tensor): Tensor {
   requireTensor('any', 'input', x);
   if (x.numel() === 0) return emptyTensor([], 'bool');

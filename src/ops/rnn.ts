@@ -2,10 +2,9 @@
  * Fused recurrent layers (Elman RNN with tanh or relu, LSTM with optional projection, GRU): one
  * layer, one or two directions, the whole sequence in one op and one autograd node.
  *
- * Each direction runs as one backend call (`recurrenceForward` / `recurrenceBackward`, or the
- * step-by-step reference in backend/js/recurrence.ts), given the caller's row of every step and
- * sorted sequence, and states in [T+1, B, *] slots with the initial states placed before the call
- * and the final states read after it.
+ * Each direction runs as one backend call (`recurrenceForward` / `recurrenceBackward`), given the
+ * caller's row of every step and sorted sequence, and states in [T+1, B, *] slots with the initial
+ * states placed before the call and the final states read after it.
  *
  * Variable lengths: sequences are processed sorted by length (longest first), so at step t the
  * active ones are a prefix of the batch of size batchSizes[t] (exactly PyTorch's packed layout).
@@ -15,8 +14,6 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, opError } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
-import type { Backend, RecurrenceBackward, RecurrenceForward } from '../backend/backend.js';
-import * as reference from '../backend/js/recurrence.js';
 import { record } from '../autograd/node.js';
 import { requireDtype, requireTensor } from './util.js';
 import { narrow, reshape } from './shape.js';
@@ -50,14 +47,6 @@ export interface RecurrentLayerResult {
   hN: Tensor;
   /** LSTM: final cell state [D, B, H]; null otherwise. */
   cN: Tensor | null;
-}
-
-/** The backend's whole-direction recurrence, or the reference one on its gemm and gate kernels. */
-function recurrence(backend: Backend): { forward: (a: RecurrenceForward) => void; backward: (a: RecurrenceBackward) => void } {
-  return {
-    forward: backend.recurrenceForward?.bind(backend) ?? ((a) => reference.recurrenceForward(backend, a)),
-    backward: backend.recurrenceBackward?.bind(backend) ?? ((a) => reference.recurrenceBackward(backend, a)),
-  };
 }
 
 /** dst[dstOffset + i] = src[srcOffset + i] for i < n (a loop: subarray+set costs an allocation per row). */
@@ -160,7 +149,6 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   const { order, batchSizes } = lengthLayout(op, options.lengths, T, B);
 
   const backend = getBackend();
-  const run = recurrence(backend);
   /** Row of (t, b) in the caller's layout. */
   const rowOf = batchFirst ? (t: number, b: number) => b * T + t : (t: number, b: number) => t * B + b;
 
@@ -207,7 +195,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       if (h0Data) copyRow(h0Data, (d * B + order[j]) * P, h, firstSlot(j) * P, P);
       if (c && c0Data) copyRow(c0Data, (d * B + order[j]) * H, c, firstSlot(j) * H, H);
     }
-    run.forward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
+    backend.recurrenceForward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
       x: xData, wIh, wHh, wHr, bias, biasHn, gates, out, h, c, r, hn });
     for (let j = 0; j < B; j++) {
       copyRow(h, lastSlot(j) * P, hN, (d * B + order[j]) * P, P);
@@ -251,7 +239,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       const gBih = w.biasIh?.requiresGrad ? new Float32Array(GH) : null;
       const gBhh = w.biasHh?.requiresGrad ? new Float32Array(GH) : null;
       const gWhr = w.weightHr?.requiresGrad ? new Float32Array(P * H) : null;
-      run.backward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
+      backend.recurrenceBackward({ mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse, rows, outStride: D * P, outOffset: d * P,
         x: xData, wIh, wHh, wHr, gates, h, c, r, hn, gOut, dh, dc, dx, accumulateDx: d > 0,
         gWih, gWhh, gWhr, gBiasIh: gBih, gBiasHh: gBhh });
       for (let j = 0; j < B; j++) {

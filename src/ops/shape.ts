@@ -63,6 +63,7 @@ function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
   return viewD === -1 ? newStrides : null;
 }
 
+/** The same data with another shape (no copy; the tensor must be contiguous enough). */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('view', 'input', x);
   const target = inferShape('view', x, shape);
@@ -73,12 +74,14 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   return record(viewOf(x, target, strides, x.offset), 'view', [x], (g) => [reshape(g, x.shape)]);
 }
 
+/** The data with another shape: a view where possible, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('reshape', 'input', x);
   const target = inferShape('reshape', x, shape);
   return viewStrides(x, target) ? view(x, target) : view(contiguous(x), target);
 }
 
+/** Merges dimensions `startDim`..`endDim` into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim, 'flatten', 'startDim');
@@ -87,6 +90,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
+/** Splits dimension `dim` into `sizes`. */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
   const known = numel(sizes.filter((s) => s !== -1));
@@ -96,6 +100,7 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   return reshape(x, [...x.shape.slice(0, d), ...sizes, ...x.shape.slice(d + 1)]);
 }
 
+/** Removes dimensions of size 1 (all, or `dim`). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   requireTensor('squeeze', 'input', x);
   let keep: number[];
@@ -109,6 +114,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   return record(out, 'squeeze', [x], (g) => [reshape(g, x.shape)]);
 }
 
+/** Inserts a dimension of size 1 at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   requireTensor('unsqueeze', 'input', x);
   const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
@@ -118,6 +124,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record(viewOf(x, shape, strides, x.offset), 'unsqueeze', [x], (g) => [reshape(g, x.shape)]);
 }
 
+/** Reorders the dimensions (a view). */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   requireTensor('permute', 'input', x);
   if (dims.length !== x.ndim) throw opError('permute', `number of dims don't match: input has ${x.ndim} dims (shape ${formatShape(x.shape)}) but dims is ${formatShape(dims)}`);
@@ -129,6 +136,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
 }
 
+/** Swaps two dimensions (a view). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const order = x.shape.map((_, i) => i);
   const a = normalizeDim(dim0, x.ndim, 'transpose', 'dim0'), b = normalizeDim(dim1, x.ndim, 'transpose', 'dim1');
@@ -136,11 +144,13 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, order);
 }
 
+/** Transposes a matrix (a view). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw opError('t', `expects a tensor with <= 2 dimensions, but got ${x.ndim} (shape ${formatShape(x.shape)}); use transpose(dim0, dim1)`);
   return x.ndim < 2 ? x : transpose(x, 0, 1);
 }
 
+/** Broadcasts size-1 dimensions to `shape` without copying (-1 keeps a size). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('expand', 'input', x);
   if (shape.length < x.ndim) {
@@ -160,6 +170,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   return record(viewOf(x, target, strides, x.offset), 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
+/** Tiles the tensor `repeats` times along each dimension (a copy). */
 export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   if (repeats.length < x.ndim) {
     throw opError('repeat', `number of repeat dims (${repeats.length}) can not be smaller than number of dimensions of tensor (${x.ndim})`);
@@ -171,6 +182,7 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   return reshape(expand(reshape(x, interleaved), expanded), base.map((d, i) => d * repeats[i]));
 }
 
+/** Elements `start`..`end` with `step` along `dim` (a view), as Python's x[start:end:step]. */
 export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_INTEGER, step = 1): Tensor {
   requireTensor('slice', 'input', x);
   const d = normalizeDim(dim, x.ndim, 'slice');
@@ -190,6 +202,7 @@ export function slice(x: Tensor, dim: number, start = 0, end = Number.MAX_SAFE_I
   });
 }
 
+/** `length` elements from `start` along `dim` (a view). */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'narrow');
   const s = start < 0 ? start + x.shape[d] : start;
@@ -199,6 +212,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length);
 }
 
+/** The slice at `index` of `dim`, without that dimension (a view). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'select');
   const size = x.shape[d];
@@ -208,6 +222,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return squeeze(narrow(x, d, index < 0 ? index + size : index, 1), d);
 }
 
+/** Splits into pieces of a size, or of the given sizes, along `dim` (views). */
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'split');
   const size = x.shape[d];
@@ -226,12 +241,14 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
   return sizes.map((n) => { const part = narrow(x, d, start, n); start += n; return part; });
 }
 
+/** Splits into `chunks` nearly equal pieces along `dim` (views). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'chunk');
   if (!Number.isInteger(chunks) || chunks <= 0) throw opError('chunk', `chunks must be a positive integer, got ${chunks}`);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
 
+/** Reverses the order along the given dimensions (a copy). */
 export function flip(x: Tensor, dims: number | number[]): Tensor {
   const list = (typeof dims === 'number' ? [dims] : dims).map((d) => normalizeDim(d, x.ndim, 'flip'));
   const strides = [...x.strides];
@@ -251,12 +268,14 @@ export function copyRaw(x: Tensor): Tensor {
   return out;
 }
 
+/** The tensor with its elements in row-major order (the same tensor if already so). */
 export function contiguous(x: Tensor): Tensor {
   requireTensor('contiguous', 'input', x);
   if (x.isContiguous()) return x;
   return record(copyRaw(x), 'contiguous', [x], (g) => [g]);
 }
 
+/** A copy with its own storage, on the autograd graph. */
 export function clone(x: Tensor): Tensor {
   requireTensor('clone', 'input', x);
   return record(copyRaw(x), 'clone', [x], (g) => [g]);

@@ -6,6 +6,7 @@ import {
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
+/** Adagrad's hyperparameters. */
 export interface AdagradHyper {
   lr: number;
   lrDecay: number;
@@ -15,6 +16,7 @@ export interface AdagradHyper {
   maximize: boolean;
 }
 
+/** Options of optim.Adagrad (every hyperparameter has PyTorch's default). */
 export type AdagradOptions = Partial<AdagradHyper>;
 
 /**

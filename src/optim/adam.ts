@@ -5,6 +5,7 @@ import {
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
+/** Adam's hyperparameters. */
 export interface AdamHyper {
   lr: number;
   betas: [number, number];
@@ -14,6 +15,7 @@ export interface AdamHyper {
   maximize: boolean;
 }
 
+/** Options of optim.Adam (every hyperparameter has PyTorch's default). */
 export type AdamOptions = Partial<AdamHyper>;
 
 export function validateAdam(owner: string, h: Partial<AdamHyper>): void {
@@ -71,6 +73,14 @@ export function adamUpdate(
  * added, negated if `maximize`), then
  * `p -= lr / (1 - beta1^t) * m / (sqrt(v or max v so far if amsgrad) / sqrt(1 - beta2^t) + eps)`.
  * State: `step`, `expAvg`, `expAvgSq`, and `maxExpAvgSq` with amsgrad.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.98] });
+ * optimizer.zeroGrad();
+ * loss.backward();
+ * optimizer.step();
+ * ```
  */
 export class Adam extends Optimizer<AdamHyper> {
   constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {

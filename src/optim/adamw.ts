@@ -3,7 +3,9 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import { adamUpdate, validateAdam, type AdamHyper, type AdamOptions } from './adam.js';
 
+/** AdamW's hyperparameters (Adam's, with decoupled weight decay). */
 export type AdamWHyper = AdamHyper;
+/** Options of optim.AdamW (every hyperparameter has PyTorch's default). */
 export type AdamWOptions = AdamOptions;
 
 /**

@@ -166,6 +166,7 @@ function stridedOf(t: Tensor): Strided {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The base of the optimisers, as `torch.optim.Optimizer`: parameter groups, `zeroGrad`, `step`, state dicts. */
 export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   /** The hyper-parameters a group takes when it does not set them. */
   readonly defaults: Readonly<H>;

@@ -5,6 +5,7 @@ import {
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
+/** RMSprop's hyperparameters. */
 export interface RMSpropHyper {
   lr: number;
   alpha: number;
@@ -15,6 +16,7 @@ export interface RMSpropHyper {
   maximize: boolean;
 }
 
+/** Options of optim.RMSprop (every hyperparameter has PyTorch's default). */
 export type RMSpropOptions = Partial<RMSpropHyper>;
 
 /**

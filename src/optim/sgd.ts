@@ -2,10 +2,9 @@
 import { Tensor } from '../tensor/tensor.js';
 import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
-import { getBackend } from '../backend/registry.js';
-import type { SgdUpdate } from '../backend/backend.js';
+import { sgdUpdate, type SgdUpdate } from '../ops/sgd.js';
 
-/** SGD's hyper-parameters, as its backend kernel takes them. */
+/** SGD's hyper-parameters, as its op takes them. */
 export type SGDHyper = SgdUpdate;
 
 /** `lr` has no default (as in PyTorch): give it here or in every param group. */
@@ -18,6 +17,14 @@ export type SGDOptions = Partial<SGDHyper>;
  * State: `momentumBuffer` (null while momentum is 0, as PyTorch's None).
  * A row-sparse gradient (nn.Embedding with sparse: true) updates only its rows when momentum and
  * weight decay are 0; otherwise it is applied densely (the same numbers as a dense gradient).
+ *
+ * @example
+ * ```ts
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * optimizer.zeroGrad();
+ * criterion.call(model.call(x), y).backward();
+ * optimizer.step();
+ * ```
  */
 export class SGD extends Optimizer<SGDHyper> {
   constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
@@ -56,7 +63,7 @@ export class SGD extends Optimizer<SGDHyper> {
         first = true;
       }
     }
-    getBackend().sgdStep(p, po, g, go, n, buf, first, group);
+    sgdUpdate(p, po, g, go, n, buf, first, group);
   }
 
   protected override updateSparse(group: ParamGroup<SGDHyper>, state: ParamState, p: Float32Array, po: number, grad: RowSparseTensor): boolean {

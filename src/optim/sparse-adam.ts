@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
 import { checkBetas, checkBoolean, ensureBuffer, Optimizer, pyFloat, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
+/** SparseAdam's hyperparameters. */
 export interface SparseAdamHyper {
   lr: number;
   betas: [number, number];
@@ -10,6 +11,7 @@ export interface SparseAdamHyper {
   maximize: boolean;
 }
 
+/** Options of optim.SparseAdam (every hyperparameter has PyTorch's default). */
 export type SparseAdamOptions = Partial<SparseAdamHyper>;
 
 /**

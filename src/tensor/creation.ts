@@ -4,13 +4,28 @@ import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js'
 import { checkShape, formatShape, numel, opError } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
 
+/** Options of the creation functions: dtype and requiresGrad. */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
 }
 
+/** Options of the random creation functions: those of every creation function and a generator. */
 export interface RandomOptions extends TensorOptions {
   generator?: Generator;
+}
+
+/**
+ * int32 storage would wrap 4294967295 to -1 and turn NaN into 0 without a word; PyTorch refuses
+ * both, and so do we (fractions truncate toward zero, as in PyTorch).
+ */
+function checkInt32Range(op: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v > -2147483649 && v < 2147483648)) {
+      throw opError(op, `value ${v} (at position ${i}) ${values.length > 1 ? ` (at position ${i})` : ''} cannot be converted to dtype int32 without overflow (int32 holds -2147483648 to 2147483647${Number.isNaN(v) ? '; NaN has no integer value' : ''})`);
+    }
+  }
 }
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
@@ -69,24 +84,33 @@ export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorO
   const dtype = options.dtype ?? inferred;
   checkShape(shape, 'tensor');
   if (numel(shape) !== values.length) throw opError('tensor', `${values.length} values do not fill shape ${formatShape(shape)}`);
+  if (dtype === 'int32' && !(values instanceof Int32Array)) checkInt32Range('tensor', values);
   const out = allocate(dtype, values.length);
   if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   else out.set(values as ArrayLike<number>);
   return finish(Tensor.fromData(out, shape, dtype), options);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  if (dtype === 'int32') checkInt32Range('full', [value]);
   const data = allocate(dtype, numel(checkShape(shape, 'full')));
   if (value !== 0) data.fill(value);
   return finish(Tensor.fromData(data, shape, dtype), options);
 }
 
+/** A tensor of zeros. */
 export const zeros = (shape: readonly number[], options: TensorOptions = {}) => full(shape, 0, options);
+/** A tensor of ones. */
 export const ones = (shape: readonly number[], options: TensorOptions = {}) => full(shape, 1, options);
+/** A new tensor of `shape` (zero-filled: the memory is never left uninitialised). */
 export const empty = zeros;
+/** Zeros of the shape (and, by default, dtype) of `t`. */
 export const zerosLike = (t: Tensor, options: TensorOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
+/** Ones of the shape (and, by default, dtype) of `t`. */
 export const onesLike = (t: Tensor, options: TensorOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
+/** `value` in the shape (and, by default, dtype) of `t`. */
 export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}) => full(t.shape, value, { dtype: t.dtype, ...options });
 
 /** arange(end), arange(start, end), arange(start, end, step); integer arguments give int32, like PyTorch's int64. */
@@ -112,6 +136,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   return finish(Tensor.fromData(data, [steps], options.dtype ?? 'float32'), options);
 }
 
+/** An n x m matrix with ones on the diagonal. */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   const dtype = options.dtype ?? 'float32';
   const data = allocate(dtype, n * m);
@@ -127,11 +152,16 @@ function randomTensor(shape: readonly number[], options: RandomOptions, draw: (g
   return finish(Tensor.fromData(data, shape, dtype), options);
 }
 
+/** Uniform random values in [0, 1). */
 export const rand = (shape: readonly number[], options: RandomOptions = {}) => randomTensor(shape, options, (g) => g.random());
+/** Standard normal random values. */
 export const randn = (shape: readonly number[], options: RandomOptions = {}) => randomTensor(shape, options, (g) => g.normal());
+/** Uniform random values in [0, 1) of the shape of `t`. */
 export const randLike = (t: Tensor, options: RandomOptions = {}) => rand(t.shape, options);
+/** Standard normal random values of the shape of `t`. */
 export const randnLike = (t: Tensor, options: RandomOptions = {}) => randn(t.shape, options);
 
+/** Random integers in [low, high) (int32). */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
   if (!(high > low)) throw opError('randint', `expects low < high, got low=${low}, high=${high}`);
   return randomTensor(shape, { dtype: 'int32', ...options }, (g) => g.randint(low, high));

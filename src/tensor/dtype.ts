@@ -1,5 +1,6 @@
 /** nabla's element types: float32 for math, int32 for indices and labels, bool for masks. */
 export type DType = 'float32' | 'int32' | 'bool';
+/** The typed arrays that hold a tensor's elements. */
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 export function allocate(dtype: DType, size: number): TypedArray {

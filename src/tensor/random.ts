@@ -92,6 +92,7 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/** The generator random functions use when none is given (reseed it with `manualSeed`). */
 export const defaultGenerator = new Generator(0x5eed);
 
 /** Seeds the default generator, like `torch.manual_seed`. */

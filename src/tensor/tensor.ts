@@ -23,11 +23,24 @@ export class Storage {
   constructor(public data: TypedArray) {}
 }
 
+/** Nested arrays of numbers or booleans, as `tensor()` takes and `toArray()` gives. */
 export type NestedArray = number | boolean | NestedArray[];
 type Scalar = Tensor | number;
 
 const detached = (x: Scalar): Scalar => (typeof x === 'number' ? x : x.detach());
 
+/**
+ * An n-dimensional array with autograd, as `torch.Tensor`: a view (shape, strides, offset) of a storage.
+ *
+ * @example
+ * ```ts
+ * const x = nb.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = x.mul(x).sum(); // 30
+ * y.backward();
+ * x.grad!.toArray(); // [[2, 4], [6, 8]]
+ * x.view(-1).shape; // [4]
+ * ```
+ */
 export class Tensor {
   grad: Tensor | null = null;
   gradFn: GradNode | null = null;

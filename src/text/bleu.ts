@@ -6,8 +6,10 @@
  */
 
 export type BleuTokenizer = '13a' | 'none' | ((line: string) => string);
+/** The smoothing of BLEU's n-gram precisions. */
 export type SmoothMethod = 'exp' | 'none' | 'floor' | 'add-k';
 
+/** Options of BLEU: maximum n-gram order, smoothing, tokenisation. */
 export interface BleuOptions {
   /** Lowercase hypotheses and references first (default false). */
   lowercase?: boolean;
@@ -23,6 +25,7 @@ export interface BleuOptions {
   effectiveOrder?: boolean;
 }
 
+/** A BLEU score with its precisions, brevity penalty and lengths. */
 export interface BleuScore {
   /** 0–100. */
   score: number;

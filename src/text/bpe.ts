@@ -23,6 +23,7 @@ import { BERT_SPECIAL_TOKENS, compareCodePoints, presentSpecials, Vocab, type Sp
 // ---------------------------------------------------------------------------------------------------------------
 // Training core (shared with WordPiece)
 
+/** Options of BPE training: vocabulary size, minimum frequency, specials. */
 export interface BpeTrainerOptions {
   /** Target vocabulary size, special tokens and alphabet included. */
   vocabSize: number;
@@ -42,6 +43,7 @@ export interface BpeTrainerOptions {
   maxTokenLength?: number;
 }
 
+/** A trained BPE vocabulary and its merges. */
 export interface BpeTrainResult {
   /** Tokens in id order: specials, alphabet, prefixed/suffixed alphabet forms, then merge results. */
   tokens: string[];
@@ -273,6 +275,51 @@ export function trainBpe(wordCounts: Map<string, number> | Iterable<readonly [st
 // ---------------------------------------------------------------------------------------------------------------
 // Model
 
+/** Heap key of a merge candidate = rank * 2^31 + position; ranks stay below KEY_SHIFT (2^21), so keys stay exact. */
+const POS_SHIFT = 0x80000000;
+/** Longer words are not cached (HF tokenizers' limit too): a few pathological words would hold the cache's memory. */
+const MAX_CACHED_WORD = 256;
+
+/** A binary min-heap of numbers. */
+class MinHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: number): void {
+    const a = this.items;
+    let i = a.length;
+    a.push(x);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]! <= x) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = x;
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    const n = a.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && a[c + 1]! < a[c]!) c++;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Options of a BPE model: unknown token, dropout, byte fallback. */
 export interface BpeModelOptions {
   unkToken?: string | null;
   continuingSubwordPrefix?: string | null;
@@ -329,31 +376,61 @@ export class BpeModel implements TokenizerModel {
     const chars = Array.from(word);
     const symbols: number[] = [];
     chars.forEach((ch, i) => {
-      const s = (i > 0 && prefix ? prefix : '') + ch + (i === chars.length - 1 && suffix ? suffix : '');
+      const s = prefix || suffix ? (i > 0 && prefix ? prefix : '') + ch + (i === chars.length - 1 && suffix ? suffix : '') : ch;
       const id = this.vocab.get(s);
       if (id !== undefined) symbols.push(id);
       else if (unk >= 0 && !(this.fuseUnk && symbols[symbols.length - 1] === unk)) symbols.push(unk);
     });
-    for (;;) {
-      let best = -1;
-      let bestRank = Infinity;
-      let bestId = -1;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const m = this.mergeTable.get(symbols[i]! * KEY_SHIFT + symbols[i + 1]!);
-        if (m !== undefined && m.rank < bestRank) {
-          bestRank = m.rank;
-          best = i;
-          bestId = m.id;
-        }
-      }
-      if (best < 0) break;
-      symbols.splice(best, 2, bestId);
-    }
-    if (this.cacheCapacity > 0) {
+    const merged = this.applyMerges(symbols);
+    if (this.cacheCapacity > 0 && word.length <= MAX_CACHED_WORD) {
       if (this.cache.size >= this.cacheCapacity) this.cache.clear();
-      this.cache.set(word, symbols);
+      this.cache.set(word, merged);
     }
-    return symbols;
+    return merged;
+  }
+
+  /**
+   * Apply merges lowest rank first, leftmost first among equal ranks, in O(n log n) as HF tokenizers does: the
+   * symbols form a linked list, and a min-heap holds (rank, position) of every adjacent pair that has a merge.
+   * An entry is stale when its left symbol was merged away or its pair changed; stale entries are skipped.
+   * Positions keep their left-to-right order, so ties go to the leftmost pair, as when rescanning the word.
+   */
+  private applyMerges(symbols: number[]): number[] {
+    const n = symbols.length;
+    if (n < 2) return symbols;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    const heap = new MinHeap();
+    const rankAt = (pos: number): number => {
+      const m = this.mergeTable.get(symbols[pos]! * KEY_SHIFT + symbols[next[pos]!]!);
+      return m === undefined ? -1 : m.rank;
+    };
+    const push = (pos: number) => {
+      const rank = rankAt(pos);
+      if (rank >= 0) heap.push(rank * POS_SHIFT + pos);
+    };
+    for (let i = 0; i + 1 < n; i++) push(i);
+    while (heap.size > 0) {
+      const key = heap.pop();
+      const rank = Math.floor(key / POS_SHIFT);
+      const pos = key - rank * POS_SHIFT;
+      const right = next[pos]!;
+      if (symbols[pos]! < 0 || right < 0 || rankAt(pos) !== rank) continue;
+      symbols[pos] = this.mergeTable.get(symbols[pos]! * KEY_SHIFT + symbols[right]!)!.id;
+      symbols[right] = -1;
+      const after = next[right]!;
+      next[pos] = after;
+      if (after >= 0) {
+        prev[after] = pos;
+        push(pos);
+      }
+      if (prev[pos]! >= 0) push(prev[pos]!);
+    }
+    return symbols.filter((s) => s >= 0);
   }
 
   toJSON(): Record<string, unknown> {
@@ -445,6 +522,7 @@ export function specialsFromAdded(added: readonly AddedToken[]): SpecialTokens {
 // ---------------------------------------------------------------------------------------------------------------
 // Tokenizer
 
+/** Options of `BpeTokenizer.train`. */
 export interface BpeTrainOptions {
   vocabSize: number;
   /** Default 2. */
@@ -465,6 +543,7 @@ export interface BpeTrainOptions {
   addBosEos?: boolean;
 }
 
+/** A byte-level BPE tokenizer (GPT-2 style), trained here or read from a Hugging Face `tokenizer.json`. */
 export class BpeTokenizer extends Tokenizer {
   declare readonly model: BpeModel;
 

@@ -43,6 +43,7 @@ export function parsePairsTsv(text: string, name?: string): TextPair[] {
   return pairs;
 }
 
+/** Options of `splitPairs`: the shares of validation and test, the generator. */
 export interface SplitOptions {
   /** Fraction for the test split (default 0.05). */
   test?: number;
@@ -57,6 +58,7 @@ export interface SplitOptions {
   groupBySource?: boolean;
 }
 
+/** Train, validation and test pairs. */
 export interface Splits {
   train: TextPair[];
   valid: TextPair[];

@@ -15,6 +15,7 @@
 
 import { isPunctuation } from './normalize.js';
 
+/** A Hugging Face pre-tokenizer, as `tokenizer.json` describes it. */
 export type PreTokenizerSpec =
   | { type: 'WhitespaceSplit' }
   | { type: 'Whitespace' }
@@ -22,6 +23,7 @@ export type PreTokenizerSpec =
   | { type: 'ByteLevel'; add_prefix_space?: boolean; trim_offsets?: boolean; use_regex?: boolean }
   | { type: 'Sequence'; pretokenizers: PreTokenizerSpec[] };
 
+/** A Hugging Face decoder, as `tokenizer.json` describes it. */
 export type DecoderSpec =
   | { type: 'ByteLevel'; add_prefix_space?: boolean; trim_offsets?: boolean; use_regex?: boolean }
   | { type: 'BPEDecoder'; suffix?: string }
@@ -260,6 +262,7 @@ export function applyDecoder(spec: DecoderSpec | null | undefined, tokens: reado
   }
 }
 
+/** The decoder spec if `spec` is one nabla knows, else null. */
 export function checkDecoderSpec(spec: unknown): DecoderSpec | null {
   if (spec === null || spec === undefined) return null;
   const s = spec as { type?: unknown };

@@ -34,6 +34,7 @@ export interface AddedToken {
 /** One item of a TemplateProcessing template. */
 export type TemplatePiece = { SpecialToken: { id: string; type_id: number } } | { Sequence: { id: 'A' | 'B'; type_id: number } };
 
+/** A Hugging Face post-processor, as `tokenizer.json` describes it. */
 export type PostProcessorSpec =
   | {
       type: 'TemplateProcessing';
@@ -56,6 +57,7 @@ export interface TokenizerModel {
   toJSON(): Record<string, unknown>;
 }
 
+/** The parts of a tokenizer pipeline: normaliser, pre-tokenizer, model, post-processor, decoder. */
 export interface TokenizerParts {
   normalizer?: NormalizerSpec | null;
   preTokenizer?: PreTokenizerSpec | null;
@@ -65,8 +67,10 @@ export interface TokenizerParts {
   addedTokens?: AddedToken[];
 }
 
+/** How to truncate a pair of inputs that is too long (Hugging Face's strategies). */
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second' | false;
 
+/** Options of encoding: special tokens, truncation, padding. */
 export interface EncodeInputsOptions {
   /** Length to truncate to (and pad to, with padding 'max_length'), special tokens included. */
   maxLength?: number;
@@ -93,6 +97,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A tokenizer pipeline in the shape of Hugging Face `tokenizers`: text to ids and back. */
 export class Tokenizer {
   readonly model: TokenizerModel;
   readonly normalizer: NormalizerSpec | null;

@@ -39,6 +39,7 @@ export const SEQ2SEQ_SPECIAL_TOKENS: Readonly<SpecialTokens> = Object.freeze({
   mask: null,
 });
 
+/** Options of `Vocab.fromCounts`: minimum count, size limit, specials. */
 export interface VocabFromCountsOptions {
   /** Keep tokens seen at least this often (default 1). */
   minFreq?: number;
@@ -48,6 +49,7 @@ export interface VocabFromCountsOptions {
   specials?: SpecialTokens | null;
 }
 
+/** A vocabulary as JSON: tokens in id order and the special tokens. */
 export interface VocabJSON {
   tokens: string[];
   counts?: number[];
@@ -81,6 +83,7 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Tokens and their ids, with special tokens ([PAD], [UNK], ...). */
 export class Vocab {
   /** Tokens by id. */
   readonly tokens: readonly string[];

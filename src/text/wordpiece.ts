@@ -1,6 +1,8 @@
 /**
  * WordPiece (browser-safe): BERT's greedy longest-match-first subword model, its training, `vocab.txt` and
- * `tokenizer.json` I/O, and `BertTokenizer`, which turns one text or a pair into BERT's model inputs.
+ * `tokenizer.json` I/O, and `BertTokenizer`, which turns one text or a pair into BERT's model inputs (with offset
+ * mappings into the original text for question answering), reads and writes Hugging Face's tokenizer files, and
+ * offers the real bert-base-uncased vocabulary.
  *
  * Encoding a word follows BERT's `WordpieceTokenizer` exactly: a word longer than `maxInputCharsPerWord` (100)
  * characters is `[UNK]`; otherwise take the longest vocabulary entry that starts the word, then the longest
@@ -28,6 +30,7 @@ import {
 import { BERT_SPECIAL_TOKENS, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
 import { requireInNode } from '../util/require-in-node.js';
 
+/** Options of a WordPiece model: unknown token, continuation prefix, longest word. */
 export interface WordPieceModelOptions {
   /** Default '[UNK]'. */
   unkToken?: string;
@@ -39,6 +42,7 @@ export interface WordPieceModelOptions {
   cacheCapacity?: number;
 }
 
+/** WordPiece (BERT's subword model): greedy longest-match-first over the vocabulary. */
 export class WordPieceModel implements TokenizerModel {
   readonly type = 'WordPiece' as const;
   readonly vocab: Vocab;
@@ -145,6 +149,7 @@ export class WordPieceModel implements TokenizerModel {
   }
 }
 
+/** Options of BERT's text handling: lower-casing, accents, Chinese characters. */
 export interface BertTextOptions {
   /** Lowercase (uncased models; default true). Accents are stripped too unless `stripAccents` says otherwise. */
   lowercase?: boolean;
@@ -156,6 +161,7 @@ export interface BertTextOptions {
   cleanText?: boolean;
 }
 
+/** Options of `WordPieceTokenizer.train`. */
 export interface WordPieceTrainOptions extends BertTextOptions {
   vocabSize: number;
   /** Default 2. */
@@ -182,6 +188,7 @@ export function bertNormalizerSpec(options: BertTextOptions = {}): NormalizerSpe
 
 const BERT_PRE_TOKENIZER: PreTokenizerSpec = { type: 'BertPreTokenizer' };
 
+/** BERT's tokenizer: basic tokenisation, then WordPiece, with [CLS] and [SEP]. */
 export class WordPieceTokenizer extends Tokenizer {
   declare readonly model: WordPieceModel;
 
@@ -247,6 +254,7 @@ export class WordPieceTokenizer extends Tokenizer {
   }
 }
 
+/** Options of `WordPieceTokenizer.encode` for BERT: pairs, truncation, padding. */
 export interface BertEncodeOptions {
   /** Default 512 (BERT's position limit). */
   maxLength?: number;

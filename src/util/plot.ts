@@ -11,6 +11,7 @@ export interface RgbaImage {
   rgba: Uint8Array;
 }
 
+/** An RGB colour, 0-255 per channel. */
 export type Rgb = readonly [number, number, number];
 
 /** Series and class colours: matplotlib's "tab10", distinct and readable on white. */
@@ -443,6 +444,7 @@ function finiteRange(values: Iterable<number>): [number, number] {
 // ---------------------------------------------------------------------------------------------------------
 // Line plot.
 
+/** A named series of a line plot. */
 export interface LineSeries {
   label: string;
   values: number[];
@@ -450,6 +452,7 @@ export interface LineSeries {
   x?: number[];
 }
 
+/** Options of `linePlot`: series, size, title, axis labels. */
 export interface LinePlotOptions {
   series: LineSeries[];
   title?: string;
@@ -575,6 +578,7 @@ function legendPosition(plot: Rect, size: { w: number; h: number }, xs: number[]
 // ---------------------------------------------------------------------------------------------------------
 // Heatmap.
 
+/** Options of `heatmap`: the matrix, labels, title, colours. */
 export interface HeatmapOptions {
   /** rows x cols values; NaN cells are drawn grey. */
   matrix: number[][];
@@ -734,12 +738,14 @@ export function heatmap(options: HeatmapOptions): RgbaImage {
 // ---------------------------------------------------------------------------------------------------------
 // Scatter plot of labelled points.
 
+/** A labelled 2-D point of a scatter plot. */
 export interface LabelledPoint {
   x: number;
   y: number;
   label: string;
 }
 
+/** Options of `scatterLabels`: the points, size, title. */
 export interface ScatterOptions {
   points: LabelledPoint[];
   title?: string;

@@ -1,12 +1,12 @@
 // PNG encoding and decoding through the pure-JavaScript `pngjs` package. Node-only.
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
+import { writeFileAtomic } from '../io/files.js';
 
 export type { RgbaImage } from './plot.js';
 
@@ -185,20 +185,14 @@ export function encodePng(image: RgbaImage): Buffer {
   return loadPngjs().PNG.sync.write({ width: image.width, height: image.height, data: Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength) });
 }
 
-/** Write an RGBA image as a PNG file, atomically (a temporary file renamed into place); creates the folder. */
+/** Write an RGBA image as a PNG file, atomically (io/files.ts's writeFileAtomic); creates the folder. */
 export function savePng(path: string, image: RgbaImage): void {
   const bytes = encodePng(image);
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(path, bytes);
 }
 
+/** A decoded PNG: size, channels and pixels. */
 export interface DecodedImage {
   width: number;
   height: number;

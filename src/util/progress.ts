@@ -7,6 +7,7 @@
 /** Where the bar is written: a stream-like object (process.stderr) or a plain function. */
 export type ProgressSink = ((text: string) => void) | { write(text: string): unknown; isTTY?: boolean; columns?: number };
 
+/** Options of a ProgressBar. */
 export interface ProgressBarOptions {
   /** Number of steps in a full bar (e.g. batches per epoch). */
   total: number;
@@ -30,6 +31,7 @@ export interface ProgressBarOptions {
   now?: () => number;
 }
 
+/** Named values shown after the bar (loss, accuracy, ...). */
 export type ProgressFields = Record<string, string | number>;
 
 /** Seconds as m:ss, or h:mm:ss from an hour up. */
@@ -75,6 +77,16 @@ function defaultSink(): ProgressSink {
   };
 }
 
+/**
+ * A terminal progress bar with rate and ETA; one line per update where the output is not a terminal.
+ *
+ * @example
+ * ```ts
+ * const bar = new ProgressBar({ total: loader.length, label: 'Epoch 1/10', unit: 'images', unitsPerStep: 64 });
+ * for (const [i, [x, y]] of [...loader].entries()) { ...; bar.update(i + 1, { loss: loss.item() }); }
+ * bar.finish();
+ * ```
+ */
 export class ProgressBar {
   readonly total: number;
   readonly label: string;

@@ -6,7 +6,8 @@
 export function requireInNode(specifier: string, who: string, browserHint: string): unknown {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   if (!proc?.getBuiltinModule) throw new Error(`${who} reads ${specifier} from node_modules, which needs Node 20.16 or later; ${browserHint}`);
-  const { createRequire } = proc.getBuiltinModule('node:module') as typeof import('node:module');
+  // Typed by hand: a type import of the Node module would read as a Node import to the browser-entry check.
+  const { createRequire } = proc.getBuiltinModule('node:module') as { createRequire: (url: string) => (id: string) => unknown };
   try {
     return createRequire(import.meta.url)(specifier);
   } catch (e) {

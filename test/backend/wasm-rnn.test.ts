@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
-import { JsBackend } from '../../src/backend/js/index.js';
+import { gemm as jsGemm } from '../../src/backend/js/gemm.js';
 import * as reference from '../../src/backend/js/recurrence.js';
 import * as wasm from '../../src/backend/wasm/rnn.js';
 import { wasmAvailable } from '../../src/backend/wasm/loader.js';
@@ -65,7 +65,7 @@ function runCase(c: Case, seed: number): void {
       ...shared, bias, biasHn, gates: new Float32Array(T * B * GH), out: out0.slice(), h: h.slice(), c: c0 && c0.slice(),
       r: proj ? new Float32Array(T * B * H) : null, hn: gru ? new Float32Array(T * B * H) : null,
     };
-    if (impl === reference) reference.recurrenceForward(new JsBackend(), f);
+    if (impl === reference) reference.recurrenceForward(jsGemm, f);
     else wasm.recurrenceForward(f);
     const b: RecurrenceBackward = {
       ...shared, gates: f.gates, h: f.h, c: f.c, r: f.r, hn: f.hn, gOut, dh: dh.slice(), dc: dc && dc.slice(),
@@ -73,7 +73,7 @@ function runCase(c: Case, seed: number): void {
       gWih: new Float32Array(GH * I), gWhh: new Float32Array(GH * P), gWhr: proj ? new Float32Array(P * H) : null,
       gBiasIh: new Float32Array(GH), gBiasHh: new Float32Array(GH),
     };
-    if (impl === reference) reference.recurrenceBackward(new JsBackend(), b);
+    if (impl === reference) reference.recurrenceBackward(jsGemm, b);
     else wasm.recurrenceBackward(b);
     return { f, b };
   });

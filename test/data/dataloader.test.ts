@@ -211,7 +211,7 @@ test('fast path (getBatch) equals the generic collate path bit for bit', () => {
 });
 
 test('real MNIST through the loader: [64, 1, 28, 28] float32 in [-1, 1] and [64] int32; timing of one epoch', (t) => {
-  // the seed's recipe, as written
+  // the course's recipe, as written
   const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
   const ds = new MNIST({ train: true, transform });
   const loader = new DataLoader(ds, { batchSize: 64, shuffle: true });

@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from '../../src/io/safetensors.js';
 import { readFileBytes, writeFileAtomic } from '../../src/io/files.js';
+import { deserialize } from '../../src/io/serialize.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-safetensors-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -117,16 +119,51 @@ test('metadata round trip', () => {
   const bytes = encodeSafetensors({ w: f32([1], [1]) }, metadata);
   assert.deepEqual(parseHeader(bytes).header.__metadata__, metadata);
   assert.deepEqual(decodeSafetensors(bytes).metadata, metadata);
-  assert.deepEqual(decodeSafetensors(encodeSafetensors({}, metadata)), { tensors: {}, metadata });
-  assert.deepEqual(decodeSafetensors(encodeSafetensors({})), { tensors: {}, metadata: {} });
+  assert.deepEqual({ ...decodeSafetensors(encodeSafetensors({}, metadata)).metadata }, metadata);
+  const empty = decodeSafetensors(encodeSafetensors({}));
+  assert.deepEqual([Object.keys(empty.tensors), Object.keys(empty.metadata)], [[], []]);
 });
 
 test('odd tensor names stay ordinary keys', () => {
   const bytes = encodeSafetensors({ ['__proto__']: f32([1], [1]), 'a "b"': f32([1], [2]), 'ü.weight': f32([1], [3]) });
   const { tensors } = decodeSafetensors(bytes);
   assert.deepEqual(Object.keys(tensors).sort(), ['__proto__', 'a "b"', 'ü.weight']);
-  assert.equal(Object.getPrototypeOf(tensors), Object.prototype);
+  assert.equal(Object.getPrototypeOf(tensors), null);
   assert.deepEqual(tensors['ü.weight'].data, Float32Array.from([3]));
+  assert.deepEqual(tensors['__proto__'].data, Float32Array.from([1]));
+  // and as Tensors: "__proto__" is a tensor like the others, not the record's prototype
+  const loaded = deserialize(bytes).tensors;
+  assert.equal(Object.getPrototypeOf(loaded), null);
+  assert.deepEqual(Object.keys(loaded).sort(), ['__proto__', 'a "b"', 'ü.weight']);
+  assert.ok(loaded['__proto__'] instanceof Tensor);
+  assert.deepEqual(Array.from(loaded['__proto__'].dataSync()), [1]);
+  assert.equal(loaded['toString'], undefined);
+});
+
+test('refuses duplicate keys, deep nesting and absurd ranks with a message', () => {
+  const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
+  const refusesCleanly = (bytes: Uint8Array, message: RegExp) =>
+    assert.throws(() => decodeSafetensors(bytes), (err: Error) => {
+      assert.equal(err.constructor, Error); // not a RangeError from the stack or an allocation
+      assert.match(err.message, /^safetensors: /);
+      assert.match(err.message, message);
+      return true;
+    });
+  const four = new Uint8Array(4);
+  refusesCleanly(build(`{"a":${entry},"a":${entry}}`, four), /header: key "a" appears twice/);
+  refusesCleanly(build(`{"\u0061":${entry},"a":${entry}}`, four), /key "a" appears twice/);
+  refusesCleanly(build(`{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}`, four), /key "dtype" appears twice/);
+  refusesCleanly(build(`{"__metadata__":{"x":"1","x":"2"}}`), /key "x" appears twice/);
+  // the same key in different objects is fine
+  assert.deepEqual(Object.keys(decodeSafetensors(build(`{"a":${entry},"b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}`, four)).tensors), ['a', 'b']);
+
+  refusesCleanly(build(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), /nested deeper than \d+ levels/);
+  const deepShape = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+  refusesCleanly(build(`{"a":{"dtype":"F32","shape":${deepShape},"data_offsets":[0,4]}}`, four), /nested deeper than/);
+  const longShape = `[${new Array(10_000).fill(1).join(',')}]`;
+  refusesCleanly(build(`{"a":{"dtype":"F32","shape":${longShape},"data_offsets":[0,4]}}`, four), /tensor "a": shape has 10000 dimensions; at most 64/);
+  // the header length is checked before the header is read
+  refusesCleanly(build('{}', [], 100_000_001n), /header length 100000001 is absurd \(limit 100000000 bytes\)/);
 });
 
 test('reads foreign dtypes, converting to nabla dtypes', () => {

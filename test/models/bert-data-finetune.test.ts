@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixedSplit, loadSentimentSet, readLabelledTsv } from '../../src/models/bert/finetune-data.js';
+import { BertTokenizer } from '../../src/text/wordpiece.js';
+import { classificationBatch, fixedSplit, loadSentimentSet, readLabelledTsv } from '../../src/models/bert/finetune-data.js';
 import { afinnBaseline, afinnPredict, bagOfWordsBaseline, bagOfWordsTokens } from '../../src/models/bert/baselines.js';
 
 const amazon = loadSentimentSet('amazon');
@@ -70,4 +71,17 @@ test('bag-of-words logistic regression trained with nabla beats AFINN on Amazon'
   assert.ok(r.accuracy > afinnBaseline(held) && r.accuracy > 0.74, `test accuracy ${r.accuracy}`);
   assert.deepEqual(r.predict(['Excellent, works great.', 'Terrible, it broke.']), [1, 0]);
   assert.throws(() => bagOfWordsBaseline([], held), /empty training set/);
+});
+
+test('classificationBatch: int32 inputs padded to the longest, labels', () => {
+  const bert = BertTokenizer.bertBaseUncased();
+  const items = amazon.slice(0, 3);
+  const b = classificationBatch(items, bert);
+  const longest = Math.max(...items.map((it) => bert.tokenize(it.text).length + 2));
+  assert.deepEqual(b.inputIds.shape, [3, longest]);
+  assert.equal(b.inputIds.dtype, 'int32');
+  assert.deepEqual((b.inputIds.toArray() as number[][])[1], [...bert.encode('Good case, Excellent value.', null, { padding: false }).inputIds, ...Array(longest - 8).fill(0)]);
+  assert.deepEqual(b.labels.toArray(), [0, 1, 1]);
+  assert.equal(classificationBatch(items, bert, { maxLength: 6 }).inputIds.shape[1], 6);
+  assert.throws(() => classificationBatch([], bert), /empty batch/);
 });

@@ -31,6 +31,7 @@ test('splitSentences / splitDocuments', () => {
     '3 cats.',
   ]);
   assert.deepEqual(splitSentences('no end punctuation here'), ['no end punctuation here']);
+  assert.deepEqual(splitSentences('Two things. 1. The army. II. The navy weighs 200 lbs. More in 1812. Done.'), ['Two things.', '1. The army.', 'II. The navy weighs 200 lbs. More in 1812.', 'Done.']);
   assert.deepEqual(splitDocuments('First doc. Two sentences.\n\n \nSecond doc\nacross lines.\r\n\r\nThird!'), [
     ['First doc.', 'Two sentences.'],
     ['Second doc across lines.'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '../../src/tensor/creation.js';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
-import { postprocessQa, qaFeatures, readSquad, toSquadJson, type QaFeature, type SquadExample } from '../../src/models/bert/finetune-data.js';
+import { postprocessQa, qaBatch, qaFeatures, readSquad, toSquadJson, type QaFeature, type SquadExample } from '../../src/models/bert/finetune-data.js';
 import { exactMatchScore, f1Score, normalizeAnswer, squadScores } from '../../src/models/bert/metrics.js';
 
 const QA_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'data', 'qa');
@@ -57,6 +57,12 @@ test('qaFeatures: [CLS] question [SEP] context [SEP], answer token positions fro
     assert.equal(answerText(f, e), e.answers[0]!.text);
     assert.equal(f.tokenTypeIds[f.startPosition], 1);
   }
+  const batch = qaBatch(features.slice(0, 4));
+  assert.deepEqual(batch.inputIds.shape, [4, 192]);
+  assert.equal(batch.startPositions.dtype, 'int32');
+  assert.deepEqual(batch.startPositions.toArray(), features.slice(0, 4).map((f) => f.startPosition));
+  assert.deepEqual(batch.endPositions.toArray(), features.slice(0, 4).map((f) => f.endPosition));
+  assert.deepEqual((batch.attentionMask.toArray() as number[][])[0], features[0]!.attentionMask);
   for (const f of features.slice(0, 50)) {
     const answer = testSet[f.exampleIndex]!.answers[0]!.text;
     assert.deepEqual(f.inputIds.slice(f.startPosition, f.endPosition + 1), bert.tokenizer.encode(answer));

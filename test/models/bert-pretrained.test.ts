@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, renameSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/node.js';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
 import {
@@ -171,10 +172,18 @@ describe('savePretrained / fromPretrained', () => {
   });
 });
 
+it('keeps the file system out of the browser build: models/bert/index.ts bundles for the browser without node:fs', async () => {
+  const { build } = await import('esbuild');
+  const entry = fileURLToPath(new URL('../../src/models/bert/index.ts', import.meta.url));
+  const bundle = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+  assert.ok(!/node:fs|node:http/.test(bundle.outputFiles[0]!.text));
+});
+
 describe('fromPretrained with a Hub name', () => {
   let server: Server;
   let endpoint: string;
   const requests: string[] = [];
+  const authorizations: (string | undefined)[] = [];
   const served = tmp();
   const model = new BertForSequenceClassification(config());
 
@@ -182,6 +191,7 @@ describe('fromPretrained with a Hub name', () => {
     model.eval().savePretrained(join(served, 'course', 'tiny-bert'), { tokenizer: tokenizer() });
     server = createServer((req, res) => {
       requests.push(req.url!);
+      authorizations.push(req.headers.authorization);
       const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(req.url!);
       const path = m && m[2] === 'main' ? join(served, m[1]!, m[3]!) : '';
       if (path && existsSync(path) && statSync(path).isFile()) {
@@ -199,7 +209,8 @@ describe('fromPretrained with a Hub name', () => {
 
   it('downloads config, weights and tokenizer files into the cache, then loads from the cache without the server', async () => {
     const cacheDir = tmp();
-    const loaded = await BertForSequenceClassification.fromPretrained('course/tiny-bert', { endpoint, cacheDir });
+    const loaded = await BertForSequenceClassification.fromPretrained('course/tiny-bert', { endpoint, cacheDir, token: 'hf_course' });
+    assert.ok(authorizations.length > 0 && authorizations.every((a) => a === 'Bearer hf_course'));
     assert.ok(requests.includes('/course/tiny-bert/resolve/main/model.safetensors'));
     const cached = hubCachePath('course/tiny-bert', { cacheDir });
     assert.equal(cached, join(cacheDir, 'models--course--tiny-bert', 'snapshots', 'main'));

@@ -1,5 +1,5 @@
 /**
- * The seed's sine models and their training recipe, the char-level LM, and the CLI commands
+ * The course's sine models and their training recipe, the char-level LM, and the CLI commands
  * (train sine, train charlm, sample) on small sizes.
  */
 import { test } from 'node:test';
@@ -31,7 +31,7 @@ async function runCommand(cmd: { run(argv: string[]): Promise<number> }, argv: s
   }
 }
 
-test('createSineWaveData: the seed\'s shapes and values, seeded', () => {
+test('createSineWaveData: the course\'s shapes and values, seeded', () => {
   const { X, y } = createSineWaveData(50, 4, new nb.Generator(1));
   assert.deepEqual([X.shape, y.shape], [[4, 50, 1], [4, 50, 1]]);
   const x = X.dataSync(), t = y.dataSync();
@@ -43,7 +43,7 @@ test('createSineWaveData: the seed\'s shapes and values, seeded', () => {
   assert.deepEqual(createSineWaveData(50, 4, new nb.Generator(1)).X.dataSync(), x);
 });
 
-test('the seed\'s LSTM block as written (last step vs every-step target) is refused with both shapes and the fix', () => {
+test('the course\'s LSTM as written (last step vs every-step target) is refused with both shapes and the fix', () => {
   nb.manualSeed(0);
   const { X, y } = createSineWaveData(50, 6, new nb.Generator(0));
   const seedLiteral = new SimpleLSTM(1, 8, 1, { steps: 'last' });

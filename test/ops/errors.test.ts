@@ -87,6 +87,12 @@ const cases: [string, () => unknown, string, string[]][] = [
   // indexing
   ['indexSelect out of range', () => nb.indexSelect(z(4, 3), 0, ints([0, 4])), 'indexSelect', ['index 4', 'dimension 0', 'size 4']],
   ['indexSelect negative out of range', () => nb.indexSelect(z(4, 3), 1, ints([-4])), 'indexSelect', ['index -4', 'size 3']],
+  // PyTorch refuses negative indices in index_select, gather, scatter and embedding (no wrap-around)
+  ['indexSelect -1', () => nb.indexSelect(z(4, 3), 0, ints([0, -1])), 'indexSelect', ['index -1', 'dimension 0', 'size 4']],
+  ['gather -1', () => nb.gather(z(2, 3), 1, ints([0, -1], [1, 2])), 'gather', ['index -1', 'size 3']],
+  ['scatter -1', () => nb.scatter(z(2, 3), 0, ints([-1], [1, 1]), z(1, 1)), 'scatter', ['index -1', 'size 2']],
+  ['scatterAdd -1', () => nb.scatterAdd(z(2, 3), 1, ints([-1], [1, 1]), z(1, 1)), 'scatterAdd', ['index -1', 'size 3']],
+  ['embedding -1', () => nb.embedding(ints([0, -1]), z(6, 3)), 'embedding', ['index -1', 'size 6']],
   ['indexSelect float index', () => nb.indexSelect(z(4, 3), 0, nb.tensor([0, 1])), 'indexSelect', ['index', 'int32', 'float32']],
   ['indexSelect 2-D index', () => nb.indexSelect(z(4, 3), 0, ints([0, 1], [1, 2])), 'indexSelect', ['[1, 2]']],
   ['gather index shape', () => nb.gather(z(2, 3), 1, zi(3, 3)), 'gather', ['[3, 3]', '[2, 3]']],
@@ -139,6 +145,13 @@ const cases: [string, () => unknown, string, string[]][] = [
   ['item of many', () => z(2).item(), 'item', ['2 elements', '[2]']],
   ['tensor ragged', () => nb.tensor([[1, 2], [3]]), 'tensor', ['ragged']],
   ['tensor shape', () => nb.tensor([1, 2, 3], { shape: [2, 2] }), 'tensor', ['3 values', '[2, 2]']],
+  ['tensor int32 overflow', () => nb.tensor([1, 4294967295], { dtype: 'int32' }), 'tensor', ['4294967295', 'int32', 'overflow']],
+  ['tensor int32 below range', () => nb.tensor([-2147483649], { dtype: 'int32' }), 'tensor', ['-2147483649', 'int32']],
+  ['tensor NaN to int32', () => nb.tensor([NaN], { dtype: 'int32' }), 'tensor', ['NaN', 'int32']],
+  ['full int32 overflow', () => nb.full([2], 2 ** 31, { dtype: 'int32' }), 'full', ['2147483648', 'int32']],
+  // integer division by zero has no value: PyTorch raises ZeroDivisionError
+  ['remainder int by zero tensor', () => nb.remainder(ints([5, 6]), ints([2, 0])), 'remainder', ['ZeroDivisionError', 'integer', 'zero']],
+  ['remainder int by zero scalar', () => nb.remainder(ints([5]), 0), 'remainder', ['ZeroDivisionError']],
 ];
 
 describe(`errors name the op, the argument and the shapes (backend ${nb.getBackend().name})`, () => {

@@ -126,6 +126,9 @@ describe(`gradcheck (backend ${nb.getBackend().name})`, () => {
   check('contiguous', 'of a permuted view', (x) => nb.contiguous(nb.permute(x, [1, 0])), [randn([3, 4])]);
   check('clone', '[3, 4]', (x) => nb.clone(x), [randn([3, 4])]);
   check('pad', 'positive and negative', (x) => nb.pad(x, [1, -1, 2, 0], 0.5), [randn([3, 4])]);
+  check('pad', "mode 'reflect' (F.pad)", (x) => nb.F.pad(x, [2, 1, 1, 2], 'reflect'), [randn([2, 3, 4])]);
+  check('pad', "mode 'replicate' (F.pad)", (x) => nb.F.pad(x, [3, 1, 0, 2], 'replicate'), [randn([1, 2, 3, 4])]);
+  check('pad', "mode 'circular' (F.pad)", (x) => nb.F.pad(x, [2, 3], 'circular'), [randn([2, 2, 4])]);
   check('cat', 'dim 1, three inputs', (a, b, c) => nb.cat([a, b, c], 1), [randn([2, 3]), randn([2, 1]), randn([2, 2])]);
   check('stack', 'dim 1', (a, b) => nb.stack([a, b], 1), [randn([2, 3]), randn([2, 3])]);
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bertNormalize, normalizeAligned } from '../../src/text/normalize.js';
 import { parsePairsTsv } from '../../src/text/pairs.js';
 import { BertTokenizer, vocabFromMarkedTokens } from '../../src/text/wordpiece.js';
+import { loadSentimentSet } from '../../src/models/bert/finetune-data.js';
 
 const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'text');
 const bert = BertTokenizer.bertBaseUncased({ padding: false });
@@ -76,6 +77,17 @@ test('offset mapping: spans of the original text, also where normalization chang
   assert.deepEqual(d.offsetMapping!.slice(1, -1), [[0, 5], [5, 6]]);
   const m = bert.encode('is [MASK].', null, { returnOffsetsMapping: true });
   assert.deepEqual(m.offsetMapping, [[0, 0], [0, 2], [3, 9], [9, 10], [0, 0]]);
+});
+
+test('offsets on real review sentences: the same ids as encode, every token its normalized span', () => {
+  for (const { text } of loadSentimentSet('amazon')) {
+    const { ids, offsets } = bert.tokenizer.encodeWithOffsets(text);
+    assert.deepEqual(ids, bert.tokenizer.encode(text));
+    ids.forEach((id, k) => {
+      const tok = bert.vocab.token(id);
+      if (tok !== '[UNK]') assert.equal(bertNormalize(text.slice(...offsets[k]!)).replace(/\s/g, ''), tok.replace(/^##/, ''), text);
+    });
+  }
 });
 
 test('normalizeAligned agrees with the normalizer and maps every unit back', () => {

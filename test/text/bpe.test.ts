@@ -186,3 +186,58 @@ test('added tokens past the model vocab are appended (ids continue it)', () => {
   json.added_tokens = [{ id: n + 5, content: '<gap>', special: true }];
   assert.throws(() => BpeTokenizer.fromJSON(json), /has id/);
 });
+
+/** Merges applied the textbook way (lowest rank first, leftmost on ties, rescanning the word after each merge). */
+function referenceMerges(model: BpeModel, word: string): number[] {
+  const rank = new Map<string, number>();
+  model.merges.forEach(([a, b], r) => {
+    const key = `${model.vocab.get(a)} ${model.vocab.get(b)}`;
+    if (!rank.has(key)) rank.set(key, r);
+  });
+  const symbols = Array.from(word, (ch) => model.vocab.get(ch)!);
+  for (;;) {
+    let best = -1;
+    let bestRank = Infinity;
+    for (let i = 0; i + 1 < symbols.length; i++) {
+      const r = rank.get(`${symbols[i]} ${symbols[i + 1]}`);
+      if (r !== undefined && r < bestRank) [best, bestRank] = [i, r];
+    }
+    if (best < 0) return symbols;
+    const [a, b] = model.merges[bestRank]!;
+    symbols.splice(best, 2, model.vocab.get(a + b)!);
+  }
+}
+
+/** A pseudo-random string over `alphabet` (a fixed linear congruential sequence). */
+function randomWord(length: number, alphabet: string, seed: number): string {
+  let s = seed;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out += alphabet[(s >>> 16) % alphabet.length];
+  }
+  return out;
+}
+
+test('BPE encoding of a word matches the textbook merge order, long words included', () => {
+  const tok = tokenizerFromJSON(readFileSync(join(FIXTURES, 'hf_bpe.tokenizer.json'), 'utf8')) as BpeTokenizer;
+  const model = new BpeModel(tok.model.vocab, tok.model.merges, { cacheCapacity: 0 });
+  const words = new Set(corpus.flatMap((line) => tok.preTokenize(line)));
+  for (let i = 0; i < 300; i++) words.add(randomWord(1 + (i % 97) * 5, i % 2 ? 'aeeiloorsstt' : 'ab', i));
+  words.add('e'.repeat(1000));
+  for (const w of words) assert.deepEqual(model.tokenizeWord(w), referenceMerges(model, w), JSON.stringify(w));
+});
+
+test('BPE encodes a 300,000-character word in well under a second per 100,000 characters', () => {
+  const tok = tokenizerFromJSON(readFileSync(join(FIXTURES, 'hf_bpe.tokenizer.json'), 'utf8'));
+  for (const alphabet of ['etaoinshrdlu', 'ab', 'e']) {
+    const word = randomWord(300_000, alphabet, 7);
+    const start = performance.now();
+    const ids = tok.encode(word);
+    const ms = performance.now() - start;
+    assert.ok(ids.length > 0 && ids.length <= word.length, `${ids.length} tokens`);
+    console.log(`BPE: ${alphabet} x 300000: ${ms.toFixed(0)} ms, ${ids.length} tokens`);
+    assert.ok(ms < 3000, `${alphabet}: ${ms.toFixed(0)} ms`); // the quadratic loop took minutes
+  }
+  assert.equal(tok.decode(tok.encode('x'.repeat(100_000))), 'x'.repeat(100_000));
+});

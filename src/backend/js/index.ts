@@ -11,7 +11,7 @@ import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
-import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward } from './rnn.js';
+import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -42,16 +42,11 @@ export class JsBackend implements Backend {
   channelMoments = channelMoments;
   channelNormalize = channelNormalize;
   batchNormBackward = batchNormBackward;
-  // Attention runs on this backend's gemm too.
-  attention: NonNullable<Backend['attention']> = (q, k, v, s, out, probs) => attentionForward(this.gemm, q, k, v, s, out, probs);
-  attentionBackward: NonNullable<Backend['attentionBackward']> = (gOut, gW, q, k, v, probs, s, gq, gk, gv) =>
+  // Attention and the recurrences run on this backend's gemm too.
+  attention: Backend['attention'] = (q, k, v, s, out, probs) => attentionForward(this.gemm, q, k, v, s, out, probs);
+  attentionBackward: Backend['attentionBackward'] = (gOut, gW, q, k, v, probs, s, gq, gk, gv) =>
     attentionBackward(this.gemm, gOut, gW, q, k, v, probs, s, gq, gk, gv);
-  // Recurrent gate kernels (the gemms around them go through this backend's gemm).
-  rnnCellForward = rnnCellForward;
-  rnnCellBackward = rnnCellBackward;
-  lstmCellForward = lstmCellForward;
-  lstmCellBackward = lstmCellBackward;
-  gruCellForward = gruCellForward;
-  gruCellBackward = gruCellBackward;
+  recurrenceForward: Backend['recurrenceForward'] = (a) => recurrenceForward(this.gemm, a);
+  recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
   sgdStep = sgdStep;
 }

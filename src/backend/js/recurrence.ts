@@ -1,7 +1,6 @@
 /**
- * Reference recurrence: one direction of a recurrent layer step by step on a backend's gemm and gate
- * kernels (the reference gate kernels where it has none), for backends without recurrenceForward /
- * recurrenceBackward of their own.
+ * Reference recurrence: one direction of a recurrent layer step by step on a backend's gemm and the
+ * reference gate kernels (./rnn.ts).
  *
  * Forward: the inputs of all steps, gathered time-major, are projected with one gemm; each step runs one gemm
  * h_{t-1}·W_hhᵀ for all gates at once and the fused gate kernel. Backward (BPTT), walking the steps
@@ -9,28 +8,7 @@
  * steps for dW_ih, dW_hh, dW_hr and dx.
  */
 import type { Backend, RecurrenceBackward, RecurrenceForward, RecurrenceShapes } from '../backend.js';
-import * as reference from './rnn.js';
-
-interface GateKernels {
-  rnnCellForward: NonNullable<Backend['rnnCellForward']>;
-  rnnCellBackward: NonNullable<Backend['rnnCellBackward']>;
-  lstmCellForward: NonNullable<Backend['lstmCellForward']>;
-  lstmCellBackward: NonNullable<Backend['lstmCellBackward']>;
-  gruCellForward: NonNullable<Backend['gruCellForward']>;
-  gruCellBackward: NonNullable<Backend['gruCellBackward']>;
-}
-
-/** The backend's gate kernels, or the reference ones where it has none. */
-function gateKernels(backend: Backend): GateKernels {
-  return {
-    rnnCellForward: backend.rnnCellForward?.bind(backend) ?? reference.rnnCellForward,
-    rnnCellBackward: backend.rnnCellBackward?.bind(backend) ?? reference.rnnCellBackward,
-    lstmCellForward: backend.lstmCellForward?.bind(backend) ?? reference.lstmCellForward,
-    lstmCellBackward: backend.lstmCellBackward?.bind(backend) ?? reference.lstmCellBackward,
-    gruCellForward: backend.gruCellForward?.bind(backend) ?? reference.gruCellForward,
-    gruCellBackward: backend.gruCellBackward?.bind(backend) ?? reference.gruCellBackward,
-  };
-}
+import * as gate from './rnn.js';
 
 /** dst row i (width floats, dense) = src row rows[i] (stride floats apart, from offset). */
 function gatherRows(src: Float32Array, stride: number, offset: number, rows: Int32Array, n: number, width: number, dst: Float32Array): void {
@@ -55,14 +33,13 @@ function timeMajor(a: RecurrenceShapes & { x: Float32Array }): Float32Array {
   return xs;
 }
 
-export function recurrenceForward(backend: Backend, a: RecurrenceForward): void {
+export function recurrenceForward(gemm: Backend['gemm'], a: RecurrenceForward): void {
   const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
   const { wIh, wHh, wHr, bias, biasHn, gates, h, c, r, hn } = a;
   const xs = timeMajor(a);
   const GH = wHh.length / P;
-  const k = gateKernels(backend);
   const nonlinearity = mode === 'rnnRelu' ? 'relu' : 'tanh';
-  backend.gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, 0, gates, 0, GH);
+  gemm(false, true, T * B, GH, I, xs, 0, I, wIh, 0, I, 0, gates, 0, GH);
   const gh = new Float32Array(B * GH);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
@@ -70,20 +47,20 @@ export function recurrenceForward(backend: Backend, a: RecurrenceForward): void 
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
     const gOff = t * B * GH;
-    backend.gemm(false, true, bt, GH, P, h, prev * P, P, wHh, 0, P, 0, gh, 0, GH);
+    gemm(false, true, bt, GH, P, h, prev * P, P, wHh, 0, P, 0, gh, 0, GH);
     if (mode === 'lstm') {
-      k.lstmCellForward(bt, H, gates, gOff, gh, 0, bias, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
-      if (r) backend.gemm(false, true, bt, P, H, r, t * B * H, H, wHr!, 0, H, 0, h, next * P, P);
+      gate.lstmCellForward(bt, H, gates, gOff, gh, 0, bias, c!, prev * H, c!, next * H, r ?? h, r ? t * B * H : next * P);
+      if (r) gemm(false, true, bt, P, H, r, t * B * H, H, wHr!, 0, H, 0, h, next * P, P);
     } else if (mode === 'gru') {
-      k.gruCellForward(bt, H, gates, gOff, gh, 0, bias, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
+      gate.gruCellForward(bt, H, gates, gOff, gh, 0, bias, biasHn, h, prev * P, h, next * P, hn!, t * B * H);
     } else {
-      k.rnnCellForward(nonlinearity, bt, H, gates, gOff, gh, 0, bias, h, next * P);
+      gate.rnnCellForward(nonlinearity, bt, H, gates, gOff, gh, 0, bias, h, next * P);
     }
     scatterRows(h.subarray(next * P), a.rows.subarray(t * B), bt, P, a.out, a.outStride, a.outOffset, false);
   }
 }
 
-export function recurrenceBackward(backend: Backend, a: RecurrenceBackward): void {
+export function recurrenceBackward(gemm: Backend['gemm'], a: RecurrenceBackward): void {
   const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
   const { wIh, wHh, wHr, gates, h, c, r, hn, dh, dc } = a;
   const xs = timeMajor(a);
@@ -91,7 +68,6 @@ export function recurrenceBackward(backend: Backend, a: RecurrenceBackward): voi
   gatherRows(a.gOut, a.outStride, a.outOffset, a.rows, T * B, P, dOut);
   const GH = wHh.length / P;
   const gru = mode === 'gru';
-  const k = gateKernels(backend);
   const nonlinearity = mode === 'rnnRelu' ? 'relu' : 'tanh';
   const dG = new Float32Array(T * B * GH);
   const dGh = gru ? new Float32Array(T * B * GH) : dG;
@@ -108,22 +84,22 @@ export function recurrenceBackward(backend: Backend, a: RecurrenceBackward): voi
       let dhCell = dh;
       if (r) {
         dhAll!.set(dh.subarray(0, bt * P), t * B * P);
-        backend.gemm(false, false, bt, H, P, dh, 0, P, wHr!, 0, H, 0, dr!, 0, H);
+        gemm(false, false, bt, H, P, dh, 0, P, wHr!, 0, H, 0, dr!, 0, H);
         dhCell = dr!;
       }
-      k.lstmCellBackward(bt, H, gates, gOff, c!, prev * H, c!, next * H, dhCell, 0, dc!, 0, dG, gOff);
+      gate.lstmCellBackward(bt, H, gates, gOff, c!, prev * H, c!, next * H, dhCell, 0, dc!, 0, dG, gOff);
     } else if (gru) {
-      k.gruCellBackward(bt, H, gates, gOff, hn!, t * B * H, h, prev * P, dh, 0, dG, gOff, dGh, gOff);
+      gate.gruCellBackward(bt, H, gates, gOff, hn!, t * B * H, h, prev * P, dh, 0, dG, gOff, dGh, gOff);
     } else {
-      k.rnnCellBackward(nonlinearity, bt, H, h, next * P, dh, 0, dG, gOff);
+      gate.rnnCellBackward(nonlinearity, bt, H, h, next * P, dh, 0, dG, gOff);
     }
-    backend.gemm(false, false, bt, P, GH, dGh, gOff, GH, wHh, 0, P, gru ? 1 : 0, dh, 0, P);
+    gemm(false, false, bt, P, GH, dGh, gOff, GH, wHh, 0, P, gru ? 1 : 0, dh, 0, P);
   }
   // whole-sequence gemms: padded rows of dG are zero, so they add nothing
   const rows = T * B;
-  if (a.gWih) backend.gemm(true, false, GH, I, rows, dG, 0, GH, xs, 0, I, 0, a.gWih, 0, I);
-  if (a.gWhh) backend.gemm(true, false, GH, P, rows, dGh, 0, GH, h, (reverse ? B : 0) * P, P, 0, a.gWhh, 0, P);
-  if (a.gWhr) backend.gemm(true, false, P, H, rows, dhAll!, 0, P, r!, 0, H, 0, a.gWhr, 0, H);
+  if (a.gWih) gemm(true, false, GH, I, rows, dG, 0, GH, xs, 0, I, 0, a.gWih, 0, I);
+  if (a.gWhh) gemm(true, false, GH, P, rows, dGh, 0, GH, h, (reverse ? B : 0) * P, P, 0, a.gWhh, 0, P);
+  if (a.gWhr) gemm(true, false, P, H, rows, dhAll!, 0, P, r!, 0, H, 0, a.gWhr, 0, H);
   if (a.gBiasIh) columnSums(dG, rows, GH, a.gBiasIh);
   if (a.gBiasHh) {
     if (a.gBiasIh && dGh === dG) a.gBiasHh.set(a.gBiasIh);
@@ -131,7 +107,7 @@ export function recurrenceBackward(backend: Backend, a: RecurrenceBackward): voi
   }
   if (a.dx) {
     const dxs = new Float32Array(rows * I);
-    backend.gemm(false, false, rows, I, GH, dG, 0, GH, wIh, 0, I, 0, dxs, 0, I);
+    gemm(false, false, rows, I, GH, dG, 0, GH, wIh, 0, I, 0, dxs, 0, I);
     scatterRows(dxs, a.rows, rows, I, a.dx, I, 0, a.accumulateDx);
   }
 }

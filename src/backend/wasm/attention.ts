@@ -3,11 +3,9 @@
  * packed in-projection of multi-head attention makes them), the mask and the dropout multipliers go
  * in once; every problem's gemms run with sgemmInMemory and the masked softmax (and its backward)
  * with kernels/attention.ts in between; only the results come back. Same algorithm and semantics
- * as the reference kernel (src/backend/js/attention.ts), which handles empty shapes.
+ * as the reference kernel (src/backend/js/attention.ts), which takes the empty shapes.
  */
 import type { AttentionShapes, Backend } from '../backend.js';
-import { attentionBackward as jsBackward, attentionForward as jsForward } from '../js/attention.js';
-import { gemm as jsGemm } from '../js/gemm.js';
 import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
 
 /** A matrix operand per problem: rows x cols read from data at offsets[b], rows rowStride apart. */
@@ -51,15 +49,16 @@ function place(m: WasmScratch, sp: Span[], ops: Operand[]): number[] {
   });
 }
 
+/** Whether the kernels take these shapes: the reference handles the empty ones. */
+export function attentionHandles(sh: AttentionShapes): boolean {
+  return !empty(sh);
+}
+
 function empty(sh: AttentionShapes): boolean {
   return sh.batch === 0 || sh.l === 0 || sh.s === 0 || sh.e === 0 || sh.ev === 0;
 }
 
 export const attention: NonNullable<Backend['attention']> = (q, k, v, sh, out, probs) => {
-  if (empty(sh)) {
-    jsForward(jsGemm, q, k, v, sh, out, probs);
-    return;
-  }
   const { batch, l, s, e, ev, mask, maskOffsets, dropMask } = sh;
   const ls = l * s;
   const ops = operands(sh, q, k, v);
@@ -87,10 +86,6 @@ export const attention: NonNullable<Backend['attention']> = (q, k, v, sh, out, p
 };
 
 export const attentionBackward: NonNullable<Backend['attentionBackward']> = (gradOut, gradWeights, q, k, v, probs, sh, gradQ, gradK, gradV) => {
-  if (empty(sh)) {
-    jsBackward(jsGemm, gradOut, gradWeights, q, k, v, probs, sh, gradQ, gradK, gradV);
-    return;
-  }
   const { batch, l, s, e, ev, dropMask } = sh;
   const ls = l * s;
   const ops = operands(sh, q, k, v);

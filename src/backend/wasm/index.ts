@@ -2,24 +2,27 @@
  * The WebAssembly backend: the reference backend with its hot kernels replaced by SIMD128 ones:
  * GEMM (threaded for large products), whole-sequence recurrent layers, convolution with its data
  * movement, max pooling, the common elementwise ops (GELU included), softmax, layer / batch norm,
- * fused attention resident in wasm memory and SGD's update. Everything else falls back to the reference kernels.
+ * fused attention resident in wasm memory and SGD's update. Everything else, and every call that
+ * routed() sends back, runs on the reference kernels.
  */
-import type { Backend, RecurrenceBackward, RecurrenceForward } from '../backend.js';
-import * as reference from '../js/recurrence.js';
+import type { Backend } from '../backend.js';
 import * as jsConv from '../js/conv.js';
 import * as jsAttention from '../js/attention.js';
+import * as jsRecurrence from '../js/recurrence.js';
 import { JsBackend } from '../js/index.js';
 import { gemm as jsGemm } from '../js/gemm.js';
 import { prepareSgemm, WasmMemoryFull } from './loader.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
-import { binary, reduce, unary } from './elementwise.js';
+import { binary, binaryHandles, reduce, reduceHandles, unary, unaryHandles } from './elementwise.js';
 import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
-import { attention, attentionBackward } from './attention.js';
+import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './rnn.js';
 import { sgdStep } from './sgd.js';
 
+/** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */
+const WASM_MIN_ELEMENTS = 1024;
 /** Below this many multiply-adds the copy into wasm memory costs more than it saves. */
 const WASM_GEMM_MIN_WORK = 16 * 16 * 16;
 /** Larger products run on the reference GEMM: wasm memory ends at 4 GiB. */
@@ -49,38 +52,60 @@ export function orReference<F extends (...args: never[]) => void>(fast: F, refer
   }) as F;
 }
 
+/** When a kernel runs in wasm: `elements` of the call (compared with WASM_MIN_ELEMENTS) and whether it `handles` the operands. */
+interface Route<F extends (...args: never[]) => void> {
+  elements?: (...args: Parameters<F>) => number;
+  handles?: (...args: Parameters<F>) => boolean;
+}
+
+/**
+ * The fallback policy of this backend, in one place: a call runs on the reference kernel when it is
+ * too small to pay for the copies into wasm memory, when the wasm kernel does not take its operands,
+ * and when they do not fit in wasm memory (orReference).
+ */
+function routed<F extends (...args: never[]) => void>(fast: F, reference: F, route: Route<F> = {}): F {
+  const guarded = orReference(fast, reference);
+  const { elements, handles } = route;
+  return ((...args: Parameters<F>) => {
+    if ((elements && elements(...args) < WASM_MIN_ELEMENTS) || (handles && !handles(...args))) reference(...args);
+    else guarded(...args);
+  }) as F;
+}
+
 const js = new JsBackend();
 
 export class WasmBackend extends JsBackend {
   override readonly name: string = 'wasm';
   // The reference conv and attention run on this backend's gemm, which falls back by itself.
-  override conv2d: Backend['conv2d'] = orReference(conv2d, (x, w, bias, s, out) => jsConv.conv2d(this.gemm, x, w, bias, s, out));
+  override conv2d: Backend['conv2d'] = routed(conv2d, (x, w, bias, s, out) => jsConv.conv2d(this.gemm, x, w, bias, s, out));
   override conv2dBackwardInput: Backend['conv2dBackwardInput'] =
-    orReference(conv2dBackwardInput, (g, w, s, gx) => jsConv.conv2dBackwardInput(this.gemm, g, w, s, gx));
+    routed(conv2dBackwardInput, (g, w, s, gx) => jsConv.conv2dBackwardInput(this.gemm, g, w, s, gx));
   override conv2dBackwardWeight: Backend['conv2dBackwardWeight'] =
-    orReference(conv2dBackwardWeight, (g, x, s, gw) => jsConv.conv2dBackwardWeight(this.gemm, g, x, s, gw));
-  override maxPool2d = orReference(maxPool2d, js.maxPool2d);
-  override maxPool2dBackward = orReference(maxPool2dBackward, js.maxPool2dBackward);
-  override unary = orReference(unary, js.unary);
-  override binary = orReference(binary, js.binary);
-  override reduce = orReference(reduce, js.reduce);
-  override softmax = orReference(softmax, js.softmax);
-  override softmaxBackward = orReference(softmaxBackward, js.softmaxBackward);
-  override crossEntropyBackward = orReference(crossEntropyBackward, js.crossEntropyBackward);
-  override layerNorm = orReference(layerNorm, js.layerNorm);
-  override layerNormBackward = orReference(layerNormBackward, js.layerNormBackward);
-  override channelMoments = orReference(channelMoments, js.channelMoments);
-  override channelNormalize = orReference(channelNormalize, js.channelNormalize);
-  override batchNormBackward = orReference(batchNormBackward, js.batchNormBackward);
-  override attention: NonNullable<Backend['attention']> =
-    orReference(attention, (q, k, v, sh, out, probs) => jsAttention.attentionForward(this.gemm, q, k, v, sh, out, probs));
-  override attentionBackward: NonNullable<Backend['attentionBackward']> = orReference(attentionBackward,
-    (gOut, gW, q, k, v, probs, sh, gq, gk, gv) => jsAttention.attentionBackward(this.gemm, gOut, gW, q, k, v, probs, sh, gq, gk, gv));
-  recurrenceForward: NonNullable<Backend['recurrenceForward']> =
-    orReference(recurrenceForward, (a: RecurrenceForward): void => reference.recurrenceForward(this, a));
-  recurrenceBackward: NonNullable<Backend['recurrenceBackward']> =
-    orReference(recurrenceBackward, (a: RecurrenceBackward): void => reference.recurrenceBackward(this, a));
-  override sgdStep = orReference(sgdStep, js.sgdStep);
+    routed(conv2dBackwardWeight, (g, x, s, gw) => jsConv.conv2dBackwardWeight(this.gemm, g, x, s, gw));
+  override maxPool2d = routed(maxPool2d, js.maxPool2d);
+  override maxPool2dBackward = routed(maxPool2dBackward, js.maxPool2dBackward);
+  override unary = routed(unary, js.unary, { elements: (op, x) => x.length, handles: unaryHandles });
+  override binary = routed(binary, js.binary, { elements: (op, a, b, out) => out.length, handles: binaryHandles });
+  override reduce = routed(reduce, js.reduce, {
+    elements: (op, x, outer, size, inner) => outer * size * inner, handles: (op, x, outer, size, inner, out) => reduceHandles(op, x, out),
+  });
+  override softmax = routed(softmax, js.softmax, { elements: (x, rows, cols) => rows * cols });
+  override softmaxBackward = routed(softmaxBackward, js.softmaxBackward, { elements: (y, g, rows, cols) => rows * cols });
+  override crossEntropyBackward = routed(crossEntropyBackward, js.crossEntropyBackward, { elements: (logp, rows, cols) => rows * cols });
+  override layerNorm = routed(layerNorm, js.layerNorm, { elements: (x, rows, cols) => rows * cols });
+  override layerNormBackward = routed(layerNormBackward, js.layerNormBackward, { elements: (g, x, mean, rstd, w, rows, cols) => rows * cols });
+  override channelMoments = routed(channelMoments, js.channelMoments, { elements: (x, n, c, spatial) => n * c * spatial });
+  override channelNormalize = routed(channelNormalize, js.channelNormalize, { elements: (x, n, c, spatial) => n * c * spatial });
+  override batchNormBackward = routed(batchNormBackward, js.batchNormBackward, { elements: (g, x, n, c, spatial) => n * c * spatial });
+  override attention: Backend['attention'] = routed(attention,
+    (q, k, v, sh, out, probs) => jsAttention.attentionForward(this.gemm, q, k, v, sh, out, probs),
+    { handles: (q, k, v, sh) => attentionHandles(sh) });
+  override attentionBackward: Backend['attentionBackward'] = routed(attentionBackward,
+    (gOut, gW, q, k, v, probs, sh, gq, gk, gv) => jsAttention.attentionBackward(this.gemm, gOut, gW, q, k, v, probs, sh, gq, gk, gv),
+    { handles: (gOut, gW, q, k, v, probs, sh) => attentionHandles(sh) });
+  override recurrenceForward: Backend['recurrenceForward'] = routed(recurrenceForward, (a) => jsRecurrence.recurrenceForward(this.gemm, a));
+  override recurrenceBackward: Backend['recurrenceBackward'] = routed(recurrenceBackward, (a) => jsRecurrence.recurrenceBackward(this.gemm, a));
+  override sgdStep = routed(sgdStep, js.sgdStep, { elements: (p, po, g, go, n) => n });
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0 || !fitsInWasm(m, n, k)) {

@@ -678,9 +678,6 @@ export interface WasmScratch {
   take(ptr: number, dst: Float32Array | null, length: number): void;
 }
 
-/** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */
-export const WASM_MIN_ELEMENTS = 1024;
-
 /**
  * Reserves regions of the given sizes (4-byte elements) in the scratch arena, dropping every earlier
  * scratch allocation (an outstanding PreparedSgemm then refuses to run). The views stay valid until

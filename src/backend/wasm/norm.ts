@@ -3,8 +3,7 @@
  * two lanes at a time, on data copied into wasm memory once per call.
  */
 import type { Backend } from '../backend.js';
-import * as js from '../js/norm.js';
-import { WASM_MIN_ELEMENTS, wasmScratch, type WasmScratch } from './loader.js';
+import { wasmScratch, type WasmScratch } from './loader.js';
 
 /** An optional operand: copied in and its address passed, or 0 (the kernels' "absent"). */
 function putOptional(m: WasmScratch, ptr: number, src: Float32Array | null, n: number): number {
@@ -13,10 +12,6 @@ function putOptional(m: WasmScratch, ptr: number, src: Float32Array | null, n: n
 
 export const layerNorm: Backend['layerNorm'] = (x, rows, cols, weight, bias, eps, out, mean, rstd) => {
   const n = rows * cols;
-  if (n < WASM_MIN_ELEMENTS) {
-    js.layerNorm(x, rows, cols, weight, bias, eps, out, mean, rstd);
-    return;
-  }
   const m = wasmScratch('layerNorm', [n, weight ? cols : 0, bias ? cols : 0, rows, rows]);
   const [px, pw, pb, pmean, prstd] = m.ptrs as [number, number, number, number, number];
   m.put(px, x, n);
@@ -28,10 +23,6 @@ export const layerNorm: Backend['layerNorm'] = (x, rows, cols, weight, bias, eps
 
 export const layerNormBackward: Backend['layerNormBackward'] = (gradOut, x, mean, rstd, weight, rows, cols, gradInput, gradWeight, gradBias) => {
   const n = rows * cols;
-  if (n < WASM_MIN_ELEMENTS) {
-    js.layerNormBackward(gradOut, x, mean, rstd, weight, rows, cols, gradInput, gradWeight, gradBias);
-    return;
-  }
   // the f64 accumulators of the parameter gradients take 4 * cols floats
   const m = wasmScratch('layerNormBackward', [n, n, rows, rows, weight ? cols : 0, cols, cols, 4 * cols]);
   const [pg, px, pmean, prstd, pw, pgw, pgb, pacc] = m.ptrs as [number, number, number, number, number, number, number, number];
@@ -48,10 +39,6 @@ export const layerNormBackward: Backend['layerNormBackward'] = (gradOut, x, mean
 
 export const channelMoments: Backend['channelMoments'] = (x, n, c, spatial, mean, variance) => {
   const size = n * c * spatial;
-  if (size < WASM_MIN_ELEMENTS) {
-    js.channelMoments(x, n, c, spatial, mean, variance);
-    return;
-  }
   const m = wasmScratch('channelMoments', [size, c, c]);
   const [px, pmean, pvar] = m.ptrs as [number, number, number];
   m.put(px, x, size);
@@ -62,10 +49,6 @@ export const channelMoments: Backend['channelMoments'] = (x, n, c, spatial, mean
 
 export const channelNormalize: Backend['channelNormalize'] = (x, n, c, spatial, mean, invstd, weight, bias, out) => {
   const size = n * c * spatial;
-  if (size < WASM_MIN_ELEMENTS) {
-    js.channelNormalize(x, n, c, spatial, mean, invstd, weight, bias, out);
-    return;
-  }
   const m = wasmScratch('channelNormalize', [size, c, c, weight ? c : 0, bias ? c : 0]);
   const [px, pmean, pinv, pw, pb] = m.ptrs as [number, number, number, number, number];
   m.put(px, x, size);
@@ -77,10 +60,6 @@ export const channelNormalize: Backend['channelNormalize'] = (x, n, c, spatial, 
 
 export const batchNormBackward: Backend['batchNormBackward'] = (gradOut, x, n, c, spatial, mean, invstd, weight, gradInput, gradWeight, gradBias) => {
   const size = n * c * spatial;
-  if (size < WASM_MIN_ELEMENTS) {
-    js.batchNormBackward(gradOut, x, n, c, spatial, mean, invstd, weight, gradInput, gradWeight, gradBias);
-    return;
-  }
   const m = wasmScratch('batchNormBackward', [size, size, c, c, weight ? c : 0, c, c]);
   const [pg, px, pmean, pinv, pw, pgw, pgb] = m.ptrs as [number, number, number, number, number, number, number];
   m.put(pg, gradOut, size);

@@ -5,17 +5,12 @@
  * element (a 1.6M-parameter layer: ~8 ms in V8).
  */
 import type { Backend } from '../backend.js';
-import { sgdStep as jsSgdStep } from '../js/sgd.js';
-import { WASM_MIN_ELEMENTS, wasmScratch } from './loader.js';
+import { wasmScratch } from './loader.js';
 
 const CHUNK = 16384; // floats per array per pass: 3 x 64 KiB
 const FIRST = 1, NESTEROV = 2, MAXIMIZE = 4; // kernels/sgd.ts
 
 export const sgdStep: Backend['sgdStep'] = (p, po, g, go, n, buf, first, h) => {
-  if (n < WASM_MIN_ELEMENTS) {
-    jsSgdStep(p, po, g, go, n, buf, first, h);
-    return;
-  }
   const chunk = Math.min(CHUNK, n);
   const m = wasmScratch('sgdStep', [chunk, chunk, buf ? chunk : 0]);
   const [pp, pg, pb] = m.ptrs as [number, number, number];

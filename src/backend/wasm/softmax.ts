@@ -4,15 +4,10 @@
  * over the vocabulary for every token); here exp runs 4 lanes at a time.
  */
 import type { Backend } from '../backend.js';
-import { crossEntropyBackward as jsCrossEntropyBackward, softmax as jsSoftmax, softmaxBackward as jsSoftmaxBackward } from '../js/softmax.js';
-import { WASM_MIN_ELEMENTS, wasmScratch } from './loader.js';
+import { wasmScratch } from './loader.js';
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
   const n = rows * cols;
-  if (n < WASM_MIN_ELEMENTS) {
-    jsSoftmax(x, rows, cols, log, out);
-    return;
-  }
   // in place: one region holds x, then the result
   const m = wasmScratch('softmax', [n]);
   const [p] = m.ptrs as [number];
@@ -22,10 +17,6 @@ export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
 
 export const softmaxBackward: Backend['softmaxBackward'] = (y, gradOut, rows, cols, log, gradInput) => {
   const n = rows * cols;
-  if (n < WASM_MIN_ELEMENTS) {
-    jsSoftmaxBackward(y, gradOut, rows, cols, log, gradInput);
-    return;
-  }
   const m = wasmScratch('softmaxBackward', [n, n]);
   const [py, pg] = m.ptrs as [number, number];
   m.exports.softmaxBackwardRows(m.put(py, y, n), m.put(pg, gradOut, n), pg, rows, cols, log ? 1 : 0);
@@ -34,10 +25,6 @@ export const softmaxBackward: Backend['softmaxBackward'] = (y, gradOut, rows, co
 
 export const crossEntropyBackward: Backend['crossEntropyBackward'] = (logp, rows, cols, target, coef, gradInput) => {
   const n = rows * cols;
-  if (n < WASM_MIN_ELEMENTS) {
-    jsCrossEntropyBackward(logp, rows, cols, target, coef, gradInput);
-    return;
-  }
   // in place: one region holds logp, then the gradient
   const m = wasmScratch('crossEntropyBackward', [n, rows, rows]);
   const [p, pt, pc] = m.ptrs as [number, number, number];

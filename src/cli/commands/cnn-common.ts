@@ -8,7 +8,7 @@ export const MODEL_NAMES = Object.keys(CNN_MODELS) as CnnModelName[];
 export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
-/** The seed's preprocessing: ToTensor then Normalize((0.5,), (0.5,)). */
+/** The course's preprocessing: ToTensor then Normalize((0.5,), (0.5,)). */
 export function seedTransform() {
   const { transforms } = nb.data;
   return transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
@@ -27,7 +27,7 @@ export function createModel(name: string): Module {
   return make();
 }
 
-/** Seed block 5: accuracy under noGrad with the model in eval mode; the model's mode is restored after. */
+/** Accuracy under noGrad with the model in eval mode; the model's mode is restored after. */
 export function evaluate(model: Module, loader: Iterable<[Tensor, Tensor]>): { correct: number; total: number; accuracy: number } {
   const wasTraining = model.training;
   model.eval();

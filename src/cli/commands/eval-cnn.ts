@@ -22,7 +22,7 @@ export const command: Command = {
   summary: 'test accuracy of saved CNN weights',
   usage,
   async run(argv) {
-    const args = parseCommandLine(argv, flags, usage, 'Evaluate saved CNN weights on the test split (seed block 5).');
+    const args = parseCommandLine(argv, flags, usage, 'Evaluate saved CNN weights on the test split.');
     if (!args) return 0;
     if (!args.weights) throw new UsageError('--weights FILE is required');
     const { tensors, metadata } = nb.loadWithMetadata(args.weights);

@@ -1,4 +1,4 @@
-/** `nabla train cnn`: the seed's CNN recipe (blocks 2-5) with a progress bar, checkpoints and resume. */
+/** `nabla train cnn`: the course's CNN recipe with a progress bar, checkpoints and resume. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as nb from '../../node.js';
@@ -27,7 +27,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla train cnn [--model simple|lenet|alexnet|vgg11|vgg16] [--dataset mnist|fashion-mnist] [--root DIR] [--epochs 10] [--batch-size 64] [--lr 0.01] [--momentum 0.9] [--seed N] [--limit N] [--out FILE] [--resume FILE] [--json]';
-const summary = 'Train a CNN on MNIST or Fashion-MNIST with SGD (the seed\'s recipe by default), report test accuracy after each epoch.';
+const summary = 'Train a CNN on MNIST or Fashion-MNIST with SGD (the course\'s recipe by default), report test accuracy after each epoch.';
 
 export class NanLossError extends Error {}
 

@@ -1,5 +1,5 @@
 /**
- * `nabla train sine`: the seed's recurrent example (blocks 7-11): learn sin(x + 0.1) from sin(x)
+ * `nabla train sine`: the course's recurrent example: learn sin(x + 0.1) from sin(x)
  * over 1000 sequences of 50 steps with an RNN, LSTM or GRU (Linear on every step), full batch,
  * MSELoss + Adam, the loss printed every 10 epochs, then a plot of true vs predicted.
  */
@@ -23,7 +23,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla train sine [--model rnn|lstm|gru] [--epochs 100] [--hidden 32] [--lr 0.01] [--seed N] [--plot FILE.png] [--json]';
-const summary = 'train the seed\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves (seed blocks 7-11)';
+const summary = 'train the course\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves';
 
 export interface SineResult {
   model: string;
@@ -33,7 +33,7 @@ export interface SineResult {
   lr: number;
   /** MSE over all steps after training, in eval mode. */
   finalLoss: number;
-  /** Loss of the last training step (what the seed prints at epoch 100). */
+  /** Loss of the last training step (what the course's script prints at epoch 100). */
   trainLoss: number;
   /** Training loss every 10 epochs, as printed. */
   losses: { epoch: number; loss: number }[];
@@ -54,7 +54,7 @@ export interface SineOptions {
   log?: (line: string) => void;
 }
 
-/** The seed's recipe; returns the numbers the CLI prints. */
+/** The course's recipe; returns the numbers the CLI prints. */
 export function trainSine(options: SineOptions): SineResult {
   const log = options.log ?? ((line: string) => console.log(line));
   const generator = new nb.Generator(options.seed);

@@ -39,6 +39,7 @@ export interface MnistSource {
   cols: number;
 }
 
+/** Options shared by the MNIST-style datasets: transforms of the image and of the label. */
 export interface MnistDatasetOptions<X = Tensor, Y = number> {
   /** Applied to each image (an int32 [rows, cols] tensor of 0..255), e.g. `Compose([ToTensor(), Normalize([0.5], [0.5])])`. */
   transform?: (image: Tensor) => X;
@@ -52,6 +53,7 @@ export interface MnistDatasetOptions<X = Tensor, Y = number> {
   name?: string;
 }
 
+/** Options of an MNIST-style dataset read from IDX files. */
 export interface MnistFromIdxOptions<X = Tensor, Y = number> extends MnistDatasetOptions<X, Y> {
   /** Names of the two files, for error messages. */
   imagesName?: string;
@@ -74,6 +76,7 @@ export function mnistSourceFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Arra
   return { images: images.data, labels: labels.data, rows: images.dims[1], cols: images.dims[2] };
 }
 
+/** An MNIST-style dataset of [image, label] items held in memory (28x28 uint8 images, integer labels). */
 export class MnistDataset<X = Tensor, Y = number> extends Dataset<[X, Y]> {
   /** Applied to each image; may be replaced at any time. */
   transform: ((image: Tensor) => X) | undefined;

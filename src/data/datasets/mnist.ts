@@ -19,6 +19,7 @@ import {
 } from '../mnist-files.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES, MnistDataset, type MnistDatasetOptions } from './mnist-base.js';
 
+/** Options of `MNIST` / `FashionMNIST`: which split and the transforms. */
 export interface MnistOptions<X = Tensor, Y = number> extends Pick<MnistDatasetOptions<X, Y>, 'transform' | 'targetTransform'> {
   /**
    * The data folder (as in torchvision, files are looked for in `<root>/MNIST/raw` then `<root>`). Optional for
@@ -34,6 +35,7 @@ export interface MnistOptions<X = Tensor, Y = number> extends Pick<MnistDatasetO
   download?: boolean;
 }
 
+/** Options of the asynchronous `create` (a root folder, downloading). */
 export interface MnistCreateOptions<X = Tensor, Y = number> extends MnistOptions<X, Y> {
   /** Passed to downloadMnist (mirrors, fetch, checksums, progress...). Without onProgress, progress lines go to stderr. */
   downloadOptions?: DownloadOptions;

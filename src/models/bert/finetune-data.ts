@@ -6,6 +6,7 @@
  *   features with the answer's token positions (as Hugging Face's `run_qa.py` does), and mapping predicted start/end
  *   logits back to answer text through the offset mapping.
  */
+import { tensor } from '../../tensor/creation.js';
 import { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
@@ -74,6 +75,27 @@ export function readLabelledTsv(text: string, options: { labelNames?: readonly s
   if (bad.length) throw new Error(`readLabelledTsv: ${bad.length} bad line${bad.length > 1 ? 's' : ''}: ${bad.slice(0, 5).join('; ')}${bad.length > 5 ? '; …' : ''}`);
   if (items.length === 0) throw new Error('readLabelledTsv: no text<TAB>label lines');
   return Object.assign(items, { labelNames: names });
+}
+
+/** A batch of sentence-classification inputs: int32 tensors [batch, seq], labels [batch]. */
+export interface ClassificationBatch {
+  inputIds: Tensor;
+  tokenTypeIds: Tensor;
+  attentionMask: Tensor;
+  labels: Tensor;
+}
+
+/** Encode labelled texts (padded to the longest in the batch, cut to `maxLength`, default 128) into int32 tensors. */
+export function classificationBatch(items: readonly LabelledText[], tokenizer: BertTokenizer, options: { maxLength?: number } = {}): ClassificationBatch {
+  if (items.length === 0) throw new Error('classificationBatch: empty batch');
+  const encoded = tokenizer.encodeBatch(items.map((it) => it.text), { maxLength: options.maxLength ?? 128, padding: false });
+  const shape = [items.length, encoded[0]!.inputIds.length];
+  return {
+    inputIds: tensor(Int32Array.from(encoded.flatMap((e) => e.inputIds)), { shape }),
+    tokenTypeIds: tensor(Int32Array.from(encoded.flatMap((e) => e.tokenTypeIds)), { shape }),
+    attentionMask: tensor(Int32Array.from(encoded.flatMap((e) => e.attentionMask)), { shape }),
+    labels: tensor(Int32Array.from(items.map((it) => it.label))),
+  };
 }
 
 function shuffled<T>(items: readonly T[], generator: Generator): T[] {
@@ -278,6 +300,19 @@ export function qaFeatures(examples: readonly SquadExample[], tokenizer: BertTok
     }
   });
   return { features, skipped };
+}
+
+/** QA features as int32 tensors [batch, maxSeqLength], with start/end positions [batch] for training. */
+export function qaBatch(features: readonly QaFeature[]): { inputIds: Tensor; tokenTypeIds: Tensor; attentionMask: Tensor; startPositions: Tensor; endPositions: Tensor } {
+  if (features.length === 0) throw new Error('qaBatch: empty batch');
+  const shape = [features.length, features[0]!.inputIds.length];
+  return {
+    inputIds: tensor(Int32Array.from(features.flatMap((f) => f.inputIds)), { shape }),
+    tokenTypeIds: tensor(Int32Array.from(features.flatMap((f) => f.tokenTypeIds)), { shape }),
+    attentionMask: tensor(Int32Array.from(features.flatMap((f) => f.attentionMask)), { shape }),
+    startPositions: tensor(Int32Array.from(features.map((f) => f.startPosition))),
+    endPositions: tensor(Int32Array.from(features.map((f) => f.endPosition))),
+  };
 }
 
 /** A [feature, position] matrix of scores: a Tensor, or one array per feature. */

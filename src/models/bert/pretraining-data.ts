@@ -84,13 +84,14 @@ const IGNORE_INDEX = -100;
 
 /** Honorifics and common abbreviations whose full stop does not end a sentence. */
 const ABBREVIATIONS = new Set(
-  'mr mrs ms dr prof st jr sr rev gen col capt lt sgt gov sen rep hon messrs mt ft vs etc no vol fig co corp inc ltd bros jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e a.m p.m u.s u.k'.split(' '),
+  'mr mrs ms dr prof st jr sr rev gen col capt lt sgt gov sen rep hon messrs mt ft vs etc no vol fig co corp inc ltd bros jan feb mar apr jun jul aug sep sept oct nov dec lb lbs oz viz cf e.g i.e a.m p.m u.s u.k'.split(' '),
 );
 
 /**
  * Sentences of a piece of prose: a sentence ends at `.`, `!` or `?` (with any closing quotes or brackets) followed by
  * whitespace and an upper-case letter, digit or opening quote, unless the word before the full stop is a known
- * abbreviation ("Mr.", "U.S.") or a single letter (an initial). Line breaks inside a paragraph are spaces.
+ * abbreviation ("Mr.", "U.S.") or a single letter (an initial), or the sentence so far is only a list marker ("2.",
+ * "IV."). Line breaks inside a paragraph are spaces.
  */
 export function splitSentences(text: string): string[] {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -104,6 +105,7 @@ export function splitSentences(text: string): string[] {
       const before = flat.slice(start, m.index!).match(/(\S+)$/)?.[1] ?? '';
       const word = before.replace(/^["'“‘(\[]+/, '').toLowerCase();
       if (ABBREVIATIONS.has(word) || /^\p{L}$/u.test(word)) continue;
+      if (/^(?:\d{1,2}|[ivxlc]+)$/.test(word) && before.length === m.index! - start) continue;
     }
     out.push(flat.slice(start, end));
     start = m.index! + m[0].length;

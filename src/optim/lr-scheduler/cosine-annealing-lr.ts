@@ -2,6 +2,7 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of CosineAnnealingLR: the period and the minimum lr. */
 export interface CosineAnnealingLROptions extends SchedulerOptions {
   /** Half-period, in epochs (PyTorch's T_max). */
   tMax: number;

@@ -2,10 +2,12 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of ExponentialLR: the decay factor. */
 export interface ExponentialLROptions extends SchedulerOptions {
   gamma: number;
 }
 
+/** Multiplies the learning rate by gamma at each step. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 

@@ -2,13 +2,16 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './lr-scheduler.js';
 
+/** The factor of the initial lr at a step. */
 export type LrLambda = (epoch: number) => number;
 
+/** Options of LambdaLR: the factor function. */
 export interface LambdaLROptions extends SchedulerOptions {
   /** One function for every group, or one per group. */
   lrLambda: LrLambda | LrLambda[];
 }
 
+/** Sets the learning rate to the initial lr times `lrLambda(step)`. */
 export class LambdaLR extends LRScheduler {
   lrLambdas: LrLambda[];
 

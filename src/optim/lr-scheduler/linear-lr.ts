@@ -2,6 +2,7 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of LinearLR: start and end factors and the steps between. */
 export interface LinearLROptions extends SchedulerOptions {
   /** Factor at epoch 0 (default 1/3), in [0, 1]. */
   startFactor?: number;

@@ -7,6 +7,7 @@
  */
 import { Optimizer, type ParamGroup } from '../optimizer.js';
 
+/** Options every scheduler takes. */
 export interface SchedulerOptions {
   /** The index of the last epoch; -1 (the default) starts the schedule, anything else resumes it. */
   lastEpoch?: number;
@@ -25,6 +26,7 @@ export function isNumberArray(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((v) => typeof v === 'number');
 }
 
+/** The base of the learning-rate schedulers, as `torch.optim.lr_scheduler.LRScheduler`: call `step()` after `optimizer.step()`. */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer<any>;
   /** Each group's `initialLr`. */

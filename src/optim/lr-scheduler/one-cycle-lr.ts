@@ -2,6 +2,7 @@
 import { Optimizer, type ParamGroup } from '../optimizer.js';
 import { LRScheduler, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of OneCycleLR: maximum lr, total steps, warm-up share, annealing. */
 export interface OneCycleLROptions extends SchedulerOptions {
   /** Peak lr, for every group or one per group. */
   maxLr: number | number[];
@@ -27,6 +28,7 @@ export interface OneCycleLROptions extends SchedulerOptions {
 
 type GroupKey = 'initialLr' | 'maxLr' | 'minLr' | 'maxMomentum' | 'baseMomentum';
 
+/** A phase of the one-cycle schedule. */
 export interface OneCyclePhase {
   endStep: number;
   startLr: GroupKey;
@@ -54,6 +56,7 @@ function positiveInteger(name: string, v: unknown): number {
   return v as number;
 }
 
+/** The one-cycle policy (Smith): warm up to maxLr, then anneal far below the start. */
 export class OneCycleLR extends LRScheduler {
   totalSteps: number;
   schedulePhases: OneCyclePhase[];

@@ -2,6 +2,7 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of StepLR: the period and the factor. */
 export interface StepLROptions extends SchedulerOptions {
   /** Period of the decay, in epochs. */
   stepSize: number;
@@ -39,6 +40,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of MultiStepLR: the milestones and the factor. */
 export interface MultiStepLROptions extends SchedulerOptions {
   /** Epochs at which to decay; a milestone listed k times decays by gamma^k. */
   milestones: number[];

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import type { TextPair } from '../pairs.js';
 
+/** A message of a gettext catalog: the msgid (and plural), the translations, the context. */
 export interface MoEntry {
   msgid: string;
   msgidPlural?: string;
@@ -25,6 +26,7 @@ export interface MoEntry {
   msgstr: string[];
 }
 
+/** The messages of a `.mo` file and its header. */
 export interface MoCatalog {
   littleEndian: boolean;
   revision: number;
@@ -118,6 +120,7 @@ export function readMo(path: string): MoCatalog {
   return parseMo(readFileSync(path));
 }
 
+/** Options of `writeMo`: byte order and revision. */
 export interface WriteMoOptions {
   /** Byte order (default little-endian). */
   littleEndian?: boolean;
@@ -170,6 +173,7 @@ export function writeMo(entries: readonly MoEntry[], options: WriteMoOptions = {
   return out;
 }
 
+/** Options of `moToPairs`: what to skip and whether to strip accelerators. */
 export interface MoPairsOptions {
   /** Strip keyboard accelerators (see the module comment; default true). */
   stripAccelerators?: boolean;

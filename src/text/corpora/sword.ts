@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { TextPair } from '../pairs.js';
 
+/** A book of a SWORD versification: name, chapters, verses per chapter. */
 export interface SwordBook {
   /** OSIS book id, e.g. 'Gen'. */
   osis: string;
@@ -27,6 +28,7 @@ export interface SwordBook {
   chapters: readonly number[];
 }
 
+/** A SWORD versification: the books of each testament. */
 export interface Versification {
   ot: readonly SwordBook[];
   nt: readonly SwordBook[];
@@ -178,8 +180,10 @@ export function findSwordModule(name: string, root: string = DEFAULT_SWORD_ROOT)
 // ---------------------------------------------------------------------------------------------------------------
 // Markup
 
+/** The markup a SWORD module's text is in. */
 export type SwordMarkup = 'OSIS' | 'ThML' | 'GBF' | 'TEI' | 'Plaintext';
 
+/** Options of turning a SWORD module's markup into plain text. */
 export interface MarkupOptions {
   /** Keep headings marked canonical="true" (e.g. psalm superscriptions) as text (default true: they are part of the text). */
   keepCanonicalTitles?: boolean;
@@ -263,6 +267,7 @@ export function markupToText(s: string, markup: SwordMarkup, options: MarkupOpti
 // ---------------------------------------------------------------------------------------------------------------
 // Reading verses
 
+/** A verse: its reference and its text. */
 export interface SwordVerse {
   /** OSIS reference, e.g. 'Gen.1.1'. */
   ref: string;
@@ -272,6 +277,7 @@ export interface SwordVerse {
   text: string;
 }
 
+/** Options of `readSwordModule`: the library root and the markup options. */
 export interface ReadSwordOptions extends MarkupOptions {
   /** SWORD root holding mods.d/ and modules/ (default /usr/share/sword). */
   root?: string;
