@@ -13,7 +13,8 @@ import * as nb from '../src/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { BertConfig } from '../src/models/bert/config.js';
 import { BertForPreTraining } from '../src/models/bert/heads.js';
-import { pretrainingForward, type PretrainingBatch } from '../src/models/bert/pretraining-loss.js';
+import { pretrainingForward } from '../src/models/bert/pretraining-loss.js';
+import type { PretrainingBatch } from '../src/models/bert/pretraining-data.js';
 import { Trainer } from '../src/models/bert/trainer.js';
 import { formatTable, runPythonPeer, torchAvailable, type BenchRow } from './report.js';
 

@@ -10,9 +10,9 @@
 import { Generator } from '../../tensor/random.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { ProgressBar, type ProgressSink } from '../../util/progress.js';
-import { pretrainingBatches, type MaskingOptions, type PretrainingInstance } from './pretraining-data.js';
+import { pretrainingBatches, type MaskingOptions, type PretrainingBatch, type PretrainingInstance } from './pretraining-data.js';
 import { Trainer, type TrainerOptions, type TrainerState } from './trainer.js';
-import { evaluatePretraining, pretrainingCounts, pretrainingForward, type PretrainingBatch, type PretrainingEvaluation } from './pretraining-loss.js';
+import { evaluatePretraining, pretrainingCounts, pretrainingForward, type PretrainingEvaluation } from './pretraining-loss.js';
 import type { BertForPreTraining } from './heads.js';
 
 /** Where the batches come from: the same epoch number must give the same batches (for --resume). */

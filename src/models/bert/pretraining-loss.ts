@@ -17,8 +17,6 @@ import { crossEntropy } from '../../nn/loss.js';
 import type { BertForPreTraining } from './heads.js';
 import type { PretrainingBatch } from './pretraining-data.js';
 
-export type { PretrainingBatch };
-
 export interface PretrainingOutput {
   /** mlmLoss + nspLoss (BertForPreTraining's total loss) */
   loss: Tensor;
