@@ -1,4 +1,5 @@
 /** Linear and Identity. */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -28,6 +29,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
+    checkOptions('Linear', options, { bias: 'boolean' });
     checkFeatures('Linear', 'inFeatures', inFeatures);
     checkFeatures('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;

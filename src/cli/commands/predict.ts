@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
 import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
-import { decodePng } from '../../util/png.js';
+import { decodePng, readPngSize } from '../../util/png.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES } from '../../data/datasets/mnist-base.js';
 import { createModel, MODEL_NAMES } from './cnn-common.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -19,10 +19,12 @@ const usage = 'nabla predict --weights FILE [--invert] [--json] IMAGE.png';
 
 /** Greyscale [1, 1, 28, 28] input, normalised like training (ToTensor + Normalize(0.5, 0.5)). */
 export function imageToInput(bytes: Uint8Array, name: string, invert: boolean): Tensor {
-  const image = decodePng(bytes, name);
-  if (image.width !== 28 || image.height !== 28) {
-    throw new Error(`${name} is ${image.width}x${image.height}; the model takes 28x28 images like MNIST (resize it first)`);
+  // The size comes from the header, so a huge image is refused before it is inflated.
+  const { width, height } = readPngSize(bytes, name);
+  if (width !== 28 || height !== 28) {
+    throw new Error(`predict: ${name} is ${width}x${height}; the model takes 28x28 images like MNIST (resize it first)`);
   }
+  const image = decodePng(bytes, name);
   const pixels = new Float32Array(28 * 28);
   const c = image.channels;
   for (let i = 0; i < pixels.length; i++) {
