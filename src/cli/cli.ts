@@ -12,12 +12,16 @@ import { command as trainTranslate } from './commands/train-translate.js';
 import { command as translate } from './commands/translate.js';
 import { commands as trainEmbeddings } from './commands/train-embeddings.js';
 import { commands as embedCommands } from './commands/embed.js';
+import { command as trainBert } from './commands/train-bert.js';
+import { command as finetuneBert } from './commands/finetune-bert.js';
+import { commands as bertCommands } from './commands/bert.js';
 
 export const commands: Command[] = [
   trainCnn, evalCnn, predict,
   trainSine, trainCharlm, sample,
   ...dataCommands, trainTranslate, translate,
   ...trainEmbeddings, ...embedCommands,
+  trainBert, finetuneBert, ...bertCommands,
 ];
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {

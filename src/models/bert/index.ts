@@ -17,3 +17,8 @@ export * from './pretraining-data.js';
 export * from './finetune-data.js';
 export * from './metrics.js';
 export * from './baselines.js';
+export * from './trainer.js';
+export * from './pretraining-loss.js';
+export * from './pretrain.js';
+export * from './finetune.js';
+export * from './pipelines.js';
