@@ -4,6 +4,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 
+/** Options of `weightDecayGroups`: the decay of the decayed group and the name parts that exempt a parameter. */
 export interface WeightDecayGroupsOptions {
   /** The decay of the first group (default 0.01, as BERT). */
   weightDecay?: number;

@@ -14,6 +14,7 @@ import { postprocessQa, qaFeatures, type LabelledText, type QaFeature, type Squa
 import { squadScores } from './metrics.js';
 import type { BertForQuestionAnswering, BertForSequenceClassification } from './heads.js';
 
+/** Options of `finetuneClassifier` / `finetuneQa` (run_glue.py / run_qa.py's num_train_epochs, batch size, learning_rate, warmup_ratio, weight_decay, max_seq_length, seed). */
 export interface FinetuneOptions {
   epochs: number;
   batchSize: number;
@@ -140,6 +141,7 @@ export function classificationAccuracy(model: BertForSequenceClassification, tok
   });
 }
 
+/** What `finetuneClassifier` reports: the final test accuracy, each epoch's training loss and test accuracy, and the time. */
 export interface ClassifierResult {
   testAccuracy: number;
   history: { epoch: number; trainLoss: number; testAccuracy: number; seconds: number }[];
@@ -203,6 +205,7 @@ export function evaluateQa(model: BertForQuestionAnswering, tokenizer: BertToken
   return { ...squadScores(predictions, examples), predictions };
 }
 
+/** What `finetuneQa` reports: the final SQuAD exact match and F1, each epoch's scores, the time and the training features made and skipped. */
 export interface QaResult {
   exactMatch: number;
   f1: number;

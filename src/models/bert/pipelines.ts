@@ -27,6 +27,7 @@ function inEval<T>(model: { training: boolean; eval(): unknown; train(mode?: boo
   }
 }
 
+/** One answer of `fillMask` (Hugging Face's fill-mask pipeline): the token, its probability and the filled-in text. */
 export interface FillMaskCandidate {
   /** probability of the token at the mask */
   score: number;
@@ -84,6 +85,7 @@ function topIndices(values: ArrayLike<number>, k: number): number[] {
   return best;
 }
 
+/** One answer of `classify` (Hugging Face's text-classification pipeline): the best label with its probability, and every label's. */
 export interface ClassificationResult {
   /** the most probable label's name (config.id2label, else LABEL_i as HF names them) */
   label: string;
@@ -112,6 +114,7 @@ export function classify(model: BertForSequenceClassification, tokenizer: BertTo
   }));
 }
 
+/** The answer of `answerQuestion` (Hugging Face's question-answering pipeline): the span's text, its score and its character span in the context. */
 export interface QaAnswer {
   answer: string;
   /** P(start) x P(end) of the span, the softmaxes taken over the context tokens of its window */

@@ -21,6 +21,7 @@ export interface PretrainingSource {
   epochBatches(epoch: number): Iterable<PretrainingBatch>;
 }
 
+/** Options of `maskedEpochs`: the masking options, batch size, the run's seed and the padding length. */
 export interface MaskedEpochsOptions extends MaskingOptions {
   batchSize: number;
   /** The run's seed; epoch e shuffles and masks with a generator made from (seed, e). */
@@ -37,6 +38,7 @@ export function maskedEpochs(instances: readonly PretrainingInstance[], tokenize
   };
 }
 
+/** Options of BertPretrainer: the Trainer's options plus accumulation, held-out evaluation, checkpoint and progress callbacks. */
 export interface PretrainOptions extends TrainerOptions {
   /** Micro-batches per optimizer update (default 1). */
   gradientAccumulation?: number;
@@ -58,6 +60,7 @@ export interface PretrainOptions extends TrainerOptions {
   onUpdate?: (step: number, batches: readonly PretrainingBatch[], losses: { loss: number; mlmLoss: number; nspLoss: number }) => void;
 }
 
+/** One line of the pretraining history: the update, epoch, mean training losses and MLM accuracy since the previous record, lr and held-out scores. */
 export interface PretrainRecord {
   step: number;
   epoch: number;
@@ -82,6 +85,7 @@ export interface RunningSums {
 
 const noSums = (): RunningSums => ({ loss: 0, mlm: 0, nsp: 0, correct: 0, masked: 0, updates: 0 });
 
+/** What BertPretrainer.stateDict() holds to resume: the Trainer's state plus the position in the epoch, the history and the running sums. */
 export interface PretrainState extends TrainerState {
   epoch: number;
   batchInEpoch: number;
@@ -89,6 +93,7 @@ export interface PretrainState extends TrainerState {
   sums: RunningSums;
 }
 
+/** What a pretraining run reports: updates, epochs, time, training throughput, the final held-out scores and the history. */
 export interface PretrainSummary {
   steps: number;
   epochs: number;
@@ -99,6 +104,7 @@ export interface PretrainSummary {
   history: PretrainRecord[];
 }
 
+/** The pretraining loop for BertForPreTraining: masked-LM + next-sentence batches from a source, BERT's update rule, evaluation and checkpoints through callbacks. */
 export class BertPretrainer {
   readonly model: BertForPreTraining;
   readonly trainer: Trainer;

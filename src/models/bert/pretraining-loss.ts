@@ -17,6 +17,7 @@ import { crossEntropy } from '../../nn/loss.js';
 import type { BertForPreTraining } from './heads.js';
 import type { PretrainingBatch } from './pretraining-data.js';
 
+/** The pretraining losses and logits with the vocabulary projection run at the masked positions only. */
 export interface PretrainingOutput {
   /** mlmLoss + nspLoss (BertForPreTraining's total loss) */
   loss: Tensor;
@@ -63,6 +64,7 @@ export function pretrainingCounts(out: PretrainingOutput, batch: PretrainingBatc
   });
 }
 
+/** Held-out pretraining measurements: MLM loss and accuracy, NSP loss and accuracy, and the baselines they must beat. */
 export interface PretrainingEvaluation {
   /** mean cross-entropy per masked token */
   mlmLoss: number;

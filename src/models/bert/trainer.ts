@@ -19,6 +19,7 @@ import { weightDecayGroups } from '../../optim/weight-decay-groups.js';
 import type { OptimizerStateDict } from '../../optim/optimizer.js';
 import type { SchedulerStateDict } from '../../optim/lr-scheduler/lr-scheduler.js';
 
+/** Options of Trainer, BERT's update rule: peak lr, schedule length and warm-up, AdamW's weight decay and epsilon, gradient clipping. */
 export interface TrainerOptions {
   /** Peak learning rate. */
   lr: number;
@@ -42,6 +43,7 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** What Trainer.stateDict() holds to resume bit-identically: update count, weights, optimizer moments, schedule and the default generator. */
 export interface TrainerState {
   step: number;
   model: StateDict;
@@ -51,6 +53,7 @@ export interface TrainerState {
   rng: number[];
 }
 
+/** BERT's update rule (Hugging Face's Trainer): AdamW without decay on biases and LayerNorm, linear warm-up and decay, gradient clipping, gradient accumulation, NaN/infinity refused. */
 export class Trainer {
   readonly model: Module;
   readonly optimizer: AdamW;

@@ -6,6 +6,7 @@
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
 
+/** Options of LinearWarmupLR: the warm-up length and the step at which the rate reaches 0. */
 export interface LinearWarmupLROptions extends SchedulerOptions {
   /** Steps of linear warm-up from 0 (0: start at the full lr). */
   warmupSteps: number;
@@ -19,6 +20,7 @@ export function linearWarmupFactor(step: number, warmupSteps: number, totalSteps
   return Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
 }
 
+/** Hugging Face's get_linear_schedule_with_warmup: the lr rises linearly from 0 over warmupSteps, then falls linearly to 0 at totalSteps. */
 export class LinearWarmupLR extends LRScheduler {
   warmupSteps: number;
   totalSteps: number;
