@@ -295,17 +295,19 @@ export class TransformerDecoderLayer extends Module {
 
   /**
    * The next target position(s) only: x [B, T, E] with batchFirst ([T, B, E] otherwise) attends to the
-   * positions cached in `cache` and causally to itself; `memory` is projected into the cache on the first
-   * step and not read after. Gives `forward` on the whole prefix with the causal mask, at these positions.
+   * positions cached in `cache` and causally to itself. The memory is projected into the cache on the
+   * first step (or by `cacheMemory`) and not read after: later steps may pass null. Gives `forward` on
+   * the whole prefix with the causal mask, at these positions.
    */
-  step(x: Tensor, memory: Tensor, cache: KeyValueCache, options: DecoderStepOptions = {}): Tensor {
-    if (x.ndim !== 3 || memory.ndim !== 3) {
-      throw new Error(`TransformerDecoderLayer.step: x and memory must be batched 3-D tensors, got x ${formatShape(x.shape)}, memory ${formatShape(memory.shape)}`);
-    }
+  step(x: Tensor, memory: Tensor | null, cache: KeyValueCache, options: DecoderStepOptions = {}): Tensor {
     if (!(cache instanceof KeyValueCache)) throw new Error('TransformerDecoderLayer.step: cache must be a KeyValueCache (new nn.KeyValueCache() before the first step)');
+    if (x.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: x must be a batched 3-D tensor, got ${formatShape(x.shape)}`);
+    if (!cache.memoryKey) {
+      if (!memory) throw new Error('TransformerDecoderLayer.step: the cache holds no memory yet: pass the memory on the first step');
+      this.cacheMemory(memory, cache, options);
+    }
     // internally batch-first
     let h = this.batchFirst ? x : x.transpose(0, 1);
-    if (!cache.memoryKey) this.#cacheMemory(this.batchFirst ? memory : memory.transpose(0, 1), cache, options.memoryKeyPaddingMask ?? null);
     if (h.shape[0] !== cache.memoryKey!.shape[0]) {
       throw new Error(`TransformerDecoderLayer.step: x has a batch of ${h.shape[0]} rows but the cache ${cache.memoryKey!.shape[0]} (select the cache's rows to match)`);
     }
@@ -319,6 +321,12 @@ export class TransformerDecoderLayer extends Module {
       h = this.norm3.call(h.add(this.#ffBlock(h)));
     }
     return this.batchFirst ? h : h.transpose(0, 1);
+  }
+
+  /** Projects memory [B, S, E] ([S, B, E] without batchFirst) into the cache's cross-attention keys and values, as the first step does. */
+  cacheMemory(memory: Tensor, cache: KeyValueCache, options: DecoderStepOptions = {}): void {
+    if (memory.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: memory must be a batched 3-D tensor, got ${formatShape(memory.shape)}`);
+    this.#cacheMemory(this.batchFirst ? memory : memory.transpose(0, 1), cache, options.memoryKeyPaddingMask ?? null);
   }
 
   #cacheMemory(memory: Tensor, cache: KeyValueCache, keyPaddingMask: Tensor | null): void {
@@ -432,19 +440,25 @@ export class TransformerDecoder extends Module {
     return output;
   }
 
-  /** One empty KeyValueCache per layer, for `step`. */
-  createCache(): KeyValueCache[] {
-    return Array.from({ length: this.numLayers }, () => new KeyValueCache());
+  /** One KeyValueCache per layer, for `step`: empty, or holding the memory's keys and values already (so its rows can be selected before the first step). */
+  createCache(memory: Tensor | null = null, options: DecoderStepOptions = {}): KeyValueCache[] {
+    const caches = Array.from({ length: this.numLayers }, () => new KeyValueCache());
+    if (memory) this.#layersWithStep('createCache').forEach((layer, i) => layer.cacheMemory(memory, caches[i]!, options));
+    return caches;
+  }
+
+  #layersWithStep(where: string): TransformerDecoderLayer[] {
+    return [...this.layers].map((layer, i) => {
+      if (!(layer instanceof TransformerDecoderLayer)) throw new Error(`TransformerDecoder.${where}: layer ${i} is a ${layer.constructor.name}, which has no step()`);
+      return layer;
+    });
   }
 
   /** The next target position(s) through every layer (see TransformerDecoderLayer.step), then the norm. */
-  step(tgt: Tensor, memory: Tensor, caches: readonly KeyValueCache[], options: DecoderStepOptions = {}): Tensor {
+  step(tgt: Tensor, memory: Tensor | null, caches: readonly KeyValueCache[], options: DecoderStepOptions = {}): Tensor {
     if (caches.length !== this.numLayers) throw new Error(`TransformerDecoder.step: ${caches.length} caches for ${this.numLayers} layers (use createCache())`);
     let output = tgt;
-    [...this.layers].forEach((layer, i) => {
-      if (!(layer instanceof TransformerDecoderLayer)) throw new Error(`TransformerDecoder.step: layer ${i} is a ${layer.constructor.name}, which has no step()`);
-      output = layer.step(output, memory, caches[i]!, options);
-    });
+    this.#layersWithStep('step').forEach((layer, i) => (output = layer.step(output, memory, caches[i]!, options)));
     if (this.norm) output = this.norm.call(output) as Tensor;
     return output;
   }

@@ -77,13 +77,21 @@ test('selecting cache rows (as beam search reorders beams) carries each row\'s k
   const idx = nb.Tensor.fromData(Int32Array.from(rows), [4], 'int32');
   const out = decoder.step(tgt.narrow(1, 2, 1).indexSelect(0, idx), memory, caches);
   assert.ok(maxDiff(out, full.narrow(1, 2, 1).indexSelect(0, idx)) < 1e-5);
+  // a cache made with the memory can be reordered before the first step; later steps need no memory
+  const primed = decoder.createCache(memory, { memoryKeyPaddingMask: pad });
+  for (const c of primed) c.select(rows);
+  const picked = tgt.indexSelect(0, idx);
+  decoder.step(picked.narrow(1, 0, 1), null, primed);
+  const third = decoder.step(picked.narrow(1, 1, 2), null, primed);
+  assert.ok(maxDiff(third, full.indexSelect(0, idx).narrow(1, 1, 2)) < 1e-5);
 });
 
 test('step errors name the function and what was given', () => {
   const decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(E, 2, { dimFeedforward: 20, batchFirst: true }), 2).eval();
   const memory = nb.randn([2, S, E]);
   assert.throws(() => decoder.step(nb.randn([2, 1, E]), memory, [new nn.KeyValueCache()]), /TransformerDecoder.step: 1 caches for 2 layers/);
-  assert.throws(() => decoder.step(nb.randn([1, E]), memory, decoder.createCache()), /TransformerDecoderLayer.step: x and memory must be batched 3-D tensors, got x \[1, 16\]/);
+  assert.throws(() => decoder.step(nb.randn([1, E]), memory, decoder.createCache()), /TransformerDecoderLayer.step: x must be a batched 3-D tensor, got \[1, 16\]/);
+  assert.throws(() => decoder.step(nb.randn([2, 1, E]), null, decoder.createCache()), /the cache holds no memory yet/);
   const caches = decoder.createCache();
   decoder.step(nb.randn([2, 1, E]), memory, caches);
   assert.throws(() => decoder.step(nb.randn([3, 1, E]), memory, caches), /batch of 3 rows but the cache 2/);
