@@ -71,7 +71,7 @@ export class CachedDecoder implements DecodeStepper {
   }
 }
 
-/** Options of decoding: beam size, length penalty, maximum length. */
+/** Options of decoding: beam size, length penalty, stopping, repeated n-grams, maximum length. */
 export interface DecodeOptions {
   /** Beam size; 1 (default) is greedy decoding. */
   beam?: number;
@@ -81,6 +81,10 @@ export interface DecodeOptions {
   maxLength?: number;
   /** Sentences decoded together (default 64). */
   batchSize?: number;
+  /** Never produce an n-gram of this size twice in one output (0, the default: allowed). */
+  noRepeatNgramSize?: number;
+  /** Beam search stops a sentence once beam hypotheses have finished (default false: see BeamSearchOptions.earlyStopping). */
+  earlyStopping?: boolean;
 }
 
 /** Default output limit for a source of `srcLen` tokens. */
@@ -111,8 +115,10 @@ export function decodeIds(model: Seq2SeqTransformer, sources: readonly (readonly
       }
       const stepper = new CachedDecoder(model, padBatch(rows, c.padId));
       const maxLength = rows.map((r) => Math.min(options.maxLength ?? defaultMaxLength(c, r.length), c.maxLen));
-      const search = { bosId: c.bosId, eosId: c.eosId, maxLength };
-      const hyps = beam === 1 ? greedySearch(stepper, rows.length, search) : beamSearch(stepper, rows.length, { ...search, beamSize: beam, lengthPenalty: options.lengthPenalty });
+      const search = { bosId: c.bosId, eosId: c.eosId, maxLength, noRepeatNgramSize: options.noRepeatNgramSize };
+      const hyps = beam === 1
+        ? greedySearch(stepper, rows.length, search)
+        : beamSearch(stepper, rows.length, { ...search, beamSize: beam, lengthPenalty: options.lengthPenalty, earlyStopping: options.earlyStopping });
       hyps.forEach((h, j) => (out[idx[j]!] = h));
     }
     return out;
