@@ -5,13 +5,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
-import { corpusBleu, readPairsTsv } from '../../text/node.js';
+import { readPairsTsv } from '../../text/node.js';
+import { writeFileAtomic } from '../../io/files.js';
 import { Translator, type AttentionMap } from '../../models/translator.js';
 import { heatmap, type RgbaImage } from '../../util/plot.js';
 import { savePng } from '../../util/png.js';
 import { textWidth } from '../../util/font.js';
 import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
+import { bleuFlags, describeBleuTokenizer, resolveBleuTokenizer, scoreWith } from './translate-bleu.js';
 
 /** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
 export function loadTranslator(path: string): { translator: Translator; metadata: Record<string, string> } {
@@ -75,12 +77,15 @@ const flags = {
   weights: { type: 'string', value: 'FILE', help: 'model from `nabla train translate` (required)' },
   beam: { type: 'int', default: 4, help: 'beam size (1: greedy decoding)' },
   lengthPenalty: { type: 'number', default: 0.6, help: 'GNMT length penalty α of beam search (0: none)' },
+  noRepeatNgramSize: { type: 'int', default: 0, value: 'N', help: 'never repeat an n-gram of N tokens in an output (0: allowed)' },
   attention: { type: 'string', value: 'OUT.png', help: 'write the encoder-decoder attention of the sentence as a heatmap' },
   eval: { type: 'string', value: 'FILE.tsv', help: 'instead of a sentence: translate the source column of a pairs file and report BLEU against the target column' },
+  output: { type: 'string', value: 'FILE', help: 'with --eval: write the translations there, one a line' },
+  ...bleuFlags,
   json: { type: 'boolean', help: 'print one JSON line instead of the translation' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 0.6] [--attention out.png] [--json] "sentence" | --eval FILE.tsv';
+const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 0.6] [--no-repeat-ngram-size N] [--attention out.png] [--json] "sentence" | --eval FILE.tsv [--output FILE] [--bleu-tokenize auto] [--target-lang CODE]';
 const summary = 'Translate a sentence (or each line of stdin with "-") with a model trained by `nabla train translate`.';
 
 export const command: Command = {
@@ -93,8 +98,10 @@ export const command: Command = {
     if (!f.weights) throw new UsageError('--weights FILE is required');
     if (f.beam < 1) throw new UsageError(`--beam must be at least 1, got ${f.beam}`);
     if (!(f.lengthPenalty >= 0)) throw new UsageError(`--length-penalty must be 0 or more, got ${f.lengthPenalty}`);
+    if (f.noRepeatNgramSize < 0) throw new UsageError(`--no-repeat-ngram-size must be 0 or more, got ${f.noRepeatNgramSize}`);
+    if (f.output && !f.eval) throw new UsageError('--output writes the translations of --eval FILE.tsv; give --eval too');
     const { translator } = loadTranslator(f.weights);
-    const options = { beam: f.beam, lengthPenalty: f.lengthPenalty };
+    const options = { beam: f.beam, lengthPenalty: f.lengthPenalty, noRepeatNgramSize: f.noRepeatNgramSize };
 
     if (f.eval) {
       if (f._.length) throw new UsageError('give either --eval FILE.tsv or a sentence, not both');
@@ -103,11 +110,18 @@ export const command: Command = {
       const t0 = performance.now();
       const hyps = translator.translateBatch(pairs.map((p) => p.source), options).map((t) => t.translation);
       const refs = pairs.map((p) => p.target);
-      const bleu = corpusBleu(hyps, refs).score;
-      const copy = corpusBleu(pairs.map((p) => p.source), refs).score;
+      const tokenize = resolveBleuTokenizer(f.bleuTokenize, refs, f.targetLang);
+      const { bleu, bleu13a } = scoreWith(tokenize, hyps, refs);
+      const copy = scoreWith(tokenize, pairs.map((p) => p.source), refs).bleu;
       const seconds = (performance.now() - t0) / 1000;
-      if (f.json) console.log(JSON.stringify({ pairs: pairs.length, beam: f.beam, bleu, copyBaselineBleu: copy, seconds }));
-      else console.log(`BLEU ${bleu.toFixed(2)} on ${pairs.length} pairs (beam ${f.beam}); copying the source scores ${copy.toFixed(2)} (${seconds.toFixed(1)} s)`);
+      if (f.output) writeFileAtomic(f.output, new TextEncoder().encode(hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join('')));
+      const chars = (texts: string[]) => texts.reduce((n, t) => n + [...t].length, 0);
+      const lengthRatio = chars(hyps) / Math.max(1, chars(refs));
+      if (f.json) console.log(JSON.stringify({ pairs: pairs.length, beam: f.beam, bleu, bleuTokenize: tokenize, bleu13a, copyBaselineBleu: copy, lengthRatio, seconds, output: f.output ?? null }));
+      else {
+        console.log(`BLEU ${bleu.toFixed(2)} on ${pairs.length} pairs (beam ${f.beam}; ${describeBleuTokenizer(tokenize)}${tokenize === '13a' ? '' : `; 13a ${bleu13a.toFixed(2)}`}); copying the source scores ${copy.toFixed(2)}; output/reference characters ${lengthRatio.toFixed(2)} (${seconds.toFixed(1)} s)`);
+        if (f.output) console.error(`wrote ${pairs.length} translations to ${f.output}`);
+      }
       return 0;
     }
 
