@@ -52,7 +52,8 @@ export interface BeamSearchOptions extends SearchOptions {
   /**
    * GNMT's length penalty exponent α (Wu et al. 2016): hypotheses are ranked by
    * logProb / ((5 + length) / 6)^α, length counting the end token. 0 ranks by the plain log-probability
-   * (favouring short outputs); 1 is close to dividing by the length. Default 0.6.
+   * (favouring short outputs); 1 (default) is close to dividing by the length: with 0.6 a small trained English→Chinese
+   * model's beam outputs ran 13% shorter than greedy's, with 1 8% (and scored higher).
    */
   lengthPenalty?: number;
   /**
@@ -191,7 +192,7 @@ export function beamSearch(stepper: DecodeStepper, n: number, options: BeamSearc
   checkStepper(stepper, n, 'beamSearch');
   const k = options.beamSize ?? 4;
   if (!Number.isInteger(k) || k < 1) throw new Error(`beamSearch: beamSize must be a positive integer, got ${k}`);
-  const alpha = options.lengthPenalty ?? 0.6;
+  const alpha = options.lengthPenalty ?? 1;
   if (!(alpha >= 0)) throw new Error(`beamSearch: lengthPenalty must be >= 0, got ${alpha}`);
   const maxLen = limits(options.maxLength, n);
   const ngram = checkNgramSize(options.noRepeatNgramSize, 'beamSearch');

@@ -75,7 +75,7 @@ export class CachedDecoder implements DecodeStepper {
 export interface DecodeOptions {
   /** Beam size; 1 (default) is greedy decoding. */
   beam?: number;
-  /** GNMT length penalty α for beam search (default 0.6; 0 = plain log-probability). */
+  /** GNMT length penalty α for beam search (default 1; 0 = plain log-probability). */
   lengthPenalty?: number;
   /** Most output tokens per sentence (default min(maxLen, 2·source length + 10)). */
   maxLength?: number;

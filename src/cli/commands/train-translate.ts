@@ -51,7 +51,7 @@ const flags = {
   testSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for the test split (at most 10% of the file)' },
   validSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for validation (at most 10% of the file)' },
   beam: { type: 'int', default: 4, help: 'beam size for the test BLEU' },
-  lengthPenalty: { type: 'number', default: 0.6, help: "GNMT length penalty α of beam search (0: none)" },
+  lengthPenalty: { type: 'number', default: 1, help: "GNMT length penalty α of beam search (0: none)" },
   noRepeatNgramSize: { type: 'int', default: 0, value: 'N', help: 'test translations never repeat an n-gram of N tokens (0: allowed)' },
   ...bleuFlags,
   seed: { type: 'int', default: 0, help: 'seed of the initial weights, the --limit sample and the batch order' },

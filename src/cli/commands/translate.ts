@@ -76,7 +76,7 @@ export function attentionImage(map: AttentionMap, options: { title?: string } = 
 const flags = {
   weights: { type: 'string', value: 'FILE', help: 'model from `nabla train translate` (required)' },
   beam: { type: 'int', default: 4, help: 'beam size (1: greedy decoding)' },
-  lengthPenalty: { type: 'number', default: 0.6, help: 'GNMT length penalty α of beam search (0: none)' },
+  lengthPenalty: { type: 'number', default: 1, help: 'GNMT length penalty α of beam search (0: none)' },
   noRepeatNgramSize: { type: 'int', default: 0, value: 'N', help: 'never repeat an n-gram of N tokens in an output (0: allowed)' },
   attention: { type: 'string', value: 'OUT.png', help: 'write the encoder-decoder attention of the sentence as a heatmap' },
   eval: { type: 'string', value: 'FILE.tsv', help: 'instead of a sentence: translate the source column of a pairs file and report BLEU against the target column' },
@@ -85,7 +85,7 @@ const flags = {
   json: { type: 'boolean', help: 'print one JSON line instead of the translation' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 0.6] [--no-repeat-ngram-size N] [--attention out.png] [--json] "sentence" | --eval FILE.tsv [--output FILE] [--bleu-tokenize auto] [--target-lang CODE]';
+const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 1] [--no-repeat-ngram-size N] [--attention out.png] [--json] "sentence" | --eval FILE.tsv [--output FILE] [--bleu-tokenize auto] [--target-lang CODE]';
 const summary = 'Translate a sentence (or each line of stdin with "-") with a model trained by `nabla train translate`.';
 
 export const command: Command = {
