@@ -1,8 +1,10 @@
-// Plots drawn straight into RGBA pixels: line plots (training curves), heatmaps (confusion matrices) and
-// labelled scatter plots (embeddings). Pure arithmetic with an embedded bitmap font, so it runs in Node and
-// in the browser; src/util/png.ts turns the result into a PNG file.
+// Plots: line plots (training curves), heatmaps (confusion matrices, attention) and labelled scatter plots
+// (embeddings), each laid out once and drawn on a Surface: RGBA pixels with an embedded ASCII bitmap font
+// (src/util/png.ts turns them into a PNG file), or SVG, whose <text> elements show any script (accents,
+// Hangul). Pure arithmetic, so both run in Node and in the browser.
 
-import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from './font.js';
+import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, charCells, glyphColumns, textWidth } from './font.js';
+import { SvgSurface, type Surface, type SurfaceRect } from './svg.js';
 
 /** An image: `rgba` holds width*height pixels, row-major from the top-left, 4 bytes each. */
 export interface RgbaImage {
@@ -56,14 +58,9 @@ const CHAR_H = GLYPH_HEIGHT * FS;
 // ---------------------------------------------------------------------------------------------------------
 // A small raster canvas.
 
-interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+type Rect = SurfaceRect;
 
-class Canvas {
+class Canvas implements Surface {
   readonly rgba: Uint8Array;
 
   constructor(
@@ -123,7 +120,9 @@ class Canvas {
     const w = textWidth(s, scale);
     let left = Math.round(opts.align === 'center' ? x - w / 2 : opts.align === 'right' ? x - w : x);
     const top = Math.round(y);
-    for (const ch of s) {
+    for (const ch of s.normalize('NFC')) {
+      const cells = charCells(ch);
+      left += ((cells - 1) * GLYPH_ADVANCE * scale) / 2; // a wide character's box sits centred in its two cells
       const cols = glyphColumns(ch);
       for (let col = 0; col < GLYPH_WIDTH; col++) {
         const bits = cols[col]!;
@@ -133,7 +132,7 @@ class Canvas {
           }
         }
       }
-      left += GLYPH_ADVANCE * scale;
+      left += ((cells + 1) * GLYPH_ADVANCE * scale) / 2;
     }
   }
 
@@ -142,7 +141,9 @@ class Canvas {
     const w = textWidth(s, scale);
     let bottom = Math.round(cy + w / 2);
     const left = Math.round(x);
-    for (const ch of s) {
+    for (const ch of s.normalize('NFC')) {
+      const cells = charCells(ch);
+      bottom -= ((cells - 1) * GLYPH_ADVANCE * scale) / 2;
       const cols = glyphColumns(ch);
       for (let col = 0; col < GLYPH_WIDTH; col++) {
         const bits = cols[col]!;
@@ -150,7 +151,7 @@ class Canvas {
           if ((bits >> row) & 1) this.fillRect(left + row * scale, bottom - (col + 1) * scale, scale, scale, c);
         }
       }
-      bottom -= GLYPH_ADVANCE * scale;
+      bottom -= ((cells + 1) * GLYPH_ADVANCE * scale) / 2;
     }
   }
 
@@ -343,7 +344,7 @@ function fittingTicksVertical(min: number, max: number, length: number): Ticks {
 }
 
 /** Background grid (under the data). */
-function drawGrid(cv: Canvas, f: Frame): void {
+function drawGrid(cv: Surface, f: Frame): void {
   const { plot } = f;
   for (const v of f.xTicks.values) {
     const x = Math.floor(f.sx(v));
@@ -356,7 +357,7 @@ function drawGrid(cv: Canvas, f: Frame): void {
 }
 
 /** Frame, ticks, tick labels, axis labels and title (over the data). */
-function drawAxes(cv: Canvas, f: Frame, spec: FrameSpec): void {
+function drawAxes(cv: Surface, f: Frame, spec: FrameSpec): void {
   const { plot } = f;
   cv.strokeRect(plot.x - 1, plot.y - 1, plot.w + 2, plot.h + 2, AXIS);
   const below = plot.y + plot.h + 1;
@@ -378,7 +379,7 @@ function drawAxes(cv: Canvas, f: Frame, spec: FrameSpec): void {
   if (spec.title) drawTitle(cv, spec.title, plot.x + plot.w / 2);
 }
 
-function drawTitle(cv: Canvas, title: string, cx: number): void {
+function drawTitle(cv: Surface, title: string, cx: number): void {
   // Centred on the plot, but kept inside the image.
   const w = textWidth(title, FS) + 1;
   const x = Math.min(Math.max(cx - w / 2, 8), Math.max(8, cv.width - 8 - w));
@@ -406,7 +407,7 @@ function legendRowWidth(entries: LegendEntry[]): number {
 }
 
 /** A legend laid out in one row, without a box (it sits outside the plot). */
-function drawLegendRow(cv: Canvas, entries: LegendEntry[], x: number, y: number): void {
+function drawLegendRow(cv: Surface, entries: LegendEntry[], x: number, y: number): void {
   let at = x;
   const midY = y + 4 + CHAR_H / 2;
   for (const e of entries) {
@@ -417,7 +418,7 @@ function drawLegendRow(cv: Canvas, entries: LegendEntry[], x: number, y: number)
   }
 }
 
-function drawLegend(cv: Canvas, entries: LegendEntry[], x: number, y: number): void {
+function drawLegend(cv: Surface, entries: LegendEntry[], x: number, y: number): void {
   const { w, h } = legendSize(entries);
   cv.fillRect(x, y, w, h, WHITE, 0.88);
   cv.strokeRect(x, y, w, h, MUTED);
@@ -464,8 +465,17 @@ export interface LinePlotOptions {
   lineWidth?: number;
 }
 
-/** Line plot of one or more series (e.g. train and test loss per epoch), with axes, grid and legend. */
+/** Line plot of one or more series (e.g. train and test loss per epoch), with axes, grid and legend, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function linePlot(options: LinePlotOptions): RgbaImage {
+  return drawLinePlot(options, (w, h) => new Canvas(w, h)).image();
+}
+
+/** The same plot as `linePlot`, as an SVG document whose labels are <text> in any script. */
+export function linePlotSvg(options: LinePlotOptions): string {
+  return drawLinePlot(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawLinePlot<S extends Surface>(options: LinePlotOptions, make: (width: number, height: number) => S): S {
   const { series, title, xLabel, yLabel } = options;
   const width = options.width ?? 800;
   const height = options.height ?? 400;
@@ -516,13 +526,13 @@ export function linePlot(options: LinePlotOptions): RgbaImage {
       legendAt = { x: f.plot.x + f.plot.w + 14, y: f.plot.y, row: false };
     }
   }
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   drawGrid(cv, f);
   series.forEach((_, i) => cv.polyline(pts.px[i]!, pts.py[i]!, seriesColor(i), lineWidth, f.plot));
   drawAxes(cv, f, spec);
   if (legendAt?.row) drawLegendRow(cv, entries, legendAt.x, legendAt.y);
   else if (legendAt) drawLegend(cv, entries, legendAt.x, legendAt.y);
-  return cv.image();
+  return cv;
 }
 
 /** Points along every drawn segment, a few pixels apart, so that a legend box a line crosses counts as covering it. */
@@ -644,8 +654,17 @@ function defaultValueFormat(values: number[]): (v: number) => string {
   return (v) => v.toPrecision(2);
 }
 
-/** A heatmap (e.g. a confusion matrix) with row and column labels, optional values in the cells, and a colour bar. */
+/** A heatmap (e.g. a confusion matrix) with row and column labels, optional values in the cells, and a colour bar, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function heatmap(options: HeatmapOptions): RgbaImage {
+  return drawHeatmap(options, (w, h) => new Canvas(w, h)).image();
+}
+
+/** The same plot as `heatmap`, as an SVG document whose labels are <text> in any script. */
+export function heatmapSvg(options: HeatmapOptions): string {
+  return drawHeatmap(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawHeatmap<S extends Surface>(options: HeatmapOptions, make: (width: number, height: number) => S): S {
   const { matrix, rowLabels, colLabels, title, xLabel, yLabel } = options;
   const rows = matrix.length;
   if (rows === 0) throw new Error('heatmap: the matrix has no rows');
@@ -686,7 +705,7 @@ export function heatmap(options: HeatmapOptions): RgbaImage {
   if (title) width = Math.max(width, textWidth(title, FS) + 32);
   const height = top + gridH + bottom;
 
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = matrix[r]![c]!;
@@ -732,7 +751,7 @@ export function heatmap(options: HeatmapOptions): RgbaImage {
     cv.text(barX + barW + 1 + TICK + 5, Math.min(Math.max(y - CHAR_H / 2 + 1, 2), height - CHAR_H - 2), cbTicks.labels[i]!, TEXT);
   });
   if (title) drawTitle(cv, title, left + gridW / 2);
-  return cv.image();
+  return cv;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -763,8 +782,17 @@ export function sortLabels(labels: Iterable<string>): string[] {
   return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** Scatter plot of points coloured by label (e.g. a 2-D embedding of digits), with a legend of the labels. */
+/** Scatter plot of points coloured by label (e.g. a 2-D embedding of digits), with a legend of the labels, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function scatterLabels(options: ScatterOptions): RgbaImage {
+  return drawScatterLabels(options, (w, h) => new Canvas(w, h)).image();
+}
+
+/** The same plot as `scatterLabels`, as an SVG document whose labels are <text> in any script. */
+export function scatterLabelsSvg(options: ScatterOptions): string {
+  return drawScatterLabels(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawScatterLabels<S extends Surface>(options: ScatterOptions, make: (width: number, height: number) => S): S {
   const { points, title, xLabel, yLabel } = options;
   const width = options.width ?? 720;
   const height = options.height ?? 600;
@@ -783,7 +811,7 @@ export function scatterLabels(options: ScatterOptions): RgbaImage {
     xInteger: false,
     rightExtra: entries.length > 0 ? legend.w + 4 : 0,
   };
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   const f = layoutFrame(spec);
   drawGrid(cv, f);
   const n = points.length;
@@ -795,5 +823,5 @@ export function scatterLabels(options: ScatterOptions): RgbaImage {
   }
   drawAxes(cv, f, spec);
   if (entries.length > 0) drawLegend(cv, entries, f.plot.x + f.plot.w + 14, f.plot.y);
-  return cv.image();
+  return cv;
 }
