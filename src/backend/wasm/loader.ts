@@ -403,11 +403,12 @@ interface WebWorkerGlobals {
 /** How this environment starts a pool worker on (module, memory, ctl, ws), or null when it cannot. */
 type SpawnWorker = (start: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: number; ws: number }) => PoolWorker;
 
-function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean } | null {
+function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean; node: boolean } | null {
   const wt = workerThreads();
   if (wt) {
     return {
       canBlock: true,
+      node: true,
       spawn: (start) => {
         const handle = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: start });
         handle.unref(); // workers do not keep the process alive
@@ -422,6 +423,7 @@ function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean } | null {
   return {
     // A page's main thread may not block in Atomics.wait (a worker's may): it spins instead.
     canBlock: !isBrowserMainThread(),
+    node: false,
     spawn: (start) => {
       const handle = new Worker(url);
       handle.postMessage(start);
@@ -468,7 +470,7 @@ function stopPool(rt: Runtime): void {
   for (const h of pool.workers) void h.terminate();
 }
 
-function startPool(rt: Runtime, spawn: SpawnWorker, workers: number): Pool | null {
+function startPool(rt: Runtime, spawn: SpawnWorker, workers: number, waitForStart: boolean): Pool | null {
   const ex = rt.exports;
   // Permanent allocations drop any scratch data: invalidate outstanding PreparedSgemm objects.
   rt.generation++;
@@ -493,7 +495,9 @@ function startPool(rt: Runtime, spawn: SpawnWorker, workers: number): Pool | nul
     stopPool(rt);
     return null;
   }
-  if (!callerCanBlock) return pool; // Web Workers start once the page yields: poolReady() tells when
+  // Web Workers start once the caller yields (a page, and also a worker starting nested workers, where
+  // blocking here would wait for ever): poolReady() tells when.
+  if (!waitForStart) return pool;
   // Wait (synchronously; normally a few tens of ms) until every worker has instantiated the module.
   const deadline = Date.now() + 30000;
   let ready = Atomics.load(i32, CTL_READY);
@@ -533,7 +537,7 @@ export function setNumThreads(n: number): number {
     const spawner = workerSpawner();
     if (spawner) {
       callerCanBlock = spawner.canBlock;
-      rt.pool = startPool(rt, spawner.spawn, want - 1);
+      rt.pool = startPool(rt, spawner.spawn, want - 1, spawner.node);
     }
   }
   return getNumThreads();
