@@ -9,6 +9,7 @@ import { benchCnn } from './cnn.js';
 import { benchTransformer } from './transformer.js';
 import { benchRnn } from './rnn.js';
 import { benchEmbeddings } from './embeddings.js';
+import { benchBrowser } from './browser.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
@@ -16,6 +17,7 @@ const groups: Record<string, () => Promise<BenchRow[]>> = {
   rnn: benchRnn,
   transformer: () => benchTransformer(),
   embeddings: () => benchEmbeddings(),
+  browser: benchBrowser,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

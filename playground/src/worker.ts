@@ -28,7 +28,7 @@ async function trainDigits(job: Extract<JobRequest, { type: 'digits' }>): Promis
   const data = await loadMnistSubset(job.assetBase);
   nb.manualSeed(0);
   const model = new LeNet5();
-  const optimizer = new nb.optim.SGD(model.parameters(), { lr: job.lr, momentum: 0.9 });
+  const optimizer = new nb.optim.Adam(model.parameters(), { lr: job.lr });
   const testX = toInputs(data.testImages, data.testCount);
   const testY = nb.Tensor.fromData(Int32Array.from(data.testLabels), [data.testCount], 'int32');
   const accuracy = (): number => nb.noGrad(() => nb.toDtype(nb.argmax(model.call(testX), 1).eq(testY), 'float32').mean().item());
