@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { glyphColumns, textWidth } from '../../src/util/font.js';
+import { wordMap, wordMapSvg } from '../../src/embeddings/plot.js';
 import { heatmap, heatmapSvg, linePlot, linePlotSvg, scatterLabels, scatterLabelsSvg } from '../../src/util/plot.js';
 
 function texts(svg: string): string[] {
@@ -47,4 +48,14 @@ test('bitmap font: accents fall back to the base letter, wide scripts take two c
   assert.equal(textWidth('한국', 1), textWidth('abcd', 1));
   assert.equal(textWidth('café', 1), textWidth('cafe', 1));
   assert.equal(textWidth('cafe\u0301', 1), textWidth('cafe', 1), 'a combining accent joins its letter');
+});
+
+test('wordMapSvg: each word is <text> beside its dot, accents and Hangul kept', () => {
+  const points = words.map((word, i) => ({ word, x: Math.cos(i), y: Math.sin(i), group: i < 2 ? 'a' : 'b' }));
+  const svg = wordMapSvg(points, { title: 'Carte des mots', width: 400, height: 300 });
+  const png = wordMap(points, { title: 'Carte des mots', width: 400, height: 300 });
+  assert.deepEqual(size(svg), [png.width, png.height]);
+  const t = texts(svg);
+  for (const w of words) assert.ok(t.includes(w), `${w} labels its dot`);
+  assert.equal((svg.match(/<circle /g) ?? []).length, words.length + 2, 'a dot per word and per group');
 });

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { savePng } from '../../util/png.js';
+import { writeFileAtomic } from '../../io/files.js';
 import {
-  evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap,
+  evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap, wordMapSvg,
   type AnalogyResult, type KeyedVectors, type SimilarityResult,
 } from '../../embeddings/node.js';
 
@@ -167,7 +168,7 @@ export const evalCommand: Command = {
 const plotFlags = {
   vectors: vectorsFlag,
   words: { type: 'string', help: 'comma-separated words; "group:word,word;group2:word,..." colours groups', value: 'WORDS' },
-  out: { type: 'string', help: 'PNG file', default: 'runs/words.png', value: 'FILE' },
+  out: { type: 'string', help: 'PNG file, or SVG (labels in any script) when it ends in .svg', default: 'runs/words.png', value: 'FILE' },
   method: { type: 'string', help: 'projection', default: 'pca', choices: ['pca', 'tsne'] },
   title: { type: 'string', help: 'title (default: the method and the vectors)', value: 'TEXT' },
   seed: { type: 'int', help: 'seed (t-SNE start, PCA power iteration)', default: 0 },
@@ -220,9 +221,10 @@ export const plotCommand: Command = {
       subtitle = `t-SNE of unit vectors, ${found.length} words`;
     }
     const points = found.map((w, i) => ({ word: w.word, group: w.group, x: coords[2 * i], y: coords[2 * i + 1] }));
-    const image = wordMap(points, { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle });
+    const mapOptions = { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle };
     mkdirSync(dirname(args.out), { recursive: true });
-    savePng(args.out, image);
+    if (args.out.toLowerCase().endsWith('.svg')) writeFileAtomic(args.out, new TextEncoder().encode(wordMapSvg(points, mapOptions)));
+    else savePng(args.out, wordMap(points, mapOptions));
     console.log(`Wrote ${args.out} (${found.length} words, ${args.method})`);
     return 0;
   },
