@@ -10,14 +10,9 @@
 // with other busy processes it shows what the kernel does while it actually holds a core.
 import { cpus, loadavg } from 'node:os';
 import { gemm as jsBackendGemm } from '../src/backend/js/gemm.js';
-import {
-  prepareSgemm,
-  setNumThreads,
-  sgemm,
-  threadsReady,
-  wasmAvailable,
-  wasmUnavailableReason,
-} from '../src/backend/wasm/loader.js';
+import { prepareSgemm, sgemm } from '../src/backend/wasm/gemm.js';
+import { setNumThreads, threadsReady } from '../src/backend/wasm/threads.js';
+import { wasmAvailable, wasmUnavailableReason } from '../src/backend/wasm/instance.js';
 
 interface Shape {
   name: string;

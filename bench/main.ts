@@ -10,6 +10,7 @@ import { benchTransformer } from './transformer.js';
 import { benchRnn } from './rnn.js';
 import { benchEmbeddings } from './embeddings.js';
 import { benchBrowser } from './browser.js';
+import { benchBert } from './bert.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
@@ -18,6 +19,7 @@ const groups: Record<string, () => Promise<BenchRow[]>> = {
   transformer: () => benchTransformer(),
   embeddings: () => benchEmbeddings(),
   browser: benchBrowser,
+  bert: () => benchBert(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

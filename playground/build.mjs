@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-const ENTRIES = { nabla: 'src/index.ts', 'nabla/models': 'src/models/index.ts', 'nabla/plot': 'src/util/index.ts' };
+const ENTRIES = { nabla: 'src/index.ts', 'nabla/models': 'src/models/index.ts', 'nabla/plot': 'src/plot/index.ts' };
 const CORPUS_WORDS = 40_000;
 
 /** esbuild plugin: 'nabla', 'nabla/models' and 'nabla/plot' resolve to this checkout's sources. */

@@ -1,4 +1,5 @@
-/** nabla's one public entry: re-exports only. */
+/** nabla's one public entry: re-exports, and the Tensor op methods installed. */
+import './ops/tensor-methods.js';
 export { Tensor, Storage, type NestedArray } from './tensor/tensor.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';

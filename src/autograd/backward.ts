@@ -3,15 +3,18 @@
  * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
  * Gradient rules run without recording, so backward never builds a second graph.
  */
+import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
+import { accumulateSparseGrad } from './sparse.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
 export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOptions = {}): void {
+  checkOptions('backward', options, { retainGraph: 'boolean' });
   noGrad(() => {
     if (!root.gradFn) {
       accumulateLeaf(root, gradient);
@@ -83,22 +86,12 @@ function markVisitedWithoutGrad(start: GradNode, dependents: Map<GradNode, numbe
   }
 }
 
-/**
- * Accumulates row-sparse gradients (nn.Embedding with sparse: true) into a leaf, returning false for
- * dense ones. Set by autograd/sparse.ts when it loads (it cannot be imported here: it extends Tensor).
- */
-let sparseAccumulator: ((leaf: Tensor, g: Tensor) => boolean) | null = null;
-
-export function registerSparseAccumulator(accumulate: (leaf: Tensor, g: Tensor) => boolean): void {
-  sparseAccumulator = accumulate;
-}
-
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   if (!leaf.requiresGrad) return;
   if (g.shape.join() !== leaf.shape.join()) {
     throw new Error(`backward: internal error: gradient of shape [${g.shape.join(', ')}] for a leaf of shape [${leaf.shape.join(', ')}]`);
   }
-  if (sparseAccumulator !== null && sparseAccumulator(leaf, g)) return;
+  if (accumulateSparseGrad(leaf, g)) return;
   if (leaf.grad) leaf.grad.addInPlaceRaw(g);
   else leaf.grad = g.cloneContiguous();
 }

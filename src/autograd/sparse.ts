@@ -15,7 +15,6 @@
  */
 import { Storage, Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
-import { registerSparseAccumulator } from './backward.js';
 
 /** Storage whose dense data is built on first read. */
 class DenseOnReadStorage extends Storage {
@@ -42,7 +41,7 @@ class DenseOnReadStorage extends Storage {
 }
 
 export class RowSparseTensor extends Tensor {
-  /** Marks the sparse layout (PyTorch's `is_sparse`); duck-typed by the backward walk, which cannot import this class. */
+  /** Marks the sparse layout (PyTorch's `is_sparse`). */
   readonly isSparse = true;
   /** Row ids, one per stored row; repeats are summed (unless `coalesced`, when they are unique and ascending). */
   readonly indices: Int32Array;
@@ -185,4 +184,3 @@ export function accumulateSparseGrad(leaf: Tensor, g: Tensor): boolean {
   return true;
 }
 
-registerSparseAccumulator(accumulateSparseGrad);

@@ -4,14 +4,9 @@
  * Kernels see typed arrays and layouts only, never a Tensor or a Module.
  */
 import type { TypedArray } from '../tensor/dtype.js';
+import type { StridedView } from '../tensor/strided.js';
 
-/** A strided read of a typed array: element [i0, i1, ...] lives at offset + sum(ik * strides[k]). */
-export interface StridedView {
-  data: TypedArray;
-  shape: readonly number[];
-  strides: readonly number[];
-  offset: number;
-}
+export type { StridedView };
 
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sin' | 'cos' | 'tanh' | 'sigmoid'

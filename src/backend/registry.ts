@@ -5,7 +5,8 @@
 import type { Backend } from './backend.js';
 import { JsBackend } from './js/index.js';
 import { WasmBackend } from './wasm/index.js';
-import { getNumThreads, setNumThreads as setWasmThreads, threadsReady as wasmThreadsReady, wasmAvailable } from './wasm/loader.js';
+import { getNumThreads, setNumThreads as setWasmThreads, threadsReady as wasmThreadsReady } from './wasm/threads.js';
+import { wasmAvailable } from './wasm/instance.js';
 
 interface Entry { name: string; priority: number; create: () => Backend | null }
 

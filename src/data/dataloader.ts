@@ -9,6 +9,7 @@
  * into fresh typed arrays, which gives the same values as collating item by item. Every batch is a new
  * tensor: holding on to one is safe.
  */
+import { checkOptions } from '../util/options.js';
 import type { Generator } from '../tensor/random.js';
 import { defaultCollate, type Collated } from './collate.js';
 import { asDataset, canGetBatch, type DatasetLike } from './dataset.js';
@@ -52,6 +53,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly collate: ((items: T[]) => B) | null;
 
   constructor(dataset: DatasetLike<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
+    checkOptions('DataLoader', options, { batchSize: 'integer|null', shuffle: 'any', sampler: 'any', batchSampler: 'any', dropLast: 'any', collate: 'any', generator: 'any' });
     this.dataset = asDataset(dataset, 'DataLoader');
     const { batchSampler, sampler, shuffle = false, dropLast = false, generator } = options;
     if (options.collate !== undefined && typeof options.collate !== 'function') throw new TypeError('DataLoader: collate must be a function');

@@ -58,11 +58,21 @@ export function idxTypeName(data: IdxData): IdxTypeName {
   return 'double';
 }
 
+/** What an IDX header declares. */
+export interface IdxHeader {
+  type: IdxTypeName;
+  dims: number[];
+  /** 4 + 4 per dimension. */
+  headerBytes: number;
+  /** The size of the data the dims declare (may exceed what any buffer can hold: check it before allocating). */
+  dataBytes: number;
+}
+
 /**
- * Parse an IDX file's bytes into its dimensions and a typed array of its elements.
- * `name` (a file name or path) is used in error messages, which all start with `IDX:`.
+ * Read an IDX header (the magic number and the dims) from the start of a file, without touching the data, so a
+ * caller can check the declared sizes before allocating anything. Errors start with `IDX:` and name the file.
  */
-export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+export function parseIdxHeader(bytes: Uint8Array, name = 'IDX file'): IdxHeader {
   if (bytes.length < 4) {
     throw new Error(
       `IDX: ${name} is too short to be an IDX file: ${bytes.length} byte${bytes.length === 1 ? '' : 's'}, ` +
@@ -102,9 +112,23 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
     dims.push(d);
     count *= d;
   }
-  const dataBytes = count * type.size;
+  return { type: type.name, dims, headerBytes, dataBytes: count * type.size };
+}
+
+/** `[60000, 28, 28] of ubyte`: a header's shape for messages. */
+export function describeIdxHeader(header: IdxHeader): string {
+  return `[${header.dims.join(', ')}] of ${header.type}`;
+}
+
+/**
+ * Parse an IDX file's bytes into its dimensions and a typed array of its elements.
+ * `name` (a file name or path) is used in error messages, which all start with `IDX:`.
+ */
+export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
+  const header = parseIdxHeader(bytes, name);
+  const { headerBytes, dataBytes } = header;
   const found = bytes.length - headerBytes;
-  const shape = `[${dims.join(', ')}] of ${type.name}`;
+  const shape = describeIdxHeader(header);
   if (found < dataBytes) {
     throw new Error(
       `IDX: ${name} is truncated: expected ${dataBytes} bytes of data after the ${headerBytes}-byte header ` +
@@ -117,7 +141,8 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
         `the ${headerBytes}-byte header (${shape}), found ${found}`,
     );
   }
-  return { dims, data: decodeData(bytes, view, headerBytes, count, typeCode) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { dims: header.dims, data: decodeData(bytes, view, headerBytes, dataBytes / TYPES[bytes[2]!]!.size, bytes[2]!) };
 }
 
 function decodeData(bytes: Uint8Array, view: DataView, offset: number, count: number, typeCode: number): IdxData {

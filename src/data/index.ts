@@ -25,4 +25,4 @@ export {
 } from './sampler.js';
 export * as transforms from './transforms.js';
 export * as datasets from './datasets/index.js';
-export { parseIdx, encodeIdx, isGzip, idxTypeName, type IdxArray, type IdxData, type IdxTypeName } from './idx.js';
+export { parseIdx, parseIdxHeader, encodeIdx, isGzip, idxTypeName, type IdxArray, type IdxData, type IdxHeader, type IdxTypeName } from './idx.js';

@@ -10,10 +10,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 
-import { isGzip, parseIdx, type IdxArray } from './idx.js';
-import { writeFileAtomic } from '../io/files.js';
+import { describeIdxHeader, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx.js';
+import { writeFileAtomic } from '../util/files.js';
 
 /** Which dataset of the MNIST format: the digits or Fashion-MNIST. */
 export type MnistKind = 'mnist' | 'fashion-mnist';
@@ -73,24 +74,65 @@ function describe(err: unknown): string {
   return String(err);
 }
 
+export interface ReadIdxOptions {
+  /** Called with the header before the data is decompressed or copied; throw to refuse the file. */
+  checkHeader?: (header: IdxHeader) => void;
+}
+
+/** Deflate cannot expand its input more than 1032-fold (258 bytes per 2-bit match): a bound on any gzip file's content. */
+const DEFLATE_MAX_RATIO = 1032;
+/** The longest IDX header: magic number plus 255 dims. */
+const MAX_IDX_HEADER = 4 + 4 * 255;
+
+/**
+ * The start of a gzip stream's content, at least the longest IDX header unless the content is shorter:
+ * decompresses growing prefixes of the file, so the work stays small whatever the rest of the stream holds.
+ */
+function gunzipHead(bytes: Uint8Array, path: string): Uint8Array {
+  for (let take = 1024; ; take *= 4) {
+    const part = bytes.subarray(0, Math.min(take, bytes.length));
+    let out: Uint8Array;
+    try {
+      out = gunzipSync(part, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (err) {
+      throw new Error(`IDX: ${path} is a corrupt gzip file (${describe(err)}); delete it and download it again`);
+    }
+    if (out.length >= MAX_IDX_HEADER || part.length === bytes.length) return out;
+  }
+}
+
 /**
  * Read an IDX file, raw or gzip-compressed (detected by its first bytes, so a `.gz` that a browser or proxy
- * already decompressed still works). Errors start with `IDX:` and name the file.
+ * already decompressed still works). The header is read first and checked (by `checkHeader`, and against what the
+ * file can hold) before anything the size of the data is allocated; a gzip stream is decompressed only up to the
+ * size its header declares. Errors start with `IDX:` and name the file.
  */
-export function readIdxFile(path: string): IdxArray {
+export function readIdxFile(path: string, options: ReadIdxOptions = {}): IdxArray {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (err) {
     throw new Error(`IDX: cannot read ${path}: ${describe(err)}`);
   }
-  if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
+  const gzipped = isGzip(bytes);
+  const header = parseIdxHeader(gzipped ? gunzipHead(bytes, path) : bytes, path);
+  options.checkHeader?.(header);
+  if (gzipped) {
+    const declared = header.headerBytes + header.dataBytes;
+    const shape = describeIdxHeader(header);
+    if (declared > bytes.length * DEFLATE_MAX_RATIO || declared > bufferConstants.MAX_LENGTH) {
       throw new Error(
-        `IDX: ${path} is a corrupt gzip file (${describe(err)}); delete it and download it again`,
+        `IDX: ${path} declares ${declared} bytes (${shape}), more than a gzip file of ${bytes.length} bytes can hold; ` +
+          `its header is damaged`,
       );
+    }
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: declared });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new Error(`IDX: ${path} decompresses to more than the ${declared} bytes its header declares (${shape}); the file is damaged`);
+      }
+      throw new Error(`IDX: ${path} is a corrupt gzip file (${describe(err)}); delete it and download it again`);
     }
   }
   return parseIdx(bytes, path);
@@ -170,19 +212,28 @@ export interface MnistArrays {
 /** Locate and read one split, checking that the files are what MNIST-style files must be. */
 export function loadMnistArrays(root: string | undefined, kind: MnistKind, train: boolean): MnistArrays {
   const paths = locateMnist(root, kind, train);
-  const images = readIdxFile(paths.images);
-  const labels = readIdxFile(paths.labels);
-  if (!(images.data instanceof Uint8Array) || images.dims.length !== 3) {
-    throw new Error(`IDX: ${paths.images} should hold unsigned bytes of shape [N, rows, cols], got [${images.dims.join(', ')}]`);
-  }
-  if (!(labels.data instanceof Uint8Array) || labels.dims.length !== 1) {
-    throw new Error(`IDX: ${paths.labels} should hold unsigned bytes of shape [N], got [${labels.dims.join(', ')}]`);
-  }
+  // Labels first (small), so the images' header can be checked against their count before the images are read.
+  const labels = readIdxFile(paths.labels, {
+    checkHeader: (h) => {
+      if (h.type !== 'ubyte' || h.dims.length !== 1) {
+        throw new Error(`IDX: ${paths.labels} should hold ubyte of shape [N], found ${describeIdxHeader(h)}`);
+      }
+    },
+  });
+  const labelCount = labels.dims[0]!;
+  const images = readIdxFile(paths.images, {
+    checkHeader: (h) => {
+      if (h.type !== 'ubyte' || h.dims.length !== 3) {
+        throw new Error(`IDX: ${paths.images} should hold ubyte of shape [${labelCount}, rows, cols], found ${describeIdxHeader(h)}`);
+      }
+      if (h.dims[0] !== labelCount) {
+        throw new Error(`IDX: ${paths.images} holds ${h.dims[0]} images but ${paths.labels} holds ${labelCount} labels`);
+      }
+    },
+  });
   const [count, rows, cols] = images.dims as [number, number, number];
-  if (labels.dims[0] !== count) {
-    throw new Error(`IDX: ${paths.images} holds ${count} images but ${paths.labels} holds ${labels.dims[0]} labels`);
-  }
-  return { images: images.data, labels: labels.data, count, rows, cols, paths };
+  // checkHeader made both ubyte, which parseIdx returns as Uint8Array.
+  return { images: images.data as Uint8Array, labels: labels.data as Uint8Array, count, rows, cols, paths };
 }
 
 /** A step of a download, reported to `DownloadOptions.onEvent`. */

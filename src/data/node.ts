@@ -4,6 +4,7 @@ export * from './index.js';
 export * as datasets from './datasets/node.js';
 export {
   readIdxFile,
+  type ReadIdxOptions,
   locateMnist,
   loadMnistArrays,
   downloadMnist,

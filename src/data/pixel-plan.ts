@@ -5,6 +5,7 @@
  * so the fast path gives bit-for-bit the values that applying the transform item by item gives.
  */
 import { Tensor } from '../tensor/tensor.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 export type TransformInfo =
   | { kind: 'ToTensor' }

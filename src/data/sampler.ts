@@ -2,6 +2,7 @@
  * Samplers: the order in which DataLoader visits a dataset's indices, as in `torch.utils.data`.
  * A sampler is any iterable of indices; `length` (when known) is how many it yields per pass.
  */
+import { checkOptions } from '../util/options.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { randperm } from '../tensor/creation.js';
 
@@ -71,6 +72,7 @@ export class RandomSampler extends Sampler {
   constructor(dataSource: { readonly length: number } | number, options: RandomSamplerOptions = {}) {
     super();
     sizeOf(dataSource, 'RandomSampler');
+    checkOptions('RandomSampler', options, { replacement: 'boolean', numSamples: 'integer', generator: 'object' });
     this.source = dataSource;
     this.replacement = options.replacement ?? false;
     this.generator = options.generator;

@@ -11,6 +11,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { registerTransform } from './pixel-plan.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** A transform: any function from one value to another. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -9,6 +9,7 @@
  *   whose words are both known, plus coverage.
  * Words are lowercased by default (both files and gensim's default `case_insensitive`).
  */
+import { checkOptions } from '../util/options.js';
 import type { KeyedVectors } from './keyed-vectors.js';
 
 /** A section of an analogy file (`: capital-common-countries`) and its questions. */
@@ -19,6 +20,7 @@ export interface AnalogySection {
 
 /** Parses an analogy file in the word2vec `questions-words.txt` format. */
 export function parseAnalogies(text: string, options: { lowercase?: boolean } = {}): AnalogySection[] {
+  checkOptions('parseAnalogies', options, { lowercase: 'boolean' });
   const lower = options.lowercase ?? true;
   const sections: AnalogySection[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -72,6 +74,7 @@ export interface AnalogyOptions {
 
 /** Answers each analogy a : b :: c : ? with the nearest vector to b - a + c and scores the answers. */
 export function evaluateAnalogies(kv: KeyedVectors, sections: readonly AnalogySection[], options: AnalogyOptions = {}): AnalogyResult {
+  checkOptions('evaluateAnalogies', options, { restrict: 'number', filter: 'function' });
   const restrict = Math.min(kv.size, options.restrict ?? 30000);
   const known = (w: string): number | undefined => {
     const i = kv.indexOf(w);
@@ -117,6 +120,7 @@ export interface WordPair {
 
 /** Parses a word-similarity file (`word1 word2 score` per line). */
 export function parseWordPairs(text: string, options: { lowercase?: boolean } = {}): WordPair[] {
+  checkOptions('parseWordPairs', options, { lowercase: 'boolean' });
   const lower = options.lowercase ?? true;
   const pairs: WordPair[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -179,6 +183,7 @@ export interface SimilarityResult {
 
 /** Compares the vectors' cosine similarities with the pairs' human scores. */
 export function evaluateSimilarity(kv: KeyedVectors, pairs: readonly WordPair[], options: { restrict?: number; filter?: (words: readonly string[]) => boolean } = {}): SimilarityResult {
+  checkOptions('evaluateSimilarity', options, { restrict: 'number', filter: 'function' });
   const restrict = Math.min(kv.size, options.restrict ?? kv.size);
   const gold: number[] = [], got: number[] = [];
   for (const p of pairs) {

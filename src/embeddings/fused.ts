@@ -15,6 +15,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
 import { RowSparseTensor } from '../autograd/sparse.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /**
  * Scores [...targets.shape] for h [B, D], a table [V, D] and int32 targets; `owner` (int32, one entry per

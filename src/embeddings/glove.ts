@@ -13,6 +13,7 @@
  * and entries are visited in a new random order each epoch. glove.c runs AdaGrad one entry at a time
  * with accumulators starting at 1 (the default here too); here a step sums a batch's gradients.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -148,6 +149,7 @@ export type ResolvedGloVeOptions = Required<GloVeOptions>;
 
 /** Fills in GloVe's defaults and checks the options. */
 export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOptions {
+  checkOptions('glove', options, { dim: 'number', window: 'number', xMax: 'number', alpha: 'number', lr: 'number', initialAccumulator: 'number', epochs: 'number', batchSize: 'number', seed: 'number' });
   const o: ResolvedGloVeOptions = {
     dim: options.dim ?? 100,
     window: options.window ?? 10,

@@ -3,7 +3,7 @@ export * from './index.js';
 export * from './corpora.js';
 
 import { createRequire } from 'node:module';
-import { readFileBytes, writeFileAtomic } from '../io/files.js';
+import { readFileBytes, writeFileAtomic } from '../util/files.js';
 import { decodeVectors, encodeVectors, fromWinkEmbeddings, type VectorFormat } from './formats.js';
 import type { KeyedVectors } from './keyed-vectors.js';
 

@@ -1,14 +1,14 @@
 /**
  * A labelled word map: each word a dot with its text beside it, coloured by group (browser-safe; write
- * it with util/png's savePng). util/plot's scatterLabels colours points by label with a legend but
+ * it with plot/png's savePng). plot/plot's scatterLabels colours points by label with a legend but
  * writes no text at the points, which a picture of words needs; this draws on the same surfaces (pixels
  * with the bitmap font, or SVG whose <text> shows any script) with the same palette.
  */
-import type { RgbaImage } from '../util/plot.js';
-import { seriesColor, type Rgb } from '../util/plot.js';
-import { GLYPH_DESCENT, GLYPH_HEIGHT, textWidth } from '../util/font.js';
-import { RasterSurface } from '../util/raster.js';
-import { SvgSurface, type Surface } from '../util/svg.js';
+import type { RgbaImage } from '../plot/plot.js';
+import { seriesColor, type Rgb } from '../plot/plot.js';
+import { GLYPH_DESCENT, GLYPH_HEIGHT, textWidth } from '../plot/font.js';
+import { RasterSurface } from '../plot/raster.js';
+import { SvgSurface, type Surface } from '../plot/svg.js';
 
 /** A word and its 2-D position in a word map. */
 export interface WordPoint {

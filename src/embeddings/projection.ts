@@ -3,6 +3,7 @@
  * rows' covariance), and t-SNE through the npm package @keckelt/tsne (Karpathy's tsnejs in
  * TypeScript), seeded so a picture repeats.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { matmul } from '../ops/linalg.js';
@@ -26,6 +27,7 @@ export interface PcaResult {
  * the covariance (deflated by the ones before), signed so its largest entry is positive.
  */
 export function pca(rows: Float32Array, n: number, dim: number, k = 2, options: { iterations?: number; seed?: number } = {}): PcaResult {
+  checkOptions('pca', options, { iterations: 'number', seed: 'number' });
   if (rows.length !== n * dim) throw new Error(`pca: ${n} rows of ${dim} need ${n * dim} values, got ${rows.length}`);
   if (n < 2) throw new Error(`pca: needs at least 2 points, got ${n}`);
   const iterations = options.iterations ?? 500;
@@ -78,6 +80,7 @@ export function pca(rows: Float32Array, n: number, dim: number, k = 2, options: 
 
 /** t-SNE to 2-D of `rows` ([n, dim]) with a seeded start; returns [n, 2] coordinates. */
 export function tsne(rows: Float32Array, n: number, dim: number, options: { perplexity?: number; iterations?: number; epsilon?: number; seed?: number } = {}): Float32Array {
+  checkOptions('tsne', options, { perplexity: 'number', iterations: 'number', epsilon: 'number', seed: 'number' });
   if (rows.length !== n * dim) throw new Error(`tsne: ${n} rows of ${dim} need ${n * dim} values, got ${rows.length}`);
   if (n < 3) throw new Error(`tsne: needs at least 3 points, got ${n}`);
   const perplexity = options.perplexity ?? Math.min(30, Math.max(2, Math.floor((n - 1) / 3)));

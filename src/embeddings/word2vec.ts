@@ -19,6 +19,7 @@
  * computed at the same parameters and summed (reduction 'sum', so the lr means what it means in C).
  * The sigmoid is exact (no 6-wide EXP_TABLE, whose clipping only drops gradients below ~0.0025).
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -74,6 +75,7 @@ export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
 
 /** Fills in Word2Vec's defaults and checks the options. */
 export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedWord2VecOptions {
+  checkOptions('word2vec', options, { model: 'any', loss: 'any', dim: 'number', window: 'number', negative: 'number', sample: 'number', epochs: 'number', alpha: 'number', batchSize: 'number', seed: 'number', tableSize: 'number', fused: 'boolean' });
   const model = options.model ?? 'skipgram';
   if (model !== 'skipgram' && model !== 'cbow') throw new Error(`Word2Vec: model must be 'skipgram' or 'cbow', got ${JSON.stringify(model)}`);
   const loss = options.loss ?? 'ns';

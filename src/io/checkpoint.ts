@@ -5,9 +5,13 @@
  * document in the metadata, where each tensor is replaced by a {"$tensor": key} reference.
  */
 import { Tensor } from '../tensor/tensor.js';
+import { jsonStructureProblem } from './json-check.js';
 import { deserialize, serialize, type TensorRecord } from './serialize.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 const METADATA_KEY = 'nabla.checkpoint';
+// Optimizer and scheduler states nest a few levels; the limit keeps fromDocument's recursion far from the stack's.
+const MAX_DOCUMENT_DEPTH = 256;
 
 /** Encodes a training checkpoint (nested objects of tensors and JSON values) as safetensors bytes. */
 export function encodeCheckpoint(state: Record<string, unknown>): Uint8Array {
@@ -43,9 +47,8 @@ function fromDocument(value: unknown, tensors: TensorRecord): unknown {
       return t;
     }
     if (typeof record.$number === 'string') return Number(record.$number);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(record)) out[k] = fromDocument(v, tensors);
-    return out;
+    // fromEntries, not assignment, so a "__proto__" key stays an ordinary key.
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fromDocument(v, tensors)]));
   }
   return value;
 }
@@ -55,6 +58,8 @@ export function decodeCheckpoint(bytes: Uint8Array): Record<string, unknown> {
   const { tensors, metadata } = deserialize(bytes);
   const document = metadata[METADATA_KEY];
   if (document === undefined) throw new Error('checkpoint: this safetensors file holds no nabla checkpoint (no "nabla.checkpoint" metadata); is it a weights-only file?');
+  const problem = jsonStructureProblem(document, MAX_DOCUMENT_DEPTH);
+  if (problem !== null) throw new Error(`checkpoint: the checkpoint document: ${problem}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);

@@ -1,7 +1,7 @@
 // Node-only: a lock file beside an output, so that two processes never write the same file and both
 // report success. The lock holds the owner's pid; a lock whose owner is gone (killed) is stale and replaced.
 import fs from 'node:fs';
-import { processAlive } from './files.js';
+import { processAlive } from '../util/files.js';
 
 export interface OutputLock {
   /** The lock file: `<output>.lock`. */
@@ -33,6 +33,7 @@ export function acquireLock(output: string, purpose: string): OutputLock {
       } catch {
         // vanished meanwhile: try again
       }
+      // A lock of this very process (a command run twice in one process, as tests do) is taken again.
       if (processAlive(owner) && owner !== process.pid) {
         throw new Error(
           `${output} is being written by another process (pid ${owner}${what ? `, ${what}` : ''}); ` +

@@ -142,14 +142,14 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Record<string, 
   } catch {
     fail('header is not valid UTF-8');
   }
+  const problem = jsonStructureProblem(text, MAX_HEADER_DEPTH);
+  if (problem !== null) fail(`header: ${problem}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
-  const problem = jsonStructureProblem(text, MAX_HEADER_DEPTH);
-  if (problem !== null) fail(`header: ${problem}`);
   if (!isObject(header)) fail(`header is not a JSON object`);
 
   const dataStart = 8 + n;

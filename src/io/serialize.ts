@@ -1,6 +1,7 @@
 /** Tensors to and from safetensors bytes (browser-safe); the Node file helpers wrap these. */
 import { Tensor } from '../tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors, prototypeFree } from './safetensors.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** Tensors by name: a state dict, or the contents of a safetensors file. */
 export type TensorRecord = Record<string, Tensor>;

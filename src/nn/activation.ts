@@ -1,4 +1,5 @@
 /** Activation layers: thin modules over the elementwise ops and softmax. */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { elu, gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh } from '../ops/elementwise.js';
@@ -88,6 +89,7 @@ export class GELU extends Module {
 
   constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
     super();
+    checkOptions('GELU', options, { approximate: ['none', 'tanh'] });
     const approximate = options.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
     this.approximate = approximate;

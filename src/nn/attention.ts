@@ -8,6 +8,7 @@
  * mask is added to the scores. A query whose keys are all masked gets NaN outputs and weights,
  * exactly as nn.MultiheadAttention in PyTorch 1.13 gives.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -95,6 +96,7 @@ export class MultiheadAttention extends Module {
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
+    checkOptions('MultiheadAttention', options, { dropout: 'number', bias: 'boolean', addBiasKv: 'boolean', addZeroAttn: 'boolean', kdim: 'integer|null', vdim: 'integer|null', batchFirst: 'boolean' });
     if (!Number.isInteger(embedDim) || embedDim <= 0) throw new Error(`MultiheadAttention: embedDim must be a positive integer, got ${embedDim}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0) throw new Error(`MultiheadAttention: numHeads must be a positive integer, got ${numHeads}`);
     this.#options = { ...options };
@@ -153,6 +155,7 @@ export class MultiheadAttention extends Module {
    * value [S, B, vdim] -> [output [L, B, E], weights [B, L, S] (averaged) or [B, numHeads, L, S] or null].
    */
   override forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    checkOptions('MultiheadAttention.forward', options, { keyPaddingMask: 'any', needWeights: 'boolean', attnMask: 'any', averageAttnWeights: 'boolean' });
     const { needWeights = true, averageAttnWeights = true } = options;
     let keyPaddingMask = options.keyPaddingMask ?? null;
     let attnMask = options.attnMask ?? null;

@@ -1,4 +1,5 @@
 /** Containers: Sequential, ModuleList and ModuleDict, keyed like PyTorch's (`0`, `1`, ... or the names given). */
+import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 function requireModule(op: string, m: unknown, where: string): asserts m is Module {
@@ -132,8 +133,8 @@ export class Sequential extends Module implements Iterable<Module> {
     return this.#items[Symbol.iterator]();
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override forward(input: any, ...rest: any[]): any {
+  /** Each module's output is the next one's input; extra arguments go to the first module only. */
+  override forward(input: Tensor, ...rest: unknown[]): Tensor {
     let x = input;
     this.#items.forEach((m, i) => {
       x = i === 0 ? m.call(x, ...rest) : m.call(x);

@@ -1,10 +1,11 @@
 /** Conv1d and Conv2d with PyTorch's arguments, initialisation and repr. */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { conv1d, conv2d } from '../ops/conv.js';
 import { padByMode, type PadMode } from '../ops/pad-modes.js';
-import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from './init.js';
+import { resetWeightAndBias } from './layer-init.js';
 import { pyInts } from './repr.js';
 
 type Ints = number | readonly number[];
@@ -48,15 +49,12 @@ abstract class ConvNd extends Module {
 
   constructor(op: string, n: number, inChannels: number, outChannels: number, kernelSize: Ints, options: ConvNdOptions<Ints>) {
     super();
+    checkOptions(op, options, { stride: 'integer|integers', padding: "integer|integers|'same'|'valid'", dilation: 'integer|integers', groups: 'integer', bias: 'boolean', paddingMode: ['zeros', 'reflect', 'replicate', 'circular'] });
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
     if (!Number.isInteger(inChannels) || inChannels <= 0 || inChannels % groups !== 0) throw new Error(`${op}: inChannels (${inChannels}) must be a positive integer divisible by groups (${groups})`);
     if (!Number.isInteger(outChannels) || outChannels <= 0 || outChannels % groups !== 0) throw new Error(`${op}: outChannels (${outChannels}) must be a positive integer divisible by groups (${groups})`);
-    const paddingMode = options.paddingMode ?? 'zeros';
-    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(paddingMode)) {
-      throw new Error(`${op}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${JSON.stringify(paddingMode)}`);
-    }
-    this.paddingMode = paddingMode;
+    this.paddingMode = options.paddingMode ?? 'zeros';
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(op, 'kernelSize', kernelSize, n);
@@ -75,14 +73,9 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's init: weight kaiming_uniform(a=√5); bias U(±1/√fanIn). */
+  /** PyTorch's init: weight kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** Embedding: a lookup table of learned vectors (PyTorch's nn.Embedding). */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -36,6 +37,7 @@ export interface EmbeddingOptions {
  * lookup (repeats are summed by whoever reads it), leaving out lookups of `paddingIdx` as PyTorch does.
  */
 export function sparseEmbedding(indices: Tensor, weight: Tensor, options: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean } = {}): Tensor {
+  checkOptions('sparseEmbedding', options, { paddingIdx: 'integer|null', maxNorm: 'number|null', normType: 'number', scaleGradByFreq: 'boolean' });
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new Error(`sparseEmbedding: weight must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
   }
@@ -79,6 +81,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    checkOptions('Embedding', options, { paddingIdx: 'integer|null', maxNorm: 'number|null', normType: 'number', scaleGradByFreq: 'boolean', sparse: 'boolean', weight: 'object' });
     if (!Number.isInteger(numEmbeddings) || numEmbeddings < 0) throw new Error(`Embedding: numEmbeddings must be a non-negative integer, got ${numEmbeddings}`);
     if (!Number.isInteger(embeddingDim) || embeddingDim < 0) throw new Error(`Embedding: embeddingDim must be a non-negative integer, got ${embeddingDim}`);
     this.numEmbeddings = numEmbeddings;
@@ -104,9 +107,10 @@ export class Embedding extends Module {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
       throw new Error(`Embedding.fromPretrained: embeddings must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? formatShape(embeddings.shape) : typeof embeddings}`);
     }
+    checkOptions('Embedding.fromPretrained', options, { freeze: 'boolean', paddingIdx: 'integer|null', maxNorm: 'number|null', normType: 'number', scaleGradByFreq: 'boolean', sparse: 'boolean' });
     const [rows, dim] = embeddings.shape;
-    const layer = new Embedding(rows, dim, { ...options, weight: new Parameter(embeddings, !(options.freeze ?? true)) });
-    return layer;
+    const { freeze = true, ...layerOptions } = options;
+    return new Embedding(rows, dim, { ...layerOptions, weight: new Parameter(embeddings, !freeze) });
   }
 
   /** PyTorch's init: N(0, 1), with the padding row zeroed. */

@@ -3,6 +3,7 @@
  * loss functions. Most are the op front-ends re-exported; linear, embedding (with paddingIdx and
  * maxNorm), pad (with PyTorch's mode argument) and oneHot are defined here.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -114,6 +115,7 @@ export function embeddingRenorm_(weight: Tensor, indices: Tensor, maxNorm: numbe
 
 /** Rows of weight at indices: [...indices.shape, embeddingDim]. */
 export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkOptions('embedding', options, { paddingIdx: 'integer|null', maxNorm: 'number|null', normType: 'number', scaleGradByFreq: 'boolean' });
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new Error(`embedding: weight must be a 2-D Tensor [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? formatShape(weight.shape) : typeof weight}`);
   }

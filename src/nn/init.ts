@@ -3,10 +3,12 @@
  * nabla's seeded generator (`nb.manualSeed`) or the one passed in `generator`. Each runs under
  * noGrad, so it works on parameters that require grad, and returns the tensor.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** The nonlinearities `calculateGain` knows. */
 export type Nonlinearity =
@@ -130,6 +132,7 @@ export interface KaimingOptions extends GeneratorOption {
 }
 
 function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
+  checkOptions(op, options, { a: 'number', mode: ['fanIn', 'fanOut', 'fan_in', 'fan_out'], nonlinearity: 'string', generator: 'object' });
   const gain = calculateGain(options.nonlinearity ?? 'leaky_relu', options.a ?? 0);
   return gain / Math.sqrt(fan(op, t, options.mode ?? 'fanIn'));
 }

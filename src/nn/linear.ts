@@ -1,9 +1,10 @@
 /** Linear and Identity. */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { linear } from './functional.js';
-import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from './init.js';
+import { resetWeightAndBias } from './layer-init.js';
 import { pyBool } from './repr.js';
 
 function checkFeatures(op: string, name: string, n: number): void {
@@ -28,6 +29,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
+    checkOptions('Linear', options, { bias: 'boolean' });
     checkFeatures('Linear', 'inFeatures', inFeatures);
     checkFeatures('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
@@ -39,12 +41,7 @@ export class Linear extends Module {
 
   /** PyTorch's init: weight kaiming_uniform(a=√5), i.e. U(±1/√fanIn); bias U(±1/√fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, -bound, bound);
-    }
+    resetWeightAndBias(this.weight, this.bias);
   }
 
   override forward(input: Tensor): Tensor {

@@ -3,6 +3,7 @@
  * with PyTorch's options and semantics: reductions 'mean' | 'sum' | 'none', class weights with the
  * weighted mean, ignoreIndex, label smoothing, class-probability targets, posWeight, beta/delta.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../tensor/shape.js';
 import { record } from '../autograd/node.js';
@@ -175,6 +176,7 @@ function checkClassInput(op: string, input: Tensor): void {
  * int32 class indices `target` ([N], [] or [N, d1, ...]).
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  checkOptions('nllLoss', options, { weight: 'object|null', ignoreIndex: 'integer', reduction: ['mean', 'sum', 'none'] });
   checkClassInput('nllLoss', input);
   requireTensorArg('nllLoss', 'target', target);
   const reduction = checkReduction('nllLoss', options.reduction ?? 'mean');
@@ -189,6 +191,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * class indices ([N], [] or [N, d1, ...]) or float32 class probabilities of the input's shape.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  checkOptions('crossEntropy', options, { weight: 'object|null', ignoreIndex: 'integer', reduction: ['mean', 'sum', 'none'], labelSmoothing: 'number' });
   const op = 'crossEntropy';
   checkClassInput(op, input);
   requireTensorArg(op, 'target', target);
@@ -242,6 +245,7 @@ function regressionArgs(op: string, input: Tensor, target: Tensor, reductionIn: 
 
 /** Mean squared error: (input - target)². */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions('mseLoss', options, { reduction: ['mean', 'sum', 'none'] });
   const reduction = regressionArgs('mseLoss', input, target, options.reduction);
   const d = sub(input, target);
   return reduce(mul(d, d), reduction);
@@ -249,12 +253,14 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
 
 /** Mean absolute error: |input - target|. */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions('l1Loss', options, { reduction: ['mean', 'sum', 'none'] });
   const reduction = regressionArgs('l1Loss', input, target, options.reduction);
   return reduce(abs(sub(input, target)), reduction);
 }
 
 /** 0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (beta = 0 is the L1 loss). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+  checkOptions('smoothL1Loss', options, { reduction: ['mean', 'sum', 'none'], beta: 'number' });
   const reduction = regressionArgs('smoothL1Loss', input, target, options.reduction);
   const beta = options.beta ?? 1;
   if (!(beta >= 0)) throw new Error(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -266,6 +272,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
 
 /** 0.5 d² where |d| < delta, else delta (|d| - 0.5 delta). */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+  checkOptions('huberLoss', options, { reduction: ['mean', 'sum', 'none'], delta: 'number' });
   const reduction = regressionArgs('huberLoss', input, target, options.reduction);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
@@ -304,6 +311,7 @@ function binaryArgs(op: string, input: Tensor, target: Tensor, options: BCEOptio
  * clamped at -100 as PyTorch does, and the gradient is w (x - t) / max(x (1 - x), 1e-12), finite at 0 and 1.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropy', options, { weight: 'object|null', reduction: ['mean', 'sum', 'none'] });
   const op = 'binaryCrossEntropy';
   const { reduction, target: t, weight } = binaryArgs(op, input, target, options, 'probabilities in [0, 1]');
   const values = input.contiguousData();
@@ -335,6 +343,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
  * (1 - t) x + (1 + (posWeight - 1) t) log(1 + exp(-x)), times weight.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
+  checkOptions('binaryCrossEntropyWithLogits', options, { weight: 'object|null', reduction: ['mean', 'sum', 'none'], posWeight: 'object|null' });
   const op = 'binaryCrossEntropyWithLogits';
   const { reduction, target: t, weight } = binaryArgs(op, input, target, options, 'raw scores');
   const maxVal = clamp(neg(input), 0);
@@ -366,6 +375,7 @@ export class NLLLoss extends Module {
 
   constructor(options: NLLLossOptions = {}) {
     super();
+    checkOptions('NLLLoss', options, { weight: 'object|null', ignoreIndex: 'integer', reduction: ['mean', 'sum', 'none'] });
     this.registerBuffer('weight', options.weight ?? null);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.reduction = checkReduction('NLLLoss', options.reduction ?? 'mean');
@@ -385,6 +395,7 @@ export class CrossEntropyLoss extends Module {
 
   constructor(options: CrossEntropyOptions = {}) {
     super();
+    checkOptions('CrossEntropyLoss', options, { weight: 'object|null', ignoreIndex: 'integer', reduction: ['mean', 'sum', 'none'], labelSmoothing: 'number' });
     this.registerBuffer('weight', options.weight ?? null);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.reduction = checkReduction('CrossEntropyLoss', options.reduction ?? 'mean');
@@ -402,6 +413,7 @@ export class MSELoss extends Module {
 
   constructor(options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions('MSELoss', options, { reduction: ['mean', 'sum', 'none'] });
     this.reduction = checkReduction('MSELoss', options.reduction ?? 'mean');
   }
 
@@ -416,6 +428,7 @@ export class L1Loss extends Module {
 
   constructor(options: { reduction?: Reduction } = {}) {
     super();
+    checkOptions('L1Loss', options, { reduction: ['mean', 'sum', 'none'] });
     this.reduction = checkReduction('L1Loss', options.reduction ?? 'mean');
   }
 
@@ -431,6 +444,7 @@ export class SmoothL1Loss extends Module {
 
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
     super();
+    checkOptions('SmoothL1Loss', options, { reduction: ['mean', 'sum', 'none'], beta: 'number' });
     this.reduction = checkReduction('SmoothL1Loss', options.reduction ?? 'mean');
     this.beta = options.beta ?? 1;
   }
@@ -447,6 +461,7 @@ export class HuberLoss extends Module {
 
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
     super();
+    checkOptions('HuberLoss', options, { reduction: ['mean', 'sum', 'none'], delta: 'number' });
     this.reduction = checkReduction('HuberLoss', options.reduction ?? 'mean');
     this.delta = options.delta ?? 1;
   }
@@ -463,6 +478,7 @@ export class BCELoss extends Module {
 
   constructor(options: BCEOptions = {}) {
     super();
+    checkOptions('BCELoss', options, { weight: 'object|null', reduction: ['mean', 'sum', 'none'] });
     this.registerBuffer('weight', options.weight ?? null);
     this.reduction = checkReduction('BCELoss', options.reduction ?? 'mean');
   }
@@ -480,6 +496,7 @@ export class BCEWithLogitsLoss extends Module {
 
   constructor(options: BCEWithLogitsOptions = {}) {
     super();
+    checkOptions('BCEWithLogitsLoss', options, { weight: 'object|null', reduction: ['mean', 'sum', 'none'], posWeight: 'object|null' });
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
     this.reduction = checkReduction('BCEWithLogitsLoss', options.reduction ?? 'mean');

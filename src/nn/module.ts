@@ -13,11 +13,13 @@
  * forward hooks, then forward) or `model.forward(x)` (forward alone). Both are typed by forward's
  * own signature.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { Parameter } from './parameter.js';
 import { addIndent } from './repr.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** Tensors by dotted parameter path (`conv1.weight`), PyTorch's key names. */
 export type StateDict = Record<string, Tensor>;
@@ -267,6 +269,7 @@ export class Module {
 
   /** Every parameter once (a parameter shared by two layers is listed under its first path). */
   namedParameters(options: { prefix?: string; recurse?: boolean } = {}): [string, Parameter][] {
+    checkOptions('namedParameters', options, { prefix: 'string', recurse: 'boolean' });
     const { prefix = '', recurse = true } = options;
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
@@ -286,6 +289,7 @@ export class Module {
   }
 
   namedBuffers(options: { prefix?: string; recurse?: boolean } = {}): [string, Tensor][] {
+    checkOptions('namedBuffers', options, { prefix: 'string', recurse: 'boolean' });
     const { prefix = '', recurse = true } = options;
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
@@ -361,6 +365,7 @@ export class Module {
    * then its buffers, then its children). Values share storage with the module (detached).
    */
   stateDict(options: StateDictOptions = {}): StateDict {
+    checkOptions('stateDict', options, { prefix: 'string', keepVars: 'boolean' });
     const out: StateDict = {};
     const keepVars = options.keepVars ?? false;
     for (const { key, tensor } of this.#stateEntries(options.prefix ?? '')) out[key] = keepVars || !(tensor instanceof Parameter) ? tensor : tensor.detach();
@@ -399,6 +404,7 @@ export class Module {
    * unexpected keys. Returns the missing and unexpected keys.
    */
   loadStateDict(stateDict: StateDict, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions('loadStateDict', options, { strict: 'boolean' });
     const strict = options.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object') throw new Error(`loadStateDict: expected a Record<string, Tensor>, got ${stateDict === null ? 'null' : typeof stateDict}`);
     const entries = this.#stateEntries('');

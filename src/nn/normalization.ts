@@ -1,4 +1,5 @@
 /** BatchNorm1d, BatchNorm2d and LayerNorm with PyTorch's state names (running_mean, running_var, num_batches_tracked). */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { full, ones, zeros } from '../tensor/creation.js';
@@ -33,6 +34,7 @@ abstract class BatchNormBase extends Module {
 
   constructor(op: string, numFeatures: number, options: BatchNormOptions) {
     super();
+    checkOptions(op, options, { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' });
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new Error(`${op}: numFeatures must be a positive integer, got ${numFeatures}`);
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
@@ -149,6 +151,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    checkOptions('LayerNorm', options, { eps: 'number', elementwiseAffine: 'boolean', bias: 'boolean' });
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0 || !this.normalizedShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new Error(`LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);

@@ -1,5 +1,6 @@
 /** Parameter: a Tensor that a Module registers as learnable state (PyTorch's nn.Parameter). */
 import { Tensor } from '../tensor/tensor.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** A tensor that is a module's learnable weight: found by `parameters()` and requiring a gradient. */
 export class Parameter extends Tensor {

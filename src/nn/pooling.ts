@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1dWithIndices, maxPool2dWithIndices } from '../ops/pool.js';
 import { pyBool, pyInts } from './repr.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
 
 type Pair = number | readonly [number, number];
 
@@ -29,18 +30,23 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+const POOL_OPTIONS = { stride: 'integer|integers|null', padding: 'integer|integers', ceilMode: 'boolean' } as const;
+
 const isOptions = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Reads PyTorch's positional forms as well as an options object: `(k, stride)`, `(k, stride, padding)`,
  * `(k, {stride, ...})`, `(k, stride, {padding, ...})`.
  */
-function poolArgs<O extends { stride?: unknown; padding?: unknown }>(rest: unknown[]): O {
+function poolArgs<O extends { stride?: unknown; padding?: unknown }>(owner: string, rest: unknown[], spec: OptionSpec<O>): O {
   const options: Record<string, unknown> = {};
   const positional = ['stride', 'padding'];
   let p = 0;
   for (const arg of rest) {
-    if (isOptions(arg)) Object.assign(options, arg);
+    if (isOptions(arg)) {
+      checkOptions(owner, arg, spec);
+      Object.assign(options, arg);
+    }
     else if (arg !== undefined) {
       if (p >= positional.length) throw new Error(`pooling: too many positional arguments; pass the rest in an options object`);
       options[positional[p++]] = arg;
@@ -63,7 +69,7 @@ export class MaxPool2d<WithIndices extends boolean = false> extends Module {
   constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: MaxPool2dOptions<WithIndices>);
   constructor(kernelSize: Pair, ...rest: unknown[]) {
     super();
-    const o = poolArgs<MaxPool2dOptions<WithIndices>>(rest);
+    const o = poolArgs<MaxPool2dOptions<WithIndices>>('MaxPool2d', rest, { ...POOL_OPTIONS, dilation: 'integer|integers', returnIndices: 'boolean' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -96,7 +102,7 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Pair, stride: Pair | null, padding: Pair, options?: AvgPool2dOptions);
   constructor(kernelSize: Pair, ...rest: unknown[]) {
     super();
-    const o = poolArgs<AvgPool2dOptions>(rest);
+    const o = poolArgs<AvgPool2dOptions>('AvgPool2d', rest, { ...POOL_OPTIONS, countIncludePad: 'boolean', divisorOverride: 'number|null' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -144,7 +150,7 @@ export class MaxPool1d<WithIndices extends boolean = false> extends Module {
   constructor(kernelSize: number, stride: number | null, padding: number, options?: MaxPool1dOptions<WithIndices>);
   constructor(kernelSize: number, ...rest: unknown[]) {
     super();
-    const o = poolArgs<MaxPool1dOptions<WithIndices>>(rest);
+    const o = poolArgs<MaxPool1dOptions<WithIndices>>('MaxPool1d', rest, { ...POOL_OPTIONS, dilation: 'integer', returnIndices: 'boolean' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -176,7 +182,7 @@ export class AvgPool1d extends Module {
   constructor(kernelSize: number, stride: number | null, padding: number, options?: Pool1dOptions & { countIncludePad?: boolean });
   constructor(kernelSize: number, ...rest: unknown[]) {
     super();
-    const o = poolArgs<Pool1dOptions & { countIncludePad?: boolean }>(rest);
+    const o = poolArgs<Pool1dOptions & { countIncludePad?: boolean }>('AvgPool1d', rest, { stride: 'integer|null', padding: 'integer', ceilMode: 'boolean', countIncludePad: 'boolean' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;

@@ -6,6 +6,7 @@
  *   PE(pos, 2i)   = sin(pos / 10000^(2i / dModel))
  *   PE(pos, 2i+1) = cos(pos / 10000^(2i / dModel))
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { Module } from './module.js';
@@ -61,6 +62,7 @@ export class SinusoidalPositionalEncoding extends Module {
 
   constructor(dModel: number, options: PositionalEncodingOptions = {}) {
     super();
+    checkOptions('SinusoidalPositionalEncoding', options, { maxLen: 'integer', dropout: 'number', batchFirst: 'boolean' });
     const { maxLen = 5000, dropout = 0.1, batchFirst = false } = options;
     if (!Number.isInteger(dModel) || dModel <= 0) throw new Error(`SinusoidalPositionalEncoding: dModel must be a positive integer, got ${dModel}`);
     if (!Number.isInteger(maxLen) || maxLen <= 0) throw new Error(`SinusoidalPositionalEncoding: maxLen must be a positive integer, got ${maxLen}`);
@@ -95,6 +97,7 @@ export class LearnedPositionalEmbedding extends Module {
 
   constructor(maxLen: number, dModel: number, options: Omit<PositionalEncodingOptions, 'maxLen'> & { std?: number } = {}) {
     super();
+    checkOptions('LearnedPositionalEmbedding', options, { dropout: 'number', batchFirst: 'boolean', std: 'number' });
     const { dropout = 0.1, batchFirst = false, std = 1 } = options;
     if (!Number.isInteger(dModel) || dModel <= 0) throw new Error(`LearnedPositionalEmbedding: dModel must be a positive integer, got ${dModel}`);
     if (!Number.isInteger(maxLen) || maxLen <= 0) throw new Error(`LearnedPositionalEmbedding: maxLen must be a positive integer, got ${maxLen}`);

@@ -10,6 +10,7 @@
  *
  * Every function here is differentiable: they are row gathers (indexSelect) and a cat.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { full } from '../tensor/creation.js';
@@ -124,6 +125,7 @@ export interface PackPaddedOptions {
 
 /** Packs a padded batch [T, B, *] (or [B, T, *]) of sequences with the given lengths. */
 export function packPaddedSequence(input: Tensor, lengths: Lengths, options: PackPaddedOptions = {}): PackedSequence {
+  checkOptions('packPaddedSequence', options, { batchFirst: 'boolean', enforceSorted: 'boolean' });
   const op = 'packPaddedSequence';
   const batchFirst = options.batchFirst ?? false, enforceSorted = options.enforceSorted ?? true;
   if (!(input instanceof Tensor)) throw new Error(`${op}: expected input to be a Tensor, got ${input === null ? 'null' : typeof input}`);
@@ -170,6 +172,7 @@ export interface PadPackedOptions {
 
 /** Unpacks to a padded [T, B, *] (or [B, T, *]) tensor in the original batch order, and the lengths (int32). */
 export function padPackedSequence(sequence: PackedSequence, options: PadPackedOptions = {}): [Tensor, Tensor] {
+  checkOptions('padPackedSequence', options, { batchFirst: 'boolean', paddingValue: 'number', totalLength: 'number|null' });
   const op = 'padPackedSequence';
   if (!(sequence instanceof PackedSequence)) throw new Error(`${op}: expected a PackedSequence, got ${sequence === null ? 'null' : typeof sequence}`);
   const batchFirst = options.batchFirst ?? false, paddingValue = options.paddingValue ?? 0;
@@ -214,6 +217,7 @@ export interface PadSequenceOptions {
 
 /** Stacks sequences of shape [L_i, *] into [maxL, B, *] (or [B, maxL, *]), padding with paddingValue. */
 export function padSequence(sequences: readonly Tensor[], options: PadSequenceOptions = {}): Tensor {
+  checkOptions('padSequence', options, { batchFirst: 'boolean', paddingValue: 'number' });
   const op = 'padSequence';
   const batchFirst = options.batchFirst ?? false, paddingValue = options.paddingValue ?? 0;
   if (!Array.isArray(sequences) || sequences.length === 0) throw new Error(`${op}: expected a non-empty array of Tensors`);
@@ -239,6 +243,7 @@ export function padSequence(sequences: readonly Tensor[], options: PadSequenceOp
 
 /** Packs a list of sequences [L_i, *] (sorted longest first unless enforceSorted is false). */
 export function packSequence(sequences: readonly Tensor[], options: { enforceSorted?: boolean } = {}): PackedSequence {
+  checkOptions('packSequence', options, { enforceSorted: 'boolean' });
   const lengths = sequences.map((s) => s.shape[0]);
   return packPaddedSequence(padSequence(sequences), lengths, { enforceSorted: options.enforceSorted ?? true });
 }

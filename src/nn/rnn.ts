@@ -6,6 +6,7 @@
  * U(-1/√hidden, 1/√hidden) are PyTorch's, so a PyTorch state dict loads unchanged. Each layer (both
  * directions) runs as one fused op (ops/rnn.ts): one autograd node for the whole sequence.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { dropout } from '../ops/dropout.js';
@@ -65,6 +66,7 @@ export class RNNBase extends Module {
   constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNBaseOptions & { projSize?: number } = {}) {
     super();
     const op = mode === 'lstm' ? 'LSTM' : mode === 'gru' ? 'GRU' : 'RNN';
+    checkOptions(op, options, { numLayers: 'integer', bias: 'boolean', batchFirst: 'boolean', dropout: 'number', bidirectional: 'boolean', projSize: 'integer', ...(op === 'RNN' ? { nonlinearity: ['tanh', 'relu'] } : {}) });
     checkSize(op, 'inputSize', inputSize, 0);
     checkSize(op, 'hiddenSize', hiddenSize);
     const numLayers = options.numLayers ?? 1;
@@ -387,6 +389,7 @@ export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
+    checkOptions('RNNCell', options, { bias: 'boolean', nonlinearity: ['tanh', 'relu'] });
     const nonlinearity = options.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new Error(`RNNCell: Unknown nonlinearity: ${String(nonlinearity)}`);
     super(nonlinearity === 'relu' ? 'rnnRelu' : 'rnnTanh', inputSize, hiddenSize, options.bias ?? true);
@@ -406,6 +409,7 @@ export class RNNCell extends RNNCellBase {
 /** One LSTM step. `forward(input, [hx, cx]?)` → `[h', c']`. */
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
+    checkOptions('LSTMCell', options, { bias: 'boolean' });
     super('lstm', inputSize, hiddenSize, options.bias ?? true);
   }
 
@@ -419,6 +423,7 @@ export class LSTMCell extends RNNCellBase {
 /** One GRU step. `forward(input, hx?)` → h'. */
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
+    checkOptions('GRUCell', options, { bias: 'boolean' });
     super('gru', inputSize, hiddenSize, options.bias ?? true);
   }
 

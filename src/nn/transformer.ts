@@ -9,6 +9,7 @@
  * the same values except at padded positions, which the nested-tensor path drops (its output can
  * even be shorter than the input); nabla always computes the padded positions like the training path.
  */
+import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
@@ -107,6 +108,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
+    checkOptions('TransformerEncoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -132,6 +134,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** src [S, B, E] (or [B, S, E] with batchFirst, or [S, E]) -> same shape. */
   override forward(src: Tensor, options: EncoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerEncoderLayer.forward', options, { srcMask: 'any', srcKeyPaddingMask: 'any' });
     const { srcMask = null, srcKeyPaddingMask = null } = options;
     checkMaskDtype('TransformerEncoderLayer', 'srcKeyPaddingMask', srcKeyPaddingMask);
     let x = src;
@@ -178,6 +181,7 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
+    checkOptions('TransformerDecoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -205,6 +209,7 @@ export class TransformerDecoderLayer extends Module {
 
   /** tgt [T, B, E], memory [S, B, E] (batchFirst: [B, T, E], [B, S, E]) -> [T, B, E]. */
   override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerDecoderLayer.forward', options, { tgtMask: 'any', memoryMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options;
     let x = tgt;
     if (this.normFirst) {
@@ -248,6 +253,7 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
     super();
+    checkOptions('TransformerEncoder', options, { norm: 'object|null' });
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(encoderLayer, 'TransformerEncoder')));
     this.numLayers = numLayers;
@@ -259,6 +265,7 @@ export class TransformerEncoder extends Module {
   }
 
   override forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
+    checkOptions('TransformerEncoder.forward', options, { mask: 'any', srcKeyPaddingMask: 'any' });
     const { mask = null, srcKeyPaddingMask = null } = options;
     checkMaskDtype('TransformerEncoder', 'srcKeyPaddingMask', srcKeyPaddingMask);
     let output = src;
@@ -276,6 +283,7 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: Module, numLayers: number, options: { norm?: Module | null } = {}) {
     super();
+    checkOptions('TransformerDecoder', options, { norm: 'object|null' });
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneModule(decoderLayer, 'TransformerDecoder')));
     this.numLayers = numLayers;
@@ -287,6 +295,7 @@ export class TransformerDecoder extends Module {
   }
 
   override forward(tgt: Tensor, memory: Tensor, options: DecoderLayerForwardOptions = {}): Tensor {
+    checkOptions('TransformerDecoder.forward', options, { tgtMask: 'any', memoryMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     let output = tgt;
     for (const layer of this.layers) output = (layer as TransformerDecoderLayer).call(output, memory, options);
     if (this.norm) output = this.norm.call(output) as Tensor;
@@ -325,6 +334,7 @@ export class Transformer extends Module {
 
   constructor(options: TransformerOptions = {}) {
     super();
+    checkOptions('Transformer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean', dModel: 'integer', nhead: 'integer', numEncoderLayers: 'integer', numDecoderLayers: 'integer', customEncoder: 'object|null', customDecoder: 'object|null' });
     const { dModel = 512, nhead = 8, numEncoderLayers = 6, numDecoderLayers = 6, layerNormEps = 1e-5 } = options;
     const layerOptions: TransformerLayerOptions = {
       dimFeedforward: options.dimFeedforward ?? 2048, dropout: options.dropout ?? 0.1, activation: options.activation ?? 'relu',
@@ -347,6 +357,7 @@ export class Transformer extends Module {
 
   /** src [S, B, E], tgt [T, B, E] (batchFirst: [B, S, E], [B, T, E]) -> [T, B, E]. */
   override forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    checkOptions('Transformer.forward', options, { srcMask: 'any', tgtMask: 'any', memoryMask: 'any', srcKeyPaddingMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     const isBatched = src.ndim === 3;
     const batchDim = this.batchFirst ? 0 : 1;
     if (isBatched && src.shape[batchDim] !== tgt.shape[batchDim]) {

@@ -12,6 +12,7 @@
  * PART (true = attend), a float mask is added to the scores. A query row whose keys are all masked
  * gives NaN (softmax of an all -inf row), as in PyTorch.
  */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, contiguousStrides, formatShape, numel, opError } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -110,6 +111,7 @@ function additiveMask(mask: Tensor, batch: readonly number[], l: number, s: numb
 
 function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions, needWeights: boolean): { output: Tensor; weights: Tensor | null } {
   const op = 'scaledDotProductAttention';
+  checkOptions(op, options, { attnMask: 'object|null', dropoutP: 'number', isCausal: 'boolean', scale: 'number|null', generator: 'object' });
   requireTensor(op, 'query', q);
   requireTensor(op, 'key', k);
   requireTensor(op, 'value', v);

@@ -5,6 +5,7 @@ import type { Conv2dShapes } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
 import { emptyTensor, requireDtype, requireTensor } from './util.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
 import { reduceRaw } from './reduce.js';
 import { pad, squeeze, unsqueeze } from './shape.js';
 
@@ -24,8 +25,11 @@ export function pair(v: IntOrPair, op: string, arg: string): [number, number] {
   return p;
 }
 
+const CONV_OPTIONS: OptionSpec<ConvOptions> = { stride: 'integer|integers', padding: "integer|integers|'same'|'valid'", dilation: 'integer|integers', groups: 'integer' };
+
 /** 2-D convolution (cross-correlation) of an [N, C, H, W] input with [out, C / groups, kH, kW] weights. */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
+  checkOptions('conv2d', options, CONV_OPTIONS);
   requireTensor('conv2d', 'input', input);
   requireTensor('conv2d', 'weight', weight);
   requireDtype('conv2d', 'input', input, ['float32']);
@@ -89,6 +93,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
 
 /** conv1d runs as conv2d over a height of 1. */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number } = {}): Tensor {
+  checkOptions('conv1d', options, CONV_OPTIONS);
   requireTensor('conv1d', 'input', input);
   requireTensor('conv1d', 'weight', weight);
   if (input.ndim === 2) return squeeze(conv1d(unsqueeze(input, 0), weight, bias, options), 0);

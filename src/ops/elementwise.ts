@@ -1,6 +1,7 @@
 /** Elementwise ops with PyTorch broadcasting and type promotion, each with its gradient rule. */
 import { Tensor } from '../tensor/tensor.js';
 import { allocate, promoteTypes, type DType } from '../tensor/dtype.js';
+import { checkDtype } from '../tensor/creation.js';
 import { broadcastShapes, formatShape } from '../tensor/shape.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
@@ -142,7 +143,7 @@ export function isnan(x: Tensor): Tensor {
 /** The tensor converted to another dtype (a copy; the same tensor if the dtype matches). */
 export function toDtype(x: Tensor, dtype: DType): Tensor {
   checkInput('to', x);
-  if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') throw new Error(`to: unknown dtype ${JSON.stringify(dtype)} (nabla has float32, int32 and bool)`);
+  checkDtype('to', dtype);
   if (x.dtype === dtype) return x;
   const data = allocate(dtype, x.numel());
   const source = x.contiguousData();

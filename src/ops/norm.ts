@@ -1,4 +1,5 @@
 /** layerNorm and batchNorm with fused kernels; batchNorm updates running statistics in training mode like PyTorch. */
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, numel, opError } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
@@ -59,6 +60,7 @@ export interface BatchNormOptions {
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
   requireTensor('batchNorm', 'input', x);
+  checkOptions('batchNorm', options, { weight: 'object|null', bias: 'object|null', training: 'boolean', momentum: 'number|null', eps: 'number', numBatchesTracked: 'integer' });
   requireDtype('batchNorm', 'input', x, ['float32']);
   if (x.ndim < 2) throw opError('batchNorm', `expected an input of at least 2 dims [N, C, *], got ${formatShape(x.shape)}`);
   const { weight = null, bias = null, training = false, eps = 1e-5 } = options;

@@ -1,4 +1,5 @@
 /** Pooling: max and average (kernel, stride, padding, dilation, ceilMode), adaptive average, and 1-D forms. */
+import { checkOptions, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, opError } from '../tensor/shape.js';
 import type { Pool2dShapes } from '../backend/backend.js';
@@ -60,8 +61,15 @@ function batched(x: Tensor, f: (x4: Tensor) => Tensor): Tensor {
   return x.ndim === 3 ? squeeze(f(unsqueeze(x, 0)), 0) : f(x);
 }
 
+const POOL_OPTIONS: OptionSpec<Pool2dOptions & AvgPool2dOptions> = {
+  stride: 'integer|integers|null', padding: 'integer|integers', dilation: 'integer|integers', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'number|null',
+};
+const { dilation: _noDilation, ...AVG_POOL_OPTIONS } = POOL_OPTIONS;
+const { countIncludePad: _noCount, divisorOverride: _noDivisor, ...MAX_POOL_OPTIONS } = POOL_OPTIONS;
+
 /** The 2-d max pool and the flat index of each maximum. */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  checkOptions('maxPool2d', options, MAX_POOL_OPTIONS);
   if (x.ndim === 3) {
     const r = maxPool2dWithIndices(unsqueeze(x, 0), kernelSize, options);
     return { values: squeeze(r.values, 0), indices: squeeze(r.indices, 0) };
@@ -86,6 +94,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptio
 
 /** The mean of each window of an [N, C, H, W] input. */
 export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOptions = {}): Tensor {
+  checkOptions('avgPool2d', options, AVG_POOL_OPTIONS);
   return batched(x, (x4) => {
     const s = poolShapes('avgPool2d', x4, kernelSize, options);
     const backend = getBackend();
@@ -104,6 +113,7 @@ export interface MaxPool1dOptions { stride?: number | null; padding?: number; di
 
 /** 1-D max pooling and the winning position along L of each output (PyTorch's max_pool1d_with_indices). */
 export function maxPool1dWithIndices(x: Tensor, kernelSize: number, options: MaxPool1dOptions = {}): { values: Tensor; indices: Tensor } {
+  checkOptions('maxPool1d', options, MAX_POOL_OPTIONS);
   if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3)) throw opError('maxPool1d', `expected a 2-D or 3-D input [N, C, L], got ${x instanceof Tensor ? `shape ${formatShape(x.shape)}` : typeof x}`);
   const r = maxPool2dWithIndices(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], dilation: [1, options.dilation ?? 1], ceilMode: options.ceilMode,
@@ -119,6 +129,7 @@ export function maxPool1d(x: Tensor, kernelSize: number, options: MaxPool1dOptio
 
 /** The mean of each window of an [N, C, L] input. */
 export function avgPool1d(x: Tensor, kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
+  checkOptions('avgPool1d', options, { stride: 'integer|null', padding: 'integer', ceilMode: 'boolean', countIncludePad: 'boolean' });
   if (x.ndim !== 2 && x.ndim !== 3) throw opError('avgPool1d', `expected a 2-D or 3-D input [N, C, L], got shape ${formatShape(x.shape)}`);
   const out = avgPool2d(unsqueeze(x, -2), [1, kernelSize], {
     stride: [1, options.stride ?? kernelSize], padding: [0, options.padding ?? 0], ceilMode: options.ceilMode, countIncludePad: options.countIncludePad,

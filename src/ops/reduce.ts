@@ -1,4 +1,5 @@
 /** Reductions over one or several dims, with keepdim, and their gradients. */
+import { checkOptions, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type DType } from '../tensor/dtype.js';
 import { formatShape, normalizeDim, normalizeDims, numel, opError } from '../tensor/shape.js';
@@ -13,6 +14,7 @@ import { clone, expand, permute, reshape, squeeze } from './shape.js';
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 /** Options of var/std: Bessel's correction and keepdim. */
 export interface VarianceOptions { correction?: number; unbiased?: boolean; keepdim?: boolean }
+const VARIANCE_OPTIONS: OptionSpec<VarianceOptions> = { correction: 'number', unbiased: 'boolean', keepdim: 'boolean' };
 
 function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
   const out: number[] = [];
@@ -173,6 +175,7 @@ export const argmin = (x: Tensor, dim?: number, keepdim = false): Tensor => argE
 /** Variance with Bessel's correction by default, composed from differentiable ops. */
 export function variance(x: Tensor, dim?: number | number[], options: VarianceOptions = {}): Tensor {
   requireTensor('var', 'input', x);
+  checkOptions('var', options, VARIANCE_OPTIONS);
   const dims = normalizeDims(dim, x.ndim, 'var');
   const correction = options.correction ?? (options.unbiased === false ? 0 : 1);
   const count = numel(dims.map((d) => x.shape[d]));

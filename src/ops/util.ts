@@ -3,6 +3,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { allocate, scalarResultType, type DType } from '../tensor/dtype.js';
 import { broadcastStrides, formatShape, numel } from '../tensor/shape.js';
 import type { StridedView } from '../backend/backend.js';
+import './tensor-methods.js'; // Tensor's op methods
 
 export type Scalar = Tensor | number;
 

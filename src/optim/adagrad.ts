@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
 import {
-  checkBoolean, checkNonNegative, ensureBuffer, Optimizer, stateBuffer,
+  checkBoolean, checkNonNegative, ensureBuffer, Optimizer, optimizerOptions, stateBuffer,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -29,7 +29,8 @@ export type AdagradOptions = Partial<AdagradHyper>;
  * gradient would leave them); with weight decay it is applied densely instead.
  */
 export class Adagrad extends Optimizer<AdagradHyper> {
-  constructor(params: ParamsInput<AdagradHyper>, options: AdagradOptions = {}) {
+  constructor(params: ParamsInput<AdagradHyper>, lrOrOptions: AdagradOptions | number = {}) {
+    const options = optimizerOptions('Adagrad', lrOrOptions, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize']);
     super(params, {
       lr: options.lr ?? 1e-2,
       lrDecay: options.lrDecay ?? 0,

@@ -1,7 +1,7 @@
 /** Adam, as torch.optim.Adam (1.13), and the update it shares with AdamW. */
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  checkBetas, checkBoolean, checkNonNegative, ensureBuffer, Optimizer,
+  checkBetas, checkBoolean, checkNonNegative, ensureBuffer, Optimizer, optimizerOptions,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -83,7 +83,8 @@ export function adamUpdate(
  * ```
  */
 export class Adam extends Optimizer<AdamHyper> {
-  constructor(params: ParamsInput<AdamHyper>, options: AdamOptions = {}) {
+  constructor(params: ParamsInput<AdamHyper>, lrOrOptions: AdamOptions | number = {}) {
+    const options = optimizerOptions('Adam', lrOrOptions, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
     super(params, {
       lr: options.lr ?? 1e-3,
       betas: options.betas ?? [0.9, 0.999],

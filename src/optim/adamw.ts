@@ -1,6 +1,6 @@
 /** AdamW (decoupled weight decay), as torch.optim.AdamW (1.13). */
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { Optimizer, optimizerOptions, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import { adamUpdate, validateAdam, type AdamHyper, type AdamOptions } from './adam.js';
 
 /** AdamW's hyperparameters (Adam's, with decoupled weight decay). */
@@ -13,7 +13,8 @@ export type AdamWOptions = AdamOptions;
  * `p *= 1 - lr * weightDecay` before the Adam step. Defaults as PyTorch: lr 1e-3, weightDecay 1e-2.
  */
 export class AdamW extends Optimizer<AdamWHyper> {
-  constructor(params: ParamsInput<AdamWHyper>, options: AdamWOptions = {}) {
+  constructor(params: ParamsInput<AdamWHyper>, lrOrOptions: AdamWOptions | number = {}) {
+    const options = optimizerOptions('AdamW', lrOrOptions, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize']);
     super(params, {
       lr: options.lr ?? 1e-3,
       betas: options.betas ?? [0.9, 0.999],

@@ -14,3 +14,4 @@ export { Adagrad, type AdagradHyper, type AdagradOptions } from './adagrad.js';
 export { SparseAdam, type SparseAdamHyper, type SparseAdamOptions } from './sparse-adam.js';
 export * from './lr-scheduler/index.js';
 export * as lrScheduler from './lr-scheduler/index.js';
+export { weightDecayGroups, type WeightDecayGroupsOptions } from './weight-decay-groups.js';

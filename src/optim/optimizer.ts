@@ -14,6 +14,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { isRowSparse, type RowSparseTensor } from '../autograd/sparse.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
+import '../ops/tensor-methods.js'; // Tensor's op methods
 
 /** Keys a group may carry besides its optimiser's hyper-parameters; schedulers set these. */
 export interface GroupExtras {
@@ -76,6 +78,17 @@ export function pyFloat(x: unknown): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+/**
+ * An optimiser's options as given: an object with only the optimiser's keys (their values are checked
+ * by validateHyper, with PyTorch's messages), or a number, PyTorch's positional lr
+ * (`new optim.Adam(params, 0.01)`).
+ */
+export function optimizerOptions<O extends object>(owner: string, options: O | number | undefined, keys: readonly (keyof O & string)[]): O {
+  if (typeof options === 'number') return { lr: options } as O;
+  checkOptions(owner, options, Object.fromEntries(keys.map((k) => [k, 'any'])) as OptionSpec<O>);
+  return options ?? ({} as O);
 }
 
 function checkNumber(owner: string, name: string, value: unknown): asserts value is number {

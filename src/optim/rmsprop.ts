@@ -1,7 +1,7 @@
 /** RMSprop, as torch.optim.RMSprop (1.13). */
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  checkBoolean, checkNonNegative, ensureBuffer, Optimizer,
+  checkBoolean, checkNonNegative, ensureBuffer, Optimizer, optimizerOptions,
   type ParamGroup, type ParamsInput, type ParamState,
 } from './optimizer.js';
 
@@ -27,7 +27,8 @@ export type RMSpropOptions = Partial<RMSpropHyper>;
  * State: `step`, `squareAvg`, `momentumBuffer` (momentum > 0), `gradAvg` (centered).
  */
 export class RMSprop extends Optimizer<RMSpropHyper> {
-  constructor(params: ParamsInput<RMSpropHyper>, options: RMSpropOptions = {}) {
+  constructor(params: ParamsInput<RMSpropHyper>, lrOrOptions: RMSpropOptions | number = {}) {
+    const options = optimizerOptions('RMSprop', lrOrOptions, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize']);
     super(params, {
       lr: options.lr ?? 1e-2,
       alpha: options.alpha ?? 0.99,

@@ -1,6 +1,6 @@
 /** Stochastic gradient descent with optional momentum / Nesterov, as torch.optim.SGD (1.13). */
 import { Tensor } from '../tensor/tensor.js';
-import { checkBoolean, checkNonNegative, Optimizer, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { checkBoolean, checkNonNegative, Optimizer, optimizerOptions, stateBuffer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
 import { sgdUpdate, type SgdUpdate } from '../ops/sgd.js';
 
@@ -27,7 +27,8 @@ export type SGDOptions = Partial<SGDHyper>;
  * ```
  */
 export class SGD extends Optimizer<SGDHyper> {
-  constructor(params: ParamsInput<SGDHyper>, options: SGDOptions = {}) {
+  constructor(params: ParamsInput<SGDHyper>, lrOrOptions: SGDOptions | number = {}) {
+    const options = optimizerOptions('SGD', lrOrOptions, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize']);
     super(params, {
       lr: options.lr as number, // may be undefined: then every group must set it
       momentum: options.momentum ?? 0,

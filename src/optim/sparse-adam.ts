@@ -1,7 +1,7 @@
 /** SparseAdam, as torch.optim.SparseAdam (1.13): Adam for row-sparse gradients, updating only the rows a batch touched. */
 import type { Tensor } from '../tensor/tensor.js';
 import type { RowSparseTensor } from '../autograd/sparse.js';
-import { checkBetas, checkBoolean, ensureBuffer, Optimizer, pyFloat, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
+import { checkBetas, checkBoolean, ensureBuffer, Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.js';
 
 /** SparseAdam's hyperparameters. */
 export interface SparseAdamHyper {
@@ -23,7 +23,8 @@ export type SparseAdamOptions = Partial<SparseAdamHyper>;
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8. State: `step`, `expAvg`, `expAvgSq`.
  */
 export class SparseAdam extends Optimizer<SparseAdamHyper> {
-  constructor(params: ParamsInput<SparseAdamHyper>, options: SparseAdamOptions = {}) {
+  constructor(params: ParamsInput<SparseAdamHyper>, lrOrOptions: SparseAdamOptions | number = {}) {
+    const options = optimizerOptions('SparseAdam', lrOrOptions, ['lr', 'betas', 'eps', 'maximize']);
     super(params, {
       lr: options.lr ?? 1e-3,
       betas: options.betas ?? [0.9, 0.999],

@@ -1,8 +1,9 @@
 /** Tensor creation: from nested arrays or typed arrays, constants, ranges, and seeded random draws. */
 import { Tensor, type NestedArray } from './tensor.js';
-import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import { allocate, checkInt32Range, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import { checkShape, formatShape, numel, opError } from './shape.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
 
 /** Options of the creation functions: dtype and requiresGrad. */
 export interface TensorOptions {
@@ -15,17 +16,26 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator;
 }
 
+const TENSOR_OPTIONS: OptionSpec<TensorOptions> = { dtype: 'any', requiresGrad: 'boolean' };
+const RANDOM_OPTIONS: OptionSpec<RandomOptions> = { ...TENSOR_OPTIONS, generator: 'object' };
+
 /**
- * int32 storage would wrap 4294967295 to -1 and turn NaN into 0 without a word; PyTorch refuses
- * both, and so do we (fractions truncate toward zero, as in PyTorch).
+ * Refuses a dtype nabla lacks with the way to get there: a PyTorch habit such as dtype 'int64' or
+ * 'float64' would otherwise fail deep inside as a TypeError.
  */
-function checkInt32Range(op: string, values: ArrayLike<number>): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!(v > -2147483649 && v < 2147483648)) {
-      throw opError(op, `value ${v} (at position ${i}) ${values.length > 1 ? ` (at position ${i})` : ''} cannot be converted to dtype int32 without overflow (int32 holds -2147483648 to 2147483647${Number.isNaN(v) ? '; NaN has no integer value' : ''})`);
-    }
-  }
+export function checkDtype(op: string, dtype: unknown): void {
+  if (dtype === undefined || dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return;
+  const hint = typeof dtype === 'string' && /^u?int(8|16|64)$|^long$/.test(dtype)
+    ? "nabla's integers (indices, labels) are int32: pass dtype 'int32', or convert with x.int() / x.long()"
+    : typeof dtype === 'string' && /^float(16|64)$|^double$|^half$|^bfloat16$/.test(dtype)
+      ? "nabla computes in float32: pass dtype 'float32' (the default), or convert with x.float()"
+      : 'nabla has float32, int32 and bool';
+  throw new TypeError(`${op}: dtype ${JSON.stringify(dtype)} is not supported; ${hint}`);
+}
+
+function checkTensorOptions(op: string, options: object, spec: OptionSpec<object> = TENSOR_OPTIONS): void {
+  checkOptions(op, options, spec);
+  checkDtype(op, (options as TensorOptions).dtype);
 }
 
 function finish(t: Tensor, options: TensorOptions): Tensor {
@@ -64,6 +74,7 @@ function flattenInto(data: NestedArray, shape: number[], depth: number, out: num
  * integer literal); booleans become bool; an Int32Array becomes int32, a Uint8Array bool.
  */
 export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorOptions & { shape?: number[] } = {}): Tensor {
+  checkTensorOptions('tensor', options, { ...TENSOR_OPTIONS, shape: 'integers' });
   if (data instanceof Tensor) return finish(data.detach().to(options.dtype ?? data.dtype).cloneContiguous(), options);
   let values: ArrayLike<number>;
   let shape: number[];
@@ -93,6 +104,7 @@ export function tensor(data: NestedArray | TypedArray | Tensor, options: TensorO
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('full', options);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   if (dtype === 'int32') checkInt32Range('full', [value]);
   const data = allocate(dtype, numel(checkShape(shape, 'full')));
@@ -115,6 +127,7 @@ export const fullLike = (t: Tensor, value: number, options: TensorOptions = {}) 
 
 /** arange(end), arange(start, end), arange(start, end, step); integer arguments give int32, like PyTorch's int64. */
 export function arange(startOrEnd: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('arange', options);
   const start = end === undefined ? 0 : startOrEnd;
   const stop = end === undefined ? startOrEnd : end;
   if (step === 0) throw opError('arange', 'step must be nonzero');
@@ -128,6 +141,7 @@ export function arange(startOrEnd: number, end?: number, step = 1, options: Tens
 
 /** Evenly spaced values; computed from both ends like PyTorch so the last value is exactly `end`. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('linspace', options);
   if (!Number.isInteger(steps) || steps < 0) throw opError('linspace', `number of steps must be a non-negative integer, got ${steps}`);
   const data = allocate(options.dtype ?? 'float32', steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -138,6 +152,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 
 /** An n x m matrix with ones on the diagonal. */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('eye', options);
   const dtype = options.dtype ?? 'float32';
   const data = allocate(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
@@ -145,6 +160,7 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
 }
 
 function randomTensor(shape: readonly number[], options: RandomOptions, draw: (g: Generator) => number): Tensor {
+  checkTensorOptions('random', options, RANDOM_OPTIONS);
   const g = options.generator ?? defaultGenerator;
   const dtype = options.dtype ?? 'float32';
   const data = allocate(dtype, numel(checkShape(shape, 'random')));
@@ -169,6 +185,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 
 /** A random permutation of 0..n-1 (Fisher-Yates). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  checkTensorOptions('randperm', options, RANDOM_OPTIONS);
   const g = options.generator ?? defaultGenerator;
   const data = new Int32Array(n);
   for (let i = 0; i < n; i++) data[i] = i;

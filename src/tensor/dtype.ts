@@ -33,3 +33,16 @@ export function scalarResultType(dtype: DType, value: number): DType {
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32';
 }
+
+/**
+ * int32 storage would wrap 4294967295 to -1 and turn NaN into 0 without a word; PyTorch refuses
+ * both, and so do we (fractions truncate toward zero, as in PyTorch).
+ */
+export function checkInt32Range(op: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v > -2147483649 && v < 2147483648)) {
+      throw new Error(`${op}: value ${v}${values.length > 1 ? ` (at position ${i})` : ''} cannot be converted to dtype int32 without overflow (int32 holds -2147483648 to 2147483647${Number.isNaN(v) ? '; NaN has no integer value' : ''})`);
+    }
+  }
+}

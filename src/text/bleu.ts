@@ -1,3 +1,4 @@
+import { checkOptions } from '../util/options.js';
 /**
  * BLEU as sacreBLEU computes it (browser-safe): same tokenizer (`13a` by default, ported regex for regex), same
  * n-gram clipping against several references, same closest-reference length, same smoothing methods (`exp` by
@@ -196,6 +197,7 @@ export function corpusBleu(
   references: readonly (readonly (string | null)[])[] | readonly string[],
   options: BleuOptions = {},
 ): BleuScore {
+  checkOptions('corpusBleu', options, { lowercase: 'boolean', tokenize: 'any', smoothMethod: 'any', smoothValue: 'number', maxNgramOrder: 'number', effectiveOrder: 'boolean' });
   const streams: readonly (readonly (string | null)[])[] =
     references.length > 0 && typeof references[0] === 'string' ? [references as readonly string[]] : (references as readonly (readonly (string | null)[])[]);
   for (const [k, s] of streams.entries()) {
@@ -219,6 +221,7 @@ export function corpusBleu(
 
 /** Sentence BLEU, as `sacrebleu.sentence_bleu(hypothesis, references)`: 'exp' smoothing, effective order on. */
 export function sentenceBleu(hypothesis: string, references: readonly string[], options: BleuOptions = {}): BleuScore {
+  checkOptions('sentenceBleu', options, { lowercase: 'boolean', tokenize: 'any', smoothMethod: 'any', smoothValue: 'number', maxNgramOrder: 'number', effectiveOrder: 'boolean' });
   const maxOrder = options.maxNgramOrder ?? 4;
   const stats = segmentStats(hypothesis, references, maxOrder, preprocessor(options));
   return computeBleu(stats.slice(2, 2 + maxOrder), stats.slice(2 + maxOrder), stats[0]!, stats[1]!, {

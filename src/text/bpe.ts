@@ -15,9 +15,10 @@
  *   end-of-word suffix (`</w>`), unseen characters become the unknown token; decoding restores single spaces.
  */
 
+import { checkOptions } from '../util/options.js';
 import { normalizerSpec, type NormalizeOptions, type NormalizerSpec } from './normalize.js';
 import { byteLevelAlphabet, type DecoderSpec, type PreTokenizerSpec } from './pretokenize.js';
-import { bosEosTemplate, parseTokenizerJSON, partsFromJSON, Tokenizer, type AddedToken, type PostProcessorSpec, type TokenizerModel } from './tokenizer.js';
+import { bosEosTemplate, describeJSONValue, parseTokenizerJSON, partsFromJSON, Tokenizer, type AddedToken, type PostProcessorSpec, type TokenizerModel } from './tokenizer.js';
 import { BERT_SPECIAL_TOKENS, compareCodePoints, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -111,6 +112,7 @@ class PairHeap {
 
 /** Learn BPE merges from word counts (words as the pre-tokenizer produced them). */
 export function trainBpe(wordCounts: Map<string, number> | Iterable<readonly [string, number]>, options: BpeTrainerOptions): BpeTrainResult {
+  checkOptions('trainBpe', options, { vocabSize: 'number', minFrequency: 'number', specialTokens: 'any', initialAlphabet: 'any', limitAlphabet: 'number', continuingSubwordPrefix: 'string|null', endOfWordSuffix: 'string|null', maxTokenLength: 'number' });
   const minFrequency = options.minFrequency ?? 2;
   const prefix = options.continuingSubwordPrefix ?? null;
   const suffix = options.endOfWordSuffix ?? null;
@@ -344,6 +346,7 @@ export class BpeModel implements TokenizerModel {
   private readonly cacheCapacity: number;
 
   constructor(vocab: Vocab, merges: readonly (readonly [string, string])[], options: BpeModelOptions = {}) {
+    checkOptions('BpeModel', options, { unkToken: 'string|null', continuingSubwordPrefix: 'string|null', endOfWordSuffix: 'string|null', fuseUnk: 'boolean', cacheCapacity: 'number' });
     this.vocab = vocab;
     this.merges = merges.map(([a, b]) => [a, b] as const);
     this.unkToken = options.unkToken ?? null;
@@ -460,18 +463,25 @@ export class BpeModel implements TokenizerModel {
     const rawMerges = model.merges;
     if (!Array.isArray(rawMerges)) throw new Error('BPE model needs a merges array');
     const merges = rawMerges.map((m, i): [string, string] => {
-      if (Array.isArray(m) && m.length === 2) return [String(m[0]), String(m[1])];
+      if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
       if (typeof m === 'string') {
         const parts = m.split(' ');
         if (parts.length === 2) return [parts[0]!, parts[1]!];
       }
       throw new Error(`merge ${i} is malformed: ${JSON.stringify(m)}`);
     });
+    const optionalString = (field: string): string | null => {
+      const v = model[field];
+      if (v !== undefined && v !== null && typeof v !== 'string') throw new Error(`BPE: ${field} must be a string or null, got ${describeJSONValue(v)}`);
+      return v ?? null;
+    };
+    const fuseUnk = model.fuse_unk ?? false;
+    if (typeof fuseUnk !== 'boolean') throw new Error(`BPE: fuse_unk must be a boolean, got ${describeJSONValue(fuseUnk)}`);
     return new BpeModel(new Vocab(tokens, { specials: presentSpecials(tokens, specials) }), merges, {
-      unkToken: (model.unk_token as string | null | undefined) ?? null,
-      continuingSubwordPrefix: (model.continuing_subword_prefix as string | null | undefined) ?? null,
-      endOfWordSuffix: (model.end_of_word_suffix as string | null | undefined) ?? null,
-      fuseUnk: (model.fuse_unk as boolean | undefined) ?? false,
+      unkToken: optionalString('unk_token'),
+      continuingSubwordPrefix: optionalString('continuing_subword_prefix'),
+      endOfWordSuffix: optionalString('end_of_word_suffix'),
+      fuseUnk,
     });
   }
 }
@@ -553,6 +563,7 @@ export class BpeTokenizer extends Tokenizer {
 
   /** Train on texts (e.g. lines of a corpus). */
   static train(texts: Iterable<string>, options: BpeTrainOptions): BpeTokenizer {
+    checkOptions('BpeTokenizer.train', options, { vocabSize: 'number', minFrequency: 'number', mode: "'byteLevel'|'whitespace'", normalize: 'any', specials: 'any', addPrefixSpace: 'boolean', endOfWordSuffix: 'string', limitAlphabet: 'number', maxTokenLength: 'number', addBosEos: 'boolean' });
     const mode = options.mode ?? 'byteLevel';
     const specials = options.specials === undefined ? BERT_SPECIAL_TOKENS : options.specials;
     const specialList = specialTokenList(specials);

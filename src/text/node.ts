@@ -5,7 +5,7 @@ export * from './corpora/mo.js';
 export * from './corpora/tsv.js';
 
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/files.js';
+import { writeFileAtomic } from '../util/files.js';
 import { tokenizerFromJSON } from './index.js';
 import type { BpeTokenizer } from './bpe.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -17,9 +17,13 @@ export function saveTokenizer(tokenizer: Tokenizer, path: string): void {
   writeFileAtomic(path, new TextEncoder().encode(tokenizer.toJSONString() + '\n'));
 }
 
-/** Read a `tokenizer.json` (BPE or WordPiece model). */
+/** Read a `tokenizer.json` (BPE or WordPiece model); errors name the file. */
 export function loadTokenizer(path: string): BpeTokenizer | WordPieceTokenizer {
-  return tokenizerFromJSON(readFileSync(path, 'utf8'));
+  try {
+    return tokenizerFromJSON(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`loadTokenizer: ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Write a WordPiece tokenizer's vocabulary as BERT's `vocab.txt`. */

@@ -1,3 +1,4 @@
+import { checkOptions } from '../util/options.js';
 /**
  * Text normalization (browser-safe).
  *
@@ -101,6 +102,7 @@ export function stripAccents(text: string): string {
 
 /** Build a spec from options: `[unicode form] [Lowercase] [NFD StripAccents [unicode form again]]`; null when it would do nothing. */
 export function normalizerSpec(options: NormalizeOptions = {}): NormalizerSpec | null {
+  checkOptions('normalizerSpec', options, { unicode: 'any', lowercase: 'boolean', stripAccents: 'boolean' });
   const steps: NormalizerSpec[] = [];
   if (options.unicode) steps.push({ type: options.unicode });
   if (options.lowercase) steps.push({ type: 'Lowercase' });

@@ -1,3 +1,4 @@
+import { checkOptions } from '../util/options.js';
 /**
  * Parallel text pairs (browser-safe): TSV formatting/parsing and a deterministic train/valid/test split.
  * File access lives in `corpora/tsv.ts` (Node-only).
@@ -84,6 +85,7 @@ function rng(seed: number): () => number {
  * training. Each split keeps the input order.
  */
 export function splitPairs(pairs: readonly TextPair[], options: SplitOptions = {}): Splits {
+  checkOptions('splitPairs', options, { test: 'number', valid: 'number', seed: 'number', groupBySource: 'boolean' });
   const testFrac = options.test ?? 0.05;
   const validFrac = options.valid ?? 0.05;
   if (!(testFrac >= 0 && validFrac >= 0 && testFrac + validFrac <= 1)) throw new Error('test and valid must be fractions that sum to at most 1');

@@ -13,6 +13,7 @@
  * Decoders: `ByteLevel`, `BPEDecoder` (end-of-word suffix such as `</w>`), `WordPiece` (`##` continuation prefix).
  */
 
+import { checkOptions } from '../util/options.js';
 import { isPunctuation } from './normalize.js';
 
 /** A Hugging Face pre-tokenizer, as `tokenizer.json` describes it. */
@@ -89,7 +90,8 @@ export function byteLevelAlphabet(): readonly string[] {
 }
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
+// ignoreBOM: a U+FEFF at the start of the bytes is text the user encoded, not a byte order mark to drop.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Spell a string's UTF-8 bytes with the byte-level alphabet ("héllo wörld" → "hÃ©lloĠwÃ¶rld"). */
 export function bytesToByteLevel(text: string): string {
@@ -125,6 +127,7 @@ export function byteLevelToText(text: string): string {
 
 /** GPT-2's byte-level pre-tokenization: optional prefix space, GPT-2 regex split, bytes spelled with the alphabet. */
 export function byteLevelPreTokenize(text: string, options: { addPrefixSpace?: boolean; useRegex?: boolean } = {}): string[] {
+  checkOptions('byteLevelPreTokenize', options, { addPrefixSpace: 'boolean', useRegex: 'boolean' });
   if (options.addPrefixSpace && !text.startsWith(' ')) text = ' ' + text;
   const pieces = (options.useRegex ?? true) ? (text.match(GPT2_PATTERN) ?? []) : text ? [text] : [];
   return pieces.map(bytesToByteLevel);

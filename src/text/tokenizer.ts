@@ -8,6 +8,7 @@
  * `bpe.ts` / `wordpiece.ts` (or `tokenizerFromJSON` in `index.ts`) reads one back.
  */
 
+import { checkOptions } from '../util/options.js';
 import { applyNormalizer, checkNormalizerSpec, normalizeAligned, type NormalizerSpec } from './normalize.js';
 import {
   applyDecoder,
@@ -18,7 +19,9 @@ import {
   type DecoderSpec,
   type PreTokenizerSpec,
 } from './pretokenize.js';
+
 import type { Vocab } from './vocab.js';
+import { jsonStructureProblem } from '../io/json-check.js';
 
 /** An entry of `tokenizer.json`'s `added_tokens`. */
 export interface AddedToken {
@@ -114,7 +117,7 @@ export class Tokenizer {
     this.normalizer = checkNormalizerSpec(parts.normalizer ?? null);
     this.preTokenizer = checkPreTokenizerSpec(parts.preTokenizer ?? null);
     this.decoder = checkDecoderSpec(parts.decoder ?? null);
-    this.postProcessor = parts.postProcessor ?? null;
+    this.postProcessor = checkPostProcessorSpec(parts.postProcessor ?? null, model.vocab.size);
     this.addedTokens = (parts.addedTokens ?? []).map((t) => ({ ...t }));
     for (const t of this.addedTokens) {
       const id = model.vocab.get(t.content);
@@ -217,6 +220,7 @@ export class Tokenizer {
 
   /** Text of ids; special tokens are skipped unless `skipSpecialTokens` is false. */
   decode(ids: Iterable<number>, options: { skipSpecialTokens?: boolean } = {}): string {
+    checkOptions('decode', options, { skipSpecialTokens: 'boolean' });
     const skip = options.skipSpecialTokens ?? true;
     const tokens: string[] = [];
     const out: string[] = [];
@@ -290,6 +294,7 @@ export class Tokenizer {
    * of the longer sequence (the second one on ties).
    */
   encodeInputs(textA: string, textB?: string | null, options: EncodeInputsOptions = {}): EncodedInputs {
+    checkOptions('encodeInputs', options, { maxLength: 'number', truncation: 'any', padding: 'any', addSpecialTokens: 'boolean', returnOffsetsMapping: 'boolean' });
     const withOffsets = options.returnOffsetsMapping ?? false;
     const hasB = textB !== undefined && textB !== null;
     const encA = withOffsets ? this.encodeWithOffsets(textA) : { ids: this.encode(textA), offsets: [] };
@@ -377,19 +382,93 @@ export class Tokenizer {
 
 /** The parts of a parsed tokenizer.json other than the model, checked. */
 export function partsFromJSON(json: Record<string, unknown>): TokenizerParts {
-  const added = (json.added_tokens ?? []) as AddedToken[];
-  if (!Array.isArray(added)) throw new Error('added_tokens must be an array');
-  const pp = (json.post_processor ?? null) as PostProcessorSpec | null;
-  if (pp && !['TemplateProcessing', 'BertProcessing', 'ByteLevel'].includes(pp.type)) {
-    throw new Error(`unsupported post_processor type ${JSON.stringify(pp.type)}`);
-  }
+  const added = json.added_tokens ?? [];
+  if (!Array.isArray(added)) throw new Error(`tokenizer.json: added_tokens must be an array, got ${describeJSONValue(added)}`);
   return {
     normalizer: checkNormalizerSpec(json.normalizer),
     preTokenizer: checkPreTokenizerSpec(json.pre_tokenizer),
     decoder: checkDecoderSpec(json.decoder),
-    postProcessor: pp,
-    addedTokens: added,
+    postProcessor: checkPostProcessorSpec(json.post_processor ?? null),
+    addedTokens: added.map(checkAddedToken),
   };
+}
+
+/** A JSON value for an error message, shortened. */
+export function describeJSONValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value); // undefined and functions have no JSON form
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkAddedToken(token: unknown, index: number): AddedToken {
+  const where = `tokenizer.json: added_tokens[${index}]`;
+  if (!isPlainObject(token) || !isId(token.id) || token.id < 0 || typeof token.content !== 'string') {
+    throw new Error(`${where} must be an object with an integer "id" and a string "content", got ${describeJSONValue(token)}`);
+  }
+  for (const flag of ['single_word', 'lstrip', 'rstrip', 'normalized', 'special']) {
+    const v = token[flag];
+    if (v !== undefined && typeof v !== 'boolean') throw new Error(`${where}: "${flag}" must be a boolean, got ${describeJSONValue(v)}`);
+  }
+  return token as unknown as AddedToken;
+}
+
+/**
+ * Check a post-processor spec's fields, and with `vocabSize` that its ids are in the vocabulary, so that a bad
+ * tokenizer.json fails when it is loaded, not at its first encode.
+ */
+export function checkPostProcessorSpec(spec: unknown, vocabSize?: number): PostProcessorSpec | null {
+  if (spec === null || spec === undefined) return null;
+  if (!isPlainObject(spec)) throw new Error(`post_processor must be an object, got ${describeJSONValue(spec)}`);
+  const where = `post_processor (${String(spec.type)})`;
+  const checkId = (id: number, what: string) => {
+    if (vocabSize !== undefined && (id < 0 || id >= vocabSize)) {
+      throw new Error(`${where}: ${what} has id ${id}, outside the vocabulary (ids 0…${vocabSize - 1})`);
+    }
+  };
+  if (spec.type === 'TemplateProcessing') {
+    const specials = spec.special_tokens;
+    if (!isPlainObject(specials)) throw new Error(`${where}: "special_tokens" must be an object, got ${describeJSONValue(specials)}`);
+    for (const [name, st] of Object.entries(specials)) {
+      const ids = isPlainObject(st) ? st.ids : undefined;
+      if (!Array.isArray(ids) || !ids.every(isId)) {
+        throw new Error(`${where}: special token ${JSON.stringify(name)} must have "ids", an array of integers, got ${describeJSONValue(ids)}`);
+      }
+      for (const id of ids) checkId(id, `special token ${JSON.stringify(name)}`);
+    }
+    for (const field of ['single', 'pair'] as const) {
+      const pieces = spec[field];
+      if (!Array.isArray(pieces)) throw new Error(`${where}: "${field}" must be an array, got ${describeJSONValue(pieces)}`);
+      pieces.forEach((piece: unknown, i) => {
+        const special = isPlainObject(piece) && isPlainObject(piece.SpecialToken) ? piece.SpecialToken : null;
+        const sequence = isPlainObject(piece) && isPlainObject(piece.Sequence) ? piece.Sequence : null;
+        const body = special ?? sequence;
+        const valid =
+          body !== null && isId(body.type_id) && body.type_id >= 0 && (special ? typeof special.id === 'string' : body.id === 'A' || body.id === 'B');
+        if (!valid) {
+          throw new Error(
+            `${where}: "${field}"[${i}] must be {"SpecialToken": {"id": name, "type_id": n}} or ` +
+              `{"Sequence": {"id": "A" or "B", "type_id": n}}, got ${describeJSONValue(piece)}`,
+          );
+        }
+        if (special && !Object.hasOwn(specials, special.id as string)) {
+          throw new Error(`${where}: "${field}"[${i}] names special token ${JSON.stringify(special.id)}, which "special_tokens" does not define`);
+        }
+      });
+    }
+  } else if (spec.type === 'BertProcessing') {
+    for (const field of ['sep', 'cls'] as const) {
+      const pair = spec[field];
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || !isId(pair[1])) {
+        throw new Error(`${where}: "${field}" must be [token, id], got ${describeJSONValue(pair)}`);
+      }
+      checkId(pair[1], `"${field}"`);
+    }
+  } else if (spec.type !== 'ByteLevel') {
+    throw new Error(`unsupported post_processor type ${JSON.stringify(spec.type)}`);
+  }
+  return spec as PostProcessorSpec;
 }
 
 /** A TemplateProcessing spec for `bos A eos` / `bos A eos B eos` (BERT's `[CLS] A [SEP] B [SEP]`); type ids 0 then 1. */
@@ -414,11 +493,24 @@ export function bosEosTemplate(bos: { token: string; id: number } | null, eos: {
   return { type: 'TemplateProcessing', single, pair, special_tokens };
 }
 
-/** Parse tokenizer.json text or pass an object through. */
+// tokenizer.json nests a few levels (a Sequence of normalizers holding patterns); deeper is damage or an attack.
+const MAX_TOKENIZER_JSON_DEPTH = 64;
+
+/** Parse tokenizer.json text (refusing duplicate keys and deep nesting) or pass an object through; a model object is required. */
 export function parseTokenizerJSON(json: string | Record<string, unknown>): Record<string, unknown> {
-  const obj = typeof json === 'string' ? (JSON.parse(json) as unknown) : json;
-  if (typeof obj !== 'object' || obj === null || typeof (obj as { model?: unknown }).model !== 'object') {
-    throw new Error('not a tokenizer.json: no model object');
+  let obj: unknown = json;
+  if (typeof json === 'string') {
+    const problem = jsonStructureProblem(json, MAX_TOKENIZER_JSON_DEPTH);
+    if (problem !== null) throw new Error(`tokenizer.json: ${problem}`);
+    try {
+      obj = JSON.parse(json);
+    } catch (err) {
+      throw new Error(`tokenizer.json is not valid JSON (${(err as Error).message})`);
+    }
   }
-  return obj as Record<string, unknown>;
+  if (!isPlainObject(obj)) throw new Error(`tokenizer.json must hold a JSON object, got ${Array.isArray(obj) ? 'an array' : describeJSONValue(obj)}`);
+  if (!isPlainObject(obj.model)) {
+    throw new Error(`tokenizer.json: "model" must be an object, got ${Array.isArray(obj.model) ? 'an array' : describeJSONValue(obj.model)}`);
+  }
+  return obj;
 }

@@ -1,3 +1,4 @@
+import { checkOptions } from '../util/options.js';
 /**
  * `Vocab`: a token ↔ id table with special tokens and token counts (browser-safe).
  *
@@ -103,6 +104,7 @@ export class Vocab {
    * `counts`, when given, is aligned with `tokens`.
    */
   constructor(tokens: readonly string[], options: { specials?: SpecialTokens | null; counts?: readonly number[] } = {}) {
+    checkOptions('Vocab', options, { specials: 'object|null', counts: 'numbers' });
     const specials = options.specials === undefined ? {} : (options.specials ?? {});
     this.tokens = tokens.slice();
     this.tokens.forEach((t, i) => {
@@ -152,6 +154,7 @@ export class Vocab {
    * code point order), cut to maxSize. A special token's own count is kept if it appears in `counts`.
    */
   static fromCounts(counts: Map<string, number> | Iterable<readonly [string, number]>, options: VocabFromCountsOptions = {}): Vocab {
+    checkOptions('Vocab.fromCounts', options, { minFreq: 'number', maxSize: 'number', specials: 'any' });
     const specials = options.specials === undefined ? BERT_SPECIAL_TOKENS : options.specials;
     const minFreq = options.minFreq ?? 1;
     const maxSize = options.maxSize ?? Infinity;
@@ -177,6 +180,7 @@ export class Vocab {
 
   /** `fromCounts(countTokens(sentences), options)`. */
   static fromSentences(sentences: Iterable<Iterable<string>>, options: VocabFromCountsOptions = {}): Vocab {
+    checkOptions('Vocab.fromSentences', options, { minFreq: 'number', maxSize: 'number', specials: 'any' });
     return Vocab.fromCounts(Vocab.countTokens(sentences), options);
   }
 
@@ -225,6 +229,7 @@ export class Vocab {
 
   /** Tokens → ids (unknown → unk), optionally wrapped in bos/eos. */
   encode(tokens: Iterable<string>, options: { addBos?: boolean; addEos?: boolean } = {}): number[] {
+    checkOptions('Vocab.encode', options, { addBos: 'boolean', addEos: 'boolean' });
     const ids: number[] = [];
     if (options.addBos) ids.push(this.required('bos', this.bosId));
     for (const t of tokens) ids.push(this.id(t));
@@ -234,6 +239,7 @@ export class Vocab {
 
   /** Ids → tokens; `skipSpecial` drops special tokens (pad, bos, …). */
   decode(ids: Iterable<number>, options: { skipSpecial?: boolean } = {}): string[] {
+    checkOptions('Vocab.decode', options, { skipSpecial: 'boolean' });
     const out: string[] = [];
     for (const id of ids) {
       if (options.skipSpecial && this.specialIds.has(id)) continue;
@@ -259,6 +265,7 @@ export class Vocab {
    * named in `specials` (default BERT's) that are missing from the file are left out rather than an error.
    */
   static fromText(text: string, options: { specials?: SpecialTokens | null } = {}): Vocab {
+    checkOptions('Vocab.fromText', options, { specials: 'object|null' });
     const lines = text.split(/\r?\n/);
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     return new Vocab(lines, { specials: presentSpecials(lines, options.specials === undefined ? BERT_SPECIAL_TOKENS : options.specials) });

@@ -17,6 +17,7 @@ import type { PreTokenizerSpec } from './pretokenize.js';
 import { specialsFromAdded, specialTokenList, trainBpe, vocabFromMap, withAddedTokens } from './bpe.js';
 import {
   bosEosTemplate,
+  describeJSONValue,
   parseTokenizerJSON,
   partsFromJSON,
   Tokenizer,
@@ -42,6 +43,8 @@ export interface WordPieceModelOptions {
   cacheCapacity?: number;
 }
 
+const isPositiveInteger = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
 /** WordPiece (BERT's subword model): greedy longest-match-first over the vocabulary. */
 export class WordPieceModel implements TokenizerModel {
   readonly type = 'WordPiece' as const;
@@ -61,6 +64,9 @@ export class WordPieceModel implements TokenizerModel {
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? '##';
     this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? 100;
     this.cacheCapacity = options.cacheCapacity ?? 10_000;
+    if (!isPositiveInteger(this.maxInputCharsPerWord)) {
+      throw new Error(`WordPiece: max_input_chars_per_word must be a positive integer, got ${this.maxInputCharsPerWord}`);
+    }
     const unk = vocab.get(this.unkToken);
     if (unk === undefined) throw new Error(`unk token ${JSON.stringify(this.unkToken)} is not in the vocabulary`);
     this.unkId = unk;
@@ -141,10 +147,17 @@ export class WordPieceModel implements TokenizerModel {
   static fromJSON(model: Record<string, unknown>, specials: SpecialTokens | null = null, added: readonly AddedToken[] = []): WordPieceModel {
     if (model.type !== undefined && model.type !== 'WordPiece') throw new Error(`expected a WordPiece model, got ${JSON.stringify(model.type)}`);
     const tokens = withAddedTokens(vocabFromMap(model.vocab), added);
+    const field = <T>(name: string, fallback: T, valid: (v: unknown) => boolean, expected: string): T => {
+      const v = model[name];
+      if (v === undefined) return fallback;
+      if (!valid(v)) throw new Error(`WordPiece: ${name} must be ${expected}, got ${describeJSONValue(v)}`);
+      return v as T;
+    };
+    const isString = (v: unknown) => typeof v === 'string';
     return new WordPieceModel(new Vocab(tokens, { specials: presentSpecials(tokens, specials) }), {
-      unkToken: (model.unk_token as string | undefined) ?? '[UNK]',
-      continuingSubwordPrefix: (model.continuing_subword_prefix as string | undefined) ?? '##',
-      maxInputCharsPerWord: (model.max_input_chars_per_word as number | undefined) ?? 100,
+      unkToken: field('unk_token', '[UNK]', isString, 'a string'),
+      continuingSubwordPrefix: field('continuing_subword_prefix', '##', isString, 'a string'),
+      maxInputCharsPerWord: field('max_input_chars_per_word', 100, isPositiveInteger, 'a positive integer'),
     });
   }
 }

@@ -11,9 +11,13 @@ import { reduce as jsReduce } from '../../src/backend/js/reduce.js';
 import * as wasmConv from '../../src/backend/wasm/conv.js';
 import * as wasmPool from '../../src/backend/wasm/pool.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
+import { reduce as wasmReduce } from '../../src/backend/wasm/reduce.js';
 import { sgdStep as wasmSgdStep } from '../../src/backend/wasm/sgd.js';
 import { sgdStep as jsSgdStep } from '../../src/backend/js/sgd.js';
-import { prepareSgemm, setNumThreads, wasmAvailable, WasmMemoryFull, wasmScratch } from '../../src/backend/wasm/loader.js';
+import { prepareSgemm } from '../../src/backend/wasm/gemm.js';
+import { setNumThreads } from '../../src/backend/wasm/threads.js';
+import { wasmAvailable } from '../../src/backend/wasm/instance.js';
+import { WasmMemoryFull, wasmScratch } from '../../src/backend/wasm/scratch.js';
 import { orReference, WasmBackend } from '../../src/backend/wasm/index.js';
 import { randomArray as random, rng } from '../helpers/random.js';
 
@@ -97,7 +101,7 @@ test('sums over the last or a middle axis match the reference within float32 rou
     const x = random(outer * size * inner, rand);
     x[5] = 1e7; // long float32 sums would lose the small terms: both accumulate in float64
     const out = [new Float32Array(outer * inner), new Float32Array(outer * inner)];
-    wasmElementwise.reduce('sum', x, outer, size, inner, out[0]!);
+    wasmReduce('sum', x, outer, size, inner, out[0]!);
     jsReduce('sum', x, outer, size, inner, out[1]!);
     for (let r = 0; r < outer * inner; r++) {
       const want = out[1]![r]!;

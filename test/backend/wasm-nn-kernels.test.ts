@@ -12,7 +12,7 @@ import * as wasmSoftmax from '../../src/backend/wasm/softmax.js';
 import * as wasmNorm from '../../src/backend/wasm/norm.js';
 import * as wasmAttention from '../../src/backend/wasm/attention.js';
 import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
-import { wasmAvailable } from '../../src/backend/wasm/loader.js';
+import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';

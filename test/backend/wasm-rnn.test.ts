@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
 import { gemm as jsGemm } from '../../src/backend/js/gemm.js';
 import * as reference from '../../src/backend/js/recurrence.js';
-import * as wasm from '../../src/backend/wasm/rnn.js';
-import { wasmAvailable } from '../../src/backend/wasm/loader.js';
+import * as wasm from '../../src/backend/wasm/recurrence.js';
+import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { randomArray as random, rng } from '../helpers/random.js';
 
 const skip = wasmAvailable() ? false : 'WebAssembly SIMD unavailable';

@@ -2,16 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  getNumThreads,
-  prepareSgemm,
-  setNumThreads,
-  sgemm,
-  wasmAvailable,
-  wasmKernels,
-  wasmThreadStats,
-  wasmUnavailableReason,
-} from '../../src/backend/wasm/loader.js';
+import { getNumThreads, setNumThreads, wasmThreadStats } from '../../src/backend/wasm/threads.js';
+import { prepareSgemm, sgemm } from '../../src/backend/wasm/gemm.js';
+import { wasmAvailable, wasmKernels, wasmUnavailableReason } from '../../src/backend/wasm/instance.js';
 import { randomArray, rng } from '../helpers/random.js';
 
 /** Reference C = alpha*op(A)*op(B) + beta*C in float64. */
@@ -341,11 +334,37 @@ test('the thread pool really runs chunks on a worker, and restarting it reuses i
   }
 });
 
+test('worker threads start from an ES module (node --input-type=module -e) and from CommonJS (dynamic import)', { skip: wasmAvailable() ? false : 'no wasm' }, () => {
+  const entry = JSON.stringify(new URL('../../src/node.ts', import.meta.url).href);
+  // a descheduled worker (a loaded machine) may leave every chunk to the caller: give it up to 10 s of products
+  const body = `nb.setNumThreads(2);
+    const a = nb.ones([512, 512]);
+    const { wasmThreadStats } = await import(${JSON.stringify(new URL('../../src/backend/wasm/threads.ts', import.meta.url).href)});
+    let total = 0;
+    for (const until = Date.now() + 10000; Date.now() < until && wasmThreadStats().workerChunks === 0;) total = a.matmul(a).sum().item();
+    console.log(JSON.stringify({ total, threads: nb.numThreads(), workerChunks: wasmThreadStats().workerChunks }));`;
+  const contexts: Array<[string, string[], string]> = [
+    ['ES module', ['--input-type=module'], `const nb = await import(${entry}); ${body}`],
+    ['CommonJS', ['--input-type=commonjs'], `(async () => { const nb = await import(${entry}); ${body} })().catch((e) => { console.error(e); process.exit(1); });`],
+  ];
+  for (const [what, flags, code] of contexts) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', ...flags, '-e', code], { encoding: 'utf8', env: { ...process.env, NABLA_BACKEND: 'wasm' } });
+    assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { total: number; threads: number; workerChunks: number };
+    assert.equal(out.total, 512 * 512 * 512, what);
+    assert.equal(out.threads, 2, what);
+    assert.ok(out.workerChunks > 0, `${what}: no chunk ran on the worker`);
+    assert.doesNotMatch(r.stderr, /Error/, what);
+  }
+});
+
 test('loads without SharedArrayBuffer or Node built-ins (browser-like): plain memory, one thread', () => {
   const code = `
     delete globalThis.SharedArrayBuffer;
     globalThis.process.getBuiltinModule = undefined;
-    const { sgemm, setNumThreads, wasmAvailable } = await import(${JSON.stringify(new URL('../../src/backend/wasm/loader.ts', import.meta.url).href)});
+    const { sgemm } = await import(${JSON.stringify(new URL('../../src/backend/wasm/gemm.ts', import.meta.url).href)});
+    const { setNumThreads } = await import(${JSON.stringify(new URL('../../src/backend/wasm/threads.ts', import.meta.url).href)});
+    const { wasmAvailable } = await import(${JSON.stringify(new URL('../../src/backend/wasm/instance.ts', import.meta.url).href)});
     const C = new Float32Array(4);
     sgemm(false, false, 2, 2, 3, new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([1, 0, 0, 1, 1, 1]), C);
     console.log(JSON.stringify({ available: wasmAvailable(), threads: setNumThreads(2), C: Array.from(C) }));
@@ -357,7 +376,8 @@ test('loads without SharedArrayBuffer or Node built-ins (browser-like): plain me
 
 test('the relaxed-SIMD (fused multiply-add) build runs where the engine has it; NABLA_WASM_RELAXED=0 picks the plain one; both agree', () => {
   const code = `
-    const { sgemm, wasmFeatures } = await import(${JSON.stringify(new URL('../../src/backend/wasm/loader.ts', import.meta.url).href)});
+    const { sgemm } = await import(${JSON.stringify(new URL('../../src/backend/wasm/gemm.ts', import.meta.url).href)});
+    const { wasmFeatures } = await import(${JSON.stringify(new URL('../../src/backend/wasm/instance.ts', import.meta.url).href)});
     let s = 7;
     const rand = (n) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5);
     const [M, N, K] = [67, 45, 333];
@@ -373,7 +393,7 @@ test('the relaxed-SIMD (fused multiply-add) build runs where the engine has it; 
   };
   const fused = run('1'), plain = run('0');
   assert.equal(plain.features.relaxedSimd, false);
-  // V8 11.3 (Node 20) has relaxed SIMD behind a flag the loader sets; later engines have it on by default
+  // V8 11.3 (Node 20) has relaxed SIMD behind a flag that instance.ts sets; later engines have it on by default
   assert.equal(fused.features.relaxedSimd, true);
   let scale = 0;
   for (const v of plain.C) scale = Math.max(scale, Math.abs(v));

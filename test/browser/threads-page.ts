@@ -1,7 +1,8 @@
 // Runs in Chromium, bundled by threads.test.ts: nabla's browser entry with Web Worker threads.
 // Posts what it finds to /result: thread counts, GEMM and training results with 2 threads and 1.
 import * as nb from '../../src/index.js';
-import { sgemm, wasmThreadStats } from '../../src/backend/wasm/loader.js';
+import { sgemm } from '../../src/backend/wasm/gemm.js';
+import { wasmThreadStats } from '../../src/backend/wasm/threads.js';
 
 function random(n: number, seed: number): Float32Array {
   let s = seed;

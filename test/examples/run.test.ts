@@ -16,7 +16,7 @@ function example(name: string, ...args: string[]) {
 }
 
 test('every example in examples/ has a run here', () => {
-  const covered = ['attention.ts', 'glove.ts', 'mnist-cnn.ts', 'sine-rnn.ts', 'translate.ts', 'word2vec.ts'];
+  const covered = ['attention.ts', 'bert-finetune.ts', 'bert-pretrain.ts', 'glove.ts', 'mnist-cnn.ts', 'sine-rnn.ts', 'translate.ts', 'word2vec.ts'];
   assert.deepEqual(readdirSync('examples').filter((f) => f.endsWith('.ts')).sort(), covered);
 });
 
@@ -75,4 +75,16 @@ test('glove: one epoch on 20,000 words', () => {
   const r = example('glove.ts', '--words', '20000', '--epochs', '1');
   assert.equal(r.status, 0, r.all);
   assert.match(r.stdout, /epoch 1: loss [\d.]+ per entry/);
+});
+
+test('bert-pretrain then bert-finetune: a few steps on two chapters, fill-mask, the saved directory fine-tuned beside the baselines', () => {
+  const out = join(dir, 'bert');
+  const p = example('bert-pretrain.ts', '--steps', '2', '--limit', '2', '--out', out);
+  assert.equal(p.status, 0, p.all);
+  assert.match(p.stderr, /pretraining \[=+\] 2\/2/);
+  assert.match(p.stdout, /^Call me \[MASK\]\.\s+\S+ \(0\.\d{3}\)/m);
+  assert.ok(existsSync(join(out, 'config.json')) && existsSync(join(out, 'model.safetensors')) && existsSync(join(out, 'vocab.txt')));
+  const f = example('bert-finetune.ts', '--from', out, '--epochs', '1', '--limit', '40');
+  assert.equal(f.status, 0, f.all);
+  for (const what of [/BERT \(.*\)\s+0\.\d{4}/, /AFINN rule\s+0\.\d{4}/, /bag-of-words regression\s+0\.\d{4}/, /-> negative 0\.\d{3}, positive 0\.\d{3}/]) assert.match(f.stdout, what);
 });

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/io/files.js';
+import { writeFileAtomic } from '../../src/util/files.js';
 import { acquireLock } from '../../src/io/lock.js';
-import { savePng } from '../../src/util/png.js';
+import { savePng } from '../../src/plot/png.js';
 import { downloadMnist, MNIST_FILES } from '../../src/data/mnist-files.js';
 import { createHash } from 'node:crypto';
 

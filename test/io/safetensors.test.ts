@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from '../../src/io/safetensors.js';
-import { readFileBytes, writeFileAtomic } from '../../src/io/files.js';
+import { readFileBytes, writeFileAtomic } from '../../src/util/files.js';
 import { deserialize } from '../../src/io/serialize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -154,6 +154,10 @@ test('refuses duplicate keys, deep nesting and absurd ranks with a message', () 
   refusesCleanly(build(`{"\u0061":${entry},"a":${entry}}`, four), /key "a" appears twice/);
   refusesCleanly(build(`{"a":{"dtype":"F32","dtype":"I32","shape":[1],"data_offsets":[0,4]}}`, four), /key "dtype" appears twice/);
   refusesCleanly(build(`{"__metadata__":{"x":"1","x":"2"}}`), /key "x" appears twice/);
+  // text that is not JSON still gets JSON.parse's verdict (the structure check runs first and must not trip on it)
+  refusesCleanly(build('{"a'), /header is not valid JSON/);
+  refusesCleanly(build('{"a\\'), /header is not valid JSON/);
+  refusesCleanly(build(',"a":1}'), /header is not valid JSON/);
   // the same key in different objects is fine
   assert.deepEqual(Object.keys(decodeSafetensors(build(`{"a":${entry},"b":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}`, four)).tensors), ['a', 'b']);
 

@@ -187,3 +187,39 @@ describe('gradients by finite differences (a very small BERT)', () => {
     gradcheck(lossOfParameters(params, loss), params, 'BertForQuestionAnswering');
   });
 });
+
+describe('BertConfig', () => {
+  it('reads and writes config.json with transformers\' names, keeping the fields nabla does not use', () => {
+    const json = {
+      architectures: ['BertForSequenceClassification'], attention_probs_dropout_prob: 0.1, hidden_act: 'gelu_new', hidden_dropout_prob: 0.1,
+      hidden_size: 128, id2label: { 0: 'negative', 1: 'neutral', 2: 'positive' }, initializer_range: 0.02, intermediate_size: 512,
+      label2id: { negative: 0, neutral: 1, positive: 2 }, layer_norm_eps: 1e-12, max_position_embeddings: 512, model_type: 'bert',
+      num_attention_heads: 2, num_hidden_layers: 2, pad_token_id: 0, type_vocab_size: 2, vocab_size: 30522, transformers_version: '4.40.0', use_cache: true,
+    };
+    const config = BertConfig.fromJSON(JSON.stringify(json));
+    assert.equal(config.hiddenSize, 128);
+    assert.equal(config.hiddenAct, 'gelu_new');
+    assert.equal(config.numLabels, 3);
+    assert.deepEqual(config.id2label, { 0: 'negative', 1: 'neutral', 2: 'positive' });
+    const back = config.toJSON();
+    for (const [k, v] of Object.entries(json)) assert.deepEqual(back[k], v, k);
+    // transformers' BertConfig defaults for what a config.json leaves out (google's compact BERTs have no model_type)
+    const bare = BertConfig.fromJSON({ hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512 });
+    assert.deepEqual([bare.vocabSize, bare.maxPositionEmbeddings, bare.layerNormEps, bare.hiddenAct, bare.numLabels], [30522, 512, 1e-12, 'gelu', 2]);
+    assert.equal(bare.toJSON().id2label, undefined);
+    assert.equal(config.with({ numLabels: 5 }).id2label, null);
+    // a directory nabla writes does not claim a transformers version
+    const model = new BertModel(config.with({ vocabSize: 50, maxPositionEmbeddings: 16 }));
+    const written = JSON.parse(model.toFiles()['config.json'] as string) as Record<string, unknown>;
+    assert.equal(written.transformers_version, undefined);
+    assert.equal(written.use_cache, true);
+  });
+
+  it('has the compact BERTs of Turc et al. as presets', () => {
+    const sizes = (c: BertConfig) => [c.numHiddenLayers, c.hiddenSize, c.numAttentionHeads, c.intermediateSize, c.vocabSize];
+    assert.deepEqual(sizes(BertConfig.preset('tiny')), [2, 128, 2, 512, 30522]);
+    assert.deepEqual(sizes(BertConfig.preset('mini')), [4, 256, 4, 1024, 30522]);
+    assert.deepEqual(sizes(BertConfig.preset('small', { vocabSize: 8000 })), [4, 512, 8, 2048, 8000]);
+    assert.deepEqual(sizes(BertConfig.preset('base')), [12, 768, 12, 3072, 30522]);
+  });
+});

@@ -183,6 +183,7 @@ describe('fromPretrained with a Hub name', () => {
   let server: Server;
   let endpoint: string;
   const requests: string[] = [];
+  const authorizations: (string | undefined)[] = [];
   const served = tmp();
   const model = new BertForSequenceClassification(config());
 
@@ -190,6 +191,7 @@ describe('fromPretrained with a Hub name', () => {
     model.eval().savePretrained(join(served, 'course', 'tiny-bert'), { tokenizer: tokenizer() });
     server = createServer((req, res) => {
       requests.push(req.url!);
+      authorizations.push(req.headers.authorization);
       const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(req.url!);
       const path = m && m[2] === 'main' ? join(served, m[1]!, m[3]!) : '';
       if (path && existsSync(path) && statSync(path).isFile()) {
@@ -207,7 +209,8 @@ describe('fromPretrained with a Hub name', () => {
 
   it('downloads config, weights and tokenizer files into the cache, then loads from the cache without the server', async () => {
     const cacheDir = tmp();
-    const loaded = await BertForSequenceClassification.fromPretrained('course/tiny-bert', { endpoint, cacheDir });
+    const loaded = await BertForSequenceClassification.fromPretrained('course/tiny-bert', { endpoint, cacheDir, token: 'hf_course' });
+    assert.ok(authorizations.length > 0 && authorizations.every((a) => a === 'Bearer hf_course'));
     assert.ok(requests.includes('/course/tiny-bert/resolve/main/model.safetensors'));
     const cached = hubCachePath('course/tiny-bert', { cacheDir });
     assert.equal(cached, join(cacheDir, 'models--course--tiny-bert', 'snapshots', 'main'));

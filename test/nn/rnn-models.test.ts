@@ -14,7 +14,7 @@ import { trainSine, command as trainSineCommand } from '../../src/cli/commands/t
 import { command as trainCharlmCommand } from '../../src/cli/commands/train-charlm.js';
 import { command as sampleCommand } from '../../src/cli/commands/sample.js';
 import { UsageError } from '../../src/cli/args.js';
-import { decodePng } from '../../src/util/png.js';
+import { decodePng } from '../../src/plot/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-rnn-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -120,7 +120,7 @@ test('nabla train charlm + nabla sample on a small corpus file: loss falls, chec
   assert.equal(s1.out.join('\n'), s2.out.join('\n'));
   assert.equal(s1.out.join('\n').length, 44);
   assert.ok(s1.out[0]!.startsWith('the '));
-  await assert.rejects(sampleCommand.run(['--prompt', 'x']), /--weights FILE is required/);
+  await assert.rejects(sampleCommand.run(['--prompt', 'x', '--weights', join(dir, 'none.safetensors')]), /no such file/);
   await assert.rejects(sampleCommand.run(['--weights', weights, '--prompt', 'Z']), /never saw: "Z"/);
   await assert.rejects(sampleCommand.run(['--weights', join(dir, 'nope.safetensors')]), /no such file/);
   await assert.rejects(trainCharlmCommand.run(['--corpus', join(dir, 'missing.txt')]), /cannot read/);

@@ -6,7 +6,15 @@
  * as the reference kernel (src/backend/js/attention.ts), which takes the empty shapes.
  */
 import type { AttentionShapes, Backend } from '../backend.js';
-import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+import { sgemmInMemory } from './gemm.js';
+import { wasmScratch, type WasmScratch } from './scratch.js';
+
+/** Fused attention's elementwise parts (kernels/attention.ts); mask / gradWeights / drop are 0 when absent. */
+export interface AttentionExports {
+  attentionSoftmax(p: number, l: number, s: number, scale: number, mask: number, causal: number): void;
+  attentionDropout(a: number, b: number, out: number, n: number): void;
+  attentionSoftmaxBackward(dp: number, probs: number, gradWeights: number, drop: number, l: number, s: number, scale: number): void;
+}
 
 /** A matrix operand per problem: rows x cols read from data at offsets[b], rows rowStride apart. */
 interface Operand { data: Float32Array; offsets: Int32Array; rowStride: number; rows: number; cols: number }

@@ -3,7 +3,7 @@
 //
 // Compiles src/backend/wasm/kernels/index.ts with AssemblyScript four times -- importing an ordinary
 // or a shared memory (for worker threads), each with and without relaxed SIMD -- and embeds the binaries as base64
-// strings in src/backend/wasm/kernels.generated.ts, which the loader imports. The bytes thus travel
+// strings in src/backend/wasm/kernels.generated.ts, which instance.ts imports. The bytes thus travel
 // inside the JS module graph (tsx, tsc's dist/, bundlers) and loading needs no fs / fetch access.
 // The generated file is not committed (.gitignore).
 //

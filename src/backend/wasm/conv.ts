@@ -9,7 +9,22 @@
  * (src/backend/js/conv.ts).
  */
 import type { Conv2dShapes } from '../backend.js';
-import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+import { sgemmInMemory } from './gemm.js';
+import { wasmScratch, type WasmScratch } from './scratch.js';
+
+/** The convolution data movement's exports (kernels/conv.ts); convShape sets the shape the others use. */
+export interface ConvExports {
+  convShape(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number): void;
+  im2col(x: number, cols: number): void;
+  col2im(cols: number, x: number): void;
+  channelMajorToNchw(src: number, out: number, n: number, oc: number, pixels: number, bias: number): void;
+  nchwToChannelMajor(src: number, out: number, n: number, oc: number, pixels: number): void;
+  nchwToNhwc(src: number, out: number, n: number, c: number, pixels: number): void;
+  nhwcToNchw(src: number, out: number, n: number, c: number, pixels: number, bias: number): void;
+  im2row(x: number, rows: number): void;
+  row2im(rows: number, x: number): void;
+}
 
 const PIXEL_MAJOR_MIN_CHANNELS = 4;
 

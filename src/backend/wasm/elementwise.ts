@@ -2,13 +2,26 @@
  * Elementwise float32 ops on the wasm kernels (kernels/elementwise.ts) for large contiguous data:
  * V8 does not vectorise the reference loops, and their data-dependent branches (relu and its
  * backward) mispredict on every other element, so even with the copies into and out of wasm memory
- * this is several times faster. Likewise sums (bias gradients). The *Handles predicates say which
- * calls these kernels take; the backend (./index.ts) sends the others to the reference kernels.
+ * this is several times faster. The *Handles predicates say which calls these kernels take; the backend (./index.ts) sends the others to the reference kernels.
  */
-import type { Backend, BinaryOp, ReduceOp, StridedView, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, StridedView, UnaryOp } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { isDense, isScalarView } from '../js/elementwise.js';
-import { wasmScratch } from './loader.js';
+import { wasmScratch } from './scratch.js';
+
+/** The elementwise kernels' exports (kernels/elementwise.ts); unaryF32 and binaryF32 return 0, or -1 for an unknown op code. */
+export interface ElementwiseExports {
+  unaryF32(op: number, x: number, out: number, n: number, p0: number): number;
+  /** out[i] = a[i] op b[i % period]: period n (same shape), 1 (scalar b) or a row length (b broadcast over rows). */
+  binaryF32(op: number, a: number, b: number, out: number, n: number, period: number): number;
+}
+
+/** Vectorised exp / tanh / sigmoid over n floats, n a multiple of 4 (kernels/math.ts; exported for tests). */
+export interface MathExports {
+  expF32(x: number, out: number, n: number): void;
+  tanhF32(x: number, out: number, n: number): void;
+  sigmoidF32(x: number, out: number, n: number): void;
+}
 
 // Op codes of kernels/elementwise.ts.
 const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5, gelu: 6 };
@@ -56,19 +69,4 @@ export const binary: Backend['binary'] = (op, a, b, out) => {
   m.f32.set(b.data.subarray(b.offset, b.offset + period), pb >> 2);
   m.exports.binaryF32(BINARY_CODES[op]!, pa, pb, pout, n, period);
   out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
-};
-
-/** Whether reduce() has a kernel for this op and these arrays: float32 sums. */
-export function reduceHandles(op: ReduceOp, x: TypedArray, out: TypedArray): boolean {
-  return op === 'sum' && x instanceof Float32Array && out instanceof Float32Array;
-}
-
-export const reduce: Backend['reduce'] = (op, x, outer, size, inner, out) => {
-  const n = outer * size * inner;
-  const m = wasmScratch(op, [n, outer * inner, inner === 1 ? 0 : 2 * inner]);
-  const [px, pout, pacc] = m.ptrs as [number, number, number];
-  m.put(px, x as Float32Array, n);
-  if (inner === 1) m.exports.sumRowsF32(px, outer, size, pout);
-  else m.exports.sumMiddleF32(px, outer, size, inner, pacc, pout);
-  m.take(pout, out as Float32Array, outer * inner);
 };

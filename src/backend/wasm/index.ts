@@ -11,14 +11,16 @@ import * as jsAttention from '../js/attention.js';
 import * as jsRecurrence from '../js/recurrence.js';
 import { JsBackend } from '../js/index.js';
 import { gemm as jsGemm } from '../js/gemm.js';
-import { prepareSgemm, WasmMemoryFull } from './loader.js';
+import { prepareSgemm } from './gemm.js';
+import { WasmMemoryFull } from './scratch.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
-import { binary, binaryHandles, reduce, reduceHandles, unary, unaryHandles } from './elementwise.js';
+import { binary, binaryHandles, unary, unaryHandles } from './elementwise.js';
+import { reduce, reduceHandles } from './reduce.js';
 import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward, attentionHandles } from './attention.js';
-import { recurrenceBackward, recurrenceForward } from './rnn.js';
+import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { sgdStep } from './sgd.js';
 
 /** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */

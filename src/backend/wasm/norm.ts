@@ -3,7 +3,20 @@
  * two lanes at a time, on data copied into wasm memory once per call.
  */
 import type { Backend } from '../backend.js';
-import { wasmScratch, type WasmScratch } from './loader.js';
+import { wasmScratch, type WasmScratch } from './scratch.js';
+
+/** The norm kernels' exports (kernels/norm.ts); optional operands are 0 when absent. */
+export interface NormExports {
+  layerNormRows(x: number, rows: number, cols: number, weight: number, bias: number, eps: number,
+    out: number, mean: number, rstd: number): void;
+  layerNormBackwardRows(g: number, x: number, mean: number, rstd: number, weight: number, rows: number, cols: number,
+    gx: number, gradWeight: number, gradBias: number, acc: number): void;
+  channelMomentsF32(x: number, n: number, c: number, spatial: number, mean: number, variance: number): void;
+  channelNormalizeF32(x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
+    weight: number, bias: number, out: number): void;
+  batchNormBackwardF32(g: number, x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
+    weight: number, gx: number, gradWeight: number, gradBias: number): void;
+}
 
 /** An optional operand: copied in and its address passed, or 0 (the kernels' "absent"). */
 function putOptional(m: WasmScratch, ptr: number, src: Float32Array | null, n: number): number {

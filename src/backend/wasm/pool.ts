@@ -1,6 +1,14 @@
 /** Max pooling on the wasm kernels (kernels/pool.ts), with the reference backend's NaN and tie rules. */
 import type { Pool2dShapes } from '../backend.js';
-import { wasmScratch } from './loader.js';
+import { wasmScratch } from './scratch.js';
+
+/** The pooling kernels' exports (kernels/pool.ts). */
+export interface PoolExports {
+  maxPool2d(x: number, planes: number, h: number, w: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number,
+    out: number, argmax: number): void;
+  maxPool2dBackward(gradOut: number, argmax: number, planes: number, planeIn: number, planeOut: number, gradInput: number): void;
+}
 
 export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
   const planes = s.n * s.c, inSize = planes * s.h * s.w, outSize = planes * s.oh * s.ow;

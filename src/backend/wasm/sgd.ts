@@ -5,7 +5,12 @@
  * element (a 1.6M-parameter layer: ~8 ms in V8).
  */
 import type { Backend } from '../backend.js';
-import { wasmScratch } from './loader.js';
+import { wasmScratch } from './scratch.js';
+
+/** SGD's kernel export (kernels/sgd.ts): n floats in place; buf 0 without momentum; flags: 1 first, 2 Nesterov, 4 maximize. */
+export interface SgdExports {
+  sgdStepF32(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, wd: number, flags: number): void;
+}
 
 const CHUNK = 16384; // floats per array per pass: 3 x 64 KiB
 const FIRST = 1, NESTEROV = 2, MAXIMIZE = 4; // kernels/sgd.ts

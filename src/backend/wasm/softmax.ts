@@ -4,7 +4,14 @@
  * over the vocabulary for every token); here exp runs 4 lanes at a time.
  */
 import type { Backend } from '../backend.js';
-import { wasmScratch } from './loader.js';
+import { wasmScratch } from './scratch.js';
+
+/** The softmax kernels' exports (kernels/softmax.ts); log is 0 / 1. */
+export interface SoftmaxExports {
+  softmaxRows(x: number, out: number, rows: number, cols: number, log: number): void;
+  softmaxBackwardRows(y: number, g: number, gx: number, rows: number, cols: number, log: number): void;
+  crossEntropyBackwardRows(logp: number, target: number, coef: number, gx: number, rows: number, cols: number): void;
+}
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
   const n = rows * cols;

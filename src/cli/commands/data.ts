@@ -12,8 +12,9 @@ import {
   confValue, DEFAULT_SWORD_ROOT, listSwordModules, parseSwordConf, readMoPairs, readSwordPairs, writePairsTsv,
   type SwordConf, type TextPair,
 } from '../../text/node.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand, type Command } from '../command.js';
+import { resolveOutput } from '../outputs.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // SWORD
@@ -81,35 +82,35 @@ const swordFlags = {
 const swordUsage = 'nabla data sword --source kjv --target sparv --out pairs.tsv [--root /usr/share/sword] [--json]';
 const swordSummary = 'Pair two installed SWORD Bible modules verse by verse into a source<TAB>target file (e.g. English KJV → Spanish Reina-Valera 1909: apt-get install sword-text-kjv sword-text-sparv).';
 
-export const swordCommand: Command = {
+export const swordCommand = defineCommand({
   name: 'data sword',
   summary: 'verse-aligned pairs of two SWORD Bible modules → pairs TSV',
+  description: swordSummary,
   usage: swordUsage,
-  async run(argv) {
-    const f = parseCommandLine(argv, swordFlags, swordUsage, swordSummary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
+  flags: swordFlags,
+  run(f) {
     if (!f.source || !f.target) throw new UsageError('--source MODULE and --target MODULE are both required (e.g. --source kjv --target sparv)');
     if (!f.out) throw new UsageError('--out FILE is required');
+    const out = resolveOutput(f.out, { fileName: 'pairs.tsv' }).path;
     const src = resolveSwordModule(f.source, f.root);
     const tgt = resolveSwordModule(f.target, f.root);
     const started = performance.now();
     const pairs = readSwordPairs(src, tgt, { root: f.root });
     if (pairs.length === 0) throw new Error(`modules ${src.name} and ${tgt.name} share no non-empty verse`);
-    writePairsTsv(pairs, f.out);
+    writePairsTsv(pairs, out);
     const seconds = (performance.now() - started) / 1000;
     const lang = (c: SwordConf) => confValue(c, 'Lang') ?? '?';
-    const line = `wrote ${pairs.length} verse pairs ${src.name} (${lang(src)}) → ${tgt.name} (${lang(tgt)}) to ${f.out} in ${seconds.toFixed(1)} s`;
+    const line = `wrote ${pairs.length} verse pairs ${src.name} (${lang(src)}) → ${tgt.name} (${lang(tgt)}) to ${out} in ${seconds.toFixed(1)} s`;
     if (f.json) {
       console.error(line);
-      console.log(JSON.stringify({ source: src.name, target: tgt.name, sourceLang: lang(src), targetLang: lang(tgt), pairs: pairs.length, out: f.out, first: pairs[0], seconds }));
+      console.log(JSON.stringify({ source: src.name, target: tgt.name, sourceLang: lang(src), targetLang: lang(tgt), pairs: pairs.length, out, first: pairs[0], seconds }));
     } else {
       console.log(line);
       console.log(`first pair (${pairs[0]!.id}):\n  ${pairs[0]!.source}\n  ${pairs[0]!.target}`);
     }
     return 0;
   },
-};
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // gettext
@@ -179,17 +180,17 @@ const moFlags = {
 const moUsage = 'nabla data mo --lang ko --out pairs.tsv [--dir /usr/share/locale] [--json]';
 const moSummary = 'Collect English → <lang> user-interface strings from the gettext catalogs (.mo) installed on this machine into a source<TAB>target file.';
 
-export const moCommand: Command = {
+export const moCommand = defineCommand({
   name: 'data mo',
   summary: 'English → LANG pairs from installed gettext catalogs → pairs TSV',
+  description: moSummary,
   usage: moUsage,
-  async run(argv) {
-    const f = parseCommandLine(argv, moFlags, moUsage, moSummary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
+  flags: moFlags,
+  run(f) {
     if (!f.lang) throw new UsageError('--lang LANG is required (e.g. --lang ko)');
     if (!/^[A-Za-z]{2,3}([_@][A-Za-z0-9@_]+)?$/.test(f.lang)) throw new UsageError(`--lang: '${f.lang}' does not look like a language code (ko, es, pt_BR, ...)`);
     if (!f.out) throw new UsageError('--out FILE is required');
+    const out = resolveOutput(f.out, { fileName: 'pairs.tsv' }).path;
     const files = findMoFiles(f.dir, f.lang);
     if (files.length === 0) {
       throw new UsageError(
@@ -201,16 +202,16 @@ export const moCommand: Command = {
     const c = collectMoPairs(f.dir, f.lang);
     for (const s of c.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
     if (c.pairs.length === 0) throw new Error(`the ${c.catalogs} catalogs for '${f.lang}' under ${f.dir} hold no translated message`);
-    writePairsTsv(c.pairs, f.out);
-    const line = `wrote ${c.pairs.length} pairs from ${c.catalogs} catalogs (${c.duplicates} repeats and ${c.untranslated} untranslated entries dropped) to ${f.out}`;
+    writePairsTsv(c.pairs, out);
+    const line = `wrote ${c.pairs.length} pairs from ${c.catalogs} catalogs (${c.duplicates} repeats and ${c.untranslated} untranslated entries dropped) to ${out}`;
     if (f.json) {
       console.error(line);
-      console.log(JSON.stringify({ lang: f.lang, dir: f.dir, catalogs: c.catalogs, skipped: c.skipped.length, pairs: c.pairs.length, duplicates: c.duplicates, untranslated: c.untranslated, out: f.out }));
+      console.log(JSON.stringify({ lang: f.lang, dir: f.dir, catalogs: c.catalogs, skipped: c.skipped.length, pairs: c.pairs.length, duplicates: c.duplicates, untranslated: c.untranslated, out }));
     } else {
       console.log(line);
     }
     return 0;
   },
-};
+});
 
 export const commands: Command[] = [swordCommand, moCommand];

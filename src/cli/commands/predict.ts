@@ -1,28 +1,30 @@
 /** `nabla predict`: class probabilities for one digit image (PNG, 28x28, white digit on black like MNIST). */
 import { readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
-import { decodePng } from '../../util/png.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { decodePng, readPngSize } from '../../plot/png.js';
 import { FASHION_MNIST_CLASSES, MNIST_CLASSES } from '../../data/datasets/mnist-base.js';
-import { createModel, MODEL_NAMES } from './cnn-common.js';
+import { createModel, defaultWeightsPath, MODEL_NAMES } from './cnn-common.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 const flags = {
-  weights: { type: 'string', help: 'weights written by `nabla train cnn --out`', value: 'FILE' },
+  weights: { type: 'string', help: 'weights written by `nabla train cnn` (default: where it writes them, runs/cnn-<model>.safetensors)', value: 'FILE' },
   model: { type: 'string', help: 'architecture (default: the one recorded in the weights file)', choices: MODEL_NAMES },
   invert: { type: 'boolean', help: 'the image is a dark digit on a light background (MNIST is light on dark)' },
   json: { type: 'boolean', help: 'print the probabilities as JSON' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla predict --weights FILE [--invert] [--json] IMAGE.png';
+const usage = 'nabla predict [--weights FILE] [--invert] [--json] IMAGE.png';
 
 /** Greyscale [1, 1, 28, 28] input, normalised like training (ToTensor + Normalize(0.5, 0.5)). */
 export function imageToInput(bytes: Uint8Array, name: string, invert: boolean): Tensor {
-  const image = decodePng(bytes, name);
-  if (image.width !== 28 || image.height !== 28) {
-    throw new Error(`${name} is ${image.width}x${image.height}; the model takes 28x28 images like MNIST (resize it first)`);
+  // The size comes from the header, so a huge image is refused before it is inflated.
+  const { width, height } = readPngSize(bytes, name);
+  if (width !== 28 || height !== 28) {
+    throw new Error(`predict: ${name} is ${width}x${height}; the model takes 28x28 images like MNIST (resize it first)`);
   }
+  const image = decodePng(bytes, name);
   const pixels = new Float32Array(28 * 28);
   const c = image.channels;
   for (let i = 0; i < pixels.length; i++) {
@@ -36,16 +38,17 @@ export function imageToInput(bytes: Uint8Array, name: string, invert: boolean): 
   return nb.tensor(pixels, { shape: [1, 1, 28, 28] });
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'predict',
   summary: 'class probabilities of a 28x28 digit image (PNG)',
+  description: 'Classify one 28x28 PNG digit with trained CNN weights.',
   usage,
-  async run(argv) {
-    const args = parseCommandLine(argv, flags, usage, 'Classify one 28x28 PNG digit with trained CNN weights.');
-    if (!args) return 0;
-    if (!args.weights) throw new UsageError('--weights FILE is required');
+  positionals: 'IMAGE.png',
+  flags,
+  run(args) {
     if (args._.length !== 1) throw new UsageError('give exactly one image file');
-    const { tensors, metadata } = nb.loadWithMetadata(args.weights);
+    const weights = args.weights ?? defaultWeightsPath(args.model ?? 'simple');
+    const { tensors, metadata } = nb.loadWithMetadata(weights);
     const model = createModel(args.model ?? metadata.model ?? 'simple');
     model.loadStateDict(tensors);
     model.eval();
@@ -60,4 +63,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

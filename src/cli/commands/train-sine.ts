@@ -5,25 +5,27 @@
  */
 import * as nb from '../../node.js';
 import { SimpleGRU, SimpleLSTM, SimpleRNN, createSineWaveData } from '../../models/sine.js';
-import { linePlot } from '../../util/plot.js';
-import { savePng } from '../../util/png.js';
-import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { linePlot } from '../../plot/plot.js';
+import { savePng } from '../../plot/png.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { checkFiniteLoss } from '../training.js';
 
 const flags = {
   model: { type: 'string', choices: ['rnn', 'lstm', 'gru'], default: 'rnn', help: 'the recurrent layer' },
-  epochs: { type: 'int', default: 100, help: 'full-batch training epochs' },
-  hidden: { type: 'int', default: 32, help: 'hidden size' },
-  lr: { type: 'number', default: 0.01, help: 'Adam learning rate' },
-  seed: { type: 'int', default: 0, help: 'seed for the data and the initial weights' },
-  samples: { type: 'int', default: 1000, help: 'number of sequences' },
-  seqLength: { type: 'int', default: 50, help: 'steps per sequence' },
+  epochs: { type: 'int', default: 100, min: 1, max: 1000000, help: 'full-batch training epochs' },
+  hidden: { type: 'int', default: 32, min: 1, max: 4096, help: 'hidden size' },
+  lr: { type: 'number', default: 0.01, above: 0, max: 1000, help: 'Adam learning rate' },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed for the data and the initial weights' },
+  samples: { type: 'int', default: 1000, min: 1, max: 100000, help: 'number of sequences' },
+  seqLength: { type: 'int', default: 50, min: 1, max: 10000, help: 'steps per sequence' },
   plot: { type: 'string', value: 'FILE.png', help: 'write a plot of true vs predicted for the first 100 points' },
   json: { type: 'boolean', help: 'end with one JSON line: finalLoss, secondsPerEpoch, losses, ...' },
 } satisfies FlagSpecs;
 
 const usage = 'nabla train sine [--model rnn|lstm|gru] [--epochs 100] [--hidden 32] [--lr 0.01] [--seed N] [--plot FILE.png] [--json]';
-const summary = 'train the course\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves';
+const summary = 'train the course\'s SimpleRNN / SimpleLSTM / SimpleGRU on sine waves (its recurrent example)';
 
 export interface SineResult {
   model: string;
@@ -33,7 +35,7 @@ export interface SineResult {
   lr: number;
   /** MSE over all steps after training, in eval mode. */
   finalLoss: number;
-  /** Loss of the last training step (what the course's script prints at epoch 100). */
+  /** Loss of the last training step (what the course prints at epoch 100). */
   trainLoss: number;
   /** Training loss every 10 epochs, as printed. */
   losses: { epoch: number; loss: number }[];
@@ -73,9 +75,10 @@ export function trainSine(options: SineOptions): SineResult {
     const outputs = model.forward(X);
     optimizer.zeroGrad();
     const loss = criterion.forward(outputs, y);
+    trainLoss = loss.item();
+    checkFiniteLoss(trainLoss, `epoch ${epoch + 1}`);
     loss.backward();
     optimizer.step();
-    trainLoss = loss.item();
     if ((epoch + 1) % 10 === 0) {
       losses.push({ epoch: epoch + 1, loss: trainLoss });
       log(`Epoch [${epoch + 1}/${options.epochs}], Loss: ${trainLoss.toFixed(4)}`);
@@ -86,6 +89,7 @@ export function trainSine(options: SineOptions): SineResult {
   model.eval();
   const predicted = nb.noGrad(() => model.forward(X));
   const finalLoss = criterion.forward(predicted, y).item();
+  checkFiniteLoss(finalLoss, 'the end of training (the MSE of the trained model)');
   log(`Finished Training: final MSE ${finalLoss.toExponential(3)}, ${secondsPerEpoch.toFixed(3)} s/epoch`);
   let plot: string | null = null;
   if (options.plot) {
@@ -108,17 +112,14 @@ export function trainSine(options: SineOptions): SineResult {
   };
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'train sine',
   summary,
   usage,
-  run: async (argv: string[]): Promise<number> => {
-    const f = parseCommandLine(argv, flags, usage, summary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    requireAtLeast(f, ['epochs', 'hidden', 'samples', 'seqLength']);
-    if (!(f.lr > 0)) throw new UsageError(`--lr must be positive, got ${f.lr}`);
+  flags,
+  run: (f) => {
     if (f.plot !== undefined && !/\.png$/i.test(f.plot)) throw new UsageError(`--plot writes a PNG: give a file name ending in .png, got '${f.plot}'`);
+    if (f.plot !== undefined) resolveOutput(f.plot, { flag: '--plot', fileName: 'sine.png' });
     const result = trainSine({
       model: f.model as SineOptions['model'], epochs: f.epochs, hidden: f.hidden, lr: f.lr, seed: f.seed,
       samples: f.samples, seqLength: f.seqLength, plot: f.plot ?? null,
@@ -126,4 +127,4 @@ export const command: Command = {
     if (f.json) console.log(JSON.stringify(result));
     return 0;
   },
-};
+});

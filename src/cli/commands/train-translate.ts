@@ -12,47 +12,54 @@
  * - At the end: corpus BLEU (sacreBLEU-compatible, 13a) of greedy and beam-search translations of
  *   the test split, next to the BLEU of copying the source (what "no translation" scores).
  */
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as nb from '../../node.js';
 import { corpusBleu, readPairsTsv, splitPairs, writePairsTsv, BpeTokenizer, type TextPair } from '../../text/node.js';
 import {
   batchLoss, bucketBatches, makeBatch, Translator, trainTokenizers, type EncodedPair, type Seq2SeqConfig,
 } from '../../models/translator.js';
-import { ProgressBar } from '../../util/progress.js';
+import { ProgressBar } from '../../plot/progress.js';
 import type { StateDict } from '../../nn/module.js';
-import { parseCommandLine, requireAtLeast, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { loadResumeCheckpoint, restoreSettings, settingsToStore } from '../resume.js';
+import { checkFiniteLoss } from '../training.js';
 
 /** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
 export const SPLIT_SEED = 15;
+/** Where `train translate` writes and `translate` reads by default. */
+export const DEFAULT_TRANSLATOR_PATH = 'runs/translate/model.safetensors';
+const CHECKPOINT_FORMAT = 'nabla-translate-checkpoint-v1';
+/** The settings a resumed run may change; the others shape the saved state (model, vocabularies, data, schedule). */
+const FREE_ON_RESUME = ['epochs', 'out', 'beam', 'lengthPenalty', 'json', 'resume'] as const;
 
 const flags = {
   pairs: { type: 'string', value: 'FILE.tsv', help: 'parallel text, one `source<TAB>target` pair per line (required)' },
-  vocabSize: { type: 'int', default: 4000, help: 'BPE vocabulary size of each language (of the shared one with --shared-vocab)' },
+  vocabSize: { type: 'int', default: 4000, min: 264, max: 100000, help: 'BPE vocabulary size of each language (of the shared one with --shared-vocab)' },
   sharedVocab: { type: 'boolean', help: 'one BPE vocabulary for both languages' },
-  dModel: { type: 'int', default: 128, help: 'model width (embedding size)' },
-  heads: { type: 'int', default: 4, help: 'attention heads' },
-  layers: { type: 'int', default: 2, help: 'encoder layers and decoder layers' },
-  ff: { type: 'int', default: 256, help: 'feed-forward width' },
-  dropout: { type: 'number', default: 0.1, help: 'dropout' },
+  dModel: { type: 'int', default: 128, min: 1, max: 4096, help: 'model width (embedding size)' },
+  heads: { type: 'int', default: 4, min: 1, max: 64, help: 'attention heads' },
+  layers: { type: 'int', default: 2, min: 1, max: 24, help: 'encoder layers and decoder layers' },
+  ff: { type: 'int', default: 256, min: 1, max: 16384, help: 'feed-forward width' },
+  dropout: { type: 'number', default: 0.1, min: 0, below: 1, help: 'dropout' },
   norm: { type: 'string', default: 'pre', choices: ['pre', 'post'], help: 'LayerNorm before each block (pre: trains faster at high rates) or after it (post: the paper\'s layout, nn.Transformer\'s default)' },
-  epochs: { type: 'int', default: 1, help: 'passes over the training pairs' },
-  batchSize: { type: 'int', default: 32, help: 'pairs per batch' },
-  maxLen: { type: 'int', default: 64, help: 'longest sentence in subword tokens; longer pairs are left out' },
-  lr: { type: 'number', default: 5e-3, help: 'peak Adam learning rate' },
-  warmup: { type: 'int', default: 30, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
-  labelSmoothing: { type: 'number', default: 0.1, help: 'label smoothing of the cross-entropy' },
-  clip: { type: 'number', default: 1, help: 'clip the gradient norm to this (0: no clipping)' },
-  limit: { type: 'int', default: 12000, value: 'N', help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
-  testSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for the test split (at most 10% of the file)' },
-  validSize: { type: 'int', default: 200, value: 'N', help: 'pairs held out for validation (at most 10% of the file)' },
-  beam: { type: 'int', default: 4, help: 'beam size for the test BLEU' },
-  lengthPenalty: { type: 'number', default: 0.6, help: "GNMT length penalty α of beam search (0: none)" },
-  seed: { type: 'int', default: 0, help: 'seed of the initial weights, the --limit sample and the batch order' },
-  out: { type: 'string', default: 'runs/translate/model.safetensors', value: 'FILE', help: 'weights file (model + tokenizers + config); *.checkpoint.safetensors and *.test.tsv go beside it' },
-  resume: { type: 'string', value: 'FILE', help: 'continue from a checkpoint written by an earlier run' },
+  epochs: { type: 'int', default: 1, min: 1, max: 10000, help: 'passes over the training pairs' },
+  batchSize: { type: 'int', default: 32, min: 1, max: 4096, help: 'pairs per batch' },
+  maxLen: { type: 'int', default: 64, min: 1, max: 4096, help: 'longest sentence in subword tokens; longer pairs are left out' },
+  lr: { type: 'number', default: 5e-3, above: 0, max: 10, help: 'peak Adam learning rate' },
+  warmup: { type: 'int', default: 30, min: 0, help: 'batches of linear warm-up, then the rate decays as 1/sqrt(step)' },
+  labelSmoothing: { type: 'number', default: 0.1, min: 0, below: 1, help: 'label smoothing of the cross-entropy' },
+  clip: { type: 'number', default: 1, min: 0, help: 'clip the gradient norm to this (0: no clipping)' },
+  limit: { type: 'int', default: 12000, value: 'N', min: 0, help: 'train on N pairs drawn (with --seed) from the training split (0: all of it)' },
+  testSize: { type: 'int', default: 200, value: 'N', min: 0, help: 'pairs held out for the test split (at most 10% of the file)' },
+  validSize: { type: 'int', default: 200, value: 'N', min: 0, help: 'pairs held out for validation (at most 10% of the file)' },
+  beam: { type: 'int', default: 4, min: 1, max: 64, help: 'beam size for the test BLEU' },
+  lengthPenalty: { type: 'number', default: 0.6, min: 0, max: 10, help: "GNMT length penalty α of beam search (0: none)" },
+  seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the initial weights, the --limit sample and the batch order' },
+  out: { type: 'string', default: DEFAULT_TRANSLATOR_PATH, value: 'FILE', help: 'weights file (model + tokenizers + config; a folder gets model.safetensors inside it, a name without extension gets .safetensors); *.checkpoint.safetensors and *.test.tsv go beside it' },
+  resume: { type: 'string', value: 'FILE', help: 'continue from a checkpoint written by an earlier run (its settings come back; --epochs, --out, --beam and --length-penalty may be given anew)' },
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
@@ -127,29 +134,28 @@ export function evaluateLoss(translator: Translator, pairs: readonly EncodedPair
   }
 }
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'train translate',
   summary: 'train a Transformer translator on a pairs TSV and report test BLEU',
+  description: summary,
   usage,
-  async run(argv) {
-    const f = parseCommandLine(argv, flags, usage, summary);
-    if (!f) return 0;
-    if (f._.length) throw new UsageError(`unexpected argument '${f._[0]}'`);
-    const log = (line: string) => (f.json ? console.error(line) : console.log(line));
+  flags,
+  async run(f, { log, lockOutput }) {
     const started = performance.now();
 
     // ---- settings (a resumed run keeps the model and data settings it started with) ----
-    const resumed = f.resume ? nb.loadCheckpoint(f.resume) : null;
-    if (resumed && resumed.format !== 'nabla-translate-checkpoint-v1') throw new UsageError(`--resume: '${f.resume}' is not a checkpoint of \`nabla train translate\``);
-    const a = resumed ? { ...f, ...(resumed.args as Partial<typeof f>), epochs: f.epochs, json: f.json, resume: f.resume } : f;
+    const resumed = f.resume
+      ? loadResumeCheckpoint(f.resume, { command: 'train translate', format: CHECKPOINT_FORMAT, state: ['model', 'optimizer', 'scheduler', 'shuffle', 'history'] })
+      : null;
+    const fixed = Object.keys(flags).filter((k) => !(FREE_ON_RESUME as readonly string[]).includes(k)) as (keyof typeof flags)[];
+    const a = resumed ? restoreSettings(f, resumed.args, flags, fixed) : f;
+    if (resumed && resumed.epoch >= a.epochs) throw new UsageError(`--resume: the checkpoint is at epoch ${resumed.epoch} of --epochs ${a.epochs}: nothing left to train (give a larger --epochs)`);
     if (!a.pairs) throw new UsageError('--pairs FILE.tsv is required (make one with `nabla data sword --source kjv --target sparv --out pairs.tsv`)');
-    requireAtLeast(a, ['vocabSize', 'dModel', 'heads', 'layers', 'ff', 'epochs', 'batchSize', 'maxLen', 'beam']);
     if (a.dModel % a.heads !== 0) throw new UsageError(`--d-model ${a.dModel} must be divisible by --heads ${a.heads}`);
-    if (!(a.dropout >= 0 && a.dropout < 1)) throw new UsageError(`--dropout must be in [0, 1), got ${a.dropout}`);
-    if (!(a.lr > 0)) throw new UsageError(`--lr must be positive, got ${a.lr}`);
-    if (!(a.labelSmoothing >= 0 && a.labelSmoothing < 1)) throw new UsageError(`--label-smoothing must be in [0, 1), got ${a.labelSmoothing}`);
-    if (a.limit < 0 || a.testSize < 0 || a.validSize < 0 || a.warmup < 0 || a.clip < 0) throw new UsageError('--limit, --test-size, --valid-size, --warmup and --clip must be 0 or more');
-    if (a.vocabSize < 260 + 4) throw new UsageError(`--vocab-size must be at least 264 (the 256 byte symbols, 4 specials and some merges), got ${a.vocabSize}`);
+    const output = resolveOutput(a.out, { extension: '.safetensors', fileName: 'model.safetensors' });
+    if (output.note) log(output.note);
+    const out = output.path;
+    lockOutput(out);
 
     // ---- data: fixed split, tokenizers on the training split ----
     const all = readPairs(a.pairs);
@@ -208,9 +214,8 @@ export const command: Command = {
     const trainTokens = train.reduce((s, p) => s + p.tgt.length + 1, 0);
     log(`encoded in ${((performance.now() - tokT0) / 1000).toFixed(1)} s: training on ${train.length} pairs (${trainTokens} target tokens)${a.limit > 0 ? ` drawn from ${split.train.length}` : ''}; valid ${valid.length}, test ${test.length}; ${skippedTooLong} pairs over --max-len ${a.maxLen} left out`);
 
-    const out = a.out;
     const { checkpoint: ckptPath, test: testPath } = sidePaths(out);
-    mkdirSync(dirname(out), { recursive: true });
+    log(`weights: ${out}, checkpoint: ${ckptPath} (after each epoch); test pairs: ${testPath}`);
     writePairsTsv(test, testPath);
 
     const parameters = model.parameters().reduce((s, p) => s + p.numel(), 0);
@@ -227,7 +232,7 @@ export const command: Command = {
       optimizer.loadStateDict(resumed.optimizer as Parameters<typeof optimizer.loadStateDict>[0]);
       scheduler.loadStateDict(resumed.scheduler as Parameters<typeof scheduler.loadStateDict>[0]);
       shuffle.setState(resumed.shuffle as number[]);
-      startEpoch = resumed.epoch as number;
+      startEpoch = resumed.epoch;
       history = resumed.history as TrainSummary['history'];
       log(`resuming from ${f.resume} after epoch ${startEpoch}`);
     }
@@ -240,15 +245,20 @@ export const command: Command = {
         split: JSON.stringify({ seed: SPLIT_SEED, test: split.test.length, valid: split.valid.length, train: split.train.length, testFile: testPath }),
         history: JSON.stringify(history),
       });
-      nb.save(tensors, out, metadata);
+      // The checkpoint first: a crash between the two writes leaves the weights behind it, never ahead.
       nb.saveCheckpoint(ckptPath, {
-        format: 'nabla-translate-checkpoint-v1',
+        format: CHECKPOINT_FORMAT,
         epoch, model: model.stateDict(), optimizer: optimizer.stateDict(), scheduler: scheduler.stateDict(), shuffle: shuffle.getState(),
         history, pairsHash: hash,
         srcTokenizer: tokenizers.src.toJSONString(), tgtTokenizer: tokenizers.src === tokenizers.tgt ? null : tokenizers.tgt.toJSONString(),
-        args: { ...a, resume: undefined, json: undefined, epochs: undefined },
+        args: { ...settingsToStore(a, flags, ['resume', 'json']), out },
       });
+      nb.save(tensors, out, metadata);
     };
+    if (resumed) {
+      saveAll(startEpoch);
+      log(`the checkpoint is authoritative: ${out} rewritten from it (epoch ${startEpoch})`);
+    }
 
     // ---- training ----
     let trainSeconds = 0, tokensSeen = 0;
@@ -262,10 +272,8 @@ export const command: Command = {
         const batch = makeBatch(idx.map((i) => train[i]!), config);
         const loss = batchLoss(model, batch, criterion);
         const value = loss.item();
-        if (!Number.isFinite(value)) {
-          bar.finish();
-          throw new Error(`the loss became ${value} at epoch ${epoch + 1}, batch ${bi + 1}; stopping (the last checkpoint is intact). Try a lower --lr or a longer --warmup.`);
-        }
+        if (!Number.isFinite(value)) bar.finish();
+        checkFiniteLoss(value, `epoch ${epoch + 1}, batch ${bi + 1}`, 'Try a lower --lr or a longer --warmup.');
         optimizer.zeroGrad();
         loss.backward();
         if (a.clip > 0) nb.nn.utils.clipGradNorm(model.parameters(), a.clip);
@@ -320,4 +328,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

@@ -7,11 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
 import { corpusBleu, readPairsTsv } from '../../text/node.js';
 import { Translator, type AttentionMap } from '../../models/translator.js';
-import { heatmap, type RgbaImage } from '../../util/plot.js';
-import { savePng } from '../../util/png.js';
-import { textWidth } from '../../util/font.js';
-import { parseCommandLine, UsageError, type FlagSpecs } from '../args.js';
-import type { Command } from '../command.js';
+import { heatmap, type RgbaImage } from '../../plot/plot.js';
+import { savePng } from '../../plot/png.js';
+import { textWidth } from '../../plot/font.js';
+import { UsageError, type FlagSpecs } from '../args.js';
+import { defineCommand } from '../command.js';
+import { resolveOutput } from '../outputs.js';
+import { DEFAULT_TRANSLATOR_PATH } from './train-translate.js';
 
 /** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
 export function loadTranslator(path: string): { translator: Translator; metadata: Record<string, string> } {
@@ -72,27 +74,25 @@ export function attentionImage(map: AttentionMap, options: { title?: string } = 
 }
 
 const flags = {
-  weights: { type: 'string', value: 'FILE', help: 'model from `nabla train translate` (required)' },
-  beam: { type: 'int', default: 4, help: 'beam size (1: greedy decoding)' },
-  lengthPenalty: { type: 'number', default: 0.6, help: 'GNMT length penalty α of beam search (0: none)' },
+  weights: { type: 'string', value: 'FILE', default: DEFAULT_TRANSLATOR_PATH, help: 'model from `nabla train translate`' },
+  beam: { type: 'int', default: 4, min: 1, max: 64, help: 'beam size (1: greedy decoding)' },
+  lengthPenalty: { type: 'number', default: 0.6, min: 0, max: 10, help: 'GNMT length penalty α of beam search (0: none)' },
   attention: { type: 'string', value: 'OUT.png', help: 'write the encoder-decoder attention of the sentence as a heatmap' },
   eval: { type: 'string', value: 'FILE.tsv', help: 'instead of a sentence: translate the source column of a pairs file and report BLEU against the target column' },
   json: { type: 'boolean', help: 'print one JSON line instead of the translation' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla translate --weights FILE [--beam 4] [--length-penalty 0.6] [--attention out.png] [--json] "sentence" | --eval FILE.tsv';
+const usage = 'nabla translate [--weights FILE] [--beam 4] [--length-penalty 0.6] [--attention out.png] [--json] "sentence" | --eval FILE.tsv';
 const summary = 'Translate a sentence (or each line of stdin with "-") with a model trained by `nabla train translate`.';
 
-export const command: Command = {
+export const command = defineCommand({
   name: 'translate',
   summary: 'translate a sentence with a trained Transformer; optional attention heatmap',
+  description: summary,
   usage,
-  async run(argv) {
-    const f = parseCommandLine(argv, flags, usage, summary);
-    if (!f) return 0;
-    if (!f.weights) throw new UsageError('--weights FILE is required');
-    if (f.beam < 1) throw new UsageError(`--beam must be at least 1, got ${f.beam}`);
-    if (!(f.lengthPenalty >= 0)) throw new UsageError(`--length-penalty must be 0 or more, got ${f.lengthPenalty}`);
+  positionals: '"sentence" | -',
+  flags,
+  run(f) {
     const { translator } = loadTranslator(f.weights);
     const options = { beam: f.beam, lengthPenalty: f.lengthPenalty };
 
@@ -117,14 +117,15 @@ export const command: Command = {
     else throw new UsageError('give the sentence to translate (quoted), or "-" to translate each line of stdin');
     if (sentences.some((s) => !s.trim())) throw new UsageError('the sentence is empty');
     if (f.attention && sentences.length !== 1) throw new UsageError('--attention draws one sentence; give exactly one');
+    const attentionPath = f.attention ? resolveOutput(f.attention, { flag: '--attention', extension: '.png', fileName: 'attention.png' }).path : undefined;
 
-    if (f.attention) {
+    if (attentionPath) {
       const map = translator.attention(sentences[0]!, options);
-      savePng(f.attention, attentionImage(map));
-      if (f.json) console.log(JSON.stringify({ source: sentences[0], translation: map.translation, attention: f.attention, sourceTokens: map.sourceTokens, targetTokens: map.targetTokens, weights: map.weights }));
+      savePng(attentionPath, attentionImage(map));
+      if (f.json) console.log(JSON.stringify({ source: sentences[0], translation: map.translation, attention: attentionPath, sourceTokens: map.sourceTokens, targetTokens: map.targetTokens, weights: map.weights }));
       else {
         console.log(map.translation);
-        console.error(`wrote ${f.attention} (${map.targetTokens.length} target x ${map.sourceTokens.length} source tokens)`);
+        console.error(`wrote ${attentionPath} (${map.targetTokens.length} target x ${map.sourceTokens.length} source tokens)`);
       }
       return 0;
     }
@@ -135,4 +136,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

@@ -12,6 +12,7 @@
  * transform on every possible pixel value, so the result equals transforming each item; any other transform
  * is applied item by item.
  */
+import { checkOptions } from '../../util/options.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
 import { parseIdx } from '../idx.js';
@@ -95,6 +96,7 @@ export class MnistDataset<X = Tensor, Y = number> extends Dataset<[X, Y]> {
 
   constructor(source: MnistSource, options: MnistDatasetOptions<X, Y> = {}) {
     super();
+    checkOptions('MnistDataset', options, { transform: 'function', targetTransform: 'function', classes: 'any', train: 'boolean', name: 'string', imagesName: 'string', labelsName: 'string' });
     const { images, labels, rows, cols } = source;
     if (!(images instanceof Uint8Array)) throw new TypeError('MnistDataset: images must be a Uint8Array of pixels');
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0 || images.length % (rows * cols) !== 0) {
@@ -116,6 +118,7 @@ export class MnistDataset<X = Tensor, Y = number> extends Dataset<[X, Y]> {
 
   /** A dataset from the bytes of an images IDX file and a labels IDX file (not gzipped). */
   static fromIdx<X = Tensor, Y = number>(imageBytes: Uint8Array, labelBytes: Uint8Array, options: MnistFromIdxOptions<X, Y> = {}): MnistDataset<X, Y> {
+    checkOptions('MnistDataset.fromIdx', options, { transform: 'function', targetTransform: 'function', classes: 'any', train: 'boolean', name: 'string', imagesName: 'string', labelsName: 'string' });
     return new MnistDataset<X, Y>(mnistSourceFromIdx(imageBytes, labelBytes, options.imagesName, options.labelsName), options);
   }
 

@@ -8,6 +8,7 @@
  * downloads the files first when they are missing (then reads them), while `new MNIST({ root, transform })`
  * reads files already there and explains what to do when they are not.
  */
+import { checkOptions } from '../../util/options.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   downloadMnist,
@@ -125,6 +126,7 @@ export class MNIST<X = Tensor, Y = number> extends MnistDataset<X, Y> {
 
   /** Downloads the files when `download` is set and they are missing, then reads them. */
   static async create<X = Tensor, Y = number>(options: MnistCreateOptions<X, Y> = {}): Promise<MNIST<X, Y>> {
+    checkOptions('MNIST.create', options, { transform: 'function', targetTransform: 'function', root: 'string', train: 'boolean', download: 'boolean', downloadOptions: 'any' });
     await ensureFiles('mnist', options as MnistCreateOptions<unknown, unknown>);
     return new MNIST<X, Y>(options);
   }

@@ -121,6 +121,12 @@ export class BertConfig implements BertConfigOptions {
   extra: Record<string, unknown> = {};
 
   constructor(options: Partial<BertConfigOptions> = {}) {
+    for (const key of Object.keys(options)) {
+      if (!(key in DEFAULTS)) {
+        const hint = Object.entries(JSON_NAMES).find(([, name]) => name === key)?.[0];
+        throw new Error(`BertConfig: unknown option ${JSON.stringify(key)}${hint ? ` (the camelCase name is ${hint}; config.json names go through BertConfig.fromJSON)` : ''}`);
+      }
+    }
     Object.assign(this, DEFAULTS, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)));
     if (options.id2label && options.numLabels === undefined) this.numLabels = Object.keys(options.id2label).length;
     this.validate();
@@ -165,7 +171,10 @@ export class BertConfig implements BertConfigOptions {
 
   /** A copy with some fields changed. */
   with(overrides: Partial<BertConfigOptions>): BertConfig {
-    const copy = new BertConfig({ ...this.options(), ...overrides });
+    const options = { ...this.options(), ...overrides };
+    // a new label count drops the old label names, as setting num_labels does in transformers
+    if (overrides.numLabels !== undefined && overrides.id2label === undefined && overrides.numLabels !== this.numLabels) options.id2label = null;
+    const copy = new BertConfig(options);
     copy.extra = { ...this.extra };
     return copy;
   }

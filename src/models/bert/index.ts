@@ -10,6 +10,15 @@ export {
   type PreTrainingInputs, type PreTrainingOutput, type LabelledInputs, type LogitsOutput, type QuestionAnsweringInputs, type QuestionAnsweringOutput,
 } from './heads.js';
 export {
-  BertPreTrainedModel, loadCheckpoint, tokenizerToFiles, tokenizerFromFiles, setPretrainedFileSystem,
+  BertPreTrainedModel, loadCheckpoint, tokenizerFromFiles, setPretrainedFileSystem,
   type BertFiles, type LoadReport, type FromPretrainedOptions, type HubOptions, type SavePretrainedOptions,
 } from './pretrained.js';
+export * from './pretraining-data.js';
+export * from './finetune-data.js';
+export * from './metrics.js';
+export * from './baselines.js';
+export * from './trainer.js';
+export * from './pretraining-loss.js';
+export * from './pretrain.js';
+export * from './finetune.js';
+export * from './pipelines.js';

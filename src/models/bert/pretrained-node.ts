@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, readFileBytes } from '../../io/files.js';
+import { writeFileAtomic, readFileBytes } from '../../util/files.js';
 import { convertMessage, setPretrainedFileSystem, type BertFiles, type HubOptions } from './pretrained.js';
 
 const REQUIRED = ['config.json', 'model.safetensors'] as const;
@@ -51,10 +51,10 @@ export function hubCachePath(name: string, options: HubOptions = {}): string {
   return join(root, `models--${name.replace(/\//g, '--')}`, 'snapshots', revision.replace(/[/\\]/g, '--'));
 }
 
-async function fetchFile(url: string, where: string): Promise<Uint8Array | null> {
+async function fetchFile(url: string, token: string | undefined, where: string): Promise<Uint8Array | null> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   } catch (err) {
     throw new Error(`${where}: cannot reach ${url}: ${(err as Error).message}`, { cause: err });
   }
@@ -75,16 +75,17 @@ export async function downloadFromHub(name: string, options: HubOptions = {}, wh
   const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
   const revision = encodeURIComponent(options.revision ?? 'main');
   const url = (file: string): string => `${endpoint}/${name}/resolve/${revision}/${file}`;
+  const token = options.token ?? process.env.HF_TOKEN;
   fs.mkdirSync(dir, { recursive: true });
   for (const file of [...REQUIRED, ...OPTIONAL]) {
-    const bytes = await fetchFile(url(file), where);
+    const bytes = await fetchFile(url(file), token, where);
     if (bytes) {
       writeFileAtomic(join(dir, file), bytes);
       continue;
     }
     if (file === 'config.json') throw new Error(`${where}: ${url(file)} was not found; is ${JSON.stringify(name)} a model on ${endpoint}?`);
     if (file === 'model.safetensors') {
-      if (await fetchFile(url('pytorch_model.bin'), where)) throw new Error(`${where}: ${convertMessage(`${name} on ${endpoint}`)}`);
+      if (await fetchFile(url('pytorch_model.bin'), token, where)) throw new Error(`${where}: ${convertMessage(`${name} on ${endpoint}`)}`);
       throw new Error(`${where}: ${name} on ${endpoint} has no model.safetensors`);
     }
     fs.rmSync(join(dir, file), { force: true });

@@ -16,7 +16,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Module } from '../../nn/module.js';
 import { serialize, deserialize } from '../../io/serialize.js';
-import { BertTokenizer, WordPieceTokenizer } from '../../text/wordpiece.js';
+import { BertTokenizer } from '../../text/wordpiece.js';
 import { BertConfig, type BertConfigOptions } from './config.js';
 
 /** A model directory's files by name: text files as strings, model.safetensors as bytes. */
@@ -51,6 +51,8 @@ export interface HubOptions {
   localFilesOnly?: boolean;
   /** Download again even if the cache has the files. */
   forceDownload?: boolean;
+  /** Sent as a bearer token (gated or private models); default $HF_TOKEN. */
+  token?: string;
 }
 
 export interface SavePretrainedOptions {
@@ -79,37 +81,17 @@ function requireFileSystem(where: string): PretrainedFileSystem {
 
 // ---------- tokenizer files ----------
 
-/** The tokenizer's files, as transformers' tokenizer.save_pretrained writes them. */
-export function tokenizerToFiles(tokenizer: BertTokenizer): Record<string, string> {
-  const withFiles = tokenizer as unknown as { toFiles?: () => Record<string, string> };
-  if (typeof withFiles.toFiles === 'function') return withFiles.toFiles();
-  const inner = tokenizer.tokenizer;
-  const files: Record<string, string> = { 'tokenizer.json': `${inner.toJSONString()}\n` };
-  if (inner instanceof WordPieceTokenizer) files['vocab.txt'] = inner.toVocabText();
-  const v = tokenizer.vocab;
-  const token = (id: number): string | undefined => (id >= 0 ? v.token(id) : undefined);
-  files['tokenizer_config.json'] = `${JSON.stringify({
-    cls_token: token(v.clsId), mask_token: token(v.maskId), model_max_length: tokenizer.maxLength, pad_token: token(v.padId),
-    sep_token: token(v.sepId), tokenizer_class: 'BertTokenizer', unk_token: token(v.unkId),
-  }, null, 2)}\n`;
-  return files;
-}
+const TOKENIZER_FILES = ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
 /** A BertTokenizer from a directory's tokenizer files, or null when it has none. */
 export function tokenizerFromFiles(files: BertFiles): BertTokenizer | null {
-  const text = (name: string): string | undefined => {
+  const text: Record<string, string> = {};
+  for (const name of TOKENIZER_FILES) {
     const f = files[name];
-    return f === undefined ? undefined : typeof f === 'string' ? f : new TextDecoder().decode(f);
-  };
-  const textFiles = Object.fromEntries(['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']
-    .map((n) => [n, text(n)]).filter(([, t]) => t !== undefined)) as Record<string, string>;
-  if (!textFiles['vocab.txt'] && !textFiles['tokenizer.json']) return null;
-  const withFiles = BertTokenizer as unknown as { fromFiles?: (files: Record<string, string>) => BertTokenizer };
-  if (typeof withFiles.fromFiles === 'function') return withFiles.fromFiles(textFiles);
-  const config = textFiles['tokenizer_config.json'] ? JSON.parse(textFiles['tokenizer_config.json']) as Record<string, unknown> : {};
-  const maxLength = typeof config.model_max_length === 'number' && config.model_max_length <= 1e6 ? config.model_max_length : 512;
-  if (textFiles['tokenizer.json']) return new BertTokenizer(WordPieceTokenizer.fromJSON(textFiles['tokenizer.json']), { maxLength });
-  return BertTokenizer.fromVocabText(textFiles['vocab.txt']!, { maxLength, lowercase: config.do_lower_case !== false });
+    if (f !== undefined) text[name] = typeof f === 'string' ? f : new TextDecoder().decode(f);
+  }
+  if (text['vocab.txt'] === undefined && text['tokenizer.json'] === undefined) return null;
+  return BertTokenizer.fromFiles(text);
 }
 
 // ---------- state dicts ----------
@@ -191,7 +173,9 @@ export class BertPreTrainedModel extends Module {
   /** The directory's files: config.json (architectures = this class), model.safetensors (tied copies left out, as transformers writes it), the tokenizer's. */
   toFiles(options: SavePretrainedOptions = {}): BertFiles {
     const config = this.config.with({ architectures: [this.constructor.name] });
-    config.extra = { ...this.config.extra };
+    // transformers_version names the library that wrote the file, which is no longer transformers
+    const { transformers_version: _written, ...extra } = this.config.extra;
+    config.extra = extra;
     const copies = tiedCopies(this);
     const state = Object.fromEntries(Object.entries(this.stateDict()).filter(([k]) => !copies.has(k)));
     const tokenizer = options.tokenizer ?? null;
@@ -201,7 +185,7 @@ export class BertPreTrainedModel extends Module {
     return {
       'config.json': config.toJSONString(),
       'model.safetensors': serialize(state, { format: 'pt' }),
-      ...(tokenizer ? tokenizerToFiles(tokenizer) : {}),
+      ...(tokenizer ? tokenizer.toFiles() : {}),
     };
   }
 

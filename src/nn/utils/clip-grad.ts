@@ -1,6 +1,8 @@
 /** Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_ (gradients change in place). */
+import { checkOptions } from '../../util/options.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../autograd/grad-mode.js';
+import '../../ops/tensor-methods.js'; // Tensor's op methods
 
 export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling by it (default false). */
@@ -69,6 +71,7 @@ export function clipGradNorm(
   normType = 2,
   options: ClipGradNormOptions = {},
 ): number {
+  checkOptions('clipGradNorm', options, { errorIfNonfinite: 'boolean' });
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`clipGradNorm: maxNorm must be a number, got ${maxNorm}`);
   if (typeof normType !== 'number' || Number.isNaN(normType) || normType < 0) {
     throw new RangeError(`clipGradNorm: normType must be a non-negative number or Infinity, got ${normType}`);

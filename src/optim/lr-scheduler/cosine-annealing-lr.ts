@@ -1,6 +1,6 @@
 /** CosineAnnealingLR, in PyTorch's recursive form so the values match it exactly. */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, numberField, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** Options of CosineAnnealingLR: the period and the minimum lr. */
 export interface CosineAnnealingLROptions extends SchedulerOptions {
@@ -20,7 +20,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: Optimizer<any>, options: CosineAnnealingLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('CosineAnnealingLR', options, { tMax: 'number', etaMin: 'number' }).lastEpoch);
     if (typeof options.tMax !== 'number' || !(options.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be a positive number, got ${options.tMax}`);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;

@@ -1,6 +1,6 @@
 /** ExponentialLR: `lr *= gamma` every epoch. */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, numberField, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** Options of ExponentialLR: the decay factor. */
 export interface ExponentialLROptions extends SchedulerOptions {
@@ -12,7 +12,7 @@ export class ExponentialLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer<any>, options: ExponentialLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('ExponentialLR', options, { gamma: 'number' }).lastEpoch);
     if (typeof options.gamma !== 'number') throw new TypeError(`ExponentialLR: gamma must be a number, got ${options.gamma}`);
     this.gamma = options.gamma;
     this.initialStep();

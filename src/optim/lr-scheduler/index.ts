@@ -6,3 +6,4 @@ export { CosineAnnealingLR, type CosineAnnealingLROptions } from './cosine-annea
 export { LinearLR, type LinearLROptions } from './linear-lr.js';
 export { OneCycleLR, type OneCycleLROptions, type OneCyclePhase } from './one-cycle-lr.js';
 export { LambdaLR, type LambdaLROptions, type LrLambda } from './lambda-lr.js';
+export { LinearWarmupLR, linearWarmupFactor, type LinearWarmupLROptions } from './linear-warmup-lr.js';

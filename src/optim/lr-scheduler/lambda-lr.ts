@@ -1,6 +1,6 @@
 /** LambdaLR: lr = initial lr * lrLambda(epoch). */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** The factor of the initial lr at a step. */
 export type LrLambda = (epoch: number) => number;
@@ -16,7 +16,7 @@ export class LambdaLR extends LRScheduler {
   lrLambdas: LrLambda[];
 
   constructor(optimizer: Optimizer<any>, options: LambdaLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('LambdaLR', options, { lrLambda: 'function|array' }).lastEpoch);
     const n = optimizer.paramGroups.length;
     const f = options.lrLambda;
     if (Array.isArray(f)) {

@@ -1,6 +1,6 @@
 /** LinearLR: scales the lr by a factor moving linearly from startFactor to endFactor. */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, numberField, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** Options of LinearLR: start and end factors and the steps between. */
 export interface LinearLROptions extends SchedulerOptions {
@@ -19,7 +19,7 @@ export class LinearLR extends LRScheduler {
   totalIters: number;
 
   constructor(optimizer: Optimizer<any>, options: LinearLROptions = {}) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('LinearLR', options, { startFactor: 'number', endFactor: 'number', totalIters: 'integer' }).lastEpoch);
     const startFactor = options.startFactor ?? 1 / 3;
     const endFactor = options.endFactor ?? 1;
     if (!(startFactor >= 0 && startFactor <= 1)) throw new RangeError('Starting multiplicative factor expected to be between 0 and 1.');

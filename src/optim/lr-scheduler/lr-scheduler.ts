@@ -6,6 +6,7 @@
  * the values match PyTorch's to the last bit where the arithmetic is the same.
  */
 import { Optimizer, type ParamGroup } from '../optimizer.js';
+import { checkOptions, type OptionSpec } from '../../util/options.js';
 
 /** Options every scheduler takes. */
 export interface SchedulerOptions {
@@ -14,6 +15,12 @@ export interface SchedulerOptions {
 }
 
 /** `LRScheduler.stateDict()`: PyTorch's keys (`base_lrs`, `last_epoch`, `_step_count`, `_last_lr`, ...). */
+/** A scheduler's options, checked against its spec (lastEpoch is every scheduler's); returned for the super() call. */
+export function schedulerOptions<O extends SchedulerOptions>(owner: string, options: O, spec: Omit<OptionSpec<O>, 'lastEpoch'>): O {
+  checkOptions(owner, options, { lastEpoch: 'integer', ...spec });
+  return options;
+}
+
 export type SchedulerStateDict = Record<string, unknown>;
 
 function describe(x: unknown): string {

@@ -1,6 +1,6 @@
 /** OneCycleLR: the 1cycle policy (lr up to maxLr then down far below the start; momentum inversely). */
 import { Optimizer, type ParamGroup } from '../optimizer.js';
-import { LRScheduler, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** Options of OneCycleLR: maximum lr, total steps, warm-up share, annealing. */
 export interface OneCycleLROptions extends SchedulerOptions {
@@ -67,7 +67,7 @@ export class OneCycleLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<any>, options: OneCycleLROptions) {
     if (!(optimizer instanceof Optimizer)) throw new TypeError(`${optimizer === null ? 'null' : typeof optimizer} is not an Optimizer`);
-    const o = options;
+    const o = schedulerOptions('OneCycleLR', options, { maxLr: 'any', totalSteps: 'any', epochs: 'any', stepsPerEpoch: 'any', pctStart: 'any', annealStrategy: 'any', cycleMomentum: 'any', baseMomentum: 'any', maxMomentum: 'any', divFactor: 'any', finalDivFactor: 'any', threePhase: 'any' });
     let totalSteps: number;
     if (o.totalSteps === undefined && o.epochs === undefined && o.stepsPerEpoch === undefined) {
       throw new Error('You must define either totalSteps OR (epochs AND stepsPerEpoch)');

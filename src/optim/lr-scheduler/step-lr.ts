@@ -1,6 +1,6 @@
 /** StepLR and MultiStepLR: decay by gamma every stepSize epochs / at given milestones. */
 import type { Optimizer } from '../optimizer.js';
-import { LRScheduler, numberField, type SchedulerOptions } from './lr-scheduler.js';
+import { LRScheduler, numberField, type SchedulerOptions, schedulerOptions } from './lr-scheduler.js';
 
 /** Options of StepLR: the period and the factor. */
 export interface StepLROptions extends SchedulerOptions {
@@ -16,7 +16,7 @@ export class StepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer<any>, options: StepLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('StepLR', options, { stepSize: 'integer', gamma: 'number' }).lastEpoch);
     if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${options.stepSize}`);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
@@ -54,7 +54,7 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: Optimizer<any>, options: MultiStepLROptions) {
-    super(optimizer, options.lastEpoch);
+    super(optimizer, schedulerOptions('MultiStepLR', options, { milestones: 'integers', gamma: 'number' }).lastEpoch);
     this.milestones = MultiStepLR.count(options.milestones);
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();

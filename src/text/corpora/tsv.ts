@@ -1,7 +1,7 @@
 /** Parallel text as TSV files (Node-only): `source<TAB>target` per line, UTF-8. */
 
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../io/files.js';
+import { writeFileAtomic } from '../../util/files.js';
 import { formatPairsTsv, parsePairsTsv, type TextPair } from '../pairs.js';
 
 /**

@@ -7,7 +7,7 @@
 //   C[M x N] = alpha * op(A)[M x K] * op(B)[K x N] + beta * C
 // op(A) = A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise for B. transB = 2 also
 // means op(B) = B^T, computed by the dot-product kernel (sgemmDotNT) instead of packed panels; the
-// caller picks it (see the loader's kernelTransB): B^T's packing pass is what that kernel saves, and
+// caller picks it (see kernelTransB in ../gemm.ts): B^T's packing pass is what that kernel saves, and
 // it pays off when few rows of A share each packed panel.
 //
 // Algorithm (GotoBLAS / BLIS): the jc loop cuts N into NC_MAX-wide column blocks, the pc loop cuts
@@ -21,8 +21,8 @@
 //
 // Every element of C is produced by the same sequence of f32 operations whatever its position in
 // a tile or which rows/columns a caller handles, as long as K (and so the K blocking) and transB
-// are the same (reading A packed or in place gives the same operations). The JS loader relies on
-// this to split M or N across threads with bit-identical results.
+// are the same (reading A packed or in place gives the same operations). The thread pool (../gemm.ts)
+// relies on this to split M or N across threads with bit-identical results.
 
 import { madd } from './math';
 
@@ -60,62 +60,6 @@ const PACK_A_BYTES: usize = <usize>MC_MAX * <usize>KC_MAX * 4;
 const PACK_B_BYTES: usize = <usize>KC_MAX * <usize>NC_MAX * 4;
 const TILE_BYTES: usize = <usize>(max(MR * 8, 2 * NR) * 4);
 const WORKSPACE_BYTES: usize = PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
-
-// ---------------------------------------------------------------------------------------------
-// Memory arena: a bump allocator over linear memory, 64-byte aligned.
-// reserve() makes permanent allocations (it first drops the scratch ones); alloc() makes scratch
-// allocations that reset() drops. Each module instance has its own arena state; in a multi-thread
-// setup only one instance allocates and hands pointers to the others.
-// ---------------------------------------------------------------------------------------------
-
-let heapFloor: usize = 0;
-let heapTop: usize = 0;
-
-function initHeap(): void {
-  if (heapTop == 0) {
-    heapTop = (__heap_base + 63) & ~(<usize>63);
-    heapFloor = heapTop;
-  }
-}
-
-function bump(bytes: usize): usize {
-  initHeap();
-  const p = heapTop;
-  const end = (<u64>p + <u64>bytes + 63) & ~(<u64>63);
-  if (end > (<u64>1 << 32)) return 0;
-  const have = <u64>memory.size() << 16;
-  if (end > have) {
-    const pages = <i32>((end - have + 0xffff) >> 16);
-    if (memory.grow(pages) < 0) return 0;
-  }
-  heapTop = <usize>end;
-  return p;
-}
-
-/** Scratch allocation (dropped by reset()). Returns 0 when memory cannot grow. */
-export function alloc(bytes: usize): usize {
-  return bump(bytes);
-}
-
-/** Drops every scratch allocation. */
-export function reset(): void {
-  initHeap();
-  heapTop = heapFloor;
-}
-
-/** Permanent allocation. Drops the scratch allocations first. Returns 0 on failure. */
-export function reserve(bytes: usize): usize {
-  reset();
-  const p = bump(bytes);
-  if (p != 0) heapFloor = heapTop;
-  return p;
-}
-
-/** First byte past the permanent allocations. */
-export function heapBase(): usize {
-  initHeap();
-  return heapFloor;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Workspace (packed panels + one scratch tile), one per instance / thread.

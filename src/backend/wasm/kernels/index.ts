@@ -1,4 +1,5 @@
 // Entry of nabla's WebAssembly kernels: one module holds them all, so they share one memory and arena.
+export * from './arena';
 export * from './gemm';
 export * from './conv';
 export * from './pool';

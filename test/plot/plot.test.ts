@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-import { glyphPixel, textWidth } from '../../src/util/font.js';
-import { PALETTE, heatmap, linePlot, scatterLabels, seriesColor, type Rgb, type RgbaImage } from '../../src/util/plot.js';
-import { decodePng, encodePng, savePng } from '../../src/util/png.js';
+import { glyphPixel, textWidth } from '../../src/plot/font.js';
+import { PALETTE, heatmap, linePlot, scatterLabels, seriesColor, type Rgb, type RgbaImage } from '../../src/plot/plot.js';
+import { decodePng, encodePng, savePng } from '../../src/plot/png.js';
 
 function countColor(img: RgbaImage, c: Rgb, tolerance = 0): number {
   let n = 0;

@@ -1,6 +1,6 @@
 // Plots: line plots (training curves), heatmaps (confusion matrices, attention) and labelled scatter plots
 // (embeddings), each laid out once and drawn on a Surface: RGBA pixels with an embedded ASCII bitmap font
-// (src/util/png.ts turns them into a PNG file), or SVG, whose <text> elements show any script (accents,
+// (src/plot/png.ts turns them into a PNG file), or SVG, whose <text> elements show any script (accents,
 // Hangul). Pure arithmetic, so both run in Node and in the browser.
 
 import { GLYPH_HEIGHT, textWidth } from './font.js';

@@ -7,7 +7,21 @@
  * (src/backend/js/recurrence.ts).
  */
 import type { RecurrenceBackward, RecurrenceForward } from '../backend.js';
-import { sgemmInMemory, wasmScratch, type WasmScratch } from './loader.js';
+import { sgemmInMemory } from './gemm.js';
+import { wasmScratch, type WasmScratch } from './scratch.js';
+
+/** The recurrent gate kernels, one time step (kernels/rnn.ts), column sums of bias gradients and row permutations. */
+export interface RecurrenceExports {
+  rnnStepForward(relu: number, rows: number, H: number, gates: number, gh: number, bias: number, h: number): void;
+  rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
+  lstmStepForward(rows: number, H: number, gates: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
+  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number): void;
+  gruStepForward(rows: number, H: number, gates: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
+  gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
+  sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
+  gatherRows(src: number, stride: number, index: number, rows: number, width: number, dst: number): void;
+  scatterRows(src: number, rows: number, width: number, index: number, stride: number, dst: number): void;
+}
 
 /** kernels/elementwise.ts op code of add. */
 const ADD = 0;

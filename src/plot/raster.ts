@@ -1,5 +1,5 @@
 // The raster Surface: plots drawn straight into RGBA pixels with the embedded bitmap font, in Node and in
-// the browser (src/util/png.ts turns the pixels into a PNG file).
+// the browser (src/plot/png.ts turns the pixels into a PNG file).
 
 import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, charCells, glyphColumns, textWidth } from './font.js';
 import type { Rgb, RgbaImage } from './plot.js';

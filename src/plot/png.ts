@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
-import { writeFileAtomic } from '../io/files.js';
+import { writeFileAtomic } from '../util/files.js';
 
 export type { RgbaImage } from './plot.js';
 
@@ -79,12 +79,41 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
+/** Images above this many pixels are refused unless the caller raises the limit: 2^26 pixels are 256 MB as RGBA. */
+const DEFAULT_MAX_PIXELS = 1 << 26;
+
+function checkSignature(bytes: Uint8Array, name: string): void {
+  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+    throw new Error(
+      `PNG: ${name} is not a PNG file: it starts with ${head || '(nothing: the file is empty)'}, ` +
+        `a PNG starts with 89 50 4E 47 0D 0A 1A 0A`,
+    );
+  }
+}
+
+/** A PNG's width and height from its IHDR chunk (checked: first, 13 bytes, CRC), without decoding anything else. */
+export function readPngSize(bytes: Uint8Array, name = 'image'): { width: number; height: number } {
+  checkSignature(bytes, name);
+  const at = SIGNATURE.length;
+  if (at + 12 + 13 > bytes.length) throw new Error(`PNG: ${name} is truncated: it ends at byte ${bytes.length}, inside the IHDR chunk`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+  if (type !== 'IHDR' || view.getUint32(at) !== 13) {
+    throw new Error(`PNG: ${name} is damaged: the first chunk is ${JSON.stringify(type)} of ${view.getUint32(at)} bytes, not IHDR of 13`);
+  }
+  if (crc32(bytes.subarray(at + 4, at + 8 + 13)) !== view.getUint32(at + 8 + 13)) {
+    throw new Error(`PNG: ${name} is damaged: chunk IHDR at byte ${at} fails its CRC check`);
+  }
+  return { width: view.getUint32(at + 8), height: view.getUint32(at + 12) };
+}
+
 /**
  * Check the file's structure and say precisely what is wrong: chunk lengths and CRCs, IHDR first and valid,
  * PLTE where needed, IDAT present and inflating to the size the header implies with valid row filters, IEND
  * last. pngjs reports only the last of a cascade of errors (rarely the cause) and accepts short pixel data.
  */
-function checkChunks(bytes: Uint8Array, name: string): void {
+function checkChunks(bytes: Uint8Array, name: string, maxPixels: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = SIGNATURE.length;
   let first = true;
@@ -116,6 +145,10 @@ function checkChunks(bytes: Uint8Array, name: string): void {
       if (length !== 13) throw new Error(`PNG: ${name} is damaged: IHDR is ${length} bytes, not 13`);
       const d = new DataView(data.buffer, data.byteOffset, 13);
       header = { width: d.getUint32(0), height: d.getUint32(4), depth: data[8]!, colorType: data[9]!, interlace: data[12]! };
+      const pixels = header.width * header.height;
+      if (pixels > maxPixels) {
+        throw new Error(`PNG: ${name} is ${header.width}x${header.height} = ${pixels} pixels, more than the limit of ${maxPixels}`);
+      }
     } else if (type === 'PLTE') {
       sawPalette = true;
     } else if (type === 'IDAT') {
@@ -135,12 +168,6 @@ function checkChunks(bytes: Uint8Array, name: string): void {
   if (h.colorType === 3 && !sawPalette) throw new Error(`PNG: ${name} is a palette image without a palette (no PLTE chunk)`);
   if (idat.length === 0) throw new Error(`PNG: ${name} has no image data (no IDAT chunk)`);
 
-  let pixels: Uint8Array;
-  try {
-    pixels = inflateSync(Buffer.concat(idat));
-  } catch (err) {
-    throw new Error(`PNG: ${name} has corrupt pixel data (zlib: ${(err as Error).message})`);
-  }
   const bitsPerPixel = ct.samples * h.depth;
   const passes: [number, number][] =
     h.interlace === 0
@@ -149,17 +176,25 @@ function checkChunks(bytes: Uint8Array, name: string): void {
           h.width > x0 ? Math.ceil((h.width - x0) / dx) : 0,
           h.height > y0 ? Math.ceil((h.height - y0) / dy) : 0,
         ]);
+  const needed = passes.reduce((n, [pw, ph]) => n + (pw && ph ? ph * (1 + Math.ceil((pw * bitsPerPixel) / 8)) : 0), 0);
+  const image = `a ${h.width}x${h.height} ${h.depth}-bit ${ct.name} image`;
+  let pixels: Uint8Array;
+  try {
+    // Never inflate past what the header implies: a few kilobytes of IDAT can inflate to gigabytes.
+    pixels = inflateSync(Buffer.concat(idat), { maxOutputLength: needed });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`PNG: ${name} has more pixel data than ${image} needs (${needed} bytes)`);
+    }
+    throw new Error(`PNG: ${name} has corrupt pixel data (zlib: ${(err as Error).message})`);
+  }
   let offset = 0;
   for (const [w, rows] of passes) {
     if (w === 0 || rows === 0) continue;
     const rowBytes = 1 + Math.ceil((w * bitsPerPixel) / 8);
     for (let r = 0; r < rows; r++) {
       if (offset + rowBytes > pixels.length) {
-        const needed = passes.reduce((n, [pw, ph]) => n + (pw && ph ? ph * (1 + Math.ceil((pw * bitsPerPixel) / 8)) : 0), 0);
-        throw new Error(
-          `PNG: ${name} has too little pixel data: ${pixels.length} bytes, a ${h.width}x${h.height} ${h.depth}-bit ` +
-            `${ct.name} image needs ${needed}`,
-        );
+        throw new Error(`PNG: ${name} has too little pixel data: ${pixels.length} bytes, ${image} needs ${needed}`);
       }
       if (pixels[offset]! > 4) {
         throw new Error(`PNG: ${name} has corrupt pixel data: row filter type ${pixels[offset]} (valid: 0 to 4)`);
@@ -185,7 +220,7 @@ export function encodePng(image: RgbaImage): Buffer {
   return loadPngjs().PNG.sync.write({ width: image.width, height: image.height, data: Buffer.from(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength) });
 }
 
-/** Write an RGBA image as a PNG file, atomically (io/files.ts's writeFileAtomic); creates the folder. */
+/** Write an RGBA image as a PNG file, atomically (util/files.ts's writeFileAtomic); creates the folder. */
 export function savePng(path: string, image: RgbaImage): void {
   const bytes = encodePng(image);
   mkdirSync(dirname(path), { recursive: true });
@@ -202,19 +237,18 @@ export interface DecodedImage {
   data: Uint8Array;
 }
 
+export interface DecodePngOptions {
+  /** Refuse images with more pixels than this, before inflating them (default 2^26, 256 MB as RGBA). */
+  maxPixels?: number;
+}
+
 /**
  * Decode PNG bytes (grey, grey+alpha, RGB, RGBA or palette; any bit depth; interlaced or not).
  * `name` is used in errors, which start with `PNG:` and give the reason.
  */
-export function decodePng(bytes: Uint8Array, name = 'image'): DecodedImage {
-  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b)) {
-    const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-    throw new Error(
-      `PNG: ${name} is not a PNG file: it starts with ${head || '(nothing: the file is empty)'}, ` +
-        `a PNG starts with 89 50 4E 47 0D 0A 1A 0A`,
-    );
-  }
-  checkChunks(bytes, name);
+export function decodePng(bytes: Uint8Array, name = 'image', options: DecodePngOptions = {}): DecodedImage {
+  checkSignature(bytes, name);
+  checkChunks(bytes, name, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   let png: PngMetadata;
   try {
     png = loadPngjs().PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

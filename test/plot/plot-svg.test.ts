@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { glyphColumns, textWidth } from '../../src/util/font.js';
+import { glyphColumns, textWidth } from '../../src/plot/font.js';
 import { wordMap, wordMapSvg } from '../../src/embeddings/plot.js';
-import { heatmap, heatmapSvg, linePlot, linePlotSvg, scatterLabels, scatterLabelsSvg } from '../../src/util/plot.js';
+import { heatmap, heatmapSvg, linePlot, linePlotSvg, scatterLabels, scatterLabelsSvg } from '../../src/plot/plot.js';
 
 function texts(svg: string): string[] {
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
