@@ -44,7 +44,8 @@ const flags = {
   batchSize: { type: 'int', default: 32, min: 1, max: 65536, help: 'sequences per micro-batch' },
   accumulate: { type: 'int', default: 1, min: 1, max: 65536, value: 'N', help: 'micro-batches per update (gradient accumulation): an update sees batch-size x N sequences' },
   maxSeqLength: { type: 'int', default: 128, min: 8, max: 100000, help: 'longest sequence in tokens, [CLS] and [SEP]s included' },
-  lr: { type: 'number', default: 5e-4, above: 0, max: 10, help: 'peak AdamW learning rate' },
+  // AdamW moves each weight by about lr per update, so only a huge lr diverges: the cap refuses typos (1e30), not experiments.
+  lr: { type: 'number', default: 5e-4, above: 0, max: 1e6, help: 'peak AdamW learning rate' },
   warmup: { type: 'int', default: 100, min: 0, max: 1e9, value: 'N', help: 'updates of linear warm-up, then linear decay to 0 at --steps' },
   weightDecay: { type: 'number', default: 0.01, min: 0, max: 10, help: "AdamW's decay (none on biases and LayerNorm weights)" },
   dropout: { type: 'number', value: 'P', min: 0, below: 1, help: "dropout of the hidden states and attention probabilities (default: the config's, 0.1)" },
