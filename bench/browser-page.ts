@@ -19,7 +19,7 @@ async function medianSeconds(step: () => void | Promise<void>, { warmup = 2, min
   return { s: times[Math.floor(times.length / 2)]!, runs: times.length };
 }
 
-async function nablaRow(threads: number): Promise<PageRow> {
+async function nablaRow(threads: number, where = 'in Chromium'): Promise<PageRow> {
   nb.setNumThreads(threads);
   const got = await nb.threadsReady();
   nb.manualSeed(0);
@@ -33,7 +33,7 @@ async function nablaRow(threads: number): Promise<PageRow> {
     optimizer.step();
     loss.item();
   });
-  return { system: `nabla wasm in Chromium (${got} thread${got === 1 ? '' : 's'})`, samplesPerSecond: 64 / s, runs };
+  return { system: `nabla wasm ${where} (${got} thread${got === 1 ? '' : 's'})`, samplesPerSecond: 64 / s, runs };
 }
 
 async function tfjsRow(backend: string, batch: number): Promise<PageRow> {
@@ -64,11 +64,24 @@ async function tfjsRow(backend: string, batch: number): Promise<PageRow> {
 
 const send = (row: PageRow | 'end') => fetch('/result', { method: 'POST', body: JSON.stringify(row) });
 
+/** The same step in a Web Worker of the page (where the playground trains; a worker may block in Atomics.wait). */
+function inWorker(threads: number): Promise<PageRow> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL(import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<PageRow>) => { resolve(e.data); worker.terminate(); };
+    worker.onerror = (e) => resolve({ system: 'nabla wasm in a Chromium Web Worker', samplesPerSecond: null, runs: 0, note: e.message });
+    worker.postMessage(threads);
+  });
+}
+
 /** Each row is posted when it is measured, so a slow peer cannot hide the others. */
 async function main(): Promise<void> {
   try {
     await send(await nablaRow(1));
     if (globalThis.crossOriginIsolated) await send(await nablaRow(2));
+    nb.setNumThreads(1);
+    await send(await inWorker(1));
+    if (globalThis.crossOriginIsolated) await send(await inWorker(2));
     nb.setNumThreads(1);
     await send(await tfjsRow('cpu', 16)); // plain JS: a few samples a second, so a smaller batch
     await send(await tfjsRow('webgl', 64)); // software GL here (no GPU): its shaders compile slowly
@@ -78,4 +91,8 @@ async function main(): Promise<void> {
   await send('end');
 }
 
-void main();
+if (typeof document === 'undefined') {
+  self.onmessage = async (e: MessageEvent<number>) => self.postMessage(await nablaRow(e.data, 'in a Chromium Web Worker'));
+} else {
+  void main();
+}

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- browser`: the SimpleCNN training step (batch 64, SGD momentum 0.9) in headless
  * Chromium (/usr/bin/chromium or CHROMIUM_PATH; a cross-origin-isolated page, so nabla can use 2
- * threads) with nabla and with TensorFlow.js in the same page, next to nabla in Node on the same machine.
+ * threads) with nabla on the page's main thread and in a Web Worker (where the playground trains), and
+ * with TensorFlow.js in the same page, next to nabla in Node on the same machine.
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -81,7 +82,7 @@ async function chromiumRows(): Promise<BenchRow[]> {
     const limit = new Promise<void>((resolve) => { timer = setTimeout(resolve, PAGE_LIMIT_MS); });
     await Promise.race([ended, limit]);
     clearTimeout(timer);
-    if (rows.length < 4) rows.push({ system: 'the rest (TF.js)', samplesPerSecond: null, runs: 0, note: `not finished within ${PAGE_LIMIT_MS / 1000} s` });
+    if (rows.length < 6) rows.push({ system: 'the rest (TF.js)', samplesPerSecond: null, runs: 0, note: `not finished within ${PAGE_LIMIT_MS / 1000} s` });
     const version = browser.version();
     return rows.map((r) => ({
       group: 'browser', name: CASE, system: `${r.system} ${version}`, value: r.samplesPerSecond ?? NaN, unit: 'samples/s',
