@@ -9,6 +9,7 @@ import { benchCnn } from './cnn.js';
 import { benchTransformer } from './transformer.js';
 import { benchRnn } from './rnn.js';
 import { benchEmbeddings } from './embeddings.js';
+import { benchBrowser } from './browser.js';
 import { benchBert } from './bert.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
@@ -17,6 +18,7 @@ const groups: Record<string, () => Promise<BenchRow[]>> = {
   rnn: benchRnn,
   transformer: () => benchTransformer(),
   embeddings: () => benchEmbeddings(),
+  browser: benchBrowser,
   bert: () => benchBert(),
 };
 

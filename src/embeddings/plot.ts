@@ -1,12 +1,14 @@
 /**
  * A labelled word map: each word a dot with its text beside it, coloured by group (browser-safe; write
  * it with plot/png's savePng). plot/plot's scatterLabels colours points by label with a legend but
- * writes no text at the points, which a picture of words needs; this draws with the same bitmap font
- * and palette.
+ * writes no text at the points, which a picture of words needs; this draws on the same surfaces (pixels
+ * with the bitmap font, or SVG whose <text> shows any script) with the same palette.
  */
 import type { RgbaImage } from '../plot/plot.js';
 import { seriesColor, type Rgb } from '../plot/plot.js';
-import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from '../plot/font.js';
+import { GLYPH_DESCENT, GLYPH_HEIGHT, textWidth } from '../plot/font.js';
+import { RasterSurface } from '../plot/raster.js';
+import { SvgSurface, type Surface } from '../plot/svg.js';
 
 /** A word and its 2-D position in a word map. */
 export interface WordPoint {
@@ -26,54 +28,26 @@ export interface WordMapOptions {
   height?: number;
 }
 
-class Pixels {
-  readonly rgba: Uint8Array;
-  constructor(readonly width: number, readonly height: number) {
-    this.rgba = new Uint8Array(width * height * 4).fill(255);
-  }
-  blend(x: number, y: number, c: Rgb, a = 1): void {
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const i = (y * this.width + x) * 4;
-    for (let k = 0; k < 3; k++) this.rgba[i + k] = Math.round(this.rgba[i + k] + (c[k] - this.rgba[i + k]) * a);
-  }
-  rect(x: number, y: number, w: number, h: number, c: Rgb, a = 1): void {
-    for (let yy = Math.max(0, Math.round(y)); yy < Math.min(this.height, Math.round(y + h)); yy++) {
-      for (let xx = Math.max(0, Math.round(x)); xx < Math.min(this.width, Math.round(x + w)); xx++) this.blend(xx, yy, c, a);
-    }
-  }
-  disc(cx: number, cy: number, r: number, c: Rgb): void {
-    for (let py = Math.floor(cy - r - 1); py <= Math.ceil(cy + r + 1); py++) {
-      for (let px = Math.floor(cx - r - 1); px <= Math.ceil(cx + r + 1); px++) {
-        const cover = Math.min(1, Math.max(0, r + 0.5 - Math.hypot(px + 0.5 - cx, py + 0.5 - cy)));
-        if (cover > 0) this.blend(px, py, c, cover);
-      }
-    }
-  }
-  text(x: number, y: number, s: string, c: Rgb, scale: number): void {
-    let left = Math.round(x);
-    for (const ch of s) {
-      const cols = glyphColumns(ch);
-      for (let col = 0; col < GLYPH_WIDTH; col++) {
-        for (let row = 0; row < GLYPH_HEIGHT + GLYPH_DESCENT; row++) {
-          if ((cols[col] >> row) & 1) this.rect(left + col * scale, Math.round(y) + row * scale, scale, scale, c);
-        }
-      }
-      left += GLYPH_ADVANCE * scale;
-    }
-  }
-}
-
 interface Box { x: number; y: number; w: number; h: number }
 const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
-/** Draws the words at their 2-D positions, with labels placed to avoid each other where they can. */
+/** Draws the words at their 2-D positions, with labels placed to avoid each other where they can (RGBA pixels, ASCII labels). */
 export function wordMap(points: readonly WordPoint[], options: WordMapOptions = {}): RgbaImage {
+  return drawWordMap(points, options, (w, h) => new RasterSurface(w, h)).image();
+}
+
+/** The same word map as `wordMap`, as an SVG document whose words are <text> in any script. */
+export function wordMapSvg(points: readonly WordPoint[], options: WordMapOptions = {}): string {
+  return drawWordMap(points, options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawWordMap<S extends Surface>(points: readonly WordPoint[], options: WordMapOptions, make: (width: number, height: number) => S): S {
   const width = options.width ?? 900, height = options.height ?? 700;
-  const px = new Pixels(width, height);
+  const px = make(width, height);
   const scale = 2;
   const top = options.title ? (options.subtitle ? 64 : 44) : 16;
-  if (options.title) px.text((width - textWidth(options.title, 3)) / 2, 10, options.title, [34, 34, 34], 3);
-  if (options.subtitle) px.text((width - textWidth(options.subtitle, 2)) / 2, 40, options.subtitle, [90, 90, 90], 2);
+  if (options.title) px.text((width - textWidth(options.title, 3)) / 2, 10, options.title, [34, 34, 34], { scale: 3 });
+  if (options.subtitle) px.text((width - textWidth(options.subtitle, 2)) / 2, 40, options.subtitle, [90, 90, 90], { scale: 2 });
   const groups = [...new Set(points.map((p) => p.group ?? ''))];
   const colour = new Map(groups.map((g, i) => [g, seriesColor(i)] as const));
   // a legend along the bottom edge when the points are grouped
@@ -82,14 +56,14 @@ export function wordMap(points: readonly WordPoint[], options: WordMapOptions = 
     let x = 24;
     for (const g of named) {
       px.disc(x + 4, height - 17, 4, colour.get(g)!);
-      px.text(x + 12, height - 24, g, [60, 60, 60], 2);
+      px.text(x + 12, height - 24, g, [60, 60, 60], { scale: 2 });
       x += 12 + textWidth(g, 2) + 24;
     }
   }
   const longest = Math.max(0, ...points.map((p) => textWidth(p.word, scale)));
   const plot = { x: 24, y: top + 8, w: width - 48 - Math.min(longest, width / 4), h: height - top - (named.length ? 56 : 40) };
-  px.rect(plot.x - 8, plot.y - 8, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
-  px.rect(plot.x - 8, plot.y + plot.h + 20, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
+  px.fillRect(plot.x - 8, plot.y - 8, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
+  px.fillRect(plot.x - 8, plot.y + plot.h + 20, plot.w + 16 + Math.min(longest, width / 4), 1, [228, 228, 228]);
   const finite = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = finite.map((p) => p.x), ys = finite.map((p) => p.y);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
@@ -110,7 +84,7 @@ export function wordMap(points: readonly WordPoint[], options: WordMapOptions = 
     const inside = (b: Box) => b.x >= 0 && b.y >= top && b.x + b.w <= width && b.y + b.h <= height;
     const box = candidates.find((b) => inside(b) && !placed.some((q) => overlaps(b, q))) ?? candidates.find(inside) ?? candidates[0];
     placed.push(box);
-    px.text(box.x, box.y, p.word, colour.get(p.group ?? '')!.map((v) => Math.round(v * 0.7)) as unknown as Rgb, scale);
+    px.text(box.x, box.y, p.word, colour.get(p.group ?? '')!.map((v) => Math.round(v * 0.7)) as unknown as Rgb, { scale });
   }
-  return { width, height, rgba: px.rgba };
+  return px;
 }

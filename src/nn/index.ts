@@ -17,6 +17,6 @@ export {
 export * as init from './init.js';
 export * as functional from './functional.js';
 export * as utils from './utils/index.js';
-export { MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer, SinusoidalPositionalEncoding, LearnedPositionalEmbedding, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerLayerOptions, type TransformerOptions, type TransformerForwardOptions, type EncoderLayerForwardOptions, type DecoderLayerForwardOptions, type EncoderForwardOptions, type TransformerActivation, type PositionalEncodingOptions } from './transformer.js';
+export { MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer, TransformerDecoder, Transformer, KeyValueCache, SinusoidalPositionalEncoding, LearnedPositionalEmbedding, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions, type TransformerLayerOptions, type TransformerOptions, type TransformerForwardOptions, type EncoderLayerForwardOptions, type DecoderLayerForwardOptions, type DecoderStepOptions, type EncoderForwardOptions, type TransformerActivation, type PositionalEncodingOptions } from './transformer.js';
 export * from './rnn.js';
 export * from './rnn-utils.js';

@@ -74,9 +74,12 @@ export class SinusoidalPositionalEncoding extends Module {
   }
 
   /** x [seq, batch, dModel] (or [batch, seq, dModel] with batchFirst, or [seq, dModel]) -> dropout(x + PE). */
-  override forward(x: Tensor): Tensor {
+  /** `offset`: the position of x's first element (incremental decoding feeds later positions alone). */
+  override forward(x: Tensor, offset = 0): Tensor {
     const seqLen = checkInput('SinusoidalPositionalEncoding', x, this.dModel, this.maxLen, this.batchFirst);
-    let pe = this.pe.narrow(0, 0, seqLen);
+    if (!Number.isInteger(offset) || offset < 0) throw new Error(`SinusoidalPositionalEncoding: offset must be a non-negative integer, got ${offset}`);
+    if (offset + seqLen > this.maxLen) throw new Error(`SinusoidalPositionalEncoding: positions ${offset}..${offset + seqLen - 1} go past maxLen ${this.maxLen}`);
+    let pe = this.pe.narrow(0, offset, seqLen);
     if (x.ndim === 2) pe = pe.squeeze(1);
     else if (this.batchFirst) pe = pe.transpose(0, 1);
     return this.dropout.call(x.add(pe));

@@ -8,12 +8,22 @@
  * tensors TransformerEncoder builds from srcKeyPaddingMask in eval mode without grad). They give
  * the same values except at padded positions, which the nested-tensor path drops (its output can
  * even be shorter than the input); nabla always computes the padded positions like the training path.
+ *
+ * Incremental decoding: `TransformerDecoderLayer.step` / `TransformerDecoder.step` feed the decoder
+ * the next target position(s) only, keeping in a `KeyValueCache` the self-attention keys and values
+ * of the earlier positions and the memory's cross-attention keys and values (projected once). The
+ * outputs are those of `forward` on the whole prefix with the causal mask, at O(T) cost per new
+ * position instead of re-running the prefix.
  */
 import { checkOptions } from '../util/options.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
-import { gelu, relu } from '../ops/elementwise.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { gelu, relu, where } from '../ops/elementwise.js';
+import { cat } from '../ops/join.js';
+import { scaledDotProductAttention } from '../ops/attention.js';
+import { linear } from './functional.js';
 import { Module } from './module.js';
 import { ModuleList } from './containers.js';
 import { Linear } from './linear.js';
@@ -85,6 +95,70 @@ function finishClone<M extends Module>(source: M, copy: M): M {
   const modes = source.modules().map((m) => m.training);
   copy.modules().forEach((m, i) => { m.training = modes[i] ?? source.training; });
   return copy;
+}
+
+/** Rows to keep, as an int32 index tensor. */
+function rowIndex(rows: Tensor | Int32Array | readonly number[]): Tensor {
+  return rows instanceof Tensor ? rows : Tensor.fromData(Int32Array.from(rows), [rows.length], 'int32');
+}
+
+/**
+ * What one decoder layer keeps between `step` calls: the self-attention keys and values of the
+ * positions fed so far and the memory's cross-attention keys and values, all [B, nhead, seq, headDim],
+ * with the memory's key-padding mask as an additive [B, 1, 1, S] mask. Empty until the first step.
+ */
+export class KeyValueCache {
+  selfKey: Tensor | null = null;
+  selfValue: Tensor | null = null;
+  memoryKey: Tensor | null = null;
+  memoryValue: Tensor | null = null;
+  memoryMask: Tensor | null = null;
+
+  /** Target positions cached so far. */
+  get length(): number {
+    return this.selfKey ? this.selfKey.shape[2]! : 0;
+  }
+
+  /** Keep and reorder batch rows: new row i continues old row rows[i] (a row may repeat, as beam search needs). */
+  select(rows: Tensor | Int32Array | readonly number[]): void {
+    const idx = rowIndex(rows);
+    const pick = (t: Tensor | null) => (t ? t.indexSelect(0, idx) : null);
+    noGrad(() => {
+      this.selfKey = pick(this.selfKey);
+      this.selfValue = pick(this.selfValue);
+      this.memoryKey = pick(this.memoryKey);
+      this.memoryValue = pick(this.memoryValue);
+      this.memoryMask = pick(this.memoryMask);
+    });
+  }
+}
+
+/** Options of a decoder `step`. */
+export interface DecoderStepOptions {
+  /** [B, S] bool, true = padding in the memory. Read on the first step only: the cache keeps it with the memory's keys and values. */
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/** One of the q / k / v input projections of an attention module (packed or separate weights). */
+function inProjection(attn: MultiheadAttention, x: Tensor, i: 0 | 1 | 2): Tensor {
+  const E = attn.embedDim;
+  const bias = attn.in_proj_bias ? attn.in_proj_bias.narrow(0, i * E, E) : null;
+  const weight = attn.in_proj_weight ? attn.in_proj_weight.narrow(0, i * E, E) : [attn.q_proj_weight, attn.k_proj_weight, attn.v_proj_weight][i]!;
+  return linear(x, weight, bias);
+}
+
+/** [B, T, E] -> [B, H, T, hd]. */
+function splitHeads(attn: MultiheadAttention, x: Tensor): Tensor {
+  const [B, T] = x.shape as [number, number, number];
+  return x.reshape(B, T, attn.numHeads, attn.headDim).permute(0, 2, 1, 3);
+}
+
+/** Attention of queries [B, T, E] over head-split keys and values, through the output projection: [B, T, E]. */
+function attendHeads(attn: MultiheadAttention, x: Tensor, key: Tensor, value: Tensor, mask: Tensor | null): Tensor {
+  const [B, T, E] = x.shape as [number, number, number];
+  const q = splitHeads(attn, inProjection(attn, x, 0));
+  const out = scaledDotProductAttention(q, key, value, { attnMask: mask, dropoutP: attn.training ? attn.dropout : 0 });
+  return linear(out.permute(0, 2, 1, 3).reshape(B, T, E), attn.out_proj.weight, attn.out_proj.bias);
 }
 
 /** Self-attention and a feed-forward network, each with a residual connection and LayerNorm. */
@@ -224,6 +298,79 @@ export class TransformerDecoderLayer extends Module {
     return x;
   }
 
+  /**
+   * The next target position(s) only: x [B, T, E] with batchFirst ([T, B, E] otherwise) attends to the
+   * positions cached in `cache` and causally to itself. The memory is projected into the cache on the
+   * first step (or by `cacheMemory`) and not read after: later steps may pass null. Gives `forward` on
+   * the whole prefix with the causal mask, at these positions.
+   */
+  step(x: Tensor, memory: Tensor | null, cache: KeyValueCache, options: DecoderStepOptions = {}): Tensor {
+    if (!(cache instanceof KeyValueCache)) throw new Error('TransformerDecoderLayer.step: cache must be a KeyValueCache (new nn.KeyValueCache() before the first step)');
+    if (x.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: x must be a batched 3-D tensor, got ${formatShape(x.shape)}`);
+    if (!cache.memoryKey) {
+      if (!memory) throw new Error('TransformerDecoderLayer.step: the cache holds no memory yet: pass the memory on the first step');
+      this.cacheMemory(memory, cache, options);
+    }
+    // internally batch-first
+    let h = this.batchFirst ? x : x.transpose(0, 1);
+    if (h.shape[0] !== cache.memoryKey!.shape[0]) {
+      throw new Error(`TransformerDecoderLayer.step: x has a batch of ${h.shape[0]} rows but the cache ${cache.memoryKey!.shape[0]} (select the cache's rows to match)`);
+    }
+    if (this.normFirst) {
+      h = h.add(this.#cachedSaBlock(this.norm1.call(h), cache));
+      h = h.add(this.#cachedMhaBlock(this.norm2.call(h), cache));
+      h = h.add(this.#ffBlock(this.norm3.call(h)));
+    } else {
+      h = this.norm1.call(h.add(this.#cachedSaBlock(h, cache)));
+      h = this.norm2.call(h.add(this.#cachedMhaBlock(h, cache)));
+      h = this.norm3.call(h.add(this.#ffBlock(h)));
+    }
+    return this.batchFirst ? h : h.transpose(0, 1);
+  }
+
+  /** Projects memory [B, S, E] ([S, B, E] without batchFirst) into the cache's cross-attention keys and values, as the first step does. */
+  cacheMemory(memory: Tensor, cache: KeyValueCache, options: DecoderStepOptions = {}): void {
+    if (memory.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: memory must be a batched 3-D tensor, got ${formatShape(memory.shape)}`);
+    this.#cacheMemory(this.batchFirst ? memory : memory.transpose(0, 1), cache, options.memoryKeyPaddingMask ?? null);
+  }
+
+  #cacheMemory(memory: Tensor, cache: KeyValueCache, keyPaddingMask: Tensor | null): void {
+    const attn = this.multihead_attn;
+    cache.memoryKey = splitHeads(attn, inProjection(attn, memory, 1)).contiguous();
+    cache.memoryValue = splitHeads(attn, inProjection(attn, memory, 2)).contiguous();
+    if (keyPaddingMask) {
+      checkMaskDtype('TransformerDecoderLayer.step', 'memoryKeyPaddingMask', keyPaddingMask);
+      const [B, S] = [memory.shape[0]!, memory.shape[1]!];
+      if (keyPaddingMask.shape.join() !== `${B},${S}`) {
+        throw new Error(`TransformerDecoderLayer.step: memoryKeyPaddingMask should be [${B}, ${S}], got ${formatShape(keyPaddingMask.shape)}`);
+      }
+      cache.memoryMask = noGrad(() => (keyPaddingMask.dtype === 'bool' ? where(keyPaddingMask, -Infinity, 0) : keyPaddingMask).view(B, 1, 1, S).contiguous());
+    }
+  }
+
+  /** Masked self-attention of the new positions over the cached ones and themselves; appends their keys and values. */
+  #cachedSaBlock(x: Tensor, cache: KeyValueCache): Tensor {
+    const attn = this.self_attn;
+    const past = cache.length;
+    const T = x.shape[1]!;
+    const k = splitHeads(attn, inProjection(attn, x, 1));
+    const v = splitHeads(attn, inProjection(attn, x, 2));
+    cache.selfKey = cache.selfKey ? cat([cache.selfKey, k], 2) : k.contiguous();
+    cache.selfValue = cache.selfValue ? cat([cache.selfValue, v], 2) : v.contiguous();
+    // new position i (absolute past + i) sees keys 0..past + i; one new position sees them all
+    let mask: Tensor | null = null;
+    if (T > 1) {
+      mask = full([T, past + T], 0);
+      const data = mask.data as Float32Array;
+      for (let i = 0; i < T; i++) for (let j = past + i + 1; j < past + T; j++) data[i * (past + T) + j] = -Infinity;
+    }
+    return this.dropout1.call(attendHeads(attn, x, cache.selfKey, cache.selfValue, mask));
+  }
+
+  #cachedMhaBlock(x: Tensor, cache: KeyValueCache): Tensor {
+    return this.dropout2.call(attendHeads(this.multihead_attn, x, cache.memoryKey!, cache.memoryValue!, cache.memoryMask));
+  }
+
   #saBlock(x: Tensor, attnMask: Tensor | null, keyPaddingMask: Tensor | null): Tensor {
     const [out] = this.self_attn.call(x, x, x, { attnMask, keyPaddingMask, needWeights: false });
     return this.dropout1.call(out);
@@ -298,6 +445,29 @@ export class TransformerDecoder extends Module {
     checkOptions('TransformerDecoder.forward', options, { tgtMask: 'any', memoryMask: 'any', tgtKeyPaddingMask: 'any', memoryKeyPaddingMask: 'any' });
     let output = tgt;
     for (const layer of this.layers) output = (layer as TransformerDecoderLayer).call(output, memory, options);
+    if (this.norm) output = this.norm.call(output) as Tensor;
+    return output;
+  }
+
+  /** One KeyValueCache per layer, for `step`: empty, or holding the memory's keys and values already (so its rows can be selected before the first step). */
+  createCache(memory: Tensor | null = null, options: DecoderStepOptions = {}): KeyValueCache[] {
+    const caches = Array.from({ length: this.numLayers }, () => new KeyValueCache());
+    if (memory) this.#layersWithStep('createCache').forEach((layer, i) => layer.cacheMemory(memory, caches[i]!, options));
+    return caches;
+  }
+
+  #layersWithStep(where: string): TransformerDecoderLayer[] {
+    return [...this.layers].map((layer, i) => {
+      if (!(layer instanceof TransformerDecoderLayer)) throw new Error(`TransformerDecoder.${where}: layer ${i} is a ${layer.constructor.name}, which has no step()`);
+      return layer;
+    });
+  }
+
+  /** The next target position(s) through every layer (see TransformerDecoderLayer.step), then the norm. */
+  step(tgt: Tensor, memory: Tensor | null, caches: readonly KeyValueCache[], options: DecoderStepOptions = {}): Tensor {
+    if (caches.length !== this.numLayers) throw new Error(`TransformerDecoder.step: ${caches.length} caches for ${this.numLayers} layers (use createCache())`);
+    let output = tgt;
+    this.#layersWithStep('step').forEach((layer, i) => (output = layer.step(output, memory, caches[i]!, options)));
     if (this.norm) output = this.norm.call(output) as Tensor;
     return output;
   }

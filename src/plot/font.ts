@@ -59,7 +59,9 @@ const MISSING = new Uint8Array([0x7f, 0x41, 0x41, 0x41, 0x7f]);
 
 /** The five column bytes of a character's glyph (bit 0 = top row); a hollow box for unknown characters. */
 export function glyphColumns(ch: string): Uint8Array {
-  const code = ch.codePointAt(0) ?? 0x3f;
+  let code = ch.codePointAt(0) ?? 0x3f;
+  // An accented Latin letter is drawn as its base letter (é as e): the word stays readable.
+  if (code > LAST) code = ch.normalize('NFD').codePointAt(0) ?? code;
   if (code < FIRST || code > LAST) return MISSING;
   const at = (code - FIRST) * GLYPH_WIDTH;
   return GLYPHS.subarray(at, at + GLYPH_WIDTH);
@@ -73,8 +75,17 @@ export function glyphPixel(ch: string, col: number, row: number): boolean {
 
 /** Width in image pixels of a single line of text at a given integer scale (no trailing spacing). */
 export function textWidth(text: string, scale = 1): number {
-  const n = [...text].length;
+  let n = 0;
+  for (const ch of text.normalize('NFC')) n += charCells(ch);
   return n === 0 ? 0 : (n * GLYPH_ADVANCE - 1) * scale;
+}
+
+/** Character cells a character takes: 2 for the wide scripts (Hangul, CJK, full-width forms), else 1. */
+export function charCells(ch: string): number {
+  const c = ch.codePointAt(0) ?? 0;
+  const wide = (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3)
+    || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xff00 && c <= 0xff60) || (c >= 0x20000 && c <= 0x3fffd);
+  return wide ? 2 : 1;
 }
 
 /** Height in image pixels of one line of text at a given integer scale, descenders not included. */

@@ -1,8 +1,11 @@
-// Plots drawn straight into RGBA pixels: line plots (training curves), heatmaps (confusion matrices) and
-// labelled scatter plots (embeddings). Pure arithmetic with an embedded bitmap font, so it runs in Node and
-// in the browser; src/plot/png.ts turns the result into a PNG file.
+// Plots: line plots (training curves), heatmaps (confusion matrices, attention) and labelled scatter plots
+// (embeddings), each laid out once and drawn on a Surface: RGBA pixels with an embedded ASCII bitmap font
+// (src/plot/png.ts turns them into a PNG file), or SVG, whose <text> elements show any script (accents,
+// Hangul). Pure arithmetic, so both run in Node and in the browser.
 
-import { GLYPH_ADVANCE, GLYPH_DESCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphColumns, textWidth } from './font.js';
+import { GLYPH_HEIGHT, textWidth } from './font.js';
+import { RasterSurface } from './raster.js';
+import { SvgSurface, type Surface, type SurfaceRect } from './svg.js';
 
 /** An image: `rgba` holds width*height pixels, row-major from the top-left, 4 bytes each. */
 export interface RgbaImage {
@@ -53,169 +56,7 @@ const MUTED: Rgb = [200, 200, 200];
 const FS = 2;
 const CHAR_H = GLYPH_HEIGHT * FS;
 
-// ---------------------------------------------------------------------------------------------------------
-// A small raster canvas.
-
-interface Rect {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-class Canvas {
-  readonly rgba: Uint8Array;
-
-  constructor(
-    readonly width: number,
-    readonly height: number,
-    background: Rgb = WHITE,
-  ) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new Error(`plot: image size must be positive integers, got ${width}x${height}`);
-    }
-    this.rgba = new Uint8Array(width * height * 4);
-    for (let i = 0; i < width * height; i++) {
-      this.rgba[i * 4] = background[0];
-      this.rgba[i * 4 + 1] = background[1];
-      this.rgba[i * 4 + 2] = background[2];
-      this.rgba[i * 4 + 3] = 255;
-    }
-  }
-
-  image(): RgbaImage {
-    return { width: this.width, height: this.height, rgba: this.rgba };
-  }
-
-  blend(x: number, y: number, c: Rgb, alpha = 1): void {
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height || alpha <= 0) return;
-    const i = (y * this.width + x) * 4;
-    const p = this.rgba;
-    if (alpha >= 1) {
-      p[i] = c[0];
-      p[i + 1] = c[1];
-      p[i + 2] = c[2];
-      return;
-    }
-    p[i] = Math.round(p[i]! + (c[0] - p[i]!) * alpha);
-    p[i + 1] = Math.round(p[i + 1]! + (c[1] - p[i + 1]!) * alpha);
-    p[i + 2] = Math.round(p[i + 2]! + (c[2] - p[i + 2]!) * alpha);
-  }
-
-  fillRect(x: number, y: number, w: number, h: number, c: Rgb, alpha = 1): void {
-    const x0 = Math.max(0, Math.round(x));
-    const y0 = Math.max(0, Math.round(y));
-    const x1 = Math.min(this.width, Math.round(x + w));
-    const y1 = Math.min(this.height, Math.round(y + h));
-    for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) this.blend(xx, yy, c, alpha);
-  }
-
-  strokeRect(x: number, y: number, w: number, h: number, c: Rgb): void {
-    this.fillRect(x, y, w, 1, c);
-    this.fillRect(x, y + h - 1, w, 1, c);
-    this.fillRect(x, y, 1, h, c);
-    this.fillRect(x + w - 1, y, 1, h, c);
-  }
-
-  /** Text with its top-left at (x, y); align moves the anchor to the centre or right end. */
-  text(x: number, y: number, s: string, c: Rgb, opts: { align?: 'left' | 'center' | 'right'; scale?: number; bold?: boolean } = {}): void {
-    const scale = opts.scale ?? FS;
-    const w = textWidth(s, scale);
-    let left = Math.round(opts.align === 'center' ? x - w / 2 : opts.align === 'right' ? x - w : x);
-    const top = Math.round(y);
-    for (const ch of s) {
-      const cols = glyphColumns(ch);
-      for (let col = 0; col < GLYPH_WIDTH; col++) {
-        const bits = cols[col]!;
-        for (let row = 0; row < GLYPH_HEIGHT + GLYPH_DESCENT; row++) {
-          if ((bits >> row) & 1) {
-            this.fillRect(left + col * scale, top + row * scale, scale + (opts.bold ? 1 : 0), scale, c);
-          }
-        }
-      }
-      left += GLYPH_ADVANCE * scale;
-    }
-  }
-
-  /** Text rotated 90 degrees anticlockwise (reading bottom to top), centred vertically on cy, left edge at x. */
-  textUp(x: number, cy: number, s: string, c: Rgb, scale = FS): void {
-    const w = textWidth(s, scale);
-    let bottom = Math.round(cy + w / 2);
-    const left = Math.round(x);
-    for (const ch of s) {
-      const cols = glyphColumns(ch);
-      for (let col = 0; col < GLYPH_WIDTH; col++) {
-        const bits = cols[col]!;
-        for (let row = 0; row < GLYPH_HEIGHT + GLYPH_DESCENT; row++) {
-          if ((bits >> row) & 1) this.fillRect(left + row * scale, bottom - (col + 1) * scale, scale, scale, c);
-        }
-      }
-      bottom -= GLYPH_ADVANCE * scale;
-    }
-  }
-
-  /** An anti-aliased polyline of the given width, clipped to `clip`; NaN points break the line. */
-  polyline(xs: number[], ys: number[], c: Rgb, lineWidth: number, clip: Rect): void {
-    const cov = new Float32Array(clip.w * clip.h);
-    const hw = lineWidth / 2;
-    const stamp = (ax: number, ay: number, bx: number, by: number) => {
-      const x0 = Math.max(clip.x, Math.floor(Math.min(ax, bx) - hw - 1));
-      const x1 = Math.min(clip.x + clip.w - 1, Math.ceil(Math.max(ax, bx) + hw + 1));
-      const y0 = Math.max(clip.y, Math.floor(Math.min(ay, by) - hw - 1));
-      const y1 = Math.min(clip.y + clip.h - 1, Math.ceil(Math.max(ay, by) + hw + 1));
-      const dx = bx - ax;
-      const dy = by - ay;
-      const len2 = dx * dx + dy * dy;
-      for (let py = y0; py <= y1; py++) {
-        for (let px = x0; px <= x1; px++) {
-          const qx = px + 0.5 - ax;
-          const qy = py + 0.5 - ay;
-          const t = len2 > 0 ? Math.min(1, Math.max(0, (qx * dx + qy * dy) / len2)) : 0;
-          const ex = qx - t * dx;
-          const ey = qy - t * dy;
-          const cv = Math.min(1, Math.max(0, hw + 0.5 - Math.sqrt(ex * ex + ey * ey)));
-          if (cv > 0) {
-            const i = (py - clip.y) * clip.w + (px - clip.x);
-            if (cv > cov[i]!) cov[i] = cv;
-          }
-        }
-      }
-    };
-    let prev = -1;
-    for (let i = 0; i < xs.length; i++) {
-      if (!Number.isFinite(xs[i]!) || !Number.isFinite(ys[i]!)) {
-        prev = -1;
-        continue;
-      }
-      const isolated = prev < 0 && !(i + 1 < xs.length && Number.isFinite(xs[i + 1]!) && Number.isFinite(ys[i + 1]!));
-      if (prev >= 0) stamp(xs[prev]!, ys[prev]!, xs[i]!, ys[i]!);
-      else if (isolated) this.disc(xs[i]!, ys[i]!, lineWidth + 1.5, c, 1, clip); // a lone point stays visible
-      prev = i;
-    }
-    for (let y = 0; y < clip.h; y++) {
-      for (let x = 0; x < clip.w; x++) {
-        const v = cov[y * clip.w + x]!;
-        if (v > 0) this.blend(clip.x + x, clip.y + y, c, v);
-      }
-    }
-  }
-
-  /** An anti-aliased filled circle centred at (cx, cy) in continuous pixel coordinates. */
-  disc(cx: number, cy: number, r: number, c: Rgb, alpha = 1, clip?: Rect): void {
-    const cl = clip ?? { x: 0, y: 0, w: this.width, h: this.height };
-    const x0 = Math.max(cl.x, Math.floor(cx - r - 1));
-    const x1 = Math.min(cl.x + cl.w - 1, Math.ceil(cx + r + 1));
-    const y0 = Math.max(cl.y, Math.floor(cy - r - 1));
-    const y1 = Math.min(cl.y + cl.h - 1, Math.ceil(cy + r + 1));
-    for (let py = y0; py <= y1; py++) {
-      for (let px = x0; px <= x1; px++) {
-        const d = Math.hypot(px + 0.5 - cx, py + 0.5 - cy);
-        const cv = Math.min(1, Math.max(0, r + 0.5 - d));
-        if (cv > 0) this.blend(px, py, c, cv * alpha);
-      }
-    }
-  }
-}
+type Rect = SurfaceRect;
 
 // ---------------------------------------------------------------------------------------------------------
 // Axes: nice ticks, tick labels, frame.
@@ -343,7 +184,7 @@ function fittingTicksVertical(min: number, max: number, length: number): Ticks {
 }
 
 /** Background grid (under the data). */
-function drawGrid(cv: Canvas, f: Frame): void {
+function drawGrid(cv: Surface, f: Frame): void {
   const { plot } = f;
   for (const v of f.xTicks.values) {
     const x = Math.floor(f.sx(v));
@@ -356,7 +197,7 @@ function drawGrid(cv: Canvas, f: Frame): void {
 }
 
 /** Frame, ticks, tick labels, axis labels and title (over the data). */
-function drawAxes(cv: Canvas, f: Frame, spec: FrameSpec): void {
+function drawAxes(cv: Surface, f: Frame, spec: FrameSpec): void {
   const { plot } = f;
   cv.strokeRect(plot.x - 1, plot.y - 1, plot.w + 2, plot.h + 2, AXIS);
   const below = plot.y + plot.h + 1;
@@ -378,7 +219,7 @@ function drawAxes(cv: Canvas, f: Frame, spec: FrameSpec): void {
   if (spec.title) drawTitle(cv, spec.title, plot.x + plot.w / 2);
 }
 
-function drawTitle(cv: Canvas, title: string, cx: number): void {
+function drawTitle(cv: Surface, title: string, cx: number): void {
   // Centred on the plot, but kept inside the image.
   const w = textWidth(title, FS) + 1;
   const x = Math.min(Math.max(cx - w / 2, 8), Math.max(8, cv.width - 8 - w));
@@ -406,7 +247,7 @@ function legendRowWidth(entries: LegendEntry[]): number {
 }
 
 /** A legend laid out in one row, without a box (it sits outside the plot). */
-function drawLegendRow(cv: Canvas, entries: LegendEntry[], x: number, y: number): void {
+function drawLegendRow(cv: Surface, entries: LegendEntry[], x: number, y: number): void {
   let at = x;
   const midY = y + 4 + CHAR_H / 2;
   for (const e of entries) {
@@ -417,7 +258,7 @@ function drawLegendRow(cv: Canvas, entries: LegendEntry[], x: number, y: number)
   }
 }
 
-function drawLegend(cv: Canvas, entries: LegendEntry[], x: number, y: number): void {
+function drawLegend(cv: Surface, entries: LegendEntry[], x: number, y: number): void {
   const { w, h } = legendSize(entries);
   cv.fillRect(x, y, w, h, WHITE, 0.88);
   cv.strokeRect(x, y, w, h, MUTED);
@@ -464,8 +305,17 @@ export interface LinePlotOptions {
   lineWidth?: number;
 }
 
-/** Line plot of one or more series (e.g. train and test loss per epoch), with axes, grid and legend. */
+/** Line plot of one or more series (e.g. train and test loss per epoch), with axes, grid and legend, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function linePlot(options: LinePlotOptions): RgbaImage {
+  return drawLinePlot(options, (w, h) => new RasterSurface(w, h)).image();
+}
+
+/** The same plot as `linePlot`, as an SVG document whose labels are <text> in any script. */
+export function linePlotSvg(options: LinePlotOptions): string {
+  return drawLinePlot(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawLinePlot<S extends Surface>(options: LinePlotOptions, make: (width: number, height: number) => S): S {
   const { series, title, xLabel, yLabel } = options;
   const width = options.width ?? 800;
   const height = options.height ?? 400;
@@ -516,13 +366,13 @@ export function linePlot(options: LinePlotOptions): RgbaImage {
       legendAt = { x: f.plot.x + f.plot.w + 14, y: f.plot.y, row: false };
     }
   }
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   drawGrid(cv, f);
   series.forEach((_, i) => cv.polyline(pts.px[i]!, pts.py[i]!, seriesColor(i), lineWidth, f.plot));
   drawAxes(cv, f, spec);
   if (legendAt?.row) drawLegendRow(cv, entries, legendAt.x, legendAt.y);
   else if (legendAt) drawLegend(cv, entries, legendAt.x, legendAt.y);
-  return cv.image();
+  return cv;
 }
 
 /** Points along every drawn segment, a few pixels apart, so that a legend box a line crosses counts as covering it. */
@@ -644,8 +494,17 @@ function defaultValueFormat(values: number[]): (v: number) => string {
   return (v) => v.toPrecision(2);
 }
 
-/** A heatmap (e.g. a confusion matrix) with row and column labels, optional values in the cells, and a colour bar. */
+/** A heatmap (e.g. a confusion matrix) with row and column labels, optional values in the cells, and a colour bar, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function heatmap(options: HeatmapOptions): RgbaImage {
+  return drawHeatmap(options, (w, h) => new RasterSurface(w, h)).image();
+}
+
+/** The same plot as `heatmap`, as an SVG document whose labels are <text> in any script. */
+export function heatmapSvg(options: HeatmapOptions): string {
+  return drawHeatmap(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawHeatmap<S extends Surface>(options: HeatmapOptions, make: (width: number, height: number) => S): S {
   const { matrix, rowLabels, colLabels, title, xLabel, yLabel } = options;
   const rows = matrix.length;
   if (rows === 0) throw new Error('heatmap: the matrix has no rows');
@@ -686,7 +545,7 @@ export function heatmap(options: HeatmapOptions): RgbaImage {
   if (title) width = Math.max(width, textWidth(title, FS) + 32);
   const height = top + gridH + bottom;
 
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = matrix[r]![c]!;
@@ -732,7 +591,7 @@ export function heatmap(options: HeatmapOptions): RgbaImage {
     cv.text(barX + barW + 1 + TICK + 5, Math.min(Math.max(y - CHAR_H / 2 + 1, 2), height - CHAR_H - 2), cbTicks.labels[i]!, TEXT);
   });
   if (title) drawTitle(cv, title, left + gridW / 2);
-  return cv.image();
+  return cv;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -763,8 +622,17 @@ export function sortLabels(labels: Iterable<string>): string[] {
   return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** Scatter plot of points coloured by label (e.g. a 2-D embedding of digits), with a legend of the labels. */
+/** Scatter plot of points coloured by label (e.g. a 2-D embedding of digits), with a legend of the labels, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function scatterLabels(options: ScatterOptions): RgbaImage {
+  return drawScatterLabels(options, (w, h) => new RasterSurface(w, h)).image();
+}
+
+/** The same plot as `scatterLabels`, as an SVG document whose labels are <text> in any script. */
+export function scatterLabelsSvg(options: ScatterOptions): string {
+  return drawScatterLabels(options, (w, h) => new SvgSurface(w, h)).toString();
+}
+
+function drawScatterLabels<S extends Surface>(options: ScatterOptions, make: (width: number, height: number) => S): S {
   const { points, title, xLabel, yLabel } = options;
   const width = options.width ?? 720;
   const height = options.height ?? 600;
@@ -783,7 +651,7 @@ export function scatterLabels(options: ScatterOptions): RgbaImage {
     xInteger: false,
     rightExtra: entries.length > 0 ? legend.w + 4 : 0,
   };
-  const cv = new Canvas(width, height);
+  const cv = make(width, height);
   const f = layoutFrame(spec);
   drawGrid(cv, f);
   const n = points.length;
@@ -795,5 +663,5 @@ export function scatterLabels(options: ScatterOptions): RgbaImage {
   }
   drawAxes(cv, f, spec);
   if (entries.length > 0) drawLegend(cv, entries, f.plot.x + f.plot.w + 14, f.plot.y);
-  return cv.image();
+  return cv;
 }

@@ -1,12 +1,13 @@
 import { checkOptions } from '../util/options.js';
 /**
- * BLEU as sacreBLEU computes it (browser-safe): same tokenizer (`13a` by default, ported regex for regex), same
+ * BLEU as sacreBLEU computes it (browser-safe): same tokenizers (`13a` by default, ported regex for regex; `zh`
+ * and `char` for Chinese, Japanese and Korean, whose words 13a cannot split), same
  * n-gram clipping against several references, same closest-reference length, same smoothing methods (`exp` by
  * default) and brevity penalty, same floor of log(0). `corpusBleu` matches `sacrebleu.corpus_bleu` and
  * `sentenceBleu` matches `sacrebleu.sentence_bleu` (effective order on) for the options implemented.
  */
 
-export type BleuTokenizer = '13a' | 'none' | ((line: string) => string);
+export type BleuTokenizer = '13a' | 'zh' | 'char' | 'none' | ((line: string) => string);
 /** The smoothing of BLEU's n-gram precisions. */
 export type SmoothMethod = 'exp' | 'none' | 'floor' | 'add-k';
 
@@ -14,7 +15,10 @@ export type SmoothMethod = 'exp' | 'none' | 'floor' | 'add-k';
 export interface BleuOptions {
   /** Lowercase hypotheses and references first (default false). */
   lowercase?: boolean;
-  /** Default '13a' (mteval-v13a, as WMT uses); 'none' splits on whitespace only; or a function. */
+  /**
+   * Default '13a' (mteval-v13a, as WMT uses); 'zh' (each CJK character a token, 13a's rules on the rest); 'char'
+   * (every character a token); 'none' splits on whitespace only; or a function. `chooseBleuTokenizer` picks one for a text.
+   */
   tokenize?: BleuTokenizer;
   /** Default 'exp'. */
   smoothMethod?: SmoothMethod;
@@ -78,11 +82,72 @@ export function tokenize13a(line: string): string {
   return tokenizeRegexp(` ${line} `);
 }
 
+// sacrebleu/tokenizers/tokenizer_zh.py's _UCODE_RANGES as the code points Python compares them by. Two of its
+// bounds are written '\u20000'/'\u2a6d6' and '\u2f800'/'\u2fa1d': Python reads a 4-digit escape and a digit, so
+// single characters match U+2001..U+2A6D and U+2F81..U+2FA1 (general punctuation such as — and “ included) and the
+// supplementary-plane ideographs those lines meant never do. Reproduced as sacreBLEU scores.
+const ZH_RANGES: readonly (readonly [number, number])[] = [
+  [0x3400, 0x4db5], [0x4e00, 0x9fa5], [0x9fa6, 0x9fbb], [0xf900, 0xfa2d], [0xfa30, 0xfa6a], [0xfa70, 0xfad9],
+  [0x2001, 0x2a6d], [0x2f81, 0x2fa1], [0xff00, 0xffef], [0x2e80, 0x2eff], [0x3000, 0x303f], [0x31c0, 0x31ef],
+  [0x2f00, 0x2fdf], [0x2ff0, 0x2fff], [0x3100, 0x312f], [0x31a0, 0x31bf], [0xfe10, 0xfe1f], [0xfe30, 0xfe4f],
+  [0x2600, 0x26ff], [0x2700, 0x27bf], [0x3200, 0x32ff], [0x3300, 0x33ff],
+];
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
+
+function isZhChar(codePoint: number): boolean {
+  return ZH_RANGES.some(([lo, hi]) => codePoint >= lo && codePoint <= hi);
+}
+
+/** sacreBLEU's `TokenizerZh`: every Chinese character (and CJK punctuation, full-width form) its own token, 13a's regexp rules on the rest. */
+export function tokenizeZh(line: string): string {
+  let spaced = '';
+  for (const ch of line.replace(PY_STRIP, '')) spaced += isZhChar(ch.codePointAt(0)!) ? ` ${ch} ` : ch;
+  return tokenizeRegexp(spaced);
+}
+
+/** sacreBLEU's `TokenizerChar`: every character (code point) its own token. */
+export function tokenizeChar(line: string): string {
+  return Array.from(line).join(' ');
+}
+
+/** The tokenizer for a language code (zh, ja, ko, ...; a region or script suffix is ignored). */
+function languageTokenizer(lang: string): '13a' | 'zh' | 'char' {
+  const base = lang.toLowerCase().split(/[-_]/)[0];
+  if (base === 'zh') return 'zh';
+  // sacreBLEU scores ja and ko with MeCab segmenters (ja-mecab, ko-mecab), which need native dictionaries; characters need none.
+  if (base === 'ja' || base === 'ko') return 'char';
+  return '13a';
+}
+
+/**
+ * The tokenizer to score text in a language with: 'zh' for Chinese, 'char' for Japanese (kana) and Korean
+ * (Hangul), '13a' otherwise. From the language code when given, else from the scripts of the letters in `texts`.
+ */
+export function chooseBleuTokenizer(texts: readonly string[], lang?: string | null): '13a' | 'zh' | 'char' {
+  if (lang) return languageTokenizer(lang);
+  let letters = 0, han = 0, kana = 0, hangul = 0;
+  for (const text of texts) {
+    for (const ch of text) {
+      if (!/\p{L}/u.test(ch)) continue;
+      letters++;
+      if (/\p{Script=Han}/u.test(ch)) han++;
+      else if (/[\p{Script=Hiragana}\p{Script=Katakana}]/u.test(ch)) kana++;
+      else if (/\p{Script=Hangul}/u.test(ch)) hangul++;
+    }
+  }
+  if (letters === 0) return '13a';
+  if (kana >= 0.05 * letters || hangul >= 0.3 * letters) return 'char';
+  if (han >= 0.3 * letters) return 'zh';
+  return '13a';
+}
+
 function tokenizerOf(t: BleuTokenizer | undefined): (line: string) => string {
   if (t === undefined || t === '13a') return tokenize13a;
+  if (t === 'zh') return tokenizeZh;
+  if (t === 'char') return tokenizeChar;
   if (t === 'none') return (s) => s;
   if (typeof t === 'function') return t;
-  throw new Error(`unknown BLEU tokenizer ${JSON.stringify(t)}`);
+  throw new Error(`BLEU: unknown tokenizer ${JSON.stringify(t)} (expected '13a', 'zh', 'char', 'none' or a function)`);
 }
 
 /** n-grams of orders 1..maxOrder as "a b c" keys (tokens never hold spaces after splitting) with counts. */

@@ -161,6 +161,8 @@ test('train translate runs end to end on a pairs TSV: split, BPE, epochs, checkp
   assert.equal(r.code, 0);
   const s = r.json();
   for (const k of ['testBleuGreedy', 'testBleuBeam', 'copyBaselineBleu', 'seconds']) assert.equal(typeof s[k], 'number', k);
+  assert.equal(s.bleuTokenize, '13a', 'Spanish targets are scored with 13a');
+  assert.equal(s.testBleuBeam13a, s.testBleuBeam);
   assert.equal(s.epochs, 2);
   assert.ok(s.testPairs > 0 && s.testPairs <= 24 && s.trainPairs > 150, JSON.stringify({ test: s.testPairs, train: s.trainPairs }));
   assert.equal(s.samples.length, 5);
@@ -202,8 +204,30 @@ test('translate prints a translation, draws the attention heatmap and scores a T
   assert.equal(m.weights[0].length, m.sourceTokens.length);
   const image = decodePng(fs.readFileSync(png));
   assert.ok(image.width > 100 && image.height > 100);
-  const e = await run(translate, '--weights', weights, '--eval', sidePaths(weights).test, '--beam', '1', '--json');
-  assert.equal(typeof e.json().bleu, 'number');
+  const testFile = sidePaths(weights).test;
+  const output = join(dir, 'translations.txt');
+  const e = await run(translate, '--weights', weights, '--eval', testFile, '--beam', '2', '--output', output, '--json');
+  const ej = e.json();
+  assert.equal(typeof ej.bleu, 'number');
+  assert.equal(ej.bleuTokenize, '13a');
+  const written = fs.readFileSync(output, 'utf8').split('\n');
+  assert.equal(written.pop(), '');
+  assert.equal(written.length, readPairsTsv(testFile).length);
+  assert.equal(written[0], (await run(translate, '--weights', weights, '--beam', '2', '--json', readPairsTsv(testFile)[0]!.source)).json().translation);
+  // Chinese references: zh tokenization chosen from the text (13a reported too), char for a Japanese --target-lang
+  const zhFile = join(dir, 'zh.tsv');
+  writePairsTsv(readPairsTsv(testFile).map((p, i) => ({ source: p.source, target: i % 2 ? '红色的猫' : '两只绿色的狗' })), zhFile);
+  const zh = (await run(translate, '--weights', weights, '--eval', zhFile, '--beam', '1', '--json')).json();
+  assert.equal(zh.bleuTokenize, 'zh');
+  assert.equal(typeof zh.bleu13a, 'number');
+  assert.equal((await run(translate, '--weights', weights, '--eval', zhFile, '--beam', '1', '--target-lang', 'ja', '--json')).json().bleuTokenize, 'char');
+  assert.equal((await run(translate, '--weights', weights, '--eval', zhFile, '--beam', '1', '--bleu-tokenize', '13a', '--json')).json().bleuTokenize, '13a');
+  const text = await run(translate, '--weights', weights, '--eval', zhFile, '--beam', '1');
+  assert.match(text.stdout, /sacreBLEU zh: CJK characters one by one; 13a \d+\.\d\d\)/);
+  const noRepeat = await run(translate, '--weights', weights, '--beam', '2', '--no-repeat-ngram-size', '1', '--json', 'one one one red red');
+  assert.equal(typeof noRepeat.json().translation, 'string');
+  await assert.rejects(run(translate, '--weights', weights, '--output', output, 'one'), /--output writes the translations of --eval/);
+  await assert.rejects(run(translate, '--weights', weights, '--eval', zhFile, '--bleu-tokenize', 'intl'), /--bleu-tokenize must be one of auto, 13a, zh, char, none/);
   // a sentence longer than the model's --max-len
   await assert.rejects(run(translate, '--weights', weights, 'one two three four five '.repeat(6)), /subword tokens long; this model takes at most 16/);
   await assert.rejects(run(translate, '--weights', join(dir, 'missing.safetensors'), 'one'), /no such file/);

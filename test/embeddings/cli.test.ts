@@ -97,6 +97,12 @@ test('embed neighbors, analogy, eval and plot read the trained vectors', async (
   assert.equal(img.width, 900);
   const t = await nabla('embed', 'plot', '--vectors', vectors, '--words', 'red,green,blue,cat,dog,horse', '--method', 'tsne', '--out', join(dir, 'tsne.png'));
   assert.equal(t.status, 0, t.stderr);
+  const svg = join(dir, 'words.svg');
+  const v = await nabla('embed', 'plot', '--vectors', vectors, '--words', 'couleurs:red,green,blue;animaux:cat,dog', '--title', 'Mots · 단어', '--out', svg);
+  assert.equal(v.status, 0, v.stderr);
+  const doc = readFileSync(svg, 'utf8');
+  assert.match(doc, /^<svg /);
+  for (const label of ['red', 'dog', 'couleurs', 'Mots · 단어']) assert.ok(doc.includes(`>${label}</text>`), `${label} as SVG text`);
 });
 
 test('usage errors name the problem', async () => {

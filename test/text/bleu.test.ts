@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { corpusBleu, sentenceBleu, tokenize13a, type BleuOptions, type BleuScore, type SmoothMethod } from '../../src/text/bleu.js';
+import { chooseBleuTokenizer, corpusBleu, sentenceBleu, tokenize13a, tokenizeChar, tokenizeZh, type BleuOptions, type BleuScore, type SmoothMethod } from '../../src/text/bleu.js';
 
 const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'text');
 
@@ -105,4 +105,46 @@ test('small corpora: smoothing methods and brevity penalty match sacreBLEU', () 
 
 test('sentence BLEU matches sacreBLEU', () => {
   for (const [i, c] of fixture.sentence.entries()) assertSame(sentenceBleu(c.hyp, c.refs), c.result, `sentence ${i}`);
+});
+
+// Hand-checked against sacrebleu/tokenizers/tokenizer_zh.py (sacrebleu is not installed here): the line is
+// stripped, each character of _UCODE_RANGES gets spaces around it, then TokenizerRegexp (13a's regexps, no entities).
+test("the zh tokenizer splits CJK characters, CJK and full-width punctuation, and applies 13a's rules to the rest", () => {
+  const cases: [string, string][] = [
+    ['我爱北京天安门。', '我 爱 北 京 天 安 门 。'],
+    ['  Hello，世界!  ', 'Hello ， 世 界 !'], // strip; U+FF0C is full-width; '!' split by the regexp rules
+    ['价格是3.5元, 好吗?', '价 格 是 3.5 元 , 好 吗 ?'], // 3.5 kept whole, the comma after a non-digit split
+    ['これは本です', 'これは 本 です'], // kana are not in the ranges: only the kanji is split off
+    ['ＡＢＣ１２３', 'Ａ Ｂ Ｃ １ ２ ３'], // full-width forms U+FF00-FFEF
+    ['a—b “c”', 'a — b “ c ”'], // the '\u20000' range quirk: U+2001..U+2A6D count as Chinese
+    ['𠀀𠀁', '𠀀𠀁'], // ... and the supplementary ideographs that line meant never do
+    ['한국어 문장', '한국어 문장'],
+  ];
+  for (const [line, expected] of cases) assert.equal(tokenizeZh(line), expected, JSON.stringify(line));
+  assert.equal(tokenizeChar('ab 中'), 'a b   中');
+  assert.equal(tokenizeChar('𠀀x'), '𠀀 x'); // code points, not UTF-16 units
+});
+
+test('BLEU with zh and char tokenization scores Chinese where 13a sees one word per sentence', () => {
+  // 4 tokens each: 1-grams 2/4, 2-grams 1/3, 3-grams 0/2 and 4-grams 0/1 (exp smoothing: 100/(2*2), 100/(4*1))
+  const zh = corpusBleu(['我爱北京'], ['我爱上海'], { tokenize: 'zh' });
+  assert.deepEqual(zh.counts, [2, 1, 0, 0]);
+  assert.deepEqual(zh.totals, [4, 3, 2, 1]);
+  assert.ok(Math.abs(zh.score - 31.947155212313625) < 1e-9, `zh ${zh.score}`);
+  assert.equal(corpusBleu(['我爱北京'], ['我爱上海']).score, 0);
+  const ja = corpusBleu(['これは本です'], ['これは本だ'], { tokenize: 'char' });
+  assert.deepEqual(ja.counts.slice(0, 2), [4, 3]);
+  assert.ok(Math.abs(corpusBleu(['同样的句子。'], ['同样的句子。'], { tokenize: 'zh' }).score - 100) < 1e-9);
+  assert.throws(() => corpusBleu(['a'], ['a'], { tokenize: 'intl' as never }), /BLEU: unknown tokenizer "intl"/);
+});
+
+test('chooseBleuTokenizer picks zh for Chinese, char for Japanese and Korean, 13a otherwise; a language code decides first', () => {
+  assert.equal(chooseBleuTokenizer(['我爱北京天安门。', '今天天气很好']), 'zh');
+  assert.equal(chooseBleuTokenizer(['これは本です。', '日本語の文']), 'char');
+  assert.equal(chooseBleuTokenizer(['파일을 열 수 없습니다', '시작']), 'char');
+  assert.equal(chooseBleuTokenizer(['the cat sleeps', 'el gato duerme', 'Привет']), '13a');
+  assert.equal(chooseBleuTokenizer(['', '123 !']), '13a');
+  assert.equal(chooseBleuTokenizer(['the cat'], 'zh-TW'), 'zh');
+  assert.equal(chooseBleuTokenizer(['我爱北京'], 'ko'), 'char');
+  assert.equal(chooseBleuTokenizer(['我爱北京'], 'en'), '13a');
 });

@@ -66,12 +66,13 @@ function nodeBuiltin<T>(id: string): T | null {
   }
 }
 
-function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean } | null {
+function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean; node: boolean } | null {
   const wt = nodeBuiltin<NodeWorkerThreads>('node:worker_threads');
   if (wt) {
     const source = workerSource("workerMain(process.getBuiltinModule('node:worker_threads').workerData, L, runChunks);");
     return {
       canBlock: true,
+      node: true,
       spawn: (start) => {
         const handle = new wt.Worker(source, { eval: true, workerData: start });
         handle.unref(); // workers do not keep the process alive
@@ -86,6 +87,7 @@ function workerSpawner(): { spawn: SpawnWorker; canBlock: boolean } | null {
   return {
     // A page's main thread may not block in Atomics.wait (a worker's may): it spins instead.
     canBlock: !isBrowserMainThread(),
+    node: false,
     spawn: (start) => {
       const handle = new Worker(url);
       handle.postMessage(start);
@@ -118,7 +120,7 @@ function stopPool(): void {
   for (const h of stopping.workers) void h.terminate();
 }
 
-function startPool(rt: Runtime, spawn: SpawnWorker, workers: number): Pool | null {
+function startPool(rt: Runtime, spawn: SpawnWorker, workers: number, waitForStart: boolean): Pool | null {
   const ex = rt.exports;
   // Permanent allocations drop any scratch data: invalidate outstanding PreparedSgemm objects.
   rt.generation++;
@@ -142,7 +144,9 @@ function startPool(rt: Runtime, spawn: SpawnWorker, workers: number): Pool | nul
     stopPool();
     return null;
   }
-  if (!callerCanBlock) return started; // Web Workers start once the page yields: poolReady() tells when
+  // Web Workers start once the caller yields (a page, and also a worker starting nested workers, where
+  // blocking here would wait for ever): poolReady() tells when.
+  if (!waitForStart) return started;
   // Wait (synchronously; normally a few tens of ms) until every worker has instantiated the module.
   const deadline = Date.now() + 30000;
   let ready = Atomics.load(i32, CTL.READY);
@@ -217,7 +221,7 @@ export function setNumThreads(n: number): number {
     const spawner = workerSpawner();
     if (spawner) {
       callerCanBlock = spawner.canBlock;
-      pool = startPool(rt, spawner.spawn, want - 1);
+      pool = startPool(rt, spawner.spawn, want - 1, spawner.node);
     }
   }
   return getNumThreads();

@@ -9,8 +9,9 @@ import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { savePng } from '../../plot/png.js';
+import { writeFileAtomic } from '../../util/files.js';
 import {
-  evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap,
+  evaluateAnalogies, evaluateSimilarity, loadVectors, parseAnalogies, parseWordPairs, pca, tsne, wordMap, wordMapSvg,
   type AnalogyResult, type KeyedVectors, type SimilarityResult,
 } from '../../embeddings/node.js';
 
@@ -168,7 +169,7 @@ export const evalCommand = defineCommand({
 const plotFlags = {
   vectors: vectorsFlag,
   words: { type: 'string', help: 'comma-separated words; "group:word,word;group2:word,..." colours groups', value: 'WORDS' },
-  out: { type: 'string', help: 'PNG file', default: 'runs/words.png', value: 'FILE' },
+  out: { type: 'string', help: 'PNG file, or SVG (labels in any script) when it ends in .svg', default: 'runs/words.png', value: 'FILE' },
   method: { type: 'string', help: 'projection', default: 'pca', choices: ['pca', 'tsne'] },
   title: { type: 'string', help: 'title (default: the method and the vectors)', value: 'TEXT' },
   seed: { type: 'int', help: 'seed (t-SNE start, PCA power iteration)', default: 0, min: 0, max: 4294967295, },
@@ -223,8 +224,9 @@ export const plotCommand = defineCommand({
       subtitle = `t-SNE of unit vectors, ${found.length} words`;
     }
     const points = found.map((w, i) => ({ word: w.word, group: w.group, x: coords[2 * i], y: coords[2 * i + 1] }));
-    const image = wordMap(points, { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle });
-    savePng(output.path, image);
+    const mapOptions = { title: args.title ?? `${args.vectors?.split('/').pop()}`, subtitle };
+    if (output.path.toLowerCase().endsWith('.svg')) writeFileAtomic(output.path, new TextEncoder().encode(wordMapSvg(points, mapOptions)));
+    else savePng(output.path, wordMap(points, mapOptions));
     console.log(`Wrote ${output.path} (${found.length} words, ${args.method})`);
     return 0;
   },

@@ -9,13 +9,14 @@
  *   label-smoothed cross-entropy that ignores [PAD], gradient clipping, length-bucketed batches.
  * - Each epoch: validation loss, the weights file (everything `nabla translate` needs) and a
  *   resumable checkpoint, both written atomically.
- * - At the end: corpus BLEU (sacreBLEU-compatible, 13a) of greedy and beam-search translations of
- *   the test split, next to the BLEU of copying the source (what "no translation" scores).
+ * - At the end: corpus BLEU (sacreBLEU-compatible: zh or char tokenization for Chinese, Japanese and
+ *   Korean targets, 13a otherwise and always) of greedy and beam-search translations of the test
+ *   split, next to the BLEU of copying the source (what "no translation" scores).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as nb from '../../node.js';
-import { corpusBleu, readPairsTsv, splitPairs, writePairsTsv, BpeTokenizer, type TextPair } from '../../text/node.js';
+import { readPairsTsv, splitPairs, writePairsTsv, BpeTokenizer, type TextPair } from '../../text/node.js';
 import {
   batchLoss, bucketBatches, makeBatch, Translator, trainTokenizers, type EncodedPair, type Seq2SeqConfig,
 } from '../../models/translator.js';
@@ -26,6 +27,7 @@ import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { loadResumeCheckpoint, restoreSettings, settingsToStore } from '../resume.js';
 import { checkFiniteLoss } from '../training.js';
+import { bleuFlags, describeBleuTokenizer, resolveBleuTokenizer, scoreWith } from './translate-bleu.js';
 
 /** The split's seed: constant, so a pairs file always has the same test split whatever --seed is. */
 export const SPLIT_SEED = 15;
@@ -56,7 +58,9 @@ const flags = {
   testSize: { type: 'int', default: 200, value: 'N', min: 0, help: 'pairs held out for the test split (at most 10% of the file)' },
   validSize: { type: 'int', default: 200, value: 'N', min: 0, help: 'pairs held out for validation (at most 10% of the file)' },
   beam: { type: 'int', default: 4, min: 1, max: 64, help: 'beam size for the test BLEU' },
-  lengthPenalty: { type: 'number', default: 0.6, min: 0, max: 10, help: "GNMT length penalty α of beam search (0: none)" },
+  lengthPenalty: { type: 'number', default: 1, min: 0, max: 10, help: "GNMT length penalty α of beam search (0: none)" },
+  noRepeatNgramSize: { type: 'int', default: 0, min: 0, max: 100, value: 'N', help: 'test translations never repeat an n-gram of N tokens (0: allowed)' },
+  ...bleuFlags,
   seed: { type: 'int', default: 0, min: 0, max: 4294967295, help: 'seed of the initial weights, the --limit sample and the batch order' },
   out: { type: 'string', default: DEFAULT_TRANSLATOR_PATH, value: 'FILE', help: 'weights file (model + tokenizers + config; a folder gets model.safetensors inside it, a name without extension gets .safetensors); *.checkpoint.safetensors and *.test.tsv go beside it' },
   resume: { type: 'string', value: 'FILE', help: 'continue from a checkpoint written by an earlier run (its settings come back; --epochs, --out, --beam and --length-penalty may be given anew)' },
@@ -95,6 +99,10 @@ export interface TrainSummary {
   testBleuGreedy: number;
   testBleuBeam: number;
   copyBaselineBleu: number;
+  /** The BLEU tokenizer of the scores above; the 13a scores come next to them. */
+  bleuTokenize: string;
+  testBleuGreedy13a: number;
+  testBleuBeam13a: number;
   seconds: number;
   trainSeconds: number;
   epochs: number;
@@ -299,27 +307,30 @@ export const command = defineCommand({
     const refs = test.map((p) => p.target);
     const sources = test.map((p) => p.source);
     let t0 = performance.now();
-    const greedy = translator.translateBatch(sources, { beam: 1 });
+    const noRepeatNgramSize = a.noRepeatNgramSize;
+    const greedy = translator.translateBatch(sources, { beam: 1, noRepeatNgramSize });
     const greedySeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    const beam = a.beam > 1 ? translator.translateBatch(sources, { beam: a.beam, lengthPenalty: a.lengthPenalty }) : greedy;
+    const beam = a.beam > 1 ? translator.translateBatch(sources, { beam: a.beam, lengthPenalty: a.lengthPenalty, noRepeatNgramSize }) : greedy;
     const beamSeconds = (performance.now() - t0) / 1000;
-    const bleu = (hyps: string[]) => (test.length ? corpusBleu(hyps, refs).score : NaN);
-    const testBleuGreedy = bleu(greedy.map((t) => t.translation));
-    const testBleuBeam = bleu(beam.map((t) => t.translation));
-    const copyBaselineBleu = bleu(sources);
+    const bleuTokenize = resolveBleuTokenizer(f.bleuTokenize, refs, f.targetLang);
+    const greedyScores = scoreWith(bleuTokenize, greedy.map((t) => t.translation), refs);
+    const beamScores = scoreWith(bleuTokenize, beam.map((t) => t.translation), refs);
+    const [testBleuGreedy, testBleuBeam, testBleuGreedy13a, testBleuBeam13a] = [greedyScores.bleu, beamScores.bleu, greedyScores.bleu13a, beamScores.bleu13a];
+    const copyBaselineBleu = scoreWith(bleuTokenize, sources, refs).bleu;
+    const also13a = (x: number) => (bleuTokenize === '13a' ? '' : `   (13a ${x.toFixed(2)})`);
     const pick = test.length <= 5 ? test.map((_, i) => i) : Array.from({ length: 5 }, (_, k) => Math.floor((k * test.length) / 5));
     const samples = pick.map((i) => ({ source: sources[i]!, reference: refs[i]!, hypothesis: beam[i]!.translation, greedy: greedy[i]!.translation }));
-    log(`\nTest BLEU on ${test.length} held-out pairs (${testPath}; sacreBLEU 13a):`);
-    log(`  greedy               ${testBleuGreedy.toFixed(2)}   (${greedySeconds.toFixed(1)} s)`);
-    log(`  beam ${String(a.beam).padEnd(2)} (α ${a.lengthPenalty})    ${testBleuBeam.toFixed(2)}   (${beamSeconds.toFixed(1)} s)`);
+    log(`\nTest BLEU on ${test.length} held-out pairs (${testPath}; ${describeBleuTokenizer(bleuTokenize)}):`);
+    log(`  greedy               ${testBleuGreedy.toFixed(2)}   (${greedySeconds.toFixed(1)} s)${also13a(testBleuGreedy13a)}`);
+    log(`  beam ${String(a.beam).padEnd(2)} (α ${a.lengthPenalty})    ${testBleuBeam.toFixed(2)}   (${beamSeconds.toFixed(1)} s)${also13a(testBleuBeam13a)}`);
     log(`  copy the source      ${copyBaselineBleu.toFixed(2)}   (baseline)`);
     for (const s of samples) log(`\n  source     ${s.source}\n  reference  ${s.reference}\n  beam       ${s.hypothesis}\n  greedy     ${s.greedy}`);
     const seconds = (performance.now() - started) / 1000;
     const last = history[history.length - 1];
     if (f.json) {
       const summaryJson: TrainSummary = {
-        testBleuGreedy, testBleuBeam, copyBaselineBleu, seconds, trainSeconds, epochs: a.epochs,
+        testBleuGreedy, testBleuBeam, copyBaselineBleu, bleuTokenize, testBleuGreedy13a, testBleuBeam13a, seconds, trainSeconds, epochs: a.epochs,
         trainPairs: train.length, validPairs: valid.length, testPairs: test.length, skippedTooLong,
         tokensPerSecond: trainSeconds > 0 ? tokensSeen / trainSeconds : 0, validLoss: last?.validLoss ?? NaN, history, config, parameters,
         weights: out, checkpoint: ckptPath, testFile: testPath, samples,

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as nb from '../../node.js';
-import { corpusBleu, readPairsTsv } from '../../text/node.js';
+import { readPairsTsv } from '../../text/node.js';
+import { writeFileAtomic } from '../../util/files.js';
 import { Translator, type AttentionMap } from '../../models/translator.js';
 import { heatmap, type RgbaImage } from '../../plot/plot.js';
 import { savePng } from '../../plot/png.js';
@@ -14,6 +15,7 @@ import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { DEFAULT_TRANSLATOR_PATH } from './train-translate.js';
+import { bleuFlags, describeBleuTokenizer, resolveBleuTokenizer, scoreWith } from './translate-bleu.js';
 
 /** Load a translator written by `nabla train translate` (or `Translator.toSafetensors` + nb.save). */
 export function loadTranslator(path: string): { translator: Translator; metadata: Record<string, string> } {
@@ -74,15 +76,19 @@ export function attentionImage(map: AttentionMap, options: { title?: string } = 
 }
 
 const flags = {
+
   weights: { type: 'string', value: 'FILE', default: DEFAULT_TRANSLATOR_PATH, help: 'model from `nabla train translate`' },
   beam: { type: 'int', default: 4, min: 1, max: 64, help: 'beam size (1: greedy decoding)' },
-  lengthPenalty: { type: 'number', default: 0.6, min: 0, max: 10, help: 'GNMT length penalty α of beam search (0: none)' },
+  lengthPenalty: { type: 'number', default: 1, min: 0, max: 10, help: 'GNMT length penalty α of beam search (0: none)' },
+  noRepeatNgramSize: { type: 'int', default: 0, min: 0, max: 100, value: 'N', help: 'never repeat an n-gram of N tokens in an output (0: allowed)' },
   attention: { type: 'string', value: 'OUT.png', help: 'write the encoder-decoder attention of the sentence as a heatmap' },
   eval: { type: 'string', value: 'FILE.tsv', help: 'instead of a sentence: translate the source column of a pairs file and report BLEU against the target column' },
+  output: { type: 'string', value: 'FILE', help: 'with --eval: write the translations there, one a line' },
+  ...bleuFlags,
   json: { type: 'boolean', help: 'print one JSON line instead of the translation' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla translate [--weights FILE] [--beam 4] [--length-penalty 0.6] [--attention out.png] [--json] "sentence" | --eval FILE.tsv';
+const usage = 'nabla translate [--weights FILE] [--beam 4] [--length-penalty 1] [--no-repeat-ngram-size N] [--attention out.png] [--json] "sentence" | --eval FILE.tsv [--output FILE] [--bleu-tokenize auto] [--target-lang CODE]';
 const summary = 'Translate a sentence (or each line of stdin with "-") with a model trained by `nabla train translate`.';
 
 export const command = defineCommand({
@@ -93,8 +99,9 @@ export const command = defineCommand({
   positionals: '"sentence" | -',
   flags,
   run(f) {
+    if (f.output && !f.eval) throw new UsageError('--output writes the translations of --eval FILE.tsv; give --eval too');
     const { translator } = loadTranslator(f.weights);
-    const options = { beam: f.beam, lengthPenalty: f.lengthPenalty };
+    const options = { beam: f.beam, lengthPenalty: f.lengthPenalty, noRepeatNgramSize: f.noRepeatNgramSize };
 
     if (f.eval) {
       if (f._.length) throw new UsageError('give either --eval FILE.tsv or a sentence, not both');
@@ -103,11 +110,18 @@ export const command = defineCommand({
       const t0 = performance.now();
       const hyps = translator.translateBatch(pairs.map((p) => p.source), options).map((t) => t.translation);
       const refs = pairs.map((p) => p.target);
-      const bleu = corpusBleu(hyps, refs).score;
-      const copy = corpusBleu(pairs.map((p) => p.source), refs).score;
+      const tokenize = resolveBleuTokenizer(f.bleuTokenize, refs, f.targetLang);
+      const { bleu, bleu13a } = scoreWith(tokenize, hyps, refs);
+      const copy = scoreWith(tokenize, pairs.map((p) => p.source), refs).bleu;
       const seconds = (performance.now() - t0) / 1000;
-      if (f.json) console.log(JSON.stringify({ pairs: pairs.length, beam: f.beam, bleu, copyBaselineBleu: copy, seconds }));
-      else console.log(`BLEU ${bleu.toFixed(2)} on ${pairs.length} pairs (beam ${f.beam}); copying the source scores ${copy.toFixed(2)} (${seconds.toFixed(1)} s)`);
+      if (f.output) writeFileAtomic(f.output, new TextEncoder().encode(hyps.map((h) => h.replace(/[\r\n]+/g, ' ') + '\n').join('')));
+      const chars = (texts: string[]) => texts.reduce((n, t) => n + [...t].length, 0);
+      const lengthRatio = chars(hyps) / Math.max(1, chars(refs));
+      if (f.json) console.log(JSON.stringify({ pairs: pairs.length, beam: f.beam, bleu, bleuTokenize: tokenize, bleu13a, copyBaselineBleu: copy, lengthRatio, seconds, output: f.output ?? null }));
+      else {
+        console.log(`BLEU ${bleu.toFixed(2)} on ${pairs.length} pairs (beam ${f.beam}; ${describeBleuTokenizer(tokenize)}${tokenize === '13a' ? '' : `; 13a ${bleu13a.toFixed(2)}`}); copying the source scores ${copy.toFixed(2)}; output/reference characters ${lengthRatio.toFixed(2)} (${seconds.toFixed(1)} s)`);
+        if (f.output) console.error(`wrote ${pairs.length} translations to ${f.output}`);
+      }
       return 0;
     }
 
