@@ -182,7 +182,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
-    checkOptions('TransformerEncoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
+    checkOptions('TransformerEncoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function|object", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -255,7 +255,7 @@ export class TransformerDecoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
     super();
-    checkOptions('TransformerDecoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
+    checkOptions('TransformerDecoderLayer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function|object", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean' });
     const { dimFeedforward = 2048, dropout = 0.1, activation = 'relu', layerNormEps = 1e-5, batchFirst = false, normFirst = false } = options;
     this.#options = { ...options };
     this.dModel = dModel;
@@ -504,7 +504,7 @@ export class Transformer extends Module {
 
   constructor(options: TransformerOptions = {}) {
     super();
-    checkOptions('Transformer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean', dModel: 'integer', nhead: 'integer', numEncoderLayers: 'integer', numDecoderLayers: 'integer', customEncoder: 'object|null', customDecoder: 'object|null' });
+    checkOptions('Transformer', options, { dimFeedforward: 'integer', dropout: 'number', activation: "'relu'|'gelu'|function|object", layerNormEps: 'number', batchFirst: 'boolean', normFirst: 'boolean', dModel: 'integer', nhead: 'integer', numEncoderLayers: 'integer', numDecoderLayers: 'integer', customEncoder: 'object|null', customDecoder: 'object|null' });
     const { dModel = 512, nhead = 8, numEncoderLayers = 6, numDecoderLayers = 6, layerNormEps = 1e-5 } = options;
     const layerOptions: TransformerLayerOptions = {
       dimFeedforward: options.dimFeedforward ?? 2048, dropout: options.dropout ?? 0.1, activation: options.activation ?? 'relu',
