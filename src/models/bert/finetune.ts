@@ -6,12 +6,12 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { Generator } from '../../tensor/random.js';
-import { noGrad } from '../../autograd/grad-mode.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { ProgressBar, type ProgressSink } from '../../plot/progress.js';
 import { Trainer } from './trainer.js';
 import { postprocessQa, qaFeatures, type LabelledText, type QaFeature, type SquadExample } from './finetune-data.js';
 import { squadScores } from './metrics.js';
+import { inEval } from './pipelines.js';
 import type { BertForQuestionAnswering, BertForSequenceClassification } from './heads.js';
 
 /** Options of `finetuneClassifier` / `finetuneQa` (run_glue.py / run_qa.py's num_train_epochs, batch size, learning_rate, warmup_ratio, weight_decay, max_seq_length, seed). */
@@ -71,16 +71,6 @@ function lengthBatches(lengths: readonly number[], batchSize: number): number[][
   const out: number[][] = [];
   for (let s = 0; s < order.length; s += batchSize) out.push(order.slice(s, s + batchSize));
   return out;
-}
-
-function inEval<T>(model: { training: boolean; eval(): unknown; train(mode?: boolean): unknown }, fn: () => T): T {
-  const was = model.training;
-  model.eval();
-  try {
-    return noGrad(fn);
-  } finally {
-    model.train(was);
-  }
 }
 
 /**

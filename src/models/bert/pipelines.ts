@@ -17,7 +17,8 @@ export function encodedTensors(enc: EncodedInputs): { inputIds: Tensor; tokenTyp
   return { inputIds: row(enc.inputIds), tokenTypeIds: row(enc.tokenTypeIds), attentionMask: row(enc.attentionMask) };
 }
 
-function inEval<T>(model: { training: boolean; eval(): unknown; train(mode?: boolean): unknown }, fn: () => T): T {
+/** Runs fn under noGrad with the model in eval mode, then restores the model's mode. */
+export function inEval<T>(model: { training: boolean; eval(): unknown; train(mode?: boolean): unknown }, fn: () => T): T {
   const was = model.training;
   model.eval();
   try {
