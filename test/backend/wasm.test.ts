@@ -393,7 +393,7 @@ test('the relaxed-SIMD (fused multiply-add) build runs where the engine has it; 
   };
   const fused = run('1'), plain = run('0');
   assert.equal(plain.features.relaxedSimd, false);
-  // V8 11.3 (Node 20) has relaxed SIMD behind a flag that instance.ts sets; later engines have it on by default
+  // V8 11.3 (Node 20) has relaxed SIMD behind a flag that variant.ts sets; later engines have it on by default
   assert.equal(fused.features.relaxedSimd, true);
   let scale = 0;
   for (const v of plain.C) scale = Math.max(scale, Math.abs(v));

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
@@ -32,9 +32,12 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
 }, async () => {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./threads-page.ts', import.meta.url))],
-    bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent',
+    bundle: true, splitting: true, format: 'esm', platform: 'browser', outdir: join(tmpdir(), 'nabla-threads-test'),
+    write: false, logLevel: 'silent',
   });
-  const script = bundle.outputFiles[0]!.text;
+  const files = new Map(bundle.outputFiles.map((f) => [basename(f.path), f.text]));
+  /** The kernel chunks each page fetched. */
+  const kernelRequests = new Map<string, string[]>();
   const reports = new Map<string, PageReport>();
   let gotAll: () => void = () => {};
   const allIn = new Promise<void>((resolve) => { gotAll = resolve; });
@@ -55,13 +58,16 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
       });
       return;
     }
-    if ((req.url ?? '').endsWith('/page.js')) {
+    const name = basename(req.url ?? '');
+    if (files.has(name)) {
+      const page = isolated ? '/isolated/' : '/plain/';
+      if (name.startsWith('kernels-')) kernelRequests.set(page, [...kernelRequests.get(page) ?? [], name]);
       res.setHeader('Content-Type', 'text/javascript');
-      res.end(script);
+      res.end(files.get(name));
       return;
     }
     res.setHeader('Content-Type', 'text/html');
-    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
+    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="threads-page.js"></script>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -95,4 +101,9 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
   assert.ok(isolated.workerChunks! > 0, 'no chunk ran on a Web Worker');
   assert.equal(plain.crossOriginIsolated, false);
   assert.equal(plain.threads, 1);
+  // Each page fetched one kernel build: the shared one only where workers can share its memory.
+  assert.equal(kernelRequests.get('/isolated/')?.length, 1, `isolated page fetched ${kernelRequests.get('/isolated/')}`);
+  assert.match(kernelRequests.get('/isolated/')![0]!, /^kernels-(relaxed-)?shared\.generated-/);
+  assert.equal(kernelRequests.get('/plain/')?.length, 1, `plain page fetched ${kernelRequests.get('/plain/')}`);
+  assert.match(kernelRequests.get('/plain/')![0]!, /^kernels-(relaxed|plain)\.generated-/);
 });

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 
 const root = resolve('.');
 const require = createRequire(import.meta.url);
@@ -46,7 +47,11 @@ test('npm pack holds dist, README, LICENSE and the evaluation data, and nothing 
   }
   const strays = paths.filter((p) => /^(test|tools|bench|examples|scripts|src|\.ci)\//.test(p) || p.endsWith('.tsbuildinfo'));
   assert.deepEqual(strays, [], 'workshop files in the tarball');
-  assert.ok(!paths.includes('dist/src/backend/wasm/kernels.generated.d.ts'), 'the kernels\' declaration (the wasm bytes as a string type) is not needed by anyone');
+  const kernelDeclarations = paths.filter((p) => /^dist\/src\/backend\/wasm\/kernels-.*\.generated\.d\.ts$/.test(p));
+  assert.deepEqual(kernelDeclarations, [], 'the kernels\' declarations (the wasm bytes as a string type) are not needed by anyone');
+  for (const target of Object.values(pkg.browser as Record<string, string>).filter((t) => t.startsWith('./dist/'))) {
+    assert.ok(paths.includes(target.slice(2)), `${target} (package.json browser field) is not in the tarball`);
+  }
   console.log(`npm pack: ${entryCount} files, ${(size / 1024).toFixed(0)} kB`);
 });
 
@@ -125,7 +130,7 @@ const wrong: string = y.item();
 export { width, wrong, Translator };
 `;
 
-test('the tarball installs into a fresh project and works from ESM, CommonJS and TypeScript', { timeout: 240_000 }, (t) => {
+test('the tarball installs into a fresh project and works from ESM, CommonJS and TypeScript', { timeout: 240_000 }, async (t) => {
   const tarball = join(dir, pack().filename);
   const project = join(dir, 'consumer');
   mkdirSync(project);
@@ -170,4 +175,16 @@ test('the tarball installs into a fresh project and works from ESM, CommonJS and
   }));
   const tsc = run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], project);
   assert.equal(tsc.status, 0, tsc.out);
+
+  // A browser bundle of the installed package takes the browser field's kernel loader: each build a chunk.
+  writeFileSync(join(project, 'page.js'), "import * as nb from 'nabla';\nconsole.log(nb.tensor([1, 2]).sum().item());\n");
+  const { metafile } = await build({
+    entryPoints: [join(project, 'page.js')], absWorkingDir: project, bundle: true, splitting: true, format: 'esm',
+    platform: 'browser', outdir: join(project, 'out'), write: false, metafile: true, logLevel: 'silent',
+  });
+  const inputs = Object.keys(metafile.inputs);
+  assert.ok(inputs.includes('node_modules/nabla/dist/src/backend/wasm/kernels-browser.js'), inputs.join('\n'));
+  assert.ok(!inputs.includes('node_modules/nabla/dist/src/backend/wasm/kernels-node.js'), 'the browser bundle holds the Node kernel loader');
+  const kernelChunks = Object.values(metafile.outputs).filter((o) => Object.keys(o.inputs).some((i) => /kernels-[a-z-]+\.generated\.js$/.test(i)));
+  assert.equal(kernelChunks.length, 4);
 });

@@ -1,25 +1,20 @@
 // Instantiation of the WebAssembly SIMD128 kernels (src/backend/wasm/kernels/), synchronously.
 //
 // How the bytes get here: `npm run build:wasm` (part of `npm run build`, so of `npm install`)
-// compiles the AssemblyScript sources and writes them, base64-encoded, into the generated module
-// ./kernels.generated.ts. The bytes therefore travel with the JS module graph (tsx from source,
-// tsc's dist/, any bundler) and loading needs neither fs nor fetch: decode with atob, compile with
-// `new WebAssembly.Module` (synchronous; the module is ~50 KB, far under the 8 MB that current Chrome
-// allows a synchronous compile on the main thread -- Chrome before ~2023 allowed only 4 KB) and
-// instantiate against a memory created here.
+// compiles the AssemblyScript sources four times (ordinary or shared memory, with or without relaxed
+// SIMD) and writes each build, base64-encoded, into a generated module ./kernels-<variant>.generated.ts.
+// The bytes therefore travel with the JS module graph (tsx from source, tsc's dist/, any bundler) and
+// loading needs neither fs nor fetch: decode with atob, compile with `new WebAssembly.Module`
+// (synchronous; a build is ~54 KB, far under the 8 MB that current Chrome allows a synchronous compile
+// on the main thread) and instantiate against a memory created here.
 //
-// Two builds are embedded: one importing an ordinary memory, one importing a shared memory. The
-// shared one is used whenever SharedArrayBuffer exists (Node; cross-origin-isolated pages), so that
-// worker threads (./threads.ts) can run on the same memory.
-//
-// This module imports nothing from Node; it reaches node:v8 through process.getBuiltinModule only to
-// enable relaxed SIMD on Node 20.
-import {
-  KERNELS_RELAXED_SHARED_WASM_BASE64,
-  KERNELS_RELAXED_WASM_BASE64,
-  KERNELS_SHARED_WASM_BASE64,
-  KERNELS_WASM_BASE64,
-} from './kernels.generated.js';
+// ./variant.ts picks the build by feature detection. ./kernels-node.ts hands over all four builds;
+// in a browser bundle package.json's `browser` field substitutes ./kernels-browser.ts, which fetches
+// only the chosen one before the entry finishes loading. The shared build runs whenever
+// SharedArrayBuffer exists (Node; cross-origin-isolated pages), so that worker threads (./threads.ts)
+// can run on the same memory.
+import { kernelsBase64, kernelsLoadError } from './kernels-node.js';
+import { kernelVariant, unsharedVariant, type KernelVariant } from './variant.js';
 import type { ArenaExports } from './scratch.js';
 import type { GemmExports } from './gemm.js';
 import type { ConvExports } from './conv.js';
@@ -60,32 +55,13 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/**
- * Whether this engine runs relaxed SIMD. Node 20's V8 (11.3) has it behind a flag that it reads when
- * validating a module, so the flag is set here; NABLA_WASM_RELAXED=0 keeps the plain SIMD128 build.
- */
-function relaxedSimdUsable(bytes: Uint8Array<ArrayBuffer>): boolean {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (proc?.env?.NABLA_WASM_RELAXED === '0') return false;
-  if (WebAssembly.validate(bytes)) return true;
-  const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
-  if (!v8?.setFlagsFromString) return false;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WebAssembly.validate(bytes);
-}
-
-function instantiate(shared: boolean, relaxedWanted: boolean): Runtime {
-  let relaxed = false;
-  let bytes = decodeBase64(shared ? KERNELS_SHARED_WASM_BASE64 : KERNELS_WASM_BASE64);
-  if (relaxedWanted) {
-    const relaxedBytes = decodeBase64(shared ? KERNELS_RELAXED_SHARED_WASM_BASE64 : KERNELS_RELAXED_WASM_BASE64);
-    if (relaxedSimdUsable(relaxedBytes)) {
-      bytes = relaxedBytes;
-      relaxed = true;
-    }
-  }
-  if (!WebAssembly.validate(bytes)) throw new Error('this WebAssembly engine lacks SIMD128 (the kernels do not validate)');
+function instantiate(variant: KernelVariant): Runtime {
+  const base64 = kernelsBase64[variant];
+  if (base64 === undefined) throw new Error(kernelsLoadError || `the ${variant} kernels are not loaded`);
+  const bytes = decodeBase64(base64);
+  if (!WebAssembly.validate(bytes)) throw new Error(`the ${variant} kernels do not validate on this WebAssembly engine`);
   const module = new WebAssembly.Module(bytes);
+  const shared = variant.endsWith('shared');
   const memory = shared
     ? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true })
     : new WebAssembly.Memory({ initial: 64 });
@@ -94,21 +70,22 @@ function instantiate(shared: boolean, relaxedWanted: boolean): Runtime {
   const ws = exports.reserve(exports.workspaceBytes()) >>> 0;
   if (ws === 0) throw new Error('cannot allocate the GEMM workspace');
   exports.setWorkspace(ws);
-  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), generation: 0, relaxed };
+  return { module, memory, shared, exports, f32: new Float32Array(memory.buffer), generation: 0, relaxed: variant.startsWith('relaxed') };
 }
 
 /** The running kernels, instantiated on first call; null when this engine cannot run them. */
 export function load(): Runtime | null {
   if (runtime !== undefined) return runtime;
   runtime = null;
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') {
-    unavailable = 'WebAssembly is not available';
+  const { variant, reason } = kernelVariant();
+  if (!variant) {
+    unavailable = reason;
     return null;
   }
-  const canShare = typeof SharedArrayBuffer === 'function';
-  for (const shared of canShare ? [true, false] : [false]) {
+  // Where the shared memory cannot be had after all, the same build on an ordinary memory (if at hand).
+  for (const v of new Set([variant, unsharedVariant(variant)])) {
     try {
-      runtime = instantiate(shared, true);
+      runtime = instantiate(v);
       return runtime;
     } catch (e) {
       unavailable = e instanceof Error ? e.message : String(e);

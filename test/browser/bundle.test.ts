@@ -1,0 +1,126 @@
+// The browser bundle of a small training script (xor-page.ts), built as the README's esbuild recipe
+// says: the entry holds no Node-only code and none of the four kernel builds; each build is a chunk
+// of its own, and a page (Chromium, headless, where installed) fetches only the one its engine runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { build, type Metafile } from 'esbuild';
+
+const outdir = join(tmpdir(), 'nabla-bundle-test');
+
+async function bundleXor() {
+  return build({
+    entryPoints: [fileURLToPath(new URL('./xor-page.ts', import.meta.url))],
+    bundle: true, splitting: true, format: 'esm', platform: 'browser', minify: true,
+    outdir, write: false, metafile: true, logLevel: 'silent',
+  });
+}
+
+/** The output files the entry imports statically (what a page loads before any dynamic import). */
+function initialOutputs(meta: Metafile): string[] {
+  const entry = Object.keys(meta.outputs).find((f) => meta.outputs[f]!.entryPoint)!;
+  const seen = new Set<string>([entry]);
+  for (const f of seen) {
+    for (const i of meta.outputs[f]!.imports) if (i.kind === 'import-statement') seen.add(i.path);
+  }
+  return [...seen];
+}
+
+const kernelsInput = /kernels-(plain|shared|relaxed|relaxed-shared)\.generated\.ts$/;
+
+test('browser bundle: no Node-only code, a small entry, the four kernel builds in four chunks of their own', async () => {
+  const { metafile } = await bundleXor();
+  const inputs = Object.keys(metafile.inputs);
+  for (const nodeOnly of ['src/node.ts', 'src/io/node-io.ts', 'src/backend/wasm/kernels-node.ts']) {
+    assert.ok(!inputs.includes(nodeOnly), `${nodeOnly} is in the browser bundle`);
+  }
+  for (const [file, out] of Object.entries(metafile.outputs)) {
+    const external = out.imports.filter((i) => i.external || i.path.startsWith('node:'));
+    assert.deepEqual(external, [], `${file} imports from outside the bundle`);
+  }
+  const initial = initialOutputs(metafile);
+  const initialBytes = initial.reduce((sum, f) => sum + metafile.outputs[f]!.bytes, 0);
+  assert.ok(initialBytes < 350_000, `the initial chunks are ${initialBytes} B`);
+  for (const f of initial) {
+    const kernels = Object.keys(metafile.outputs[f]!.inputs).filter((i) => kernelsInput.test(i));
+    assert.deepEqual(kernels, [], `${f} (loaded at start) holds kernel builds`);
+  }
+  const kernelChunks = Object.entries(metafile.outputs).filter(([, o]) => Object.keys(o.inputs).some((i) => kernelsInput.test(i)));
+  assert.equal(kernelChunks.length, 4, `kernel chunks: ${kernelChunks.map(([f]) => f).join(', ')}`);
+  for (const [, o] of kernelChunks) {
+    assert.equal(Object.keys(o.inputs).length, 1, 'a kernel chunk holds one build only');
+    assert.ok(o.bytes > 50_000 && o.bytes < 100_000, `a kernel chunk of ${o.bytes} B`);
+  }
+});
+
+function findChromium(): string | null {
+  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean) as string[];
+  for (const c of candidates) {
+    if (spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0) return c;
+  }
+  return null;
+}
+
+const chromium = findChromium();
+
+interface XorReport { backend: string; features: { relaxedSimd: boolean; sharedMemory: boolean }; losses: number[] }
+
+test('browser bundle: the page fetches the one kernel build its engine runs, and XOR trains on it', {
+  skip: chromium ? false : 'no Chromium installed', timeout: 90_000,
+}, async () => {
+  const { outputFiles } = await bundleXor();
+  const files = new Map(outputFiles.map((f) => [basename(f.path), f.text]));
+  const requested: string[] = [];
+  let gotReport: (r: XorReport) => void = () => {};
+  const reported = new Promise<XorReport>((resolve) => { gotReport = resolve; });
+  const server = createServer((req, res) => {
+    const name = basename(req.url ?? '');
+    if (req.method === 'POST' && req.url === '/result') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => { res.end('ok'); gotReport(JSON.parse(body) as XorReport); });
+      return;
+    }
+    requested.push(name);
+    if (files.has(name)) {
+      res.setHeader('Content-Type', 'text/javascript');
+      res.end(files.get(name));
+      return;
+    }
+    res.setHeader('Content-Type', 'text/html');
+    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="xor-page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const profile = mkdtempSync(join(tmpdir(), 'nabla-chromium-'));
+  const browser = spawn(chromium!, [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+    `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
+  ], { stdio: 'ignore', detached: true });
+  let timer: NodeJS.Timeout | undefined;
+  let report: XorReport;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no report within 60 s; requested ${requested.join(', ')}`)), 60_000);
+    });
+    report = await Promise.race([reported, timeout]);
+  } finally {
+    clearTimeout(timer);
+    try { process.kill(-browser.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  assert.equal(report.backend, 'wasm');
+  assert.ok(report.losses.at(-1)! < report.losses[0]! / 4, `XOR losses ${report.losses[0]} -> ${report.losses.at(-1)}`);
+  const variant = `${report.features.relaxedSimd ? 'relaxed' : 'plain'}${report.features.sharedMemory ? '-shared' : ''}`
+    .replace('plain-shared', 'shared');
+  const kernelRequests = requested.filter((name) => name.startsWith('kernels-'));
+  assert.equal(kernelRequests.length, 1, `kernel chunks fetched: ${kernelRequests.join(', ')}`);
+  assert.match(kernelRequests[0]!, new RegExp(`^kernels-${variant}\\.generated-`));
+});
