@@ -7,14 +7,34 @@ import type { JobReport, JobRequest } from './protocol.js';
 export class Trainer {
   private worker: Worker | null = null;
   private listener: ((r: JobReport) => void) | null = null;
+  /**
+   * Messages for a worker that has not said 'ready': nabla's browser entry awaits its wasm build at the
+   * top level, and a module worker may drop what arrives before its own onmessage is installed.
+   */
+  private pending: JobRequest[] | null = null;
 
   private ensureWorker(): Worker {
     if (!this.worker) {
-      this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-      this.worker.onmessage = (e: MessageEvent<JobReport>) => this.listener?.(e.data);
-      this.worker.onerror = (e) => this.listener?.({ type: 'error', message: e.message || 'the training worker failed to start' });
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      this.pending = [];
+      worker.onmessage = (e: MessageEvent<JobReport>) => {
+        if (e.data.type === 'ready' && this.pending) {
+          const queued = this.pending;
+          this.pending = null;
+          for (const message of queued) worker.postMessage(message);
+        }
+        this.listener?.(e.data);
+      };
+      worker.onerror = (e) => this.listener?.({ type: 'error', message: e.message || 'the training worker failed to start' });
+      this.worker = worker;
     }
     return this.worker;
+  }
+
+  private send(message: JobRequest): void {
+    const worker = this.ensureWorker();
+    if (this.pending) this.pending.push(message);
+    else worker.postMessage(message);
   }
 
   get busy(): boolean {
@@ -29,7 +49,7 @@ export class Trainer {
       if (r.type === 'done' || r.type === 'error') this.listener = null;
       onReport(r);
     };
-    this.ensureWorker().postMessage(job);
+    this.send(job);
   }
 
   /** Stops the running job: politely, or by ending the worker (`hard`). */
@@ -39,8 +59,9 @@ export class Trainer {
       this.worker.terminate();
       this.worker = null;
       this.listener = null;
+      this.pending = null;
     } else {
-      this.worker.postMessage({ type: 'stop' } satisfies JobRequest);
+      this.send({ type: 'stop' } satisfies JobRequest);
     }
   }
 }
