@@ -24,6 +24,7 @@ import { tokenizerFromJSON } from '../../src/text/index.js';
 import { encodeIdx, parseIdx } from '../../src/data/idx.js';
 import { readIdxFile } from '../../src/data/mnist-files.js';
 import { decodePng, encodePng } from '../../src/plot/png.js';
+import { crc32 } from '../helpers/png-bytes.js';
 
 const MS = Number(process.env.NABLA_FUZZ_MS ?? 3000);
 const CASES = Number(process.env.NABLA_FUZZ_CASES ?? Infinity);
@@ -355,15 +356,6 @@ test('fuzz: PNG', () => {
     };
   });
 });
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 
 /** The chunks' CRCs recomputed where the chunk lengths allow, so mutations reach the checks past the CRC. */
 function withFixedCrcs(input: Uint8Array): Uint8Array {

@@ -8,6 +8,7 @@ import { deflateSync } from 'node:zlib';
 import { glyphPixel, textWidth } from '../../src/plot/font.js';
 import { PALETTE, heatmap, linePlot, scatterLabels, seriesColor, type Rgb, type RgbaImage } from '../../src/plot/plot.js';
 import { decodePng, encodePng, savePng } from '../../src/plot/png.js';
+import { pngChunk as chunk } from '../helpers/png-bytes.js';
 
 function countColor(img: RgbaImage, c: Rgb, tolerance = 0): number {
   let n = 0;
@@ -166,25 +167,6 @@ test('savePng writes the plots atomically and decodePng reads them back exactly'
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, data.length);
-  out.set(Buffer.from(type, 'ascii'), 4);
-  out.set(data, 8);
-  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 /** A PNG built by hand: colour type, bit depth 8, unfiltered rows of `samples`, optional PLTE. */
 function handPng(width: number, height: number, colorType: number, samples: number[], palette?: number[]): Uint8Array {

@@ -3,25 +3,7 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { decodePng, encodePng, readPngSize } from '../../src/plot/png.js';
 import { imageToInput } from '../../src/cli/commands/predict.js';
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, data.length);
-  out.set(Buffer.from(type, 'ascii'), 4);
-  out.set(data, 8);
-  v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
+import { pngChunk as chunk } from '../helpers/png-bytes.js';
 
 /** An 8-bit greyscale PNG declaring width x height whose one IDAT holds `raw` deflated (whatever its size). */
 function greyPng(width: number, height: number, raw: Uint8Array): Uint8Array {
