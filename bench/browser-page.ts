@@ -3,6 +3,7 @@
 import * as nb from '../src/index.js';
 import { SimpleCNN } from '../src/models/cnn.js';
 import * as tf from '@tensorflow/tfjs';
+import { buildTfjsSimpleCnn } from './tfjs-simple-cnn.js';
 
 interface PageRow { system: string; samplesPerSecond: number | null; runs: number; note?: string }
 
@@ -40,14 +41,7 @@ async function tfjsRow(backend: string, batch: number): Promise<PageRow> {
   try {
     if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
     await tf.ready();
-    const model = tf.sequential();
-    model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-    model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({ units: 512, activation: 'relu' }));
-    model.add(tf.layers.dense({ units: 10 }));
+    const model = buildTfjsSimpleCnn();
     const optimizer = tf.train.momentum(0.01, 0.9);
     const x = tf.randomNormal([batch, 28, 28, 1]);
     const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);

@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { timeWallAndCpu as time, type Timing } from './report.js';
+import { buildTfjsSimpleCnn } from './tfjs-simple-cnn.js';
 
 interface Row {
   group: string; name: string; system: string; value: number | null; unit: string;
@@ -30,18 +31,6 @@ function row(name: string, system: string, batch: number, t: Timing): Row {
 
 export const TRAIN_CASE = 'SimpleCNN train step, batch 64 (SGD momentum 0.9)';
 export const inferCase = (batch: number): string => `SimpleCNN inference, batch ${batch}`;
-
-function buildModel(): tf.Sequential {
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }));
-  model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }));
-  model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 512, activation: 'relu' }));
-  model.add(tf.layers.dense({ units: 10 }));
-  return model;
-}
 
 function errorText(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
@@ -57,7 +46,7 @@ export async function runTfjs(backend: string, { trainSteps = 2, inferReps = 2, 
   const system = `TF.js ${tf.version.tfjs} ${backend} (${threads})`;
   const rows: Row[] = [];
   tf.randomUniform([1]).dispose(); // settles the backend before models are built
-  const model = buildModel();
+  const model = buildTfjsSimpleCnn();
   const optimizer = tf.train.momentum(0.01, 0.9);
   const data = (batch: number): [tf.Tensor, tf.Tensor] =>
     [tf.randomNormal([batch, 28, 28, 1]), tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10)];
