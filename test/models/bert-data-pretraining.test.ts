@@ -55,6 +55,17 @@ test('real corpora: one document per chapter / speech', () => {
   const sotu = pretrainingDocuments('sotu');
   assert.equal(sotu.length, 233);
   assert.ok(sotu[0]![0]!.startsWith('Fellow-Citizens of the Senate and House of Representatives:'));
+  const both = pretrainingDocuments('sotu+moby-dick');
+  assert.equal(both.length, 233 + 139);
+  assert.deepEqual(both[233], moby[0]);
+  const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-bert-data-'));
+  try {
+    fs.writeFileSync(join(dir, 'c.txt'), 'Ab cd.');
+    assert.deepEqual(pretrainingDocuments(`moby-dick+${join(dir, 'c.txt')}`).slice(-1), [['Ab cd.']]);
+    assert.throws(() => pretrainingDocuments('sotu+/no/such.txt'), /cannot read "\/no\/such\.txt"/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 // A corpus whose tokens tell where they come from: document d's tokens are d0, d1, d2, ... in order, two per sentence.

