@@ -14,6 +14,7 @@ export const LAYERS = [
   ['autograd'],
   ['backend'],
   ['ops'],
+  ['profile'],
   ['nn'],
   ['optim'],
   ['data', 'io', 'text', 'plot'],

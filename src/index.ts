@@ -7,6 +7,7 @@ export * from './tensor/creation.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { getBackend, setBackend, listBackends, registerBackend, setNumThreads, numThreads, threadsReady } from './backend/registry.js';
 export type { Backend } from './backend/backend.js';
+export { profile, setProfiling, isProfiling, type ProfileReport, type ProfileRow, type ProfileOptions, type Profiled, type ProfileTableOptions, type ProfileSortKey } from './profile/profile.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, remainder, atan2, neg, exp, log, log1p, sqrt, rsqrt, abs, sin, cos, tanh,
   sigmoid, relu, leakyRelu, elu, gelu, silu, softplus, sign, square, reciprocal, clamp, floor, ceil, round,

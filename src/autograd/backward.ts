@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
 import { accumulateSparseGrad } from './sparse.js';
+import { profileHooks } from '../util/profile-hooks.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -43,7 +44,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
       const gradOut = pending.get(node)!;
       pending.delete(node);
       visited.push(node);
-      const grads = node.apply(gradOut);
+      const grads = profileHooks ? profiledStep(`${node.name}.backward`, () => node.apply(gradOut)) : node.apply(gradOut);
       node.inputs.forEach((input, i) => {
         if (!input) return;
         const g = grads[i];
@@ -52,7 +53,8 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
           if (child) {
             const previous = pending.get(child);
             pending.set(child, previous ? previous.add(g) : g);
-          } else accumulateLeaf(input, g);
+          } else if (profileHooks) profiledStep('accumulateGrad', () => accumulateLeaf(input, g));
+          else accumulateLeaf(input, g);
         }
         if (child) {
           const left = dependents.get(child)! - 1;
@@ -66,6 +68,17 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
     }
     if (!options.retainGraph) for (const node of visited) node.release();
   });
+}
+
+/** A step of the walk timed by the profiler under `name`. */
+function profiledStep<T>(name: string, step: () => T): T {
+  const hooks = profileHooks!;
+  hooks.backwardStepStart(name);
+  try {
+    return step();
+  } finally {
+    hooks.backwardStepEnd();
+  }
 }
 
 /** A node that received no gradient still releases its consumers' counts so the walk completes (iteratively: chains can be long). */

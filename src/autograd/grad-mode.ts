@@ -1,4 +1,6 @@
 /** Whether ops record gradient history (PyTorch's grad mode). */
+import { profileHooks } from '../util/profile-hooks.js';
+
 let enabled = true;
 
 /** Whether operations record the autograd graph now (false inside `noGrad`). */
@@ -9,10 +11,12 @@ export function isGradEnabled(): boolean {
 function withGradMode<T>(mode: boolean, fn: () => T): T {
   const previous = enabled;
   enabled = mode;
+  if (profileHooks) profileHooks.gradModeChanged();
   try {
     return fn();
   } finally {
     enabled = previous;
+    if (profileHooks) profileHooks.gradModeChanged();
   }
 }
 
@@ -29,4 +33,5 @@ export function enableGrad<T>(fn: () => T): T {
 /** Turns gradient recording on or off until changed again (`torch.set_grad_enabled`). */
 export function setGradEnabled(mode: boolean): void {
   enabled = mode;
+  if (profileHooks) profileHooks.gradModeChanged();
 }

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
+import { profileHooks } from '../util/profile-hooks.js';
 
 export type GradientRule = (gradOutput: Tensor) => (Tensor | null | undefined)[];
 
@@ -50,6 +51,7 @@ export class GradNode {
  * `saved` lists the tensors the rule reads, for the in-place check. Returns `out`.
  */
 export function record(out: Tensor, name: string, inputs: readonly (Tensor | null | undefined)[], rule: GradientRule, saved: Tensor[] = []): Tensor {
+  if (profileHooks) profileHooks.opRecorded(name);
   if (!isGradEnabled()) return out;
   let needed = false;
   for (const t of inputs) if (t && t.requiresGrad) { needed = true; break; }

@@ -7,6 +7,7 @@ import { JsBackend } from './js/index.js';
 import { WasmBackend } from './wasm/index.js';
 import { getNumThreads, setNumThreads as setWasmThreads, threadsReady as wasmThreadsReady } from './wasm/threads.js';
 import { wasmAvailable } from './wasm/instance.js';
+import { profileHooks } from '../util/profile-hooks.js';
 
 interface Entry { name: string; priority: number; create: () => Backend | null }
 
@@ -41,6 +42,7 @@ export function setBackend(name: string): Backend {
   const backend = entry.create();
   if (!backend) throw new Error(`setBackend: backend '${name}' is not available in this environment`);
   active = backend;
+  if (profileHooks) profileHooks.backendActivated(backend);
   return backend;
 }
 
@@ -51,7 +53,11 @@ export function getBackend(): Backend {
   if (wanted) return setBackend(wanted);
   for (const entry of [...entries].sort((a, b) => b.priority - a.priority)) {
     const backend = entry.create();
-    if (backend) return (active = backend);
+    if (backend) {
+      active = backend;
+      if (profileHooks) profileHooks.backendActivated(backend);
+      return backend;
+    }
   }
   throw new Error('getBackend: no backend is available');
 }

@@ -8,11 +8,14 @@ import { contiguousStrides, formatShape, isContiguous, numel, opError } from './
 import { copyStrided, type StridedView } from './strided.js';
 import type { GradNode } from '../autograd/node.js';
 import { formatTensor } from './print.js';
+import { profileHooks } from '../util/profile-hooks.js';
 
 /** The bytes behind one or more tensors. `version` counts in-place writes, for autograd's check. */
 export class Storage {
   version = 0;
-  constructor(public data: TypedArray) {}
+  constructor(public data: TypedArray) {
+    if (profileHooks) profileHooks.tensorAllocated(data.byteLength);
+  }
 }
 
 /** Nested arrays of numbers or booleans, as `tensor()` takes and `toArray()` gives. */

@@ -8,6 +8,7 @@
 import type { AttentionShapes, Backend } from '../backend.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
+import { profileHooks } from '../../util/profile-hooks.js';
 
 /** Fused attention's elementwise parts (kernels/attention.ts); mask / gradWeights / drop are 0 when absent. */
 export interface AttentionExports {
@@ -51,6 +52,7 @@ function spans(ops: Operand[], batch: number): Span[] {
  */
 function place(m: WasmScratch, sp: Span[], ops: Operand[]): number[] {
   sp.forEach((s, i) => m.f32.set(s.data.subarray(s.lo, s.hi), m.ptrs[i]! >> 2));
+  if (profileHooks) profileHooks.wasmCopy(sp.reduce((bytes, s) => bytes + (s.hi - s.lo) * 4, 0), sp.length);
   return ops.map((op) => {
     const i = sp.findIndex((s) => s.data === op.data);
     return m.ptrs[i]! - sp[i]!.lo * 4;

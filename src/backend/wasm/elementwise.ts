@@ -8,6 +8,7 @@ import type { Backend, BinaryOp, StridedView, UnaryOp } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { isDense, isScalarView } from '../js/elementwise.js';
 import { wasmScratch } from './scratch.js';
+import { profileHooks } from '../../util/profile-hooks.js';
 
 /** The elementwise kernels' exports (kernels/elementwise.ts); unaryF32 and binaryF32 return 0, or -1 for an unknown op code. */
 export interface ElementwiseExports {
@@ -69,4 +70,5 @@ export const binary: Backend['binary'] = (op, a, b, out) => {
   m.f32.set(b.data.subarray(b.offset, b.offset + period), pb >> 2);
   m.exports.binaryF32(BINARY_CODES[op]!, pa, pb, pout, n, period);
   out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
+  if (profileHooks) profileHooks.wasmCopy((2 * n + period) * 4, 3);
 };

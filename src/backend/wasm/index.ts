@@ -13,6 +13,7 @@ import { JsBackend } from '../js/index.js';
 import { gemm as jsGemm } from '../js/gemm.js';
 import { prepareSgemm } from './gemm.js';
 import { WasmMemoryFull } from './scratch.js';
+import { profileHooks } from '../../util/profile-hooks.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, binaryHandles, unary, unaryHandles } from './elementwise.js';
@@ -121,6 +122,7 @@ export class WasmBackend extends JsBackend {
     p.run();
     if (ldc === n) c.set(p.c, cOffset);
     else for (let r = 0; r < m; r++) c.set(p.c.subarray(r * n, (r + 1) * n), cOffset + r * ldc);
+    if (profileHooks) profileHooks.wasmCopy((m * k + k * n + (beta !== 0 ? 2 : 1) * m * n) * 4, beta !== 0 ? 4 : 3);
   };
 }
 

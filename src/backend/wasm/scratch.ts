@@ -2,6 +2,7 @@
 // the next call, and grows memory for (kernels/arena.ts is its allocator).
 import { heapF32, need } from './instance.js';
 import type { WasmKernelExports } from './instance.js';
+import { profileHooks } from '../../util/profile-hooks.js';
 
 /** The arena's exports (kernels/arena.ts). */
 export interface ArenaExports {
@@ -55,10 +56,13 @@ export function wasmScratch(op: string, elements: readonly number[]): WasmScratc
     exports: ex, ptrs, f32, i32: new Int32Array(f32.buffer),
     put: (ptr, src, length) => {
       f32.set(src.length === length ? src : src.subarray(0, length), ptr >> 2);
+      if (profileHooks) profileHooks.wasmCopy(length * 4);
       return ptr;
     },
     take: (ptr, dst, length) => {
-      dst?.set(f32.subarray(ptr >> 2, (ptr >> 2) + length));
+      if (!dst) return;
+      dst.set(f32.subarray(ptr >> 2, (ptr >> 2) + length));
+      if (profileHooks) profileHooks.wasmCopy(length * 4);
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Backend } from '../backend.js';
 import { wasmScratch } from './scratch.js';
+import { profileHooks } from '../../util/profile-hooks.js';
 
 /** SGD's kernel export (kernels/sgd.ts): n floats in place; buf 0 without momentum; flags: 1 first, 2 Nesterov, 4 maximize. */
 export interface SgdExports {
@@ -29,5 +30,6 @@ export const sgdStep: Backend['sgdStep'] = (p, po, g, go, n, buf, first, h) => {
     m.exports.sgdStepF32(pp, pg, buf ? pb : 0, len, h.lr, h.momentum, 1 - h.dampening, h.weightDecay, flags);
     p.set(f32.subarray(pp >> 2, (pp >> 2) + len), po + i);
     if (buf) buf.set(f32.subarray(pb >> 2, (pb >> 2) + len), i);
+    if (profileHooks) profileHooks.wasmCopy(len * 4 * (buf ? (first ? 4 : 5) : 3), buf ? (first ? 4 : 5) : 3);
   }
 };
