@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as nb from '../../src/index.js';
 import type { Backend, ProfileReport, ProfileRow } from '../../src/index.js';
+import { JsBackend } from '../../src/backend/js/index.js';
 
 const backend = nb.getBackend();
 const b = backend.name;
@@ -28,10 +29,10 @@ function methods(target: Backend): Map<string, unknown> {
   return out;
 }
 
-function assertUnwrapped(before: Map<string, unknown>): void {
+function assertUnwrapped(before: Map<string, unknown>, target: Backend = backend): void {
   assert.equal(nb.isProfiling(), false);
-  for (const [name, fn] of methods(backend)) assert.equal(fn, before.get(name), `${b}.${name} is not the original after profiling`);
-  assert.deepEqual([...methods(backend).keys()].sort(), [...before.keys()].sort());
+  for (const [name, fn] of methods(target)) assert.equal(fn, before.get(name), `${target.name}.${name} is not the original after profiling`);
+  assert.deepEqual([...methods(target).keys()].sort(), [...before.keys()].sort());
 }
 
 function linearStep(): { report: ProfileReport; lin: nb.nn.Linear } {
@@ -201,5 +202,37 @@ describe(`profile (backend ${b})`, () => {
     assert.match(run.stderr, /^Op\s+Calls/m);
     assert.match(run.stderr, /^relu\s+1\s/m);
     assert.match(run.stderr, new RegExp(`^${b}\\.unary\\s+1\\s`, 'm'));
+  });
+
+  // Last: it leaves a new instance of the backend active.
+  it('wraps a backend made active during the profile, and restores methods that its prototype holds', () => {
+    /** A backend whose unary lives on its prototype, not on the instance as the built-in ones' do. */
+    class PrototypeBackend extends JsBackend {
+      override readonly name: string = 'proto';
+    }
+    (PrototypeBackend.prototype as unknown as { unary: unknown }).unary = new JsBackend().unary;
+    let made: { instance: Backend; before: Map<string, unknown> } | null = null;
+    nb.registerBackend('proto', -1, () => {
+      const instance = new PrototypeBackend();
+      delete (instance as { unary?: unknown }).unary; // the class field would shadow the prototype's method
+      made = { instance, before: methods(instance) };
+      return instance;
+    });
+    const first = methods(backend);
+    try {
+      const { report } = nb.profile(() => {
+        nb.exp(nb.ones([2]));
+        nb.setBackend('proto');
+        nb.exp(nb.ones([2]));
+      });
+      assert.equal(row(report.kernels, `${b}.unary`).calls, 1);
+      assert.equal(row(report.kernels, 'proto.unary').calls, 1);
+      assertUnwrapped(first);
+      const { instance, before } = made!;
+      assert.equal(Object.prototype.hasOwnProperty.call(instance, 'unary'), false, 'no own unary is left on the instance');
+      assertUnwrapped(before, instance);
+    } finally {
+      nb.setBackend(b);
+    }
   });
 });
