@@ -46,6 +46,11 @@ export function setBackend(name: string): Backend {
   return backend;
 }
 
+/** The active backend if one was chosen or started already, else null (starts none: the profiler's question). */
+export function activeBackend(): Backend | null {
+  return active;
+}
+
 /** The backend operations run on now (from `NABLA_BACKEND`, `setBackend` or the highest priority). */
 export function getBackend(): Backend {
   if (active) return active;

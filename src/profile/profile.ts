@@ -6,7 +6,7 @@
  */
 import { setProfileHooks, type ProfileHooks } from '../util/profile-hooks.js';
 import { checkOptions, type OptionSpec } from '../util/options.js';
-import { getBackend } from '../backend/registry.js';
+import { activeBackend } from '../backend/registry.js';
 import { unwrapBackends, wrapBackend, type KernelListener } from './backend-methods.js';
 import { ProfileSession, type ProfileRow } from './session.js';
 import { formatProfile, type ProfileSortKey, type ProfileTableOptions, type ProfileTotals } from './table.js';
@@ -59,7 +59,9 @@ function begin(): ProfileSession {
   sessions.push(session);
   if (sessions.length === 1) {
     setProfileHooks(hooks);
-    wrapBackend(getBackend(), hooks);
+    // A backend started later is wrapped when the registry activates it: profiling starts none.
+    const backend = activeBackend();
+    if (backend) wrapBackend(backend, hooks);
   }
   return session;
 }
