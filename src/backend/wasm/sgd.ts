@@ -30,6 +30,9 @@ export const sgdStep: Backend['sgdStep'] = (p, po, g, go, n, buf, first, h) => {
     m.exports.sgdStepF32(pp, pg, buf ? pb : 0, len, h.lr, h.momentum, 1 - h.dampening, h.weightDecay, flags);
     p.set(f32.subarray(pp >> 2, (pp >> 2) + len), po + i);
     if (buf) buf.set(f32.subarray(pb >> 2, (pb >> 2) + len), i);
-    if (profileHooks) profileHooks.wasmCopy(len * 4 * (buf ? (first ? 4 : 5) : 3), buf ? (first ? 4 : 5) : 3);
+    if (profileHooks) {
+      const copies = 3 + (buf ? 1 : 0) + (buf && !first ? 1 : 0); // p, g in and p out; buf out, and in after the first update
+      profileHooks.wasmCopy(len * 4 * copies, copies);
+    }
   }
 };
