@@ -59,6 +59,18 @@ test('train bert: --json summary, a Hugging Face directory with the tokenizer an
   await assert.rejects(run(trainBert, '--out', join(dir, 'nothing'), '--resume'), (e: unknown) => e instanceof UsageError && /no training_state.safetensors in/.test(e.message));
 });
 
+test('train bert --init-from: continues from a model directory (its config, tokenizer and weights), with a fresh schedule', async () => {
+  const first = await run(trainBert, ...small, '--steps', '2', '--eval-every', '0', '--out', join(dir, 'first'), '--json');
+  const next = await run(trainBert, ...small, '--vocab', 'train:500', '--init-from', join(dir, 'first'), '--steps', '2', '--eval-every', '0', '--out', join(dir, 'next'), '--json');
+  const [a, b] = [first.json(), next.json()];
+  assert.equal(b.vocabSize, 400, "the directory's tokenizer, not --vocab");
+  assert.equal(b.initial.mlmLoss, a.heldOut.mlmLoss, 'the run starts from the saved weights (same held-out masks)');
+  assert.equal(b.initial.nspAccuracy, a.heldOut.nspAccuracy);
+  assert.notEqual(b.heldOut.mlmLoss, b.initial.mlmLoss, 'and trains on');
+  await assert.rejects(run(trainBert, ...small, '--init-from', corpus, '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--init-from: .* is not a model directory/.test(e.message));
+  await assert.rejects(run(trainBert, ...small, '--init-from', join(dir, 'first'), '--max-seq-length', '1024', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--max-seq-length 1024 is longer than --init-from's max_position_embeddings 512/.test(e.message));
+});
+
 test('train bert: a diverging loss stops with a clear error and writes no checkpoint', async () => {
   const out = join(dir, 'diverged');
   await assert.rejects(run(trainBert, ...small, '--steps', '6', '--lr', '1e6', '--warmup', '0', '--eval-every', '0', '--checkpoint-every', '0', '--out', out),

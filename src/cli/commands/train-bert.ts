@@ -39,6 +39,7 @@ const STATE_FORMAT = 'nabla-bert-pretraining-v1';
 const flags = {
   corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE[+...]', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)' },
   config: { type: 'string', default: 'tiny', value: 'tiny|mini|small|FILE', help: 'model size (Turc et al.: tiny L2/H128, mini L4/H256, small L4/H512) or a config.json; vocab size follows --vocab' },
+  initFrom: { type: 'string', value: 'DIR', help: "continue pretraining a model directory's weights (from `nabla train bert` or Hugging Face) with its config and tokenizer, and a fresh optimizer and schedule; --config and --vocab are then not used" },
   vocab: { type: 'string', default: 'train:8000', value: 'bert-base-uncased|train:N', help: "bert-base-uncased's 30522 WordPieces, or a new WordPiece vocabulary of N tokens trained on the training documents" },
   steps: { type: 'int', default: 1000, min: 1, max: 1e9, value: 'N', help: 'optimizer updates' },
   batchSize: { type: 'int', default: 32, min: 1, max: 65536, help: 'sequences per micro-batch' },
@@ -61,7 +62,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
+const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
 const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside the most-frequent-token baseline, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;
@@ -93,6 +94,14 @@ export function splitDocumentsForEval<T>(documents: readonly T[], fraction: numb
   const n = fraction > 0 ? Math.max(1, Math.round(fraction * documents.length)) : 0;
   const held = new Set(order.slice(0, n));
   return { train: documents.filter((_, i) => !held.has(i)), heldOut: documents.filter((_, i) => held.has(i)) };
+}
+
+/** --init-from: a model directory's BertForPreTraining (a missing head is initialised, as transformers does) and its tokenizer. */
+async function pretrainedStart(dir: string, overrides: Record<string, number>): Promise<{ model: BertForPreTraining; tokenizer: BertTokenizer }> {
+  if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`--init-from: '${dir}' is not a model directory (no config.json)`);
+  const model = await BertForPreTraining.fromPretrained(dir, { config: overrides });
+  if (!model.tokenizer) throw new UsageError(`--init-from: '${dir}' has no tokenizer files (vocab.txt or tokenizer.json)`);
+  return { model, tokenizer: model.tokenizer };
 }
 
 function validate(a: Flags): void {
@@ -133,10 +142,13 @@ export const command = defineCommand({
     if (split.train.length === 0) throw new UsageError(`--corpus: ${documents.length} document(s) leave none for training after holding out ${a.heldOut}`);
     log(`corpus ${a.corpus}: ${documents.length} documents, ${documents.reduce((n, d) => n + d.length, 0)} sentences; ${split.heldOut.length} documents held out (seed ${SPLIT_SEED})`);
 
+    // --init-from: the directory's weights, config and tokenizer (resume restores the weights from its own state)
+    const dropout: Record<string, number> = a.dropout !== undefined ? { hiddenDropoutProb: a.dropout, attentionProbsDropoutProb: a.dropout } : {};
+    const initial = a.initFrom ? await pretrainedStart(a.initFrom, dropout) : null;
     const tokenizer = resumed
       ? BertTokenizer.fromFiles(resumed.tokenizer as Record<string, string>)
-      : tokenizerFromFlag(a.vocab, () => split.train.flat());
-    log(`vocabulary: ${tokenizer.vocabSize} WordPieces (${a.vocab}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      : initial ? initial.tokenizer : tokenizerFromFlag(a.vocab, () => split.train.flat());
+    log(`vocabulary: ${tokenizer.vocabSize} WordPieces (${initial ? a.initFrom : a.vocab}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     t0 = performance.now();
     const instances = createPretrainingInstances(split.train, tokenizer, { maxSeqLength: a.maxSeqLength, generator: new nb.Generator(a.seed) });
@@ -153,13 +165,21 @@ export const command = defineCommand({
     if (instances.length < a.batchSize * a.accumulate) throw new UsageError(`--corpus gives ${instances.length} training sequences, fewer than one update's --batch-size x --accumulate = ${a.batchSize * a.accumulate}`);
 
     // ---- model ----
-    const config = base.with({
-      vocabSize: tokenizer.vocabSize,
-      maxPositionEmbeddings: Math.max(base.maxPositionEmbeddings, a.maxSeqLength),
-      ...(a.dropout !== undefined ? { hiddenDropoutProb: a.dropout, attentionProbsDropoutProb: a.dropout } : {}),
-    });
     nb.manualSeed(a.seed);
-    const model = new BertForPreTraining(config);
+    let model: BertForPreTraining;
+    if (initial) {
+      model = initial.model;
+      if (a.maxSeqLength > model.config.maxPositionEmbeddings) {
+        throw new UsageError(`--max-seq-length ${a.maxSeqLength} is longer than --init-from's max_position_embeddings ${model.config.maxPositionEmbeddings}`);
+      }
+    } else {
+      model = new BertForPreTraining(base.with({
+        vocabSize: tokenizer.vocabSize,
+        maxPositionEmbeddings: Math.max(base.maxPositionEmbeddings, a.maxSeqLength),
+        ...dropout,
+      }));
+    }
+    const config = model.config;
     const parameters = model.parameters().reduce((n, p) => n + p.numel(), 0);
     log(`model: BertForPreTraining L${config.numHiddenLayers}/H${config.hiddenSize}/A${config.numAttentionHeads}/I${config.intermediateSize}, vocab ${config.vocabSize}, ${parameters} parameters (backend ${nb.getBackend().name}, ${nb.numThreads()} threads)`);
 
@@ -195,13 +215,13 @@ export const command = defineCommand({
       heldOut, baselineToken, evalEvery: a.evalEvery, checkpointEvery: a.checkpointEvery, onCheckpoint: save, log,
       onUpdate: exportDir ? record : undefined,
     });
-    let initial: PretrainingEvaluation | null = null;
+    let before: PretrainingEvaluation | null = null;
     if (resumed) {
       pretrainer.loadStateDict(resumed as unknown as PretrainState);
       log(`resuming from ${statePath} at update ${pretrainer.step}/${a.steps}`);
     } else {
-      initial = pretrainer.evaluate();
-      if (initial) log(`before training: held-out MLM loss ${initial.mlmLoss.toFixed(4)}, MLM acc ${initial.mlmAccuracy.toFixed(4)}, NSP acc ${initial.nspAccuracy.toFixed(4)}`);
+      before = pretrainer.evaluate();
+      if (before) log(`before training: held-out MLM loss ${before.mlmLoss.toFixed(4)}, MLM acc ${before.mlmAccuracy.toFixed(4)}, NSP acc ${before.nspAccuracy.toFixed(4)}`);
     }
     const result = pretrainer.run();
 
@@ -225,7 +245,7 @@ export const command = defineCommand({
     if (f.json) {
       const out: TrainBertSummary = {
         steps: pretrainer.step, seconds: (performance.now() - started) / 1000, tokensPerSecond: result.tokensPerSecond,
-        heldOut: final, initial, history: result.history,
+        heldOut: final, initial: before, history: result.history,
         documents: { train: split.train.length, heldOut: split.heldOut.length },
         instances: { train: instances.length, heldOut: heldOutInstances.length },
         vocabSize: tokenizer.vocabSize, parameters, config: config.toJSON(), out: a.out,
