@@ -69,7 +69,8 @@ export function fillMaskPage(): Page {
       const request = () => {
         if (trainer.busy) { again = true; return; }
         fill.disabled = true;
-        trainer.run({ type: 'fill-mask', modelBase: new URL(MODEL_DIR, location.href).href, text: input.value, topK: Number(topK.value), threads: jobThreads() }, (r) => {
+        const text = input.value;
+        trainer.run({ type: 'fill-mask', modelBase: new URL(MODEL_DIR, location.href).href, text, topK: Number(topK.value), threads: jobThreads() }, (r) => {
           if (r.type === 'progress' && r.job === 'fill-mask') {
             progress.value = r.loaded / r.total;
             status.textContent = `Downloading the model: ${kib(r.loaded)} of ${kib(r.total)}`;
@@ -79,7 +80,7 @@ export function fillMaskPage(): Page {
           if (r.type === 'done' && r.job === 'fill-mask') {
             progress.value = 1;
             show(r.masks);
-            results.dataset.text = input.value;
+            results.dataset.text = text; // what these results answer: the input may have changed since
             if (status.dataset.firstFill === undefined) {
               marks.firstFill ??= performance.now();
               status.dataset.firstFill = String(performance.now() - opened);
