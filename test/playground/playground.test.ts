@@ -40,7 +40,7 @@ function watchErrors(page: Page, errors: string[]): void {
 }
 
 test('playground pages in Chromium: draw a 7, train the sine RNN, attention, Word2Vec, fill-mask, threads, offline', {
-  skip: executablePath ? false : 'no Chromium installed', timeout: 120_000,
+  skip: executablePath ? false : 'no Chromium installed', timeout: 240_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nabla-playground-'));
   mkdirSync(shots, { recursive: true });

@@ -7,7 +7,6 @@ import type { BertCard, FillMaskRow } from '../protocol.js';
 import { marks } from '../timing.js';
 
 const MODEL_DIR = 'bert-tiny/';
-const BAR_PX = 360;
 const EXAMPLES = [
   'Paris is the [MASK] of France.',
   'The president asked congress to [MASK] taxes.',
@@ -16,7 +15,7 @@ const EXAMPLES = [
 ];
 
 const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
-const kib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 function describe(card: BertCard): string {
   const corpus = card.corpus.split('+').map((c) => ({ sotu: 'the State of the Union addresses', 'moby-dick': 'Moby-Dick' })[c] ?? c).join(' and ');
@@ -24,7 +23,7 @@ function describe(card: BertCard): string {
   return `${card.name}: ${(card.parameters / 1e6).toFixed(2)} M parameters, a ${card.vocabSize}-WordPiece vocabulary, ` +
     `pretrained (masked LM + next sentence) by nabla train bert on ${corpus} for ${card.steps} updates of ${card.batchSize} sequences of up to ${card.maxSeqLength} tokens. ` +
     `On held-out documents it guesses ${percent(card.heldOut.mlmAccuracy)} of the masked tokens (always guessing “${card.heldOut.baselineToken}”: ${percent(card.heldOut.baselineAccuracy)}). ` +
-    `Weights: float16 safetensors, ${kib(weights)}. A model this small knows word shapes and frequent phrases more than facts.`;
+    `Weights: float16 safetensors, ${megabytes(weights)}. A model this small knows word shapes and frequent phrases more than facts.`;
 }
 
 /** The Fill-mask page. */
@@ -57,11 +56,10 @@ export function fillMaskPage(): Page {
       card.textContent = describe((await response.json()) as BertCard);
 
       const show = (masks: FillMaskRow[][]) => {
-        // bars relative to the most probable token of each mask (the percentages give the scale)
         results.replaceChildren(...masks.map((rows, m) => h('div', { class: 'mask-result' },
           h('h3', {}, masks.length > 1 ? `[MASK] ${m + 1}` : 'At the [MASK]'),
           h('div', { class: 'bars tokens' }, ...rows.map((r) => h('div', { class: 'bar', title: r.sequence, 'data-score': String(r.score) },
-            h('span', { class: 'label' }, r.tokenStr), h('span', { class: 'fill', style: `width:${((r.score / rows[0]!.score) * BAR_PX).toFixed(1)}px` }), h('span', { class: 'pct' }, percent(r.score))))),
+            h('span', { class: 'label' }, r.tokenStr), h('span', { class: 'track' }, h('span', { class: 'fill', style: `width:${(r.score * 100).toFixed(2)}%` })), h('span', { class: 'pct' }, percent(r.score))))),
           h('p', { class: 'sequence' }, rows[0] ? `→ ${rows[0].sequence}` : ''))));
       };
 
@@ -73,7 +71,7 @@ export function fillMaskPage(): Page {
         trainer.run({ type: 'fill-mask', modelBase: new URL(MODEL_DIR, location.href).href, text, topK: Number(topK.value), threads: jobThreads() }, (r) => {
           if (r.type === 'progress' && r.job === 'fill-mask') {
             progress.value = r.loaded / r.total;
-            status.textContent = `Downloading the model: ${kib(r.loaded)} of ${kib(r.total)}`;
+            status.textContent = `Downloading the model: ${megabytes(r.loaded)} of ${megabytes(r.total)}`;
             return;
           }
           fill.disabled = false;
