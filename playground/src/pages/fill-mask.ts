@@ -23,7 +23,7 @@ function describe(card: BertCard): string {
   return `${card.name}: ${(card.parameters / 1e6).toFixed(2)} M parameters, a ${card.vocabSize}-WordPiece vocabulary, ` +
     `pretrained (masked LM + next sentence) by nabla train bert on ${corpus} for ${card.steps} updates of ${card.batchSize} sequences of up to ${card.maxSeqLength} tokens. ` +
     `On held-out documents it guesses ${percent(card.heldOut.mlmAccuracy)} of the masked tokens (always guessing “${card.heldOut.baselineToken}”: ${percent(card.heldOut.baselineAccuracy)}). ` +
-    `Weights: float16 safetensors, ${megabytes(weights)}. A model this small knows word shapes and frequent phrases more than facts.`;
+    `Weights: float16 safetensors, ${megabytes(weights)}. The gap to the baseline is what it reads from the sentence rather than from word frequency: a model this small, trained this briefly, often answers with common words and punctuation.`;
 }
 
 /** The Fill-mask page. */
