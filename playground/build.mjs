@@ -56,6 +56,8 @@ export async function buildPlayground(outdir = join(here, 'dist'), { minify = tr
     outdir, minify, plugins: [nablaSources], logLevel: 'warning', chunkNames: 'chunk-[hash]',
   });
   for (const name of ['index.html', 'style.css', 'lenet.safetensors', 'mnist-subset.bin.gz']) copyFileSync(join(here, 'static', name), join(outdir, name));
+  mkdirSync(join(outdir, 'bert-tiny'));
+  for (const name of readdirSync(join(here, 'static/bert-tiny'))) copyFileSync(join(here, 'static/bert-tiny', name), join(outdir, 'bert-tiny', name));
   writeFileSync(join(outdir, 'corpus.txt'), corpusText());
   const assets = files(outdir).map((f) => relative(outdir, f).split('\\').join('/')).sort();
   const version = createHash('sha256');

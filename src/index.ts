@@ -23,7 +23,7 @@ export { conv1d, conv2d, type ConvOptions } from './ops/conv.js';
 export { maxPool2d, maxPool2dWithIndices, avgPool2d, maxPool1d, avgPool1d, adaptiveAvgPool2d } from './ops/pool.js';
 export { layerNorm, batchNorm } from './ops/norm.js';
 export { dropout } from './ops/dropout.js';
-export { serialize, deserialize, type TensorRecord } from './io/serialize.js';
+export { serialize, deserialize, type TensorRecord, type SerializeOptions } from './io/serialize.js';
 export { encodeCheckpoint, decodeCheckpoint } from './io/checkpoint.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';

@@ -6,6 +6,7 @@ the standard library + torch (struct, json, torch.frombuffer), as strictly as th
 
   safetensors_check.py read FILE    print FILE's tensors (header dtype, torch dtype, shape, flat values) as JSON
   safetensors_check.py write FILE   write a fixed set of tensors of every dtype to FILE, print them the same way
+  safetensors_check.py halve FILE   print the bit patterns of FILE's F32 tensors as torch's .half() and .bfloat16() round them
 
 Non-finite floats are printed as the strings "nan", "inf", "-inf" so the output stays strict JSON.
 """
@@ -109,10 +110,17 @@ def describe(tensors, metadata, header_len=None):
     return json.dumps(out)
 
 
+def halved(tensors):
+    bits = lambda t: (t.reshape(-1).view(torch.int16).to(torch.int32) & 0xFFFF).tolist()
+    return json.dumps({name: {'f16': bits(t.half()), 'bf16': bits(t.bfloat16())} for name, t in tensors.items() if t.dtype == torch.float32})
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ('read', 'write'):
-        sys.exit(f'usage: {argv[0]} read|write FILE')
-    if argv[1] == 'read':
+    if len(argv) != 3 or argv[1] not in ('read', 'write', 'halve'):
+        sys.exit(f'usage: {argv[0]} read|write|halve FILE')
+    if argv[1] == 'halve':
+        print(halved(load(argv[2])[0]))
+    elif argv[1] == 'read':
         tensors, metadata, n = load(argv[2])
         print(describe(tensors, metadata, n))
     else:

@@ -6,9 +6,10 @@ import { digitsPage } from './pages/digits.js';
 import { sequencesPage } from './pages/sequences.js';
 import { attentionPage } from './pages/attention.js';
 import { embeddingsPage } from './pages/embeddings.js';
+import { fillMaskPage } from './pages/fill-mask.js';
 import './timing.js';
 
-const pages: Page[] = [digitsPage(), sequencesPage(), attentionPage(), embeddingsPage()];
+const pages: Page[] = [digitsPage(), sequencesPage(), attentionPage(), embeddingsPage(), fillMaskPage()];
 const root = document.getElementById('page')!;
 const nav = document.getElementById('nav')!;
 const threadsLine = document.getElementById('threads')!;

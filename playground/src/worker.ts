@@ -1,8 +1,9 @@
-// The playground's training worker: every long job runs here, so the page stays responsive. Jobs report
-// progress after each step and yield to the event loop between steps, so a `stop` message is seen.
+// The playground's worker: every long job (training; BERT's download and inference) runs here, so the
+// page stays responsive. Jobs report progress after each step and yield to the event loop between steps,
+// so a `stop` message is seen.
 import * as nb from 'nabla';
-import { LeNet5, SimpleGRU, SimpleLSTM, SimpleRNN, createSineWaveData } from 'nabla/models';
-import type { JobReport, JobRequest, WireStateDict } from './protocol.js';
+import { LeNet5, SimpleGRU, SimpleLSTM, SimpleRNN, bert, createSineWaveData } from 'nabla/models';
+import type { BertCard, JobReport, JobRequest, WireStateDict } from './protocol.js';
 import { loadMnistSubset, toInputs } from './mnist.js';
 
 let stopRequested = false;
@@ -96,6 +97,53 @@ function trainWords(job: Extract<JobRequest, { type: 'word2vec' }>): void {
   post({ type: 'done', job: 'word2vec', stopped: false, words: [...kv.words], vectors, dim: job.dim, counts: [...vocab.counts] }, [vectors.buffer]);
 }
 
+/** The files of a model directory, fetched with progress reports over their total size (from card.json). */
+async function fetchModelFiles(base: string): Promise<bert.BertFiles> {
+  const get = async (name: string) => {
+    const response = await fetch(new URL(name, base));
+    if (!response.ok) throw new Error(`fill-mask: fetching ${name} gave HTTP ${response.status}`);
+    return response;
+  };
+  const card = (await (await get('card.json')).json()) as BertCard;
+  const total = Object.values(card.files).reduce((a, b) => a + b, 0);
+  let loaded = 0;
+  const files: bert.BertFiles = {};
+  for (const name of Object.keys(card.files)) {
+    const reader = (await get(name)).body!.getReader();
+    const chunks: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      chunks.push(r.value);
+      loaded += r.value.length;
+      post({ type: 'progress', job: 'fill-mask', loaded, total });
+    }
+    const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+    files[name] = name.endsWith('.safetensors') ? bytes : new TextDecoder().decode(bytes);
+  }
+  return files;
+}
+
+// The masked-LM stays loaded between requests of the BERT page.
+let maskedLm: { base: string; model: Promise<bert.BertForMaskedLM> } | null = null;
+
+async function fillMaskJob(job: Extract<JobRequest, { type: 'fill-mask' }>): Promise<void> {
+  const t0 = performance.now();
+  const entry = maskedLm?.base === job.modelBase
+    ? maskedLm
+    : (maskedLm = { base: job.modelBase, model: fetchModelFiles(job.modelBase).then((files) => bert.BertForMaskedLM.fromFiles(files)) });
+  let model: bert.BertForMaskedLM;
+  try {
+    model = await entry.model;
+  } catch (e) {
+    if (maskedLm === entry) maskedLm = null; // the next request fetches again
+    throw e;
+  }
+  const t1 = performance.now();
+  const masks = bert.fillMask(model, model.tokenizer!, job.text, { topK: job.topK })
+    .map((candidates) => candidates.map(({ tokenStr, score, sequence }) => ({ tokenStr, score, sequence })));
+  post({ type: 'done', job: 'fill-mask', stopped: false, masks, loadMs: t1 - t0, inferenceMs: performance.now() - t1 });
+}
+
 self.onmessage = async (event: MessageEvent<JobRequest>) => {
   const job = event.data;
   if (job.type === 'stop') {
@@ -107,6 +155,7 @@ self.onmessage = async (event: MessageEvent<JobRequest>) => {
     await useThreads(job.threads);
     if (job.type === 'digits') await trainDigits(job);
     else if (job.type === 'sine') await trainSine(job);
+    else if (job.type === 'fill-mask') await fillMaskJob(job);
     else trainWords(job);
   } catch (e) {
     post({ type: 'error', message: e instanceof Error ? e.message : String(e) });

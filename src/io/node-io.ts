@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { readFileBytes, writeFileAtomic } from '../util/files.js';
-import { deserialize, serialize, type TensorRecord } from './serialize.js';
+import { deserialize, serialize, type SerializeOptions, type TensorRecord } from './serialize.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 
 /**
@@ -34,12 +34,13 @@ function checkFolder(op: string, path: string): void {
  * @example
  * ```ts
  * nb.save(model.stateDict(), 'cnn.safetensors'); // loads in PyTorch with safetensors' load_file + load_state_dict
+ * nb.save(model.stateDict(), 'cnn-f16.safetensors', undefined, { floatDtype: 'float16' }); // half the bytes; load gives float32 back
  * ```
  */
-export function save(tensors: TensorRecord, path: string, metadata?: Record<string, string>): void {
+export function save(tensors: TensorRecord, path: string, metadata?: Record<string, string>, options: SerializeOptions = {}): void {
   checkSaveArguments(tensors, path);
   checkFolder('save', path);
-  writeFileAtomic(path, serialize(tensors, metadata));
+  writeFileAtomic(path, serialize(tensors, metadata, options));
 }
 
 /**

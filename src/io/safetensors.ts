@@ -16,6 +16,8 @@ export interface RawTensor {
 export interface EncodeSafetensorsOptions {
   /** Write these int32 tensors as I64 (PyTorch keeps e.g. BatchNorm's num_batches_tracked as int64). */
   int64Keys?: (key: string) => boolean;
+  /** Write float32 tensors as F16 or BF16 (rounded to nearest, ties to even, as PyTorch's .half() and .bfloat16()): half the bytes. */
+  floatDtype?: 'F32' | 'F16' | 'BF16';
 }
 
 const ITEMSIZE: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -62,6 +64,8 @@ export function encodeSafetensors(
   options: EncodeSafetensorsOptions = {},
 ): Uint8Array {
   // Plain code-unit sort; matches Python's sorted() for every name without astral characters.
+  const floatDtype = options.floatDtype ?? 'F32';
+  if (!['F32', 'F16', 'BF16'].includes(floatDtype)) fail(`floatDtype must be 'F32', 'F16' or 'BF16', got ${quote(String(floatDtype))}`);
   const keys = Object.keys(tensors).sort();
   const fields: string[] = [];
   if (metadata !== undefined && Object.keys(metadata).length > 0) {
@@ -80,7 +84,7 @@ export function encodeSafetensors(
     const n = numel(t.shape);
     if (t.data.length !== n) fail(`${where}: shape [${t.shape.join(',')}] has ${n} elements but data has ${t.data.length}`);
     const st: SafetensorsDType =
-      t.dtype === 'float32' ? 'F32' : t.dtype === 'bool' ? 'BOOL' : options.int64Keys?.(key) ? 'I64' : 'I32';
+      t.dtype === 'float32' ? floatDtype : t.dtype === 'bool' ? 'BOOL' : options.int64Keys?.(key) ? 'I64' : 'I32';
     const begin = offset;
     offset += n * ITEMSIZE[st];
     fields.push(`${quote(key)}:{"dtype":"${st}","shape":[${t.shape.join(',')}],"data_offsets":[${begin},${offset}]}`);
@@ -105,6 +109,10 @@ export function encodeSafetensors(
         view.setInt32(pos + 8 * i, data[i], true);
         view.setInt32(pos + 8 * i + 4, data[i] < 0 ? -1 : 0, true);
       }
+    } else if (st === 'F16') {
+      for (let i = 0; i < data.length; i++) view.setUint16(pos + 2 * i, floatToHalfBits(data[i]!), true);
+    } else if (st === 'BF16') {
+      for (let i = 0; i < data.length; i++) view.setUint16(pos + 2 * i, floatToBfloat16Bits(data[i]!), true);
     } else if (LITTLE_ENDIAN) {
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
     } else if (st === 'F32') {
@@ -278,4 +286,41 @@ function halfToFloatBits(h: number): number {
     e--;
   }
   return sign | (e << 23) | ((frac & 0x3ff) << 13);
+}
+
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+
+/** float32 -> IEEE half bit pattern, rounded to nearest with ties to even; too large becomes inf, NaN stays NaN. */
+function floatToHalfBits(x: number): number {
+  f32[0] = x;
+  const b = f32Bits[0]!;
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const frac = b & 0x7fffff;
+  if (exp === 0xff) return sign | (frac ? 0x7e00 : 0x7c00); // NaN: PyTorch's quiet NaN, sign kept
+  const e = exp - 112; // the half's biased exponent
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    // subnormal half (or zero): the value in units of 2^-24, the implicit 1 made explicit
+    if (e < -10) return sign;
+    const m = frac | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (frac >>> 13);
+  const rest = frac & 0x1fff;
+  // a carry out of the fraction steps the exponent up, and into inf from the largest binade: both right
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** float32 -> bfloat16 bit pattern (the top 16 bits), rounded to nearest with ties to even; NaN becomes PyTorch's 0x7fc0. */
+function floatToBfloat16Bits(x: number): number {
+  f32[0] = x;
+  const b = f32Bits[0]!;
+  if ((b & 0x7fffffff) > 0x7f800000) return 0x7fc0;
+  return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from '../../src/io/safetensors.js';
 import { readFileBytes, writeFileAtomic } from '../../src/util/files.js';
-import { deserialize } from '../../src/io/serialize.js';
+import { deserialize, serialize } from '../../src/io/serialize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'nabla-safetensors-'));
@@ -410,4 +410,91 @@ test('nabla reads what PyTorch writes', (t) => {
     const values = p.values.map(pyNumber).map((v) => (nablaDtype === 'float32' ? Math.fround(v) : v));
     assert.deepEqual(Array.from(tensors[k].data), values, k);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Writing F16 and BF16 (floatDtype)
+
+/** The uint16 words of a tensor's bytes in an encoded file. */
+function words(bytes: Uint8Array, key: string): number[] {
+  const { n, header } = parseHeader(bytes);
+  const [begin, end] = header[key].data_offsets as [number, number];
+  const view = new DataView(bytes.buffer, bytes.byteOffset + 8 + n + begin, end - begin);
+  return Array.from({ length: (end - begin) / 2 }, (_, i) => view.getUint16(2 * i, true));
+}
+
+/** float32 values that probe rounding: halfway and near-halfway points, both overflow edges, subnormals, specials, random bit patterns. */
+function roundingProbes(): Float32Array {
+  const values = [0, -0, 1, -1, 65504, 65519, 65519.996, 65520, -65520, 1e9, 2 ** -24, 2 ** -25, 2 ** -25 * 1.0001, 3 * 2 ** -26, 2 ** -26, 1e-40, -1e-45,
+    1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -11 + 2 ** -20, 2 ** -14 - 2 ** -25, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 3.3895e38, 3.4e38, Infinity, -Infinity, NaN, -NaN, Math.PI];
+  const out = new Float32Array(values.length + 4000);
+  out.set(values);
+  const bits = new Uint32Array(out.buffer, values.length * 4);
+  let s = 12345;
+  for (let i = 0; i < bits.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    // half of them in the half's range (exponents 100..145), half anywhere
+    bits[i] = i % 2 ? s : (s & 0x807fffff) | ((100 + (s % 46)) << 23);
+  }
+  return out;
+}
+
+test('F16 write: every half value round-trips bit-exactly, NaN as the quiet NaN', () => {
+  const halves = Uint16Array.from({ length: 65536 }, (_, i) => i);
+  const { tensors } = decodeSafetensors(build({ h: { dtype: 'F16', shape: [65536], data_offsets: [0, 131072] } }, le(Uint16Array, Array.from(halves))));
+  const back = words(encodeSafetensors({ h: tensors.h }, undefined, { floatDtype: 'F16' }), 'h');
+  for (let h = 0; h < 65536; h++) {
+    const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+    const want = isNaN ? (h & 0x8000) | 0x7e00 : h;
+    if (back[h] !== want) assert.fail(`half 0x${h.toString(16)}: wrote 0x${back[h]!.toString(16)}, want 0x${want.toString(16)}`);
+  }
+});
+
+test('F16 and BF16 write round to nearest, ties to even; overflow is inf; header and sizes', () => {
+  const x = f32([8], [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65519, 65520, 2 ** -25, 3 * 2 ** -25, 1 + 2 ** -8, 1 + 3 * 2 ** -8]);
+  const f16 = encodeSafetensors({ x, n: i32([1], [3]) }, undefined, { floatDtype: 'F16' });
+  assert.equal(parseHeader(f16).header.x.dtype, 'F16');
+  assert.equal(parseHeader(f16).header.n.dtype, 'I32', 'integer tensors keep their dtype');
+  assert.deepEqual(Array.from(decodeSafetensors(f16).tensors.x.data), [1, 1 + 2 ** -9, 65504, Infinity, 0, 2 ** -23, 1 + 2 ** -8, 1 + 3 * 2 ** -8]);
+  const bf16 = encodeSafetensors({ x }, undefined, { floatDtype: 'BF16' });
+  assert.equal(parseHeader(bf16).header.x.dtype, 'BF16');
+  assert.equal(bf16.length - 8 - parseHeader(bf16).n, 16, '2 bytes a value');
+  assert.deepEqual(Array.from(decodeSafetensors(bf16).tensors.x.data), [1, 1, 65536, 65536, 2 ** -25, 3 * 2 ** -25, 1, 1 + 2 ** -6]);
+  assert.throws(() => encodeSafetensors({ x }, undefined, { floatDtype: 'F8' as 'F16' }), /safetensors: floatDtype must be 'F32', 'F16' or 'BF16', got "F8"/);
+});
+
+test('serialize with floatDtype float16 loads back as float32 tensors', () => {
+  const t = Tensor.fromData(Float32Array.from([0.1, -2.5, 1000.3]), [3], 'float32');
+  const bytes = serialize({ t }, { note: 'half' }, { floatDtype: 'float16' });
+  const { tensors, metadata } = deserialize(bytes);
+  assert.equal(tensors.t.dtype, 'float32');
+  assert.deepEqual(Array.from(tensors.t.dataSync()), [0.0999755859375, -2.5, 1000.5]);
+  assert.deepEqual(metadata, { note: 'half' });
+  assert.throws(() => serialize({ t }, undefined, { floatDtype: 'half' as 'float16' }), /save: floatDtype must be 'float32', 'float16' or 'bfloat16', got "half"/);
+});
+
+test('F16 and BF16 that nabla writes are the bits PyTorch .half() and .bfloat16() give', (t) => {
+  if (!hasTorch) return t.skip('python3-torch not installed');
+  const x: RawTensor = { dtype: 'float32', shape: [roundingProbes().length], data: roundingProbes() };
+  const file = join(dir, 'probes-f32.safetensors');
+  writeFileAtomic(file, encodeSafetensors({ x }));
+  const r = spawnSync(PYTHON, [SCRIPT, 'halve', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `safetensors_check.py halve failed:\n${r.stderr}`);
+  const torchBits = JSON.parse(r.stdout) as Record<string, { f16: number[]; bf16: number[] }>;
+  for (const [dtype, key] of [['F16', 'f16'], ['BF16', 'bf16']] as const) {
+    const mine = words(encodeSafetensors({ x }, undefined, { floatDtype: dtype }), 'x');
+    const theirs = torchBits.x![key];
+    // NaN: any NaN (PyTorch's own bfloat16 NaN differs between its scalar 0x7fc0 and its vectorised 0xffff)
+    const isNaN16 = (w: number) => (dtype === 'F16' ? (w & 0x7c00) === 0x7c00 && (w & 0x3ff) !== 0 : (w & 0x7f80) === 0x7f80 && (w & 0x7f) !== 0);
+    const same = (w: number, i: number) => w === theirs[i] || (dtype === 'BF16' && Number.isNaN(x.data[i]) && isNaN16(w) && isNaN16(theirs[i]!));
+    const bad = mine.flatMap((w, i) => (same(w, i) ? [] : [`${x.data[i]} -> 0x${w.toString(16)}, torch 0x${theirs[i]!.toString(16)}`]));
+    assert.deepEqual(bad.slice(0, 5), [], `${dtype}: ${bad.length} of ${mine.length} values differ from PyTorch`);
+  }
+  // and PyTorch reads nabla's F16 file as torch.float16 with the values nabla reads back
+  const halfFile = join(dir, 'probes-f16.safetensors');
+  const bytes = encodeSafetensors({ x }, undefined, { floatDtype: 'F16' });
+  writeFileAtomic(halfFile, bytes);
+  const py = python('read', halfFile);
+  assert.equal(py.tensors.x!.torch_dtype, 'torch.float16');
+  assert.deepEqual(py.tensors.x!.values.map(pyNumber), Array.from(decodeSafetensors(bytes).tensors.x.data));
 });

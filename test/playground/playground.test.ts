@@ -1,16 +1,18 @@
 // The playground in a real browser (Chromium, headless, driven by playwright-core): every page opens with
 // no console error, a drawn 7 reads as 7, the sine RNN's loss falls over 20 epochs, attention maps label
-// words in any script, Word2Vec trains in the worker, the isolated page runs 2 threads and a plain one 1,
+// words in any script, Word2Vec trains in the worker, BERT fills a [MASK] as nabla does in Node, the isolated page runs 2 threads and a plain one 1,
 // and the site reloads offline from its service worker. Screenshots go to test-results/playground/.
 // Skipped where no Chromium is installed (CHROMIUM_PATH or /usr/bin/chromium).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { chromium, type Page } from 'playwright-core';
+import { BertForMaskedLM } from '../../src/models/bert/heads.js';
+import { fillMask } from '../../src/models/bert/pipelines.js';
 // @ts-expect-error: plain JavaScript build scripts, typed by their use here
 import { buildPlayground } from '../../playground/build.mjs';
 // @ts-expect-error: see above
@@ -24,13 +26,21 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
+/** fillMask in Node on the BERT page's shipped files (playground/static/bert-tiny). */
+function fillMaskInNode(text: string, topK: number) {
+  const dir = join('playground', 'static', 'bert-tiny');
+  const files = Object.fromEntries(readdirSync(dir).map((name) => [name, name.endsWith('.safetensors') ? new Uint8Array(readFileSync(join(dir, name))) : readFileSync(join(dir, name), 'utf8')]));
+  const model = BertForMaskedLM.fromFiles(files);
+  return fillMask(model, model.tokenizer!, text, { topK })[0]!;
+}
+
 function watchErrors(page: Page, errors: string[]): void {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`${page.url()}: ${m.text()}`); });
   page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
 }
 
-test('playground pages in Chromium: draw a 7, train the sine RNN, attention, Word2Vec, threads, offline', {
-  skip: executablePath ? false : 'no Chromium installed', timeout: 120_000,
+test('playground pages in Chromium: draw a 7, train the sine RNN, attention, Word2Vec, fill-mask, threads, offline', {
+  skip: executablePath ? false : 'no Chromium installed', timeout: 240_000,
 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'nabla-playground-'));
   mkdirSync(shots, { recursive: true });
@@ -120,6 +130,38 @@ test('playground pages in Chromium: draw a 7, train the sine RNN, attention, Wor
     assert.equal(await page.locator('#neighbours li').count(), 10);
     assert.ok(await page.locator('#word-map g.word').count() >= 50);
     await page.screenshot({ path: join(shots, 'embeddings.png'), fullPage: true });
+
+    // Fill-mask: BERT-Tiny downloads and runs in the worker; the top k tokens at the [MASK] are the ones
+    // nabla finds in Node on the same shipped files, with probabilities in descending order summing to <= 1.
+    // A fresh context, so that the page opens cold (no service-worker cache) and its timing is the first visit's.
+    const bertContext = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const bertPage = await bertContext.newPage();
+    watchErrors(bertPage, errors);
+    await bertPage.goto(`${isolatedUrl}#fill-mask`);
+    await bertPage.waitForSelector('#fill-results[data-text] .bar', { timeout: 60_000 });
+    const firstFill = await bertPage.evaluate(() => (globalThis as { playgroundMarks?: { firstFill?: number } }).playgroundMarks?.firstFill);
+    console.log(`# fill-mask: time to first prediction ${firstFill?.toFixed(0)} ms after navigation (cold)`);
+    await bertContext.close();
+    await page.goto(`${isolatedUrl}#fill-mask`);
+    await page.waitForSelector('#fill-results[data-text] .bar', { timeout: 60_000 });
+    assert.match((await page.textContent('#bert-card'))!, /BERT-Tiny .* held-out documents it guesses \d+\.\d% of the masked tokens/);
+    const sentence = 'The president asked congress to [MASK] taxes.';
+    await page.selectOption('#top-k', '5');
+    await page.fill('#masked-text', sentence);
+    await page.waitForFunction((s) => document.querySelector<HTMLElement>('#fill-results')?.dataset.text === s && document.querySelectorAll('#fill-results .bar').length === 5, sentence);
+    const shown = await page.locator('#fill-results .bar').evaluateAll((bars) => bars.map((b) => ({ token: b.querySelector('.label')!.textContent!, score: Number((b as HTMLElement).dataset.score) })));
+    const scores = shown.map((r) => r.score);
+    assert.ok(scores.every((p, i) => p > 0 && p <= 1 && (i === 0 || p <= scores[i - 1]!)), `descending probabilities: ${scores}`);
+    assert.ok(scores.reduce((a, b) => a + b, 0) <= 1 + 1e-6, `probabilities sum to at most 1: ${scores}`);
+    const expected = fillMaskInNode(sentence, 5);
+    assert.deepEqual(shown.map((r) => r.token), expected.map((r) => r.tokenStr), 'the page finds the tokens nabla finds in Node');
+    expected.forEach((r, i) => assert.ok(Math.abs(r.score - scores[i]!) < 1e-4, `${r.tokenStr}: ${scores[i]} in the page, ${r.score} in Node`));
+    assert.match((await page.textContent('#fill-results .sequence'))!, /the president asked congress to \S+ taxes\./);
+    await page.screenshot({ path: join(shots, 'fill-mask.png'), fullPage: true });
+    // A sentence without [MASK] is explained on the page, not thrown into the console.
+    await page.fill('#masked-text', 'No mask here.');
+    await page.waitForFunction(() => document.querySelector('#bert-status')?.textContent?.startsWith('Error'));
+    assert.match((await page.textContent('#bert-status'))!, /holds no \[MASK\] token/);
 
     // Offline: the service worker serves the whole site from its cache.
     await page.goto(`${isolatedUrl}#digits`);
