@@ -4,10 +4,12 @@
  */
 import type { Backend } from '../backend.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
+import { parallelRange } from './threads.js';
 
 /** The norm kernels' exports (kernels/norm.ts); optional operands are 0 when absent. */
 export interface NormExports {
-  layerNormRows(x: number, rows: number, cols: number, weight: number, bias: number, eps: number,
+  /** Layer norm of rows [start, end) of x [rows, cols]. */
+  layerNormRowsRange(start: number, end: number, x: number, cols: number, weight: number, bias: number, eps: number,
     out: number, mean: number, rstd: number): void;
   layerNormBackwardRows(g: number, x: number, mean: number, rstd: number, weight: number, rows: number, cols: number,
     gx: number, gradWeight: number, gradBias: number, acc: number): void;
@@ -28,7 +30,8 @@ export const layerNorm: Backend['layerNorm'] = (x, rows, cols, weight, bias, eps
   const m = wasmScratch('layerNorm', [n, weight ? cols : 0, bias ? cols : 0, rows, rows]);
   const [px, pw, pb, pmean, prstd] = m.ptrs as [number, number, number, number, number];
   m.put(px, x, n);
-  m.exports.layerNormRows(px, rows, cols, putOptional(m, pw, weight, cols), putOptional(m, pb, bias, cols), eps, px, pmean, prstd);
+  parallelRange(m.exports, 'layerNormRowsRange', rows, 1, 2 * n,
+    [px, cols, putOptional(m, pw, weight, cols), putOptional(m, pb, bias, cols), { f64: eps }, px, pmean, prstd]);
   m.take(px, out, n);
   m.take(pmean, mean, rows);
   m.take(prstd, rstd, rows);

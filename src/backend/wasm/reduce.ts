@@ -6,10 +6,12 @@
 import type { Backend, ReduceOp } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { wasmScratch } from './scratch.js';
+import { parallelRange } from './threads.js';
 
 /** The sum kernels' exports (kernels/elementwise.ts). */
 export interface ReduceExports {
-  sumRowsF32(x: number, rows: number, size: number, out: number): void;
+  /** out[r] = the sum of row r of x [rows, size], for rows [start, end). */
+  sumRowsF32Range(start: number, end: number, x: number, size: number, out: number): void;
   sumMiddleF32(x: number, outer: number, size: number, inner: number, acc: number, out: number): void;
 }
 
@@ -23,7 +25,7 @@ export const reduce: Backend['reduce'] = (op, x, outer, size, inner, out) => {
   const m = wasmScratch(op, [n, outer * inner, inner === 1 ? 0 : 2 * inner]);
   const [px, pout, pacc] = m.ptrs as [number, number, number];
   m.put(px, x as Float32Array, n);
-  if (inner === 1) m.exports.sumRowsF32(px, outer, size, pout);
+  if (inner === 1) parallelRange(m.exports, 'sumRowsF32Range', outer, 1, n, [px, size, pout]);
   else m.exports.sumMiddleF32(px, outer, size, inner, pacc, pout);
   m.take(pout, out as Float32Array, outer * inner);
 };

@@ -43,7 +43,7 @@ function f64At(p: usize, j: i32): f64 {
  * out = (x - mean) * rstd * weight + bias per row of x [rows, cols] (weight, bias: 0 when absent);
  * writes each row's mean and 1/sqrt(var + eps) (f32) for backward.
  */
-export function layerNormRows(x: usize, rows: i32, cols: i32, weight: usize, bias: usize, eps: f64,
+function layerNormRows(x: usize, rows: i32, cols: i32, weight: usize, bias: usize, eps: f64,
   out: usize, mean: usize, rstd: usize): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
@@ -255,4 +255,11 @@ export function batchNormBackwardF32(g: usize, x: usize, n: i32, c: i32, spatial
       }
     }
   }
+}
+
+/** layerNormRows over rows [start, end). */
+export function layerNormRowsRange(start: i32, end: i32, x: usize, cols: i32, weight: usize, bias: usize, eps: f64,
+  out: usize, mean: usize, rstd: usize): void {
+  const o = <usize>start * <usize>cols << 2, r = <usize>start << 2;
+  layerNormRows(x + o, end - start, cols, weight, bias, eps, out + o, mean + r, rstd + r);
 }
