@@ -97,6 +97,10 @@ function cases(): PassCase[] {
   }
   const sumRows = (f: typeof wasmReduce) => () => { const out = new Float32Array(rows).fill(NaN); f('sum', x, rows, cols, 1, out); return [out]; };
   list.push({ name: 'sum over the last axis', wasm: sumRows(wasmReduce), reference: sumRows(jsReduce), agreement: 1e-6 });
+  for (const [outer, size, inner] of [[3, 381, 131], [1, 1140, 131]] as const) {
+    const sumMiddle = (f: typeof wasmReduce) => () => { const out = new Float32Array(outer * inner).fill(NaN); f('sum', x, outer, size, inner, out); return [out]; };
+    list.push({ name: `sum over the middle axis of [${outer}, ${size}, ${inner}]`, wasm: sumMiddle(wasmReduce), reference: sumMiddle(jsReduce), agreement: 1e-6 });
+  }
 
   // max pooling: the 2x2 fast path and general windows, 33 planes per image (odd split)
   for (const s of [poolShapes(8, 33, 28, 28, 2, 2, 0), poolShapes(8, 33, 27, 25, 3, 2, 1)]) {
@@ -166,6 +170,18 @@ function cases(): PassCase[] {
     return [out, mean, rstd];
   };
   list.push({ name: 'layer norm', wasm: ln(wasmNorm.layerNorm), reference: ln(jsNorm.layerNorm), agreement: 1e-6 });
+  const lnMean = new Float32Array(r), lnRstd = new Float32Array(r);
+  jsNorm.layerNorm(scores, r, c, lnWeight, lnBias, 1e-5, new Float32Array(r * c), lnMean, lnRstd);
+  for (const affine of [true, false]) {
+    const lnBackward = (f: typeof wasmNorm.layerNormBackward) => () => {
+      const gx = new Float32Array(r * c).fill(NaN);
+      const gw = affine ? new Float32Array(c).fill(NaN) : null, gb = affine ? new Float32Array(c).fill(NaN) : null;
+      f(g, scores, lnMean, lnRstd, affine ? lnWeight : null, r, c, gx, gw, gb);
+      return affine ? [gx, gw!, gb!] : [gx];
+    };
+    list.push({ name: `layer norm backward${affine ? '' : ' without affine parameters'}`, wasm: lnBackward(wasmNorm.layerNormBackward),
+      reference: lnBackward(jsNorm.layerNormBackward), agreement: 1e-6 });
+  }
   return list;
 }
 

@@ -38,7 +38,8 @@ export const CTL = {
     'unaryF32Range', 'binaryF32Range', 'sumRowsF32Range', 'maxPool2dRange', 'maxPool2dBackwardRange',
     'im2colRange', 'col2imRange', 'im2rowRange', 'row2imRange', 'nchwToNhwcRange', 'nhwcToNchwRange',
     'nchwToChannelMajorRange', 'channelMajorToNchwRange', 'softmaxRowsRange', 'softmaxBackwardRowsRange',
-    'crossEntropyBackwardRowsRange', 'layerNormRowsRange',
+    'crossEntropyBackwardRowsRange', 'layerNormRowsRange', 'sumMiddleF32Range', 'layerNormBackwardRowsRange',
+    'layerNormParamGradsRange',
   ],
   TAG_MASK: 0x7ffff,
   /** How long an idle worker polls for the next job before sleeping in Atomics.wait. */

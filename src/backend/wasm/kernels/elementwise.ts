@@ -205,24 +205,28 @@ export function sumRowsF32Range(start: i32, end: i32, x: usize, size: i32, out: 
   sumRowsF32(x + (<usize>start * <usize>size << 2), end - start, size, out + (<usize>start << 2));
 }
 
-/** out[o, i] = sum over j of x[o, j, i] ([outer, size, inner]), accumulated in f64 in acc (inner doubles). */
-export function sumMiddleF32(x: usize, outer: i32, size: i32, inner: i32, acc: usize, out: usize): void {
-  const pairs = inner & ~1;
+/**
+ * out[o, i] = sum over j of x[o, j, i] ([outer, size, inner]) for columns i in [start, end), every o,
+ * accumulated in f64 at acc (inner doubles) row after row: each column by itself, so a split over
+ * columns gives the same bits.
+ */
+export function sumMiddleF32Range(start: i32, end: i32, x: usize, outer: i32, size: i32, inner: i32, acc: usize, out: usize): void {
+  const cols = acc + (<usize>start << 3);
   for (let o = 0; o < outer; o++) {
-    memory.fill(acc, 0, <usize>inner << 3);
+    memory.fill(cols, 0, <usize>(end - start) << 3);
     for (let j = 0; j < size; j++) {
       const row = x + (<usize>(o * size + j) * <usize>inner << 2);
-      let i = 0;
-      for (; i < pairs; i += 2) {
+      let i = start;
+      for (; i + 2 <= end; i += 2) {
         const q = acc + (<usize>i << 3);
         v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>i << 2)))));
       }
-      if (i < inner) {
+      if (i < end) {
         const q = acc + (<usize>i << 3);
         store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>i << 2)));
       }
     }
     const dst = out + (<usize>o * <usize>inner << 2);
-    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    for (let i = start; i < end; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
   }
 }
