@@ -9,21 +9,24 @@
  * (src/backend/js/conv.ts).
  */
 import type { Conv2dShapes } from '../backend.js';
+import type { WasmKernelExports } from './instance.js';
 import { sgemmInMemory } from './gemm.js';
-import { wasmScratch, type WasmScratch } from './scratch.js';
+import { wasmScratch } from './scratch.js';
+import { parallelRange, type RangeArg } from './threads.js';
 
-/** The convolution data movement's exports (kernels/conv.ts); convShape sets the shape the others use. */
+/**
+ * The convolution data movement's exports (kernels/conv.ts), each over images [start, end) of the
+ * batch; `shape` stands for the 14 arguments n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow.
+ */
 export interface ConvExports {
-  convShape(n: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number): void;
-  im2col(x: number, cols: number): void;
-  col2im(cols: number, x: number): void;
-  channelMajorToNchw(src: number, out: number, n: number, oc: number, pixels: number, bias: number): void;
-  nchwToChannelMajor(src: number, out: number, n: number, oc: number, pixels: number): void;
-  nchwToNhwc(src: number, out: number, n: number, c: number, pixels: number): void;
-  nhwcToNchw(src: number, out: number, n: number, c: number, pixels: number, bias: number): void;
-  im2row(x: number, rows: number): void;
-  row2im(rows: number, x: number): void;
+  im2colRange(start: number, end: number, x: number, cols: number, ...shape: number[]): void;
+  col2imRange(start: number, end: number, cols: number, x: number, ...shape: number[]): void;
+  channelMajorToNchwRange(start: number, end: number, src: number, out: number, n: number, oc: number, pixels: number, bias: number): void;
+  nchwToChannelMajorRange(start: number, end: number, src: number, out: number, n: number, oc: number, pixels: number): void;
+  nchwToNhwcRange(start: number, end: number, src: number, out: number, c: number, pixels: number): void;
+  nhwcToNchwRange(start: number, end: number, src: number, out: number, c: number, pixels: number, bias: number): void;
+  im2rowRange(start: number, end: number, x: number, rows: number, ...shape: number[]): void;
+  row2imRange(start: number, end: number, rows: number, x: number, ...shape: number[]): void;
 }
 
 const PIXEL_MAJOR_MIN_CHANNELS = 4;
@@ -55,9 +58,17 @@ function sizes(s: Conv2dShapes) {
   };
 }
 
-function setShape(m: WasmScratch, s: Conv2dShapes): void {
-  m.exports.convShape(s.n, s.c, s.h, s.w, s.kh, s.kw, s.stride[0], s.stride[1], s.padding[0], s.padding[1],
-    s.dilation[0], s.dilation[1], s.oh, s.ow);
+/** The shape arguments of the patch kernels (im2col, im2row and their adjoints). */
+function shapeArgs(s: Conv2dShapes): RangeArg[] {
+  return [s.n, s.c, s.h, s.w, s.kh, s.kw, s.stride[0], s.stride[1], s.padding[0], s.padding[1], s.dilation[0], s.dilation[1], s.oh, s.ow];
+}
+
+/** Each image's data movement is independent of the others': the passes below split the batch across threads. */
+type ImagePass = 'im2colRange' | 'col2imRange' | 'im2rowRange' | 'row2imRange' | 'nchwToNhwcRange' | 'nhwcToNchwRange' |
+  'nchwToChannelMajorRange' | 'channelMajorToNchwRange';
+
+function perImage(ex: WasmKernelExports, pass: ImagePass, s: Conv2dShapes, elements: number, args: RangeArg[]): void {
+  parallelRange(ex, pass, s.n, 1, elements, args);
 }
 
 export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void {
@@ -69,11 +80,10 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
     m.put(px, x, inputSize);
     reorderTaps(weight, s, m.f32, pw >> 2);
     if (bias) m.put(pbias, bias, s.oc);
-    m.exports.nchwToNhwc(px, pxh, s.n, s.c, s.h * s.w);
-    setShape(m, s);
-    m.exports.im2row(pxh, prows);
+    perImage(m.exports, 'nchwToNhwcRange', s, 2 * inputSize, [px, pxh, s.c, s.h * s.w]);
+    perImage(m.exports, 'im2rowRange', s, ckk * columns, [pxh, prows, ...shapeArgs(s)]);
     sgemmInMemory(false, true, columns, s.oc, ckk, prows, ckk, pw, ckk, 0, ppm, s.oc);
-    m.exports.nhwcToNchw(ppm, pout, s.n, s.oc, pixels, bias ? pbias : 0);
+    perImage(m.exports, 'nhwcToNchwRange', s, 2 * outSize, [ppm, pout, s.oc, pixels, bias ? pbias : 0]);
     m.take(pout, out, outSize);
     return;
   }
@@ -82,13 +92,12 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
   m.put(px, x, inputSize);
   m.put(pw, weight, weightSize);
   if (bias) m.put(pbias, bias, s.oc);
-  setShape(m, s);
-  m.exports.im2col(px, pcols);
+  perImage(m.exports, 'im2colRange', s, ckk * columns, [px, pcols, ...shapeArgs(s)]);
   for (let g = 0; g < s.groups; g++) {
     sgemmInMemory(false, false, ocGroup, columns, ckkGroup, pw + g * ocGroup * ckkGroup * 4, ckkGroup,
       pcols + g * ckkGroup * columns * 4, columns, 0, pcm + g * ocGroup * columns * 4, columns);
   }
-  m.exports.channelMajorToNchw(pcm, pout, s.n, s.oc, pixels, bias ? pbias : 0);
+  perImage(m.exports, 'channelMajorToNchwRange', s, 2 * outSize, [pcm, pout, s.n, s.oc, pixels, bias ? pbias : 0]);
   m.take(pout, out, outSize);
 }
 
@@ -100,11 +109,10 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
     const [pg, pgh, pw, prows, pxh, pgx] = m.ptrs as [number, number, number, number, number, number];
     m.put(pg, gradOut, outSize);
     reorderTaps(weight, s, m.f32, pw >> 2);
-    m.exports.nchwToNhwc(pg, pgh, s.n, s.oc, pixels);
+    perImage(m.exports, 'nchwToNhwcRange', s, 2 * outSize, [pg, pgh, s.oc, pixels]);
     sgemmInMemory(false, false, columns, ckk, s.oc, pgh, s.oc, pw, ckk, 0, prows, ckk);
-    setShape(m, s);
-    m.exports.row2im(prows, pxh);
-    m.exports.nhwcToNchw(pxh, pgx, s.n, s.c, s.h * s.w, 0);
+    perImage(m.exports, 'row2imRange', s, ckk * columns, [prows, pxh, ...shapeArgs(s)]);
+    perImage(m.exports, 'nhwcToNchwRange', s, 2 * inputSize, [pxh, pgx, s.c, s.h * s.w, 0]);
     m.take(pgx, gradInput, inputSize);
     return;
   }
@@ -112,13 +120,12 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
   const [pg, pcm, pw, pcols, pgx] = m.ptrs as [number, number, number, number, number];
   m.put(pg, gradOut, outSize);
   m.put(pw, weight, weightSize);
-  m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
+  perImage(m.exports, 'nchwToChannelMajorRange', s, 2 * outSize, [pg, pcm, s.n, s.oc, pixels]);
   for (let g = 0; g < s.groups; g++) {
     sgemmInMemory(true, false, ckkGroup, columns, ocGroup, pw + g * ocGroup * ckkGroup * 4, ckkGroup,
       pcm + g * ocGroup * columns * 4, columns, 0, pcols + g * ckkGroup * columns * 4, columns);
   }
-  setShape(m, s);
-  m.exports.col2im(pcols, pgx);
+  perImage(m.exports, 'col2imRange', s, ckk * columns, [pcols, pgx, ...shapeArgs(s)]);
   m.take(pgx, gradInput, inputSize);
 }
 
@@ -130,10 +137,9 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
     const [pg, pcm, px, pxh, prows, pgw] = m.ptrs as [number, number, number, number, number, number];
     m.put(pg, gradOut, outSize);
     m.put(px, x, inputSize);
-    m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
-    m.exports.nchwToNhwc(px, pxh, s.n, s.c, s.h * s.w);
-    setShape(m, s);
-    m.exports.im2row(pxh, prows);
+    perImage(m.exports, 'nchwToChannelMajorRange', s, 2 * outSize, [pg, pcm, s.n, s.oc, pixels]);
+    perImage(m.exports, 'nchwToNhwcRange', s, 2 * inputSize, [px, pxh, s.c, s.h * s.w]);
+    perImage(m.exports, 'im2rowRange', s, ckk * columns, [pxh, prows, ...shapeArgs(s)]);
     sgemmInMemory(false, false, s.oc, ckk, columns, pcm, columns, prows, ckk, 0, pgw, ckk);
     reorderTaps(m.f32.subarray(pgw >> 2, (pgw >> 2) + weightSize), s, gradWeight, 0, true);
     return;
@@ -142,9 +148,8 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
   const [pg, pcm, px, pcols, pgw] = m.ptrs as [number, number, number, number, number];
   m.put(pg, gradOut, outSize);
   m.put(px, x, inputSize);
-  m.exports.nchwToChannelMajor(pg, pcm, s.n, s.oc, pixels);
-  setShape(m, s);
-  m.exports.im2col(px, pcols);
+  perImage(m.exports, 'nchwToChannelMajorRange', s, 2 * outSize, [pg, pcm, s.n, s.oc, pixels]);
+  perImage(m.exports, 'im2colRange', s, ckk * columns, [px, pcols, ...shapeArgs(s)]);
   for (let g = 0; g < s.groups; g++) {
     sgemmInMemory(false, true, ocGroup, ckkGroup, columns, pcm + g * ocGroup * columns * 4, columns,
       pcols + g * ckkGroup * columns * 4, columns, 0, pgw + g * ocGroup * ckkGroup * 4, ckkGroup);

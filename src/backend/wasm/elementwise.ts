@@ -9,13 +9,23 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import { isDense, isScalarView } from '../js/elementwise.js';
 import { wasmScratch } from './scratch.js';
 import { profileHooks } from '../../util/profile-hooks.js';
+import { parallelRange } from './threads.js';
 
-/** The elementwise kernels' exports (kernels/elementwise.ts); unaryF32 and binaryF32 return 0, or -1 for an unknown op code. */
+/**
+ * The elementwise kernels' exports (kernels/elementwise.ts); they return 0, or -1 for an unknown op
+ * code. The *Range ones compute part of a pass (see threads.ts parallelRange).
+ */
 export interface ElementwiseExports {
-  unaryF32(op: number, x: number, out: number, n: number, p0: number): number;
+  /** out[i] = x[i] op p0 for elements [start, end). */
+  unaryF32Range(start: number, end: number, op: number, x: number, out: number, p0: number): number;
   /** out[i] = a[i] op b[i % period]: period n (same shape), 1 (scalar b) or a row length (b broadcast over rows). */
   binaryF32(op: number, a: number, b: number, out: number, n: number, period: number): number;
+  /** binaryF32 over elements [start, end) for period 1 or n, else over rows [start, end) of period floats. */
+  binaryF32Range(start: number, end: number, op: number, a: number, b: number, out: number, n: number, period: number): number;
 }
+
+/** Elements per block of an elementwise pass split across threads: whole SIMD vectors and cache lines. */
+const ELEMENT_GRAIN = 16;
 
 /** Vectorised exp / tanh / sigmoid over n floats, n a multiple of 4 (kernels/math.ts; exported for tests). */
 export interface MathExports {
@@ -37,7 +47,8 @@ export const unary: Backend['unary'] = (op, x, out, p0) => {
   const n = x.length;
   const m = wasmScratch(op, [n, n]);
   const [px, pout] = m.ptrs as [number, number];
-  m.exports.unaryF32(UNARY_CODES[op]!, m.put(px, x as Float32Array, n), pout, n, p0);
+  m.put(px, x as Float32Array, n);
+  parallelRange(m.exports, 'unaryF32Range', n, ELEMENT_GRAIN, 2 * n, [UNARY_CODES[op]!, px, pout, { f32: p0 }]);
   m.take(pout, out as Float32Array, n);
 };
 
@@ -68,7 +79,9 @@ export const binary: Backend['binary'] = (op, a, b, out) => {
   const [pa, pb, pout] = m.ptrs as [number, number, number];
   m.f32.set(a.data.subarray(a.offset, a.offset + n), pa >> 2);
   m.f32.set(b.data.subarray(b.offset, b.offset + period), pb >> 2);
-  m.exports.binaryF32(BINARY_CODES[op]!, pa, pb, pout, n, period);
+  const args = [BINARY_CODES[op]!, pa, pb, pout, n, period];
+  if (period === 1 || period === n) parallelRange(m.exports, 'binaryF32Range', n, ELEMENT_GRAIN, 3 * n, args);
+  else parallelRange(m.exports, 'binaryF32Range', n / period, 1, 3 * n, args);
   out.set(m.f32.subarray(pout >> 2, (pout >> 2) + n));
   if (profileHooks) profileHooks.wasmCopy((2 * n + period) * 4, 3);
 };

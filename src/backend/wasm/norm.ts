@@ -4,19 +4,28 @@
  */
 import type { Backend } from '../backend.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
+import { parallelRange } from './threads.js';
 
 /** The norm kernels' exports (kernels/norm.ts); optional operands are 0 when absent. */
 export interface NormExports {
-  layerNormRows(x: number, rows: number, cols: number, weight: number, bias: number, eps: number,
+  /** Layer norm of rows [start, end) of x [rows, cols]. */
+  layerNormRowsRange(start: number, end: number, x: number, cols: number, weight: number, bias: number, eps: number,
     out: number, mean: number, rstd: number): void;
-  layerNormBackwardRows(g: number, x: number, mean: number, rstd: number, weight: number, rows: number, cols: number,
-    gx: number, gradWeight: number, gradBias: number, acc: number): void;
+  /** Layer norm's input gradient for rows [start, end) (gx may equal g). */
+  layerNormBackwardRowsRange(start: number, end: number, g: number, x: number, mean: number, rstd: number, weight: number,
+    cols: number, gx: number): void;
+  /** Layer norm's weight and bias gradients for columns [start, end), summed over rows in f64 at acc (2 * cols f64). */
+  layerNormParamGradsRange(start: number, end: number, g: number, x: number, mean: number, rstd: number, rows: number, cols: number,
+    gradWeight: number, gradBias: number, acc: number): void;
   channelMomentsF32(x: number, n: number, c: number, spatial: number, mean: number, variance: number): void;
   channelNormalizeF32(x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
     weight: number, bias: number, out: number): void;
   batchNormBackwardF32(g: number, x: number, n: number, c: number, spatial: number, mean: number, invstd: number,
     weight: number, gx: number, gradWeight: number, gradBias: number): void;
 }
+
+/** Columns per block of the parameter gradients split across threads: threads then share no cache line of them. */
+const COLUMN_GRAIN = 16;
 
 /** An optional operand: copied in and its address passed, or 0 (the kernels' "absent"). */
 function putOptional(m: WasmScratch, ptr: number, src: Float32Array | null, n: number): number {
@@ -28,7 +37,8 @@ export const layerNorm: Backend['layerNorm'] = (x, rows, cols, weight, bias, eps
   const m = wasmScratch('layerNorm', [n, weight ? cols : 0, bias ? cols : 0, rows, rows]);
   const [px, pw, pb, pmean, prstd] = m.ptrs as [number, number, number, number, number];
   m.put(px, x, n);
-  m.exports.layerNormRows(px, rows, cols, putOptional(m, pw, weight, cols), putOptional(m, pb, bias, cols), eps, px, pmean, prstd);
+  parallelRange(m.exports, 'layerNormRowsRange', rows, 1, 2 * n,
+    [px, cols, putOptional(m, pw, weight, cols), putOptional(m, pb, bias, cols), { f64: eps }, px, pmean, prstd]);
   m.take(px, out, n);
   m.take(pmean, mean, rows);
   m.take(prstd, rstd, rows);
@@ -43,8 +53,12 @@ export const layerNormBackward: Backend['layerNormBackward'] = (gradOut, x, mean
   m.put(px, x, n);
   m.put(pmean, mean, rows);
   m.put(prstd, rstd, rows);
-  m.exports.layerNormBackwardRows(pg, px, pmean, prstd, putOptional(m, pw, weight, cols), rows, cols, pg,
-    gradWeight ? pgw : 0, gradBias ? pgb : 0, pacc);
+  // the parameter gradients first: the input gradient then overwrites gradOut in place
+  if (gradWeight || gradBias) {
+    parallelRange(m.exports, 'layerNormParamGradsRange', cols, COLUMN_GRAIN, 2 * n,
+      [pg, px, pmean, prstd, rows, cols, gradWeight ? pgw : 0, gradBias ? pgb : 0, pacc]);
+  }
+  parallelRange(m.exports, 'layerNormBackwardRowsRange', rows, 1, 3 * n, [pg, px, pmean, prstd, putOptional(m, pw, weight, cols), cols, pg]);
   m.take(pg, gradInput, n);
   m.take(pgw, gradWeight, cols);
   m.take(pgb, gradBias, cols);

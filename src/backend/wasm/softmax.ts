@@ -5,12 +5,13 @@
  */
 import type { Backend } from '../backend.js';
 import { wasmScratch } from './scratch.js';
+import { parallelRange } from './threads.js';
 
-/** The softmax kernels' exports (kernels/softmax.ts); log is 0 / 1. */
+/** The softmax kernels' exports (kernels/softmax.ts), each over rows [start, end); log is 0 / 1. */
 export interface SoftmaxExports {
-  softmaxRows(x: number, out: number, rows: number, cols: number, log: number): void;
-  softmaxBackwardRows(y: number, g: number, gx: number, rows: number, cols: number, log: number): void;
-  crossEntropyBackwardRows(logp: number, target: number, coef: number, gx: number, rows: number, cols: number): void;
+  softmaxRowsRange(start: number, end: number, x: number, out: number, cols: number, log: number): void;
+  softmaxBackwardRowsRange(start: number, end: number, y: number, g: number, gx: number, cols: number, log: number): void;
+  crossEntropyBackwardRowsRange(start: number, end: number, logp: number, target: number, coef: number, gx: number, cols: number): void;
 }
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
@@ -18,7 +19,8 @@ export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
   // in place: one region holds x, then the result
   const m = wasmScratch('softmax', [n]);
   const [p] = m.ptrs as [number];
-  m.exports.softmaxRows(m.put(p, x, n), p, rows, cols, log ? 1 : 0);
+  m.put(p, x, n);
+  parallelRange(m.exports, 'softmaxRowsRange', rows, 1, 2 * n, [p, p, cols, log ? 1 : 0]);
   m.take(p, out, n);
 };
 
@@ -26,7 +28,9 @@ export const softmaxBackward: Backend['softmaxBackward'] = (y, gradOut, rows, co
   const n = rows * cols;
   const m = wasmScratch('softmaxBackward', [n, n]);
   const [py, pg] = m.ptrs as [number, number];
-  m.exports.softmaxBackwardRows(m.put(py, y, n), m.put(pg, gradOut, n), pg, rows, cols, log ? 1 : 0);
+  m.put(py, y, n);
+  m.put(pg, gradOut, n);
+  parallelRange(m.exports, 'softmaxBackwardRowsRange', rows, 1, 3 * n, [py, pg, pg, cols, log ? 1 : 0]);
   m.take(pg, gradInput, n);
 };
 
@@ -37,6 +41,7 @@ export const crossEntropyBackward: Backend['crossEntropyBackward'] = (logp, rows
   const [p, pt, pc] = m.ptrs as [number, number, number];
   m.i32.set(target.subarray(0, rows), pt >> 2);
   m.put(pc, coef, rows);
-  m.exports.crossEntropyBackwardRows(m.put(p, logp, n), pt, pc, p, rows, cols);
+  m.put(p, logp, n);
+  parallelRange(m.exports, 'crossEntropyBackwardRowsRange', rows, 1, 2 * n, [p, pt, pc, p, cols]);
   m.take(p, gradInput, n);
 };

@@ -20,13 +20,14 @@ function addRun(dst: usize, src: usize, n: i32): void {
   for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
 }
 
-// Shape of the current convolution, set once per call by convShape() (too many for one signature).
+// Shape of the current convolution, set by convShape() at the start of each range export (module
+// globals are per instance: every thread of a pass sets its own).
 let gN: i32 = 0, gC: i32 = 0, gH: i32 = 0, gW: i32 = 0;
 let gKH: i32 = 0, gKW: i32 = 0, gSH: i32 = 0, gSW: i32 = 0;
 let gPH: i32 = 0, gPW: i32 = 0, gDH: i32 = 0, gDW: i32 = 0;
 let gOH: i32 = 0, gOW: i32 = 0;
 
-export function convShape(
+function convShape(
   n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
 ): void {
@@ -38,7 +39,8 @@ export function convShape(
 
 // Row (c, ky, kx) of cols holds, for every image b and output pixel (y, o), x[b, c, y*sh - ph + ky*dh,
 // o*sw - pw + kx*dw] (0 in the padding). accumulate = 0: cols = im2col(x); 1: x += col2im(cols).
-function walk(x: usize, cols: usize, accumulate: bool): void {
+// Only images [b0, b1) are visited: each image's values move in the same order whatever the range.
+function walk(x: usize, cols: usize, accumulate: bool, b0: i32, b1: i32): void {
   const n = gN, c = gC, h = gH, w = gW, kh = gKH, kw = gKW, sh = gSH, sw = gSW;
   const oh = gOH, ow = gOW;
   const pixels = oh * ow;
@@ -54,7 +56,7 @@ function walk(x: usize, cols: usize, accumulate: bool): void {
         if (hi > ow) hi = ow;
         if (lo > ow) lo = ow;
         if (hi < lo) hi = lo;
-        for (let b = 0; b < n; b++) {
+        for (let b = b0; b < b1; b++) {
           if (!accumulate && sw == 1 && ow == w && hi > lo) {
             imageTapSameWidth(x + (<usize>((b * c + ch) * h) * <usize>w << 2), row + (<usize>(b * pixels) << 2), ky, shift, lo, hi);
             continue;
@@ -117,24 +119,29 @@ function imageTapSameWidth(plane: usize, tap: usize, ky: i32, shift: i32, lo: i3
   }
 }
 
-/** cols [C·KH·KW, N·OH·OW] = im2col(x [N, C, H, W]) for the shape set by convShape(). */
-export function im2col(x: usize, cols: usize): void {
-  walk(x, cols, false);
+/** Images [start, end) of cols [C·KH·KW, N·OH·OW] = im2col(x [N, C, H, W]). */
+export function im2colRange(start: i32, end: i32, x: usize, cols: usize,
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32): void {
+  convShape(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+  walk(x, cols, false, start, end);
 }
 
-/** x [N, C, H, W] = col2im(cols): every column value added back to the input pixel it was read from. */
-export function col2im(cols: usize, x: usize): void {
-  memory.fill(x, 0, <usize>gN * <usize>gC * <usize>gH * <usize>gW * 4);
-  walk(x, cols, true);
+/** Images [start, end) of x [N, C, H, W] = col2im(cols): every column value added back to the input pixel it was read from. */
+export function col2imRange(start: i32, end: i32, cols: usize, x: usize,
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32): void {
+  convShape(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+  const image = <usize>c * <usize>h * <usize>w * 4;
+  memory.fill(x + <usize>start * image, 0, <usize>(end - start) * image);
+  walk(x, cols, true, start, end);
 }
 
-/** out [N, OC, P] = src [OC, N·P] + bias[oc] (bias 0: none). */
-export function channelMajorToNchw(src: usize, out: usize, n: i32, oc: i32, pixels: i32, bias: usize): void {
+/** Images [start, end) of out [N, OC, P] = src [OC, N·P] + bias[oc] (bias 0: none). */
+export function channelMajorToNchwRange(start: i32, end: i32, src: usize, out: usize, n: i32, oc: i32, pixels: i32, bias: usize): void {
   const columns = <usize>n * <usize>pixels;
   for (let o = 0; o < oc; o++) {
     const add: f32 = bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0;
     const va = f32x4.splat(add);
-    for (let b = 0; b < n; b++) {
+    for (let b = start; b < end; b++) {
       const from = src + ((<usize>o * columns + <usize>b * <usize>pixels) << 2);
       const to = out + ((<usize>(b * oc + o) * <usize>pixels) << 2);
       let p = 0;
@@ -150,10 +157,10 @@ export function channelMajorToNchw(src: usize, out: usize, n: i32, oc: i32, pixe
   }
 }
 
-/** out [OC, N·P] = src [N, OC, P]. */
-export function nchwToChannelMajor(src: usize, out: usize, n: i32, oc: i32, pixels: i32): void {
+/** Images [start, end) of out [OC, N·P] = src [N, OC, P]. */
+export function nchwToChannelMajorRange(start: i32, end: i32, src: usize, out: usize, n: i32, oc: i32, pixels: i32): void {
   const columns = <usize>n * <usize>pixels;
-  for (let b = 0; b < n; b++) {
+  for (let b = start; b < end; b++) {
     for (let o = 0; o < oc; o++) {
       copyRun(out + ((<usize>o * columns + <usize>b * <usize>pixels) << 2), src + ((<usize>(b * oc + o) * <usize>pixels) << 2), pixels);
     }
@@ -204,25 +211,26 @@ function transpose(src: usize, srcLd: i32, dst: usize, dstLd: i32, rows: i32, co
   }
 }
 
-/** out [N, P, C] = src [N, C, P]. */
-export function nchwToNhwc(src: usize, out: usize, n: i32, c: i32, pixels: i32): void {
+/** Images [start, end) of out [N, P, C] = src [N, C, P]. */
+export function nchwToNhwcRange(start: i32, end: i32, src: usize, out: usize, c: i32, pixels: i32): void {
   const image = <usize>c * <usize>pixels * 4;
-  for (let b = 0; b < n; b++) transpose(src + <usize>b * image, pixels, out + <usize>b * image, c, c, pixels, 0);
+  for (let b = start; b < end; b++) transpose(src + <usize>b * image, pixels, out + <usize>b * image, c, c, pixels, 0);
 }
 
-/** out [N, C, P] = src [N, P, C] + bias[c] (bias 0: none). */
-export function nhwcToNchw(src: usize, out: usize, n: i32, c: i32, pixels: i32, bias: usize): void {
+/** Images [start, end) of out [N, C, P] = src [N, P, C] + bias[c] (bias 0: none). */
+export function nhwcToNchwRange(start: i32, end: i32, src: usize, out: usize, c: i32, pixels: i32, bias: usize): void {
   const image = <usize>c * <usize>pixels * 4;
-  for (let b = 0; b < n; b++) transpose(src + <usize>b * image, c, out + <usize>b * image, pixels, pixels, c, bias);
+  for (let b = start; b < end; b++) transpose(src + <usize>b * image, c, out + <usize>b * image, pixels, pixels, c, bias);
 }
 
 // Row (b, y, o) of rows holds x[b, y*sh - ph + ky*dh, o*sw - pw + kx*dw, :] for every tap (ky, kx)
-// in turn (0 in the padding). accumulate = 0: rows = im2row(x); 1: x += row2im(rows).
-function walkRows(x: usize, rows: usize, accumulate: bool): void {
-  const n = gN, c = gC, h = gH, w = gW, kh = gKH, kw = gKW;
+// in turn (0 in the padding). accumulate = 0: rows = im2row(x); 1: x += row2im(rows). Only images
+// [b0, b1) are visited.
+function walkRows(x: usize, rows: usize, accumulate: bool, b0: i32, b1: i32): void {
+  const c = gC, h = gH, w = gW, kh = gKH, kw = gKW;
   const tapBytes = <usize>c << 2;
-  let r = rows;
-  for (let b = 0; b < n; b++) {
+  let r = rows + <usize>b0 * <usize>(gOH * gOW * kh * kw) * tapBytes;
+  for (let b = b0; b < b1; b++) {
     for (let y = 0; y < gOH; y++) {
       for (let o = 0; o < gOW; o++) {
         for (let ky = 0; ky < kh; ky++) {
@@ -244,13 +252,18 @@ function walkRows(x: usize, rows: usize, accumulate: bool): void {
   }
 }
 
-/** rows [N·OH·OW, KH·KW·C] = the patches of x [N, H, W, C], for the shape set by convShape(). */
-export function im2row(x: usize, rows: usize): void {
-  walkRows(x, rows, false);
+/** Images [start, end) of rows [N·OH·OW, KH·KW·C] = the patches of x [N, H, W, C]. */
+export function im2rowRange(start: i32, end: i32, x: usize, rows: usize,
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32): void {
+  convShape(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+  walkRows(x, rows, false, start, end);
 }
 
-/** x [N, H, W, C] = row2im(rows): every patch value added back to the pixel it was read from. */
-export function row2im(rows: usize, x: usize): void {
-  memory.fill(x, 0, <usize>gN * <usize>gC * <usize>gH * <usize>gW * 4);
-  walkRows(x, rows, true);
+/** Images [start, end) of x [N, H, W, C] = row2im(rows): every patch value added back to the pixel it was read from. */
+export function row2imRange(start: i32, end: i32, rows: usize, x: usize,
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, oh: i32, ow: i32): void {
+  convShape(n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+  const image = <usize>c * <usize>h * <usize>w * 4;
+  memory.fill(x + <usize>start * image, 0, <usize>(end - start) * image);
+  walkRows(x, rows, true, start, end);
 }

@@ -86,7 +86,7 @@ function unaryLoop(op: i32, x: usize, out: usize, n: i32, p0: f32): void {
 }
 
 /** out[i] = op(x[i]) for n floats; p0 is leakyRelu's slope. Returns 0, or -1 for an unknown op. */
-export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
+function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
   switch (op) {
     case RELU: unaryLoop(RELU, x, out, n, p0); return 0;
     case NEG: unaryLoop(NEG, x, out, n, p0); return 0;
@@ -97,6 +97,12 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
     case GELU: unaryLoop(GELU, x, out, n, p0); return 0;
     default: return -1;
   }
+}
+
+/** unaryF32 over elements [start, end) (a multiple of 4 apart from the last), one thread's share of a pass. */
+export function unaryF32Range(start: i32, end: i32, op: i32, x: usize, out: usize, p0: f32): i32 {
+  const o = <usize>start << 2;
+  return unaryF32(op, x + o, out + o, end - start, p0);
 }
 
 @inline
@@ -162,8 +168,22 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, perio
   return 0;
 }
 
+/**
+ * binaryF32 over part of n floats: elements [start, end) when b is a scalar (period 1) or as long as
+ * a (period n), else rows [start, end) of `period` floats (b broadcast over rows). Element ranges
+ * start at multiples of 4, so each element takes the same SIMD or scalar path as in one call.
+ */
+export function binaryF32Range(start: i32, end: i32, op: i32, a: usize, b: usize, out: usize, n: i32, period: i32): i32 {
+  if (period == 1 || period == n) {
+    const o = <usize>start << 2;
+    return binaryF32(op, a + o, period == 1 ? b : b + o, out + o, end - start, period == 1 ? 1 : end - start);
+  }
+  const o = <usize>start * <usize>period << 2;
+  return binaryF32(op, a + o, b, out + o, (end - start) * period, period);
+}
+
 /** out[r] = sum of row r of x [rows, size], accumulated in f64 like the reference backend. */
-export function sumRowsF32(x: usize, rows: i32, size: i32, out: usize): void {
+function sumRowsF32(x: usize, rows: i32, size: i32, out: usize): void {
   for (let r = 0; r < rows; r++) {
     const row = x + (<usize>r * <usize>size << 2);
     let lo = f64x2.splat(0);
@@ -180,24 +200,33 @@ export function sumRowsF32(x: usize, rows: i32, size: i32, out: usize): void {
   }
 }
 
-/** out[o, i] = sum over j of x[o, j, i] ([outer, size, inner]), accumulated in f64 in acc (inner doubles). */
-export function sumMiddleF32(x: usize, outer: i32, size: i32, inner: i32, acc: usize, out: usize): void {
-  const pairs = inner & ~1;
+/** sumRowsF32 over rows [start, end). */
+export function sumRowsF32Range(start: i32, end: i32, x: usize, size: i32, out: usize): void {
+  sumRowsF32(x + (<usize>start * <usize>size << 2), end - start, size, out + (<usize>start << 2));
+}
+
+/**
+ * out[o, i] = sum over j of x[o, j, i] ([outer, size, inner]) for columns i in [start, end), every o,
+ * accumulated in f64 at acc (inner doubles) row after row: each column by itself, so a split over
+ * columns gives the same bits.
+ */
+export function sumMiddleF32Range(start: i32, end: i32, x: usize, outer: i32, size: i32, inner: i32, acc: usize, out: usize): void {
+  const cols = acc + (<usize>start << 3);
   for (let o = 0; o < outer; o++) {
-    memory.fill(acc, 0, <usize>inner << 3);
+    memory.fill(cols, 0, <usize>(end - start) << 3);
     for (let j = 0; j < size; j++) {
       const row = x + (<usize>(o * size + j) * <usize>inner << 2);
-      let i = 0;
-      for (; i < pairs; i += 2) {
+      let i = start;
+      for (; i + 2 <= end; i += 2) {
         const q = acc + (<usize>i << 3);
         v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>i << 2)))));
       }
-      if (i < inner) {
+      if (i < end) {
         const q = acc + (<usize>i << 3);
         store<f64>(q, load<f64>(q) + <f64>load<f32>(row + (<usize>i << 2)));
       }
     }
     const dst = out + (<usize>o * <usize>inner << 2);
-    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    for (let i = start; i < end; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
   }
 }

@@ -43,7 +43,7 @@ function f64At(p: usize, j: i32): f64 {
  * out = (x - mean) * rstd * weight + bias per row of x [rows, cols] (weight, bias: 0 when absent);
  * writes each row's mean and 1/sqrt(var + eps) (f32) for backward.
  */
-export function layerNormRows(x: usize, rows: i32, cols: i32, weight: usize, bias: usize, eps: f64,
+function layerNormRows(x: usize, rows: i32, cols: i32, weight: usize, bias: usize, eps: f64,
   out: usize, mean: usize, rstd: usize): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
@@ -81,38 +81,28 @@ export function layerNormRows(x: usize, rows: i32, cols: i32, weight: usize, bia
 }
 
 /**
- * Backward of layerNormRows from the saved mean / rstd: gx [rows, cols]; gradWeight and gradBias
- * (0 when not wanted) accumulate over rows in f64 at acc (2 * cols f64), then are rounded.
+ * Backward of layerNormRows from the saved mean / rstd, rows [start, end) of gx [rows, cols] (gx may
+ * equal g); the parameter gradients are layerNormParamGradsRange's.
  */
-export function layerNormBackwardRows(g: usize, x: usize, mean: usize, rstd: usize, weight: usize, rows: i32, cols: i32,
-  gx: usize, gradWeight: usize, gradBias: usize, acc: usize): void {
+export function layerNormBackwardRowsRange(start: i32, end: i32, g: usize, x: usize, mean: usize, rstd: usize, weight: usize,
+  cols: i32, gx: usize): void {
   const rowBytes = <usize>cols << 2;
-  const accW = acc, accB = acc + (<usize>cols << 3);
-  memory.fill(acc, 0, <usize>cols << 4);
   const n = <f64>cols;
-  for (let r = 0; r < rows; r++) {
+  for (let r = start; r < end; r++) {
     const off = <usize>r * rowBytes;
     const gr = g + off, xr = x + off, xo = gx + off;
     const mu = f64x2.splat(<f64>load<f32>(mean + (<usize>r << 2)));
     const inv = <f64>load<f32>(rstd + (<usize>r << 2));
     const vi = f64x2.splat(inv);
-    // pass 1: the row sums of gy and gy * xhat, and the parameter gradients
+    // pass 1: the row sums of gy and gy * xhat
     let sgLo = f64x2.splat(0), sgHi = f64x2.splat(0), sxLo = f64x2.splat(0), sxHi = f64x2.splat(0);
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2, o2 = <usize>j << 3;
+      const o = <usize>j << 2;
       const v = v128.load(xr + o), gv = v128.load(gr + o);
       const xl = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v), mu), vi);
       const xh = f64x2.mul(f64x2.sub(promoteHigh(v), mu), vi);
       let gl = f64x2.promote_low_f32x4(gv), gh = promoteHigh(gv);
-      if (gradWeight) {
-        v128.store(accW + o2, f64x2.add(v128.load(accW + o2), f64x2.mul(gl, xl)));
-        v128.store(accW + o2, f64x2.add(v128.load(accW + o2, 16), f64x2.mul(gh, xh)), 16);
-      }
-      if (gradBias) {
-        v128.store(accB + o2, f64x2.add(v128.load(accB + o2), gl));
-        v128.store(accB + o2, f64x2.add(v128.load(accB + o2, 16), gh), 16);
-      }
       if (weight) {
         const w = v128.load(weight + o);
         gl = f64x2.mul(gl, f64x2.promote_low_f32x4(w));
@@ -125,8 +115,6 @@ export function layerNormBackwardRows(g: usize, x: usize, mean: usize, rstd: usi
     for (let t = j; t < cols; t++) {
       const xhat = (f64At(xr, t) - f64x2.extract_lane(mu, 0)) * inv;
       const gt = f64At(gr, t);
-      if (gradWeight) store<f64>(accW + (<usize>t << 3), load<f64>(accW + (<usize>t << 3)) + gt * xhat);
-      if (gradBias) store<f64>(accB + (<usize>t << 3), load<f64>(accB + (<usize>t << 3)) + gt);
       const gy = weight ? gt * f64At(weight, t) : gt;
       sumG += gy;
       sumGX += gy * xhat;
@@ -155,7 +143,43 @@ export function layerNormBackwardRows(g: usize, x: usize, mean: usize, rstd: usi
       store<f32>(xo + (<usize>j << 2), <f32>(inv * (gy - sumG / n - xhat * (sumGX / n))));
     }
   }
-  for (let j = 0; j < cols; j++) {
+}
+
+/**
+ * Layer norm's parameter gradients for columns [start, end): gradWeight = sum over rows of gy * xhat,
+ * gradBias = sum of gy (0 when not wanted), accumulated in f64 at acc (2 * cols f64) row after row,
+ * then rounded; each column by itself, so a split over columns gives the same bits.
+ */
+export function layerNormParamGradsRange(start: i32, end: i32, g: usize, x: usize, mean: usize, rstd: usize, rows: i32, cols: i32,
+  gradWeight: usize, gradBias: usize, acc: usize): void {
+  const rowBytes = <usize>cols << 2;
+  const accW = acc, accB = acc + (<usize>cols << 3);
+  const width = <usize>(end - start) << 3;
+  memory.fill(accW + (<usize>start << 3), 0, width);
+  memory.fill(accB + (<usize>start << 3), 0, width);
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const gr = g + off, xr = x + off;
+    const mu = <f64>load<f32>(mean + (<usize>r << 2));
+    const inv = <f64>load<f32>(rstd + (<usize>r << 2));
+    const vm = f64x2.splat(mu), vi = f64x2.splat(inv);
+    let j = start;
+    for (; j + 2 <= end; j += 2) {
+      const o = <usize>j << 2, o2 = <usize>j << 3;
+      const gl = f64x2.promote_low_f32x4(v128.load64_zero(gr + o));
+      if (gradWeight) {
+        const xl = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(xr + o)), vm), vi);
+        v128.store(accW + o2, f64x2.add(v128.load(accW + o2), f64x2.mul(gl, xl)));
+      }
+      if (gradBias) v128.store(accB + o2, f64x2.add(v128.load(accB + o2), gl));
+    }
+    for (; j < end; j++) {
+      const gt = f64At(gr, j);
+      if (gradWeight) store<f64>(accW + (<usize>j << 3), load<f64>(accW + (<usize>j << 3)) + gt * ((f64At(xr, j) - mu) * inv));
+      if (gradBias) store<f64>(accB + (<usize>j << 3), load<f64>(accB + (<usize>j << 3)) + gt);
+    }
+  }
+  for (let j = start; j < end; j++) {
     if (gradWeight) store<f32>(gradWeight + (<usize>j << 2), <f32>load<f64>(accW + (<usize>j << 3)));
     if (gradBias) store<f32>(gradBias + (<usize>j << 2), <f32>load<f64>(accB + (<usize>j << 3)));
   }
@@ -255,4 +279,11 @@ export function batchNormBackwardF32(g: usize, x: usize, n: i32, c: i32, spatial
       }
     }
   }
+}
+
+/** layerNormRows over rows [start, end). */
+export function layerNormRowsRange(start: i32, end: i32, x: usize, cols: i32, weight: usize, bias: usize, eps: f64,
+  out: usize, mean: usize, rstd: usize): void {
+  const o = <usize>start * <usize>cols << 2, r = <usize>start << 2;
+  layerNormRows(x + o, end - start, cols, weight, bias, eps, out + o, mean + r, rstd + r);
 }

@@ -70,7 +70,7 @@ function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, out
  * out [planes, OH, OW] = max over each window of x [planes, H, W]; argmax gets the winner's h*W+w
  * (-1 for a window entirely in the padding).
  */
-export function maxPool2d(
+function maxPool2d(
   x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   out: usize, argmax: usize,
@@ -109,7 +109,7 @@ export function maxPool2d(
 }
 
 /** gradInput [planes, H·W] = 0, then gradOut [planes, OH·OW] added at each window's argmax. */
-export function maxPool2dBackward(gradOut: usize, argmax: usize, planes: i32, planeIn: i32, planeOut: i32, gradInput: usize): void {
+function maxPool2dBackward(gradOut: usize, argmax: usize, planes: i32, planeIn: i32, planeOut: i32, gradInput: usize): void {
   memory.fill(gradInput, 0, <usize>planes * <usize>planeIn * 4);
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
@@ -123,4 +123,20 @@ export function maxPool2dBackward(gradOut: usize, argmax: usize, planes: i32, pl
       o++;
     }
   }
+}
+
+/** maxPool2d over planes [start, end). */
+export function maxPool2dRange(
+  start: i32, end: i32, x: usize, h: i32, w: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  out: usize, argmax: usize,
+): void {
+  const o = <usize>start * <usize>(oh * ow) << 2;
+  maxPool2d(x + (<usize>start * <usize>(h * w) << 2), end - start, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, out + o, argmax + o);
+}
+
+/** maxPool2dBackward over planes [start, end). */
+export function maxPool2dBackwardRange(start: i32, end: i32, gradOut: usize, argmax: usize, planeIn: i32, planeOut: i32, gradInput: usize): void {
+  const o = <usize>start * <usize>planeOut << 2;
+  maxPool2dBackward(gradOut + o, argmax + o, end - start, planeIn, planeOut, gradInput + (<usize>start * <usize>planeIn << 2));
 }

@@ -18,7 +18,7 @@ function rowMax(p: usize, n: i32): f32 {
 }
 
 /** softmax (log = false) or log-softmax of each row of x [rows, cols] into out (may equal x). */
-export function softmaxRows(x: usize, out: usize, rows: i32, cols: i32, log: bool): void {
+function softmaxRows(x: usize, out: usize, rows: i32, cols: i32, log: bool): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * rowBytes, or = out + <usize>r * rowBytes;
@@ -56,7 +56,7 @@ function sumRow(a: usize, n: i32): f64 {
 }
 
 /** softmax: gx = y * (g - sum(g*y)); log-softmax: gx = g - exp(y) * sum(g). gx may equal g. */
-export function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, cols: i32, log: bool): void {
+function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, cols: i32, log: bool): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * rowBytes;
@@ -84,7 +84,7 @@ export function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, co
  * log-softmax's backward of the gradient -coef[r] at the target class, as softmaxBackwardRows
  * computes it. gx may equal logp.
  */
-export function crossEntropyBackwardRows(logp: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
+function crossEntropyBackwardRows(logp: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * rowBytes;
@@ -103,4 +103,22 @@ export function crossEntropyBackwardRows(logp: usize, target: usize, coef: usize
     const t = xr + (<usize>load<i32>(target + (<usize>r << 2)) << 2);
     store<f32>(t, load<f32>(t) - c);
   }
+}
+
+/** softmaxRows over rows [start, end). */
+export function softmaxRowsRange(start: i32, end: i32, x: usize, out: usize, cols: i32, log: bool): void {
+  const o = <usize>start * <usize>cols << 2;
+  softmaxRows(x + o, out + o, end - start, cols, log);
+}
+
+/** softmaxBackwardRows over rows [start, end). */
+export function softmaxBackwardRowsRange(start: i32, end: i32, y: usize, g: usize, gx: usize, cols: i32, log: bool): void {
+  const o = <usize>start * <usize>cols << 2;
+  softmaxBackwardRows(y + o, g + o, gx + o, end - start, cols, log);
+}
+
+/** crossEntropyBackwardRows over rows [start, end). */
+export function crossEntropyBackwardRowsRange(start: i32, end: i32, logp: usize, target: usize, coef: usize, gx: usize, cols: i32): void {
+  const o = <usize>start * <usize>cols << 2, r = <usize>start << 2;
+  crossEntropyBackwardRows(logp + o, target + r, coef + r, gx + o, end - start, cols);
 }
