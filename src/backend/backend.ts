@@ -121,6 +121,41 @@ export interface SgdUpdate {
   maximize: boolean;
 }
 
+/**
+ * One call of word2vec training with negative sampling (see Backend.word2vecTrain): sentence s is
+ * `ids[starts[s] .. starts[s + 1])` for s < starts.length - 1; the tables are [V, dim], updated in place.
+ */
+export interface Word2VecJob {
+  /** CBOW (the mean of the context predicts the centre word) instead of skip-gram. */
+  cbow: boolean;
+  dim: number;
+  window: number;
+  negative: number;
+  /** Input vectors (word2vec.c's syn0) and output vectors (syn1neg), [V, dim]. */
+  syn0: Float32Array;
+  syn1neg: Float32Array;
+  ids: Int32Array;
+  starts: Int32Array;
+  /** Probability that each word is kept as a sentence is read (subsampling of frequent words). */
+  keep: Float64Array;
+  /** The unigram^0.75 table negatives are drawn from. */
+  table: Int32Array;
+  /** Starting alpha: a sentence trains at alpha * max(1e-4, 1 - wordsRead / (totalWords + 1)). */
+  alpha: number;
+  /** Words read (before subsampling) by earlier calls, and by the whole training. */
+  wordsDone: number;
+  totalWords: number;
+  /** The xoshiro128** state of tensor/random.ts's Generator (4 words), advanced in place. */
+  state: Uint32Array;
+}
+
+/** What a word2vecTrain call did: the summed loss, the examples (skip-gram pairs or CBOW windows), words read. */
+export interface Word2VecJobResult {
+  loss: number;
+  examples: number;
+  words: number;
+}
+
 /** The kernels a backend provides (`js` reference kernels, `wasm` SIMD kernels); models never see it. */
 export interface Backend {
   readonly name: string;
@@ -216,4 +251,12 @@ export interface Backend {
    * the momentum buffer (null when momentum is 0); `first` is its first update (buf = direction).
    */
   sgdStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number, buf: Float32Array | null, first: boolean, h: SgdUpdate): void;
+
+  /**
+   * word2vec training over a run of sentences as word2vec.c does it: subsampling as each sentence is
+   * read, a window shrink per centre word, then one SGD update per skip-gram pair or CBOW window with
+   * the positive word and `negative` draws from the table (all draws from `state`, in the order of
+   * embeddings/word2vec.ts's batcher). The reference is backend/js/word2vec.ts.
+   */
+  word2vecTrain(job: Word2VecJob): Word2VecJobResult;
 }

@@ -14,12 +14,19 @@
  * skip-gram the context word's vector predicts the centre word; in CBOW the mean of the context
  * vectors predicts it and each context word receives the full error (not divided by the count).
  *
- * What differs, by design: the C tool updates the vectors after every pair, one thread per core; here
- * a step takes a batch of pairs (default 2048 skip-gram pairs or CBOW windows) whose gradients are
- * computed at the same parameters and summed (reduction 'sum', so the lr means what it means in C).
- * The sigmoid is exact (no 6-wide EXP_TABLE, whose clipping only drops gradients below ~0.0025).
+ * Two engines train it. `engine: 'kernel'` (the default with negative sampling) runs the C tool's own
+ * loop on the backend's fused word2vec kernel (Backend.word2vecTrain: wasm SIMD, or its pure-TS twin on
+ * the js backend): one SGD update per skip-gram pair or CBOW window, output rows updated in place,
+ * alpha recomputed per sentence. It draws the same samples from the same Generator as the batcher
+ * below, and gives the same vectors on both backends. `engine: 'autograd'` (hierarchical softmax
+ * always) is the formulation with nabla parts: a step takes a batch of pairs (default 2048 skip-gram
+ * pairs or CBOW windows) whose gradients are computed at the same parameters and summed (reduction
+ * 'sum', so the lr means what it means in C). Both use the exact sigmoid (no 6-wide EXP_TABLE, whose
+ * clipping only drops gradients below ~0.0025). The C tool runs one thread per core, each updating the
+ * shared tables without locks; the kernel here runs on one thread.
  */
 import { checkOptions } from '../util/options.js';
+import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -39,10 +46,19 @@ export type Word2VecArchitecture = 'skipgram' | 'cbow';
 /** Negative sampling (`'ns'`) or hierarchical softmax (`'hs'`). */
 export type Word2VecLoss = 'ns' | 'hs';
 
+/** How Word2Vec trains: the backend's fused per-pair kernel, or the nn.Module with batched autograd steps. */
+export type Word2VecEngine = 'kernel' | 'autograd';
+
 /** Options of Word2Vec training, with the word2vec C tool's defaults. */
 export interface Word2VecOptions {
   /** 'skipgram' (default) or 'cbow'. */
   model?: Word2VecArchitecture;
+  /**
+   * 'kernel' (default with loss 'ns'): the C tool's per-pair updates on the backend's fused kernel;
+   * 'autograd' (default with 'hs', which the kernel does not do): the nn.Module, backward and optim.SGD
+   * over batches of `batchSize` examples.
+   */
+  engine?: Word2VecEngine;
   /** 'ns': negative sampling (default); 'hs': hierarchical softmax. */
   loss?: Word2VecLoss;
   /** Vector size (default 100). */
@@ -57,7 +73,7 @@ export interface Word2VecOptions {
   epochs?: number;
   /** Starting lr (default 0.025 for skip-gram, 0.05 for CBOW); decays linearly to alpha * 1e-4. */
   alpha?: number;
-  /** Skip-gram pairs (or CBOW windows) per optimiser step (default 2048). */
+  /** Skip-gram pairs (or CBOW windows) per optimiser step (default 2048; engine 'autograd'). */
   batchSize?: number;
   /** Random seed (init, subsampling, windows, negatives). */
   seed?: number;
@@ -65,7 +81,7 @@ export interface Word2VecOptions {
   tableSize?: number;
   /**
    * Compute the output scores with the fused gatheredRowDot (one pass, no gathered copy) instead of
-   * out_embed.forward + mul + sum (default false: the composition of primitives; same numbers).
+   * out_embed.forward + mul + sum (default false: the composition of primitives; same numbers; engine 'autograd').
    */
   fused?: boolean;
 }
@@ -75,13 +91,17 @@ export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
 
 /** Fills in Word2Vec's defaults and checks the options. */
 export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedWord2VecOptions {
-  checkOptions('word2vec', options, { model: 'any', loss: 'any', dim: 'number', window: 'number', negative: 'number', sample: 'number', epochs: 'number', alpha: 'number', batchSize: 'number', seed: 'number', tableSize: 'number', fused: 'boolean' });
+  checkOptions('word2vec', options, { model: 'any', engine: 'any', loss: 'any', dim: 'number', window: 'number', negative: 'number', sample: 'number', epochs: 'number', alpha: 'number', batchSize: 'number', seed: 'number', tableSize: 'number', fused: 'boolean' });
   const model = options.model ?? 'skipgram';
   if (model !== 'skipgram' && model !== 'cbow') throw new Error(`Word2Vec: model must be 'skipgram' or 'cbow', got ${JSON.stringify(model)}`);
   const loss = options.loss ?? 'ns';
   if (loss !== 'ns' && loss !== 'hs') throw new Error(`Word2Vec: loss must be 'ns' or 'hs', got ${JSON.stringify(loss)}`);
+  const engine = options.engine ?? (loss === 'ns' ? 'kernel' : 'autograd');
+  if (engine !== 'kernel' && engine !== 'autograd') throw new Error(`Word2Vec: engine must be 'kernel' or 'autograd', got ${JSON.stringify(engine)}`);
+  if (engine === 'kernel' && loss !== 'ns') throw new Error(`Word2Vec: engine 'kernel' trains with negative sampling only (loss 'ns'), got loss '${loss}'; use engine 'autograd'`);
   const resolved: ResolvedWord2VecOptions = {
     model,
+    engine,
     loss,
     dim: options.dim ?? 100,
     window: options.window ?? 5,
@@ -419,6 +439,7 @@ export function trainWord2Vec(corpus: EncodedCorpus, vocab: Vocab, options: Word
   if (corpus.ids.length === 0) throw new Error('trainWord2Vec: the corpus has no in-vocabulary words');
   const generator = new Generator(opts.seed);
   const model = new Word2Vec(vocab.size, opts.dim, { model: opts.model, loss: opts.loss, generator, fused: opts.fused });
+  if (opts.engine === 'kernel') return trainOnKernel(model, corpus, vocab, opts, generator, hooks);
   const batcher = new Word2VecBatcher(corpus, vocab, opts, generator);
   const optimizer = new SGD(model.parameters(), { lr: opts.alpha });
   const totalWords = opts.epochs * batcher.wordsPerEpoch;
@@ -466,4 +487,56 @@ export function trainWord2Vec(corpus: EncodedCorpus, vocab: Vocab, options: Word
   }
   const vectors = KeyedVectors.fromTensor(vocab.tokens, model.in_embed.weight, vocab.counts);
   return { model, vectors, options: opts, seconds, wordsPerSecond: totalWords / seconds, epochSeconds, epochLoss, examples: batcher.examples };
+}
+
+/** Sentences per kernel call: about this many words, so progress is reported a few times a second. */
+const KERNEL_CALL_WORDS = 100_000;
+
+/**
+ * trainWord2Vec's 'kernel' engine: the model's tables trained in place by Backend.word2vecTrain, sentence
+ * run by sentence run, drawing from `generator` (after the model's init) exactly what the batcher would.
+ */
+function trainOnKernel(model: Word2Vec, corpus: EncodedCorpus, vocab: Vocab, opts: ResolvedWord2VecOptions, generator: Generator, hooks: TrainWord2VecHooks): Word2VecResult {
+  const backend = getBackend();
+  const syn0 = model.in_embed.weight.data as Float32Array;
+  const syn1neg = model.out_embed.weight.data as Float32Array;
+  const keep = keepProbabilities(vocab.counts, opts.sample);
+  const table = unigramTable(vocab.counts, opts.tableSize);
+  const state = Uint32Array.from(generator.getState().slice(0, 4));
+  const wordsPerEpoch = corpus.ids.length;
+  const totalWords = opts.epochs * wordsPerEpoch;
+  const sentences = corpus.starts.length - 1;
+  const epochSeconds: number[] = [], epochLoss: number[] = [];
+  let seconds = 0, examples = 0, wordsDone = 0;
+  const lrAt = (words: number) => opts.alpha * Math.max(1e-4, 1 - words / (totalWords + 1));
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const epochStart = performance.now();
+    let lossSum = 0, lossCount = 0, epochWords = 0;
+    for (let s = 0; s < sentences;) {
+      let end = s + 1;
+      while (end < sentences && corpus.starts[end] - corpus.starts[s] < KERNEL_CALL_WORDS) end++;
+      const r = backend.word2vecTrain({
+        cbow: opts.model === 'cbow', dim: opts.dim, window: opts.window, negative: opts.negative, syn0, syn1neg,
+        ids: corpus.ids, starts: corpus.starts.subarray(s, end + 1), keep, table, alpha: opts.alpha, wordsDone, totalWords, state,
+      });
+      model.in_embed.weight.bumpVersion();
+      model.out_embed.weight.bumpVersion();
+      s = end;
+      wordsDone += r.words; epochWords += r.words;
+      if (!Number.isFinite(r.loss)) throw new Error(`trainWord2Vec: the loss became ${r.loss} at epoch ${epoch + 1}; lower alpha`);
+      lossSum += r.loss; lossCount += r.examples; examples += r.examples;
+      const elapsed = (performance.now() - epochStart) / 1000;
+      hooks.onProgress?.({
+        epoch, epochWords, wordsPerEpoch, loss: r.examples ? r.loss / r.examples : NaN, lr: lrAt(wordsDone), wordsPerSecond: epochWords / elapsed,
+      });
+    }
+    const sec = (performance.now() - epochStart) / 1000;
+    seconds += sec;
+    epochSeconds.push(sec);
+    epochLoss.push(lossCount ? lossSum / lossCount : NaN);
+    hooks.onEpochEnd?.(epoch, { loss: epochLoss[epoch], seconds: sec, words: wordsPerEpoch });
+  }
+  generator.setState([...state, NaN]);
+  const vectors = KeyedVectors.fromTensor(vocab.tokens, model.in_embed.weight, vocab.counts);
+  return { model, vectors, options: opts, seconds, wordsPerSecond: totalWords / seconds, epochSeconds, epochLoss, examples };
 }

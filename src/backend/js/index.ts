@@ -12,6 +12,7 @@ import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNo
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
+import { word2vecTrain } from './word2vec.js';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -49,4 +50,5 @@ export class JsBackend implements Backend {
   recurrenceForward: Backend['recurrenceForward'] = (a) => recurrenceForward(this.gemm, a);
   recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
   sgdStep = sgdStep;
+  word2vecTrain: Backend['word2vecTrain'] = word2vecTrain;
 }

@@ -26,10 +26,11 @@ import type { NormExports } from './norm.js';
 import type { AttentionExports } from './attention.js';
 import type { RecurrenceExports } from './recurrence.js';
 import type { ReduceExports } from './reduce.js';
+import type { Word2VecExports } from './word2vec.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory), each group declared beside its wrapper. */
 export type WasmKernelExports = ArenaExports & GemmExports & ConvExports & PoolExports & ElementwiseExports & ReduceExports & MathExports &
-  SgdExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports;
+  SgdExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports;
 
 export interface Runtime {
   module: WebAssembly.Module;

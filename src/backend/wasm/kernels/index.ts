@@ -10,3 +10,4 @@ export * from './norm';
 export * from './attention';
 export * from './rnn';
 export * from './sgd';
+export * from './word2vec';

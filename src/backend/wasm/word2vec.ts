@@ -1,0 +1,77 @@
+/**
+ * word2vec training on the wasm kernel (kernels/word2vec.ts): the tables, the sentences, the keep
+ * probabilities and the unigram table are copied into wasm memory, the kernel trains on them, and the
+ * tables and the generator state come back. The same draws and float32 operations as the reference
+ * (backend/js/word2vec.ts), so both give the same vectors.
+ */
+import type { Backend, Word2VecJob, Word2VecJobResult } from '../backend.js';
+import { WasmMemoryFull, wasmScratch } from './scratch.js';
+
+/** The kernel's export (kernels/word2vec.ts): pointers are byte offsets into wasm memory. */
+export interface Word2VecExports {
+  word2vecTrain(syn0: number, syn1: number, dim: number, ids: number, starts: number, sentences: number, keep: number,
+    firstSlot: number, guide: number, guideSize: number, tableSize: number,
+    window: number, negative: number, cbow: number, alpha0: number, wordsDone: number, totalWords: number,
+    state: number, stats: number, sen: number, neu1: number, neu1e: number): void;
+}
+
+/**
+ * The unigram table as the kernel reads it (kernels/word2vec.ts, tableAt): the first slot of each word
+ * (the table is non-decreasing), tableSize at the end, and a guide of about 4 entries per word.
+ */
+function tableIndex(table: Int32Array, words: number): { firstSlot: Int32Array; guide: Int32Array } {
+  const T = table.length;
+  const firstSlot = new Int32Array(words + 1);
+  for (let w = 0; w <= words; w++) {
+    let lo = w === 0 ? 0 : firstSlot[w - 1]!, hi = T;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (table[mid]! < w) lo = mid + 1;
+      else hi = mid;
+    }
+    firstSlot[w] = lo;
+  }
+  firstSlot[words] = T;
+  const guideSize = Math.min(T, 2 ** Math.ceil(Math.log2(4 * words)));
+  const guide = new Int32Array(guideSize);
+  for (let k = 0; k < guideSize; k++) guide[k] = table[Math.floor((k * T) / guideSize)]!;
+  return { firstSlot, guide };
+}
+
+/** Runs the job on the kernel, or on `reference` when its operands do not fit in wasm memory. */
+export function word2vecTrain(job: Word2VecJob, reference: Backend['word2vecTrain']): Word2VecJobResult {
+  const { syn0, syn1neg, dim, ids, starts, keep, table } = job;
+  const { firstSlot, guide } = tableIndex(table, keep.length);
+  const sentences = starts.length - 1;
+  const first = sentences > 0 ? starts[0]! : 0;
+  const words = sentences > 0 ? starts[sentences]! - first : 0;
+  let longest = 0;
+  for (let s = 0; s < sentences; s++) longest = Math.max(longest, starts[s + 1]! - starts[s]!);
+  let m;
+  try {
+    // keep (float64) and stats (3 float64) take two 4-byte elements each
+    m = wasmScratch('word2vecTrain', [syn0.length, syn1neg.length, words, sentences + 1, 2 * keep.length, firstSlot.length, guide.length, 4, 6, longest, dim, dim]);
+  } catch (e) {
+    if (e instanceof WasmMemoryFull) return reference(job);
+    throw e;
+  }
+  const [p0, p1, pIds, pStarts, pKeep, pFirst, pGuide, pState, pStats, pSen, pNeu1, pNeu1e] = m.ptrs as [number, number, number, number, number, number, number, number, number, number, number, number];
+  const { f32, i32 } = m;
+  const buffer = f32.buffer;
+  m.put(p0, syn0, syn0.length);
+  m.put(p1, syn1neg, syn1neg.length);
+  i32.set(ids.subarray(first, first + words), pIds >> 2);
+  for (let s = 0; s <= sentences; s++) i32[(pStarts >> 2) + s] = starts[s]! - first;
+  new Float64Array(buffer, pKeep, keep.length).set(keep);
+  i32.set(firstSlot, pFirst >> 2);
+  i32.set(guide, pGuide >> 2);
+  const state = new Uint32Array(buffer, pState, 4);
+  state.set(job.state);
+  m.exports.word2vecTrain(p0, p1, dim, pIds, pStarts, sentences, pKeep, pFirst, pGuide, guide.length, table.length, job.window, job.negative, job.cbow ? 1 : 0,
+    job.alpha, job.wordsDone, job.totalWords, pState, pStats, pSen, pNeu1, pNeu1e);
+  m.take(p0, syn0, syn0.length);
+  m.take(p1, syn1neg, syn1neg.length);
+  job.state.set(state);
+  const stats = new Float64Array(buffer, pStats, 3);
+  return { loss: stats[0]!, examples: stats[1]!, words: stats[2]! };
+}
