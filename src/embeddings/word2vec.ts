@@ -140,7 +140,7 @@ export class Word2Vec extends Module {
 
   constructor(vocabSize: number, dim: number, options: { model?: Word2VecArchitecture; loss?: Word2VecLoss; generator?: Generator; fused?: boolean } = {}) {
     super();
-    checkOptions('Word2Vec', options, { model: ARCHITECTURES, loss: LOSSES, generator: GENERATOR, fused: 'boolean' });
+    checkOptions('Word2Vec', options, { model: ARCHITECTURES, loss: LOSSES, generator: GENERATOR, fused: 'boolean' }, GENSIM_NAMES);
     this.architecture = options.model ?? 'skipgram';
     this.lossKind = options.loss ?? 'ns';
     this.fused = options.fused ?? false;

@@ -92,7 +92,7 @@ function closest(key: string, known: readonly string[], aliases: Readonly<Record
   const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
   const spelling = known.find((k) => squash(k) === squash(key));
   if (spelling) return `did you mean '${spelling}'? nabla spells options in camelCase`;
-  if (Object.prototype.hasOwnProperty.call(aliases, key)) return `did you mean '${aliases[key]}'?`;
+  if (Object.prototype.hasOwnProperty.call(aliases, key) && known.includes(aliases[key])) return `did you mean '${aliases[key]}'?`;
   const typo = known.find((k) => editDistance(squash(k), squash(key)) <= (k.length <= 4 ? 1 : 2));
   return typo ? `did you mean '${typo}'?` : undefined;
 }

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { checkOptions } from '../../src/util/options.js';
+import { checkOptions, FINITE_NUMBER, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER } from '../../src/util/options.js';
 
 const { nn, optim, data } = nb;
 const bogus = { bogus: 1 } as unknown as Record<string, never>;
@@ -76,6 +76,9 @@ const unknownKeyCases: [string, () => unknown, string][] = [
   ['text.splitPairs', () => nb.text.splitPairs([], bogus), 'valid'],
   ['embeddings.trainWord2Vec', () => nb.embeddings.resolveWord2VecOptions(bogus), 'negative'],
   ['embeddings.trainGloVe', () => nb.embeddings.resolveGloVeOptions(bogus), 'xMax'],
+  ['embeddings.Word2Vec', () => new nb.embeddings.Word2Vec(3, 2, bogus), 'generator'],
+  ['embeddings.KeyedVectors.mostSimilar', () => new nb.embeddings.KeyedVectors(['a', 'b'], new Float32Array(4), 2).mostSimilar(['a'], [], bogus), 'restrict'],
+  ['embeddings.wordMap', () => nb.embeddings.wordMap([], bogus), 'subtitle'],
 ];
 
 describe('options are checked at run time', () => {
@@ -115,6 +118,26 @@ describe('options are checked at run time', () => {
       const opt = new (Opt as new (p: nb.Tensor[], o: number) => nb.optim.Optimizer)(params(), 0.01);
       assert.equal(opt.paramGroups[0].lr, 0.01, Opt.name);
       assert.throws(() => new (Opt as new (p: nb.Tensor[], o: object) => unknown)(params(), { learningRate: 0.5 }), /unknown option 'learningRate'.*lr/);
+    }
+  });
+
+  it('a near miss and another library\'s name get a did-you-mean; a far miss does not', () => {
+    const spec = { window: 'integer', lr: 'number', k: 'integer' } as const;
+    assert.throws(() => checkOptions('f', { widnow: 5 }, spec), /f: unknown option 'widnow' \(did you mean 'window'\?\); known options: window, lr, k/);
+    assert.throws(() => checkOptions('f', { lt: 0.1 }, spec), /unknown option 'lt' \(did you mean 'lr'\?\)/);
+    assert.throws(() => checkOptions('f', { topn: 3 }, spec, { topn: 'k' }), /unknown option 'topn' \(did you mean 'k'\?\)/);
+    assert.throws(() => checkOptions('f', { size: 3 }, spec, { size: 'dim' }), /unknown option 'size'; known options/, 'an alias of an option this function lacks is no hint');
+    assert.throws(() => checkOptions('f', { momentum: 0.9 }, spec), /unknown option 'momentum'; known options/);
+  });
+
+  it('the range tests refuse NaN, infinities, zero or negatives, and fractions where integers are due', () => {
+    const spec = { n: POSITIVE_INTEGER, m: NON_NEGATIVE_INTEGER, x: POSITIVE_NUMBER, y: NON_NEGATIVE_NUMBER, z: FINITE_NUMBER };
+    assert.doesNotThrow(() => checkOptions('f', { n: 1, m: 0, x: 1e-9, y: 0, z: -3 }, spec));
+    for (const [key, value, expected] of [
+      ['n', 0, 'a positive integer'], ['n', 1.5, 'a positive integer'], ['m', -1, 'an integer >= 0'], ['x', 0, 'a finite number > 0'],
+      ['x', NaN, 'a finite number > 0'], ['y', -0.5, 'a finite number >= 0'], ['y', Infinity, 'a finite number >= 0'], ['z', NaN, 'a finite number'], ['n', '3', 'a positive integer'],
+    ] as const) {
+      assert.throws(() => checkOptions('f', { [key]: value }, spec), (e: Error) => e.message.startsWith(`f: option ${key} must be ${expected}, got `), `${key}: ${String(value)}`);
     }
   });
 

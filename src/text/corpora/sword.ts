@@ -419,6 +419,7 @@ export function readSwordVerses(module: string | SwordConf | SwordModuleSpec, op
   const latin1 = /^(latin-?1|iso-?8859-?1)$/i.test(spec.encoding ?? 'Latin-1');
   const decoder = new TextDecoder('utf-8');
   const markup = markupOf(spec.sourceType);
+  const markupOptions: MarkupOptions = { keepCanonicalTitles: options.keepCanonicalTitles, keepPilcrow: options.keepPilcrow, keepUsfmMarkers: options.keepUsfmMarkers };
   const out: SwordVerse[] = [];
   for (const testament of ['ot', 'nt'] as const) {
     const reader = openTestament(spec, testament);
@@ -437,7 +438,7 @@ export function readSwordVerses(module: string | SwordConf | SwordModuleSpec, op
           index++;
           const bytes = reader.entry(index);
           const rawText = latin1 ? Buffer.from(bytes).toString('latin1') : decoder.decode(bytes);
-          const text = options.raw ? rawText : markupToText(rawText, markup, options);
+          const text = options.raw ? rawText : markupToText(rawText, markup, markupOptions);
           if (!text.trim() && !options.keepEmpty) continue;
           out.push({ ref: `${book.osis}.${c + 1}.${v}`, book: book.osis, chapter: c + 1, verse: v, text });
         }
