@@ -15,6 +15,9 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 
 import { describeIdxHeader, isGzip, parseIdx, parseIdxHeader, type IdxArray, type IdxHeader } from './idx.js';
 import { writeFileAtomic } from '../util/files.js';
+import { checkOptions, POSITIVE_NUMBER } from '../util/options.js';
+
+const STRINGS = { test: (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string'), expected: 'an array of strings' };
 
 /** Which dataset of the MNIST format: the digits or Fashion-MNIST. */
 export type MnistKind = 'mnist' | 'fashion-mnist';
@@ -109,6 +112,7 @@ function gunzipHead(bytes: Uint8Array, path: string): Uint8Array {
  * size its header declares. Errors start with `IDX:` and name the file.
  */
 export function readIdxFile(path: string, options: ReadIdxOptions = {}): IdxArray {
+  checkOptions('readIdxFile', options, { checkHeader: 'function' });
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -343,6 +347,7 @@ export async function downloadMnist(
   kind: MnistKind,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
+  checkOptions('downloadMnist', options, { mirrors: STRINGS, fetchImpl: 'function', onProgress: 'function', checksums: 'object', stallTimeoutMs: POSITIVE_NUMBER });
   const mirrors = options.mirrors ?? [...MNIST_MIRRORS[kind]];
   if (mirrors.length === 0) throw new Error(`${kind} download: no mirrors given`);
   const fetchImpl = options.fetchImpl ?? globalThis.fetch;

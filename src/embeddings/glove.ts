@@ -13,7 +13,7 @@
  * and entries are visited in a new random order each epoch. glove.c runs AdaGrad one entry at a time
  * with accumulators starting at 1 (the default here too); here a step sums a batch's gradients.
  */
-import { checkOptions } from '../util/options.js';
+import { checkOptions, describeValue, FINITE_NUMBER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -149,7 +149,10 @@ export type ResolvedGloVeOptions = Required<GloVeOptions>;
 
 /** Fills in GloVe's defaults and checks the options. */
 export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOptions {
-  checkOptions('glove', options, { dim: 'number', window: 'number', xMax: 'number', alpha: 'number', lr: 'number', initialAccumulator: 'number', epochs: 'number', batchSize: 'number', seed: 'number' });
+  checkOptions('trainGloVe', options, {
+    dim: POSITIVE_INTEGER, window: POSITIVE_INTEGER, xMax: POSITIVE_NUMBER, alpha: FINITE_NUMBER, lr: POSITIVE_NUMBER,
+    initialAccumulator: NON_NEGATIVE_NUMBER, epochs: POSITIVE_INTEGER, batchSize: POSITIVE_INTEGER, seed: 'number',
+  }, { vector_size: 'dim', x_max: 'xMax', learning_rate: 'lr', iter: 'epochs' });
   const o: ResolvedGloVeOptions = {
     dim: options.dim ?? 100,
     window: options.window ?? 10,
@@ -161,11 +164,6 @@ export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOp
     batchSize: options.batchSize ?? 8192,
     seed: options.seed ?? 1,
   };
-  for (const k of ['dim', 'window', 'epochs', 'batchSize'] as const) {
-    if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`GloVe: ${k} must be a positive integer, got ${o[k]}`);
-  }
-  if (!(o.xMax > 0)) throw new Error(`GloVe: xMax must be > 0, got ${o.xMax}`);
-  if (!(o.lr > 0)) throw new Error(`GloVe: lr must be > 0, got ${o.lr}`);
   return o;
 }
 
@@ -178,6 +176,7 @@ export class GloVe extends Module {
 
   constructor(vocabSize: number, dim: number, generator: Generator = new Generator(1)) {
     super();
+    if (!(generator instanceof Generator)) throw new TypeError(`GloVe: the third argument must be a Generator, got ${describeValue(generator)}`);
     this.in_embed = new Embedding(vocabSize, dim, { sparse: true });
     this.out_embed = new Embedding(vocabSize, dim, { sparse: true });
     this.in_bias = new Embedding(vocabSize, 1, { sparse: true });
@@ -238,9 +237,12 @@ export interface TrainGloVeHooks {
   reportEvery?: number;
 }
 
+const HOOKS: OptionSpec<TrainGloVeHooks> = { onCooccurrences: 'function', onProgress: 'function', onEpochEnd: 'function', reportEvery: POSITIVE_INTEGER };
+
 /** Counts co-occurrences of an encoded corpus and trains GloVe on them. */
 export function trainGloVe(corpus: EncodedCorpus, vocab: Vocab, options: GloVeOptions = {}, hooks: TrainGloVeHooks = {}): GloVeResult {
   const opts = resolveGloVeOptions(options);
+  checkOptions('trainGloVe (hooks)', hooks, HOOKS);
   const t0 = performance.now();
   const cooc = cooccurrences(corpus, vocab.size, opts.window);
   const cooccurSeconds = (performance.now() - t0) / 1000;
@@ -251,6 +253,7 @@ export function trainGloVe(corpus: EncodedCorpus, vocab: Vocab, options: GloVeOp
 /** Trains GloVe on given co-occurrence counts. */
 export function trainGloVeOn(cooc: Cooccurrences, vocab: Vocab, options: GloVeOptions = {}, hooks: TrainGloVeHooks = {}): Omit<GloVeResult, 'cooccurSeconds'> {
   const opts = resolveGloVeOptions(options);
+  checkOptions('trainGloVeOn (hooks)', hooks, HOOKS);
   const n = cooc.values.length;
   if (n === 0) throw new Error('trainGloVe: no co-occurrences (the corpus is too small for the vocabulary)');
   const generator = new Generator(opts.seed);

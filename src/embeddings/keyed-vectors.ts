@@ -7,6 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { matmul } from '../ops/linalg.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { checkOptions, describeValue, POSITIVE_INTEGER, type OptionSpec } from '../util/options.js';
 
 /** A word and its cosine similarity. */
 export interface Neighbour {
@@ -22,6 +23,18 @@ export interface MostSimilarOptions {
   exclude?: Iterable<string>;
   /** Search only the first N words (the most frequent in a frequency-sorted vocabulary). */
   restrict?: number;
+}
+
+/** A string is iterable too, but `exclude: 'king'` would exclude letters: refuse it. */
+const WORDS = { test: (v: unknown) => typeof v === 'object' && v !== null && Symbol.iterator in v, expected: 'an iterable of words (an array or a Set)' };
+const MOST_SIMILAR_OPTIONS: OptionSpec<MostSimilarOptions> = { k: POSITIVE_INTEGER, exclude: WORDS, restrict: POSITIVE_INTEGER };
+/** gensim's most_similar keywords, for the unknown-option error's did-you-mean. */
+const GENSIM_NAMES = { topn: 'k', restrict_vocab: 'restrict' };
+
+function checkWords(where: string, name: string, words: unknown): void {
+  if (!Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
+    throw new TypeError(`${where}: ${name} must be an array of words, got ${describeValue(words)}`);
+  }
 }
 
 /** Word vectors by word (as gensim's KeyedVectors): lookups, nearest neighbours, analogies. */
@@ -108,6 +121,9 @@ export class KeyedVectors {
    * gensim's most_similar; the query words themselves are left out.
    */
   mostSimilar(positive: readonly string[], negative: readonly string[] = [], options: MostSimilarOptions = {}): Neighbour[] {
+    checkWords('mostSimilar', 'positive', positive);
+    checkWords('mostSimilar', 'negative', negative);
+    checkOptions('mostSimilar', options, MOST_SIMILAR_OPTIONS, GENSIM_NAMES);
     const query = this.combine([...positive.map((w): [string, number] => [w, 1]), ...negative.map((w): [string, number] => [w, -1])]);
     const exclude = new Set<number>([...positive, ...negative].map((w) => this.requireIndex(w)));
     for (const w of options.exclude ?? []) {
@@ -119,6 +135,7 @@ export class KeyedVectors {
 
   /** 3CosAdd: the word d (not a, b or c) for "a is to b as c is to d", i.e. nearest to b - a + c. */
   analogy(a: string, b: string, c: string, options: MostSimilarOptions = {}): Neighbour[] {
+    checkOptions('analogy', options, MOST_SIMILAR_OPTIONS, GENSIM_NAMES);
     return this.mostSimilar([b, c], [a], options);
   }
 

@@ -9,6 +9,8 @@ import { seriesColor, type Rgb } from '../plot/plot.js';
 import { GLYPH_DESCENT, GLYPH_HEIGHT, textWidth } from '../plot/font.js';
 import { RasterSurface } from '../plot/raster.js';
 import { SvgSurface, type Surface } from '../plot/svg.js';
+import { checkPlotOptions } from '../plot/options.js';
+import { describeValue, POSITIVE_INTEGER } from '../util/options.js';
 
 /** A word and its 2-D position in a word map. */
 export interface WordPoint {
@@ -33,15 +35,17 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y <
 
 /** Draws the words at their 2-D positions, with labels placed to avoid each other where they can (RGBA pixels, ASCII labels). */
 export function wordMap(points: readonly WordPoint[], options: WordMapOptions = {}): RgbaImage {
-  return drawWordMap(points, options, (w, h) => new RasterSurface(w, h)).image();
+  return drawWordMap('wordMap', points, options, (w, h) => new RasterSurface(w, h)).image();
 }
 
 /** The same word map as `wordMap`, as an SVG document whose words are <text> in any script. */
 export function wordMapSvg(points: readonly WordPoint[], options: WordMapOptions = {}): string {
-  return drawWordMap(points, options, (w, h) => new SvgSurface(w, h)).toString();
+  return drawWordMap('wordMapSvg', points, options, (w, h) => new SvgSurface(w, h)).toString();
 }
 
-function drawWordMap<S extends Surface>(points: readonly WordPoint[], options: WordMapOptions, make: (width: number, height: number) => S): S {
+function drawWordMap<S extends Surface>(where: string, points: readonly WordPoint[], options: WordMapOptions, make: (width: number, height: number) => S): S {
+  if (!Array.isArray(points)) throw new TypeError(`${where}: points must be an array of { word, x, y, group? }, got ${describeValue(points)}`);
+  checkPlotOptions(where, options, { title: 'string', subtitle: 'string', width: POSITIVE_INTEGER, height: POSITIVE_INTEGER });
   const width = options.width ?? 900, height = options.height ?? 700;
   const px = make(width, height);
   const scale = 2;

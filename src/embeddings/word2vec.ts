@@ -25,7 +25,7 @@
  * clipping only drops gradients below ~0.0025). The C tool runs one thread per core, each updating the
  * shared tables without locks; the kernel here runs on one thread.
  */
-import { checkOptions } from '../util/options.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER } from '../util/options.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Generator } from '../tensor/random.js';
@@ -89,15 +89,23 @@ export interface Word2VecOptions {
 /** Word2Vec options with every default filled in. */
 export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
 
+const ARCHITECTURES: readonly Word2VecArchitecture[] = ['skipgram', 'cbow'];
+const LOSSES: readonly Word2VecLoss[] = ['ns', 'hs'];
+const ENGINES: readonly Word2VecEngine[] = ['kernel', 'autograd'];
+const GENERATOR = { test: (v: unknown) => v instanceof Generator, expected: 'a Generator' };
+/** gensim's Word2Vec keywords that nabla names differently, for the unknown-option error's did-you-mean. */
+const GENSIM_NAMES = { vector_size: 'dim', size: 'dim', iter: 'epochs', sg: 'model', hs: 'loss', batch_words: 'batchSize' };
+
 /** Fills in Word2Vec's defaults and checks the options. */
 export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedWord2VecOptions {
-  checkOptions('word2vec', options, { model: 'any', engine: 'any', loss: 'any', dim: 'number', window: 'number', negative: 'number', sample: 'number', epochs: 'number', alpha: 'number', batchSize: 'number', seed: 'number', tableSize: 'number', fused: 'boolean' });
+  checkOptions('trainWord2Vec', options, {
+    model: ARCHITECTURES, engine: ENGINES, loss: LOSSES, dim: POSITIVE_INTEGER, window: POSITIVE_INTEGER, negative: NON_NEGATIVE_INTEGER,
+    sample: NON_NEGATIVE_NUMBER, epochs: POSITIVE_INTEGER, alpha: POSITIVE_NUMBER, batchSize: POSITIVE_INTEGER, seed: 'number',
+    tableSize: POSITIVE_INTEGER, fused: 'boolean',
+  }, GENSIM_NAMES);
   const model = options.model ?? 'skipgram';
-  if (model !== 'skipgram' && model !== 'cbow') throw new Error(`Word2Vec: model must be 'skipgram' or 'cbow', got ${JSON.stringify(model)}`);
   const loss = options.loss ?? 'ns';
-  if (loss !== 'ns' && loss !== 'hs') throw new Error(`Word2Vec: loss must be 'ns' or 'hs', got ${JSON.stringify(loss)}`);
   const engine = options.engine ?? (loss === 'ns' ? 'kernel' : 'autograd');
-  if (engine !== 'kernel' && engine !== 'autograd') throw new Error(`Word2Vec: engine must be 'kernel' or 'autograd', got ${JSON.stringify(engine)}`);
   if (engine === 'kernel' && loss !== 'ns') throw new Error(`Word2Vec: engine 'kernel' trains with negative sampling only (loss 'ns'), got loss '${loss}'; use engine 'autograd'`);
   const resolved: ResolvedWord2VecOptions = {
     model,
@@ -114,16 +122,7 @@ export function resolveWord2VecOptions(options: Word2VecOptions = {}): ResolvedW
     tableSize: options.tableSize ?? 10_000_000,
     fused: options.fused ?? false,
   };
-  const positiveInt: (keyof ResolvedWord2VecOptions)[] = ['dim', 'window', 'epochs', 'batchSize', 'tableSize'];
-  for (const k of positiveInt) {
-    const v = resolved[k] as number;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`Word2Vec: ${k} must be a positive integer, got ${v}`);
-  }
-  if (loss === 'ns' && (!Number.isInteger(resolved.negative) || resolved.negative < 1)) {
-    throw new Error(`Word2Vec: negative must be a positive integer with loss 'ns', got ${resolved.negative}`);
-  }
-  if (!(resolved.sample >= 0)) throw new Error(`Word2Vec: sample must be >= 0, got ${resolved.sample}`);
-  if (!(resolved.alpha > 0)) throw new Error(`Word2Vec: alpha must be > 0, got ${resolved.alpha}`);
+  if (loss === 'ns' && resolved.negative < 1) throw new Error(`trainWord2Vec: negative must be a positive integer with loss 'ns', got ${resolved.negative}`);
   return resolved;
 }
 
@@ -161,6 +160,7 @@ export class Word2Vec extends Module {
 
   constructor(vocabSize: number, dim: number, options: { model?: Word2VecArchitecture; loss?: Word2VecLoss; generator?: Generator; fused?: boolean } = {}) {
     super();
+    checkOptions('Word2Vec', options, { model: ARCHITECTURES, loss: LOSSES, generator: GENERATOR, fused: 'boolean' }, GENSIM_NAMES);
     this.architecture = options.model ?? 'skipgram';
     this.lossKind = options.loss ?? 'ns';
     this.fused = options.fused ?? false;
@@ -435,6 +435,7 @@ export interface Word2VecResult {
 /** Trains word vectors on an encoded corpus with the vocabulary it was encoded with (frequency-sorted, with counts). */
 export function trainWord2Vec(corpus: EncodedCorpus, vocab: Vocab, options: Word2VecOptions = {}, hooks: TrainWord2VecHooks = {}): Word2VecResult {
   const opts = resolveWord2VecOptions(options);
+  checkOptions('trainWord2Vec (hooks)', hooks, { onProgress: 'function', onEpochEnd: 'function', reportEvery: POSITIVE_INTEGER });
   if (vocab.size < 2) throw new Error(`trainWord2Vec: the vocabulary has ${vocab.size} word(s); lower minCount or give more text`);
   if (corpus.ids.length === 0) throw new Error('trainWord2Vec: the corpus has no in-vocabulary words');
   const generator = new Generator(opts.seed);

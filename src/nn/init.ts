@@ -3,7 +3,7 @@
  * nabla's seeded generator (`nb.manualSeed`) or the one passed in `generator`. Each runs under
  * noGrad, so it works on parameters that require grad, and returns the tensor.
  */
-import { checkOptions } from '../util/options.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
@@ -73,20 +73,25 @@ function fan(op: string, t: Tensor, mode: FanMode): number {
   throw new Error(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
 }
 
+const GENERATOR_OPTION: OptionSpec<GeneratorOption> = { generator: 'object' };
+
 /** Fills a tensor with values drawn uniformly from [a, b), in place. */
 export function uniform_(t: Tensor, a = 0, b = 1, options: GeneratorOption = {}): Tensor {
+  checkOptions('uniform_', options, GENERATOR_OPTION);
   const g = options.generator ?? defaultGenerator;
   return fillWith('uniform_', t, () => a + (b - a) * g.random());
 }
 
 /** Fills a tensor with values drawn from N(mean, std²), in place. */
 export function normal_(t: Tensor, mean = 0, std = 1, options: GeneratorOption = {}): Tensor {
+  checkOptions('normal_', options, GENERATOR_OPTION);
   const g = options.generator ?? defaultGenerator;
   return fillWith('normal_', t, () => mean + std * g.normal());
 }
 
 /** Normal(mean, std) redrawn until inside [a, b] (PyTorch's trunc_normal_, default bounds ±2). */
 export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, options: GeneratorOption = {}): Tensor {
+  checkOptions('truncNormal_', options, GENERATOR_OPTION);
   if (!(a < b)) throw new Error(`truncNormal_: expected a < b, got a=${a}, b=${b}`);
   const g = options.generator ?? defaultGenerator;
   return fillWith('truncNormal_', t, () => {
@@ -140,16 +145,17 @@ function kaimingStd(op: string, t: Tensor, options: KaimingOptions): number {
 /** U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al.). */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
-  return uniform_(t, -bound, bound, options);
+  return uniform_(t, -bound, bound, { generator: options.generator });
 }
 
 /** N(0, std²) with std = gain / sqrt(fan) (He et al.). */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
-  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options), options);
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options), { generator: options.generator });
 }
 
 /** U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)) (Glorot & Bengio). */
 export function xavierUniform_(t: Tensor, gain = 1, options: GeneratorOption = {}): Tensor {
+  checkOptions('xavierUniform_', options, GENERATOR_OPTION);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound, options);
@@ -157,6 +163,7 @@ export function xavierUniform_(t: Tensor, gain = 1, options: GeneratorOption = {
 
 /** N(0, std²) with std = gain * sqrt(2 / (fanIn + fanOut)) (Glorot & Bengio). */
 export function xavierNormal_(t: Tensor, gain = 1, options: GeneratorOption = {}): Tensor {
+  checkOptions('xavierNormal_', options, GENERATOR_OPTION);
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }

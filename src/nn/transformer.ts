@@ -15,7 +15,7 @@
  * outputs are those of `forward` on the whole prefix with the causal mask, at O(T) cost per new
  * position instead of re-running the prefix.
  */
-import { checkOptions } from '../util/options.js';
+import { checkOptions, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { full } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
@@ -138,6 +138,8 @@ export interface DecoderStepOptions {
   /** [B, S] bool, true = padding in the memory. Read on the first step only: the cache keeps it with the memory's keys and values. */
   memoryKeyPaddingMask?: Tensor | null;
 }
+
+const DECODER_STEP_OPTIONS: OptionSpec<DecoderStepOptions> = { memoryKeyPaddingMask: 'object|null' };
 
 /** One of the q / k / v input projections of an attention module (packed or separate weights). */
 function inProjection(attn: MultiheadAttention, x: Tensor, i: 0 | 1 | 2): Tensor {
@@ -305,6 +307,7 @@ export class TransformerDecoderLayer extends Module {
    * the whole prefix with the causal mask, at these positions.
    */
   step(x: Tensor, memory: Tensor | null, cache: KeyValueCache, options: DecoderStepOptions = {}): Tensor {
+    checkOptions('TransformerDecoderLayer.step', options, DECODER_STEP_OPTIONS);
     if (!(cache instanceof KeyValueCache)) throw new Error('TransformerDecoderLayer.step: cache must be a KeyValueCache (new nn.KeyValueCache() before the first step)');
     if (x.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: x must be a batched 3-D tensor, got ${formatShape(x.shape)}`);
     if (!cache.memoryKey) {
@@ -330,6 +333,7 @@ export class TransformerDecoderLayer extends Module {
 
   /** Projects memory [B, S, E] ([S, B, E] without batchFirst) into the cache's cross-attention keys and values, as the first step does. */
   cacheMemory(memory: Tensor, cache: KeyValueCache, options: DecoderStepOptions = {}): void {
+    checkOptions('TransformerDecoderLayer.cacheMemory', options, DECODER_STEP_OPTIONS);
     if (memory.ndim !== 3) throw new Error(`TransformerDecoderLayer.step: memory must be a batched 3-D tensor, got ${formatShape(memory.shape)}`);
     this.#cacheMemory(this.batchFirst ? memory : memory.transpose(0, 1), cache, options.memoryKeyPaddingMask ?? null);
   }
@@ -451,6 +455,7 @@ export class TransformerDecoder extends Module {
 
   /** One KeyValueCache per layer, for `step`: empty, or holding the memory's keys and values already (so its rows can be selected before the first step). */
   createCache(memory: Tensor | null = null, options: DecoderStepOptions = {}): KeyValueCache[] {
+    checkOptions('TransformerDecoder.createCache', options, DECODER_STEP_OPTIONS);
     const caches = Array.from({ length: this.numLayers }, () => new KeyValueCache());
     if (memory) this.#layersWithStep('createCache').forEach((layer, i) => layer.cacheMemory(memory, caches[i]!, options));
     return caches;
@@ -465,6 +470,7 @@ export class TransformerDecoder extends Module {
 
   /** The next target position(s) through every layer (see TransformerDecoderLayer.step), then the norm. */
   step(tgt: Tensor, memory: Tensor | null, caches: readonly KeyValueCache[], options: DecoderStepOptions = {}): Tensor {
+    checkOptions('TransformerDecoder.step', options, DECODER_STEP_OPTIONS);
     if (caches.length !== this.numLayers) throw new Error(`TransformerDecoder.step: ${caches.length} caches for ${this.numLayers} layers (use createCache())`);
     let output = tgt;
     this.#layersWithStep('step').forEach((layer, i) => (output = layer.step(output, memory, caches[i]!, options)));

@@ -3,6 +3,7 @@
  * the weight matrices, none on biases and LayerNorm weights.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of `weightDecayGroups`: the decay of the decayed group and the name parts that exempt a parameter. */
 export interface WeightDecayGroupsOptions {
@@ -21,6 +22,10 @@ export function weightDecayGroups(
   namedParameters: Iterable<readonly [string, Tensor]>,
   options: WeightDecayGroupsOptions = {},
 ): { params: Tensor[]; weightDecay: number }[] {
+  checkOptions('weightDecayGroups', options, {
+    weightDecay: 'number',
+    noDecay: { test: (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string'), expected: 'an array of name parts' },
+  });
   const weightDecay = options.weightDecay ?? 0.01;
   const noDecay = options.noDecay ?? ['bias', 'LayerNorm.weight'];
   if (!(weightDecay >= 0)) throw new RangeError(`weightDecayGroups: weightDecay must be >= 0, got ${weightDecay}`);

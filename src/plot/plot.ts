@@ -6,6 +6,8 @@
 import { GLYPH_HEIGHT, textWidth } from './font.js';
 import { RasterSurface } from './raster.js';
 import { SvgSurface, type Surface, type SurfaceRect } from './svg.js';
+import { POSITIVE_INTEGER, POSITIVE_NUMBER } from '../util/options.js';
+import { checkPlotOptions } from './options.js';
 
 /** An image: `rgba` holds width*height pixels, row-major from the top-left, 4 bytes each. */
 export interface RgbaImage {
@@ -307,15 +309,19 @@ export interface LinePlotOptions {
 
 /** Line plot of one or more series (e.g. train and test loss per epoch), with axes, grid and legend, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function linePlot(options: LinePlotOptions): RgbaImage {
-  return drawLinePlot(options, (w, h) => new RasterSurface(w, h)).image();
+  return drawLinePlot('linePlot', options, (w, h) => new RasterSurface(w, h)).image();
 }
 
 /** The same plot as `linePlot`, as an SVG document whose labels are <text> in any script. */
 export function linePlotSvg(options: LinePlotOptions): string {
-  return drawLinePlot(options, (w, h) => new SvgSurface(w, h)).toString();
+  return drawLinePlot('linePlotSvg', options, (w, h) => new SvgSurface(w, h)).toString();
 }
 
-function drawLinePlot<S extends Surface>(options: LinePlotOptions, make: (width: number, height: number) => S): S {
+function drawLinePlot<S extends Surface>(where: string, options: LinePlotOptions, make: (width: number, height: number) => S): S {
+  checkPlotOptions(where, options, {
+    series: 'array', title: 'string', width: POSITIVE_INTEGER, height: POSITIVE_INTEGER, xLabel: 'string', yLabel: 'string', lineWidth: POSITIVE_NUMBER,
+  }, ['series']);
+  options.series.forEach((s, i) => checkPlotOptions(`${where}: series[${i}]`, s, { label: 'string', values: 'numbers', x: 'numbers' }, ['values']));
   const { series, title, xLabel, yLabel } = options;
   const width = options.width ?? 800;
   const height = options.height ?? 400;
@@ -496,15 +502,19 @@ function defaultValueFormat(values: number[]): (v: number) => string {
 
 /** A heatmap (e.g. a confusion matrix) with row and column labels, optional values in the cells, and a colour bar, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function heatmap(options: HeatmapOptions): RgbaImage {
-  return drawHeatmap(options, (w, h) => new RasterSurface(w, h)).image();
+  return drawHeatmap('heatmap', options, (w, h) => new RasterSurface(w, h)).image();
 }
 
 /** The same plot as `heatmap`, as an SVG document whose labels are <text> in any script. */
 export function heatmapSvg(options: HeatmapOptions): string {
-  return drawHeatmap(options, (w, h) => new SvgSurface(w, h)).toString();
+  return drawHeatmap('heatmapSvg', options, (w, h) => new SvgSurface(w, h)).toString();
 }
 
-function drawHeatmap<S extends Surface>(options: HeatmapOptions, make: (width: number, height: number) => S): S {
+function drawHeatmap<S extends Surface>(where: string, options: HeatmapOptions, make: (width: number, height: number) => S): S {
+  checkPlotOptions(where, options, {
+    matrix: 'array', rowLabels: 'array', colLabels: 'array', title: 'string', xLabel: 'string', yLabel: 'string', colormap: ['viridis', 'blues'],
+    showValues: 'boolean', formatValue: 'function', cellWidth: POSITIVE_INTEGER, cellHeight: POSITIVE_INTEGER,
+  }, ['matrix', 'rowLabels', 'colLabels']);
   const { matrix, rowLabels, colLabels, title, xLabel, yLabel } = options;
   const rows = matrix.length;
   if (rows === 0) throw new Error('heatmap: the matrix has no rows');
@@ -624,15 +634,18 @@ export function sortLabels(labels: Iterable<string>): string[] {
 
 /** Scatter plot of points coloured by label (e.g. a 2-D embedding of digits), with a legend of the labels, as RGBA pixels (ASCII labels; accented letters lose their accents, other scripts show boxes). */
 export function scatterLabels(options: ScatterOptions): RgbaImage {
-  return drawScatterLabels(options, (w, h) => new RasterSurface(w, h)).image();
+  return drawScatterLabels('scatterLabels', options, (w, h) => new RasterSurface(w, h)).image();
 }
 
 /** The same plot as `scatterLabels`, as an SVG document whose labels are <text> in any script. */
 export function scatterLabelsSvg(options: ScatterOptions): string {
-  return drawScatterLabels(options, (w, h) => new SvgSurface(w, h)).toString();
+  return drawScatterLabels('scatterLabelsSvg', options, (w, h) => new SvgSurface(w, h)).toString();
 }
 
-function drawScatterLabels<S extends Surface>(options: ScatterOptions, make: (width: number, height: number) => S): S {
+function drawScatterLabels<S extends Surface>(where: string, options: ScatterOptions, make: (width: number, height: number) => S): S {
+  checkPlotOptions(where, options, {
+    points: 'array', title: 'string', width: POSITIVE_INTEGER, height: POSITIVE_INTEGER, xLabel: 'string', yLabel: 'string', radius: POSITIVE_NUMBER,
+  }, ['points']);
   const { points, title, xLabel, yLabel } = options;
   const width = options.width ?? 720;
   const height = options.height ?? 600;

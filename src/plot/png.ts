@@ -7,6 +7,7 @@ import { inflateSync } from 'node:zlib';
 
 import type { RgbaImage } from './plot.js';
 import { writeFileAtomic } from '../util/files.js';
+import { checkOptions, describeValue, POSITIVE_INTEGER } from '../util/options.js';
 
 export type { RgbaImage } from './plot.js';
 
@@ -222,6 +223,7 @@ export function encodePng(image: RgbaImage): Buffer {
 
 /** Write an RGBA image as a PNG file, atomically (util/files.ts's writeFileAtomic); creates the folder. */
 export function savePng(path: string, image: RgbaImage): void {
+  if (typeof path !== 'string') throw new TypeError(`savePng: the first argument is the file path, got ${describeValue(path)} (savePng(path, image))`);
   const bytes = encodePng(image);
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, bytes);
@@ -247,6 +249,8 @@ export interface DecodePngOptions {
  * `name` is used in errors, which start with `PNG:` and give the reason.
  */
 export function decodePng(bytes: Uint8Array, name = 'image', options: DecodePngOptions = {}): DecodedImage {
+  if (typeof name !== 'string') throw new TypeError(`decodePng: the second argument is the image's name for errors, got ${describeValue(name)} (decodePng(bytes, name, options))`);
+  checkOptions('decodePng', options, { maxPixels: POSITIVE_INTEGER });
   checkSignature(bytes, name);
   checkChunks(bytes, name, options.maxPixels ?? DEFAULT_MAX_PIXELS);
   let png: PngMetadata;

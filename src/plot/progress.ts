@@ -4,6 +4,8 @@
 // (at most ~10 times a second); elsewhere (a log file, CI, the browser console) it prints a full line at most
 // every few seconds, and always at the end.
 
+import { checkOptions, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER } from '../util/options.js';
+
 /** Where the bar is written: a stream-like object (process.stderr) or a plain function. */
 export type ProgressSink = ((text: string) => void) | { write(text: string): unknown; isTTY?: boolean; columns?: number };
 
@@ -106,7 +108,11 @@ export class ProgressBar {
   private finished = false;
 
   constructor(options: ProgressBarOptions) {
-    if (!(options.total >= 0)) throw new Error(`ProgressBar: total must be a number >= 0, got ${options.total}`);
+    checkOptions('ProgressBar', options, {
+      total: NON_NEGATIVE_NUMBER, label: 'string', width: POSITIVE_INTEGER, stream: 'function|object', tty: 'boolean', unit: 'string',
+      unitsPerStep: NON_NEGATIVE_NUMBER, redrawMs: NON_NEGATIVE_NUMBER, lineMs: NON_NEGATIVE_NUMBER, now: 'function',
+    }, { desc: 'label', ncols: 'width', file: 'stream' });
+    if (options?.total === undefined) throw new TypeError('ProgressBar: option total is required (the number of steps in a full bar)');
     this.total = options.total;
     this.label = options.label ?? '';
     this.width = Math.max(1, Math.floor(options.width ?? 20));

@@ -1,4 +1,4 @@
-import { checkOptions } from '../util/options.js';
+import { checkOptions, POSITIVE_INTEGER } from '../util/options.js';
 /**
  * BLEU as sacreBLEU computes it (browser-safe): same tokenizers (`13a` by default, ported regex for regex; `zh`
  * and `char` for Chinese, Japanese and Korean, whose words 13a cannot split), same
@@ -175,6 +175,7 @@ export function computeBleu(
   refLen: number,
   options: { smoothMethod?: SmoothMethod; smoothValue?: number; effectiveOrder?: boolean; maxNgramOrder?: number } = {},
 ): BleuScore {
+  checkOptions('computeBleu', options, { smoothMethod: ['exp', 'none', 'floor', 'add-k'], smoothValue: 'number', effectiveOrder: 'boolean', maxNgramOrder: POSITIVE_INTEGER });
   const method = options.smoothMethod ?? 'none';
   const maxOrder = options.maxNgramOrder ?? 4;
   const smoothValue = options.smoothValue ?? (method === 'floor' ? 0.1 : method === 'add-k' ? 1 : 0);

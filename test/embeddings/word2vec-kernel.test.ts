@@ -124,5 +124,5 @@ test('engine options are checked', () => {
   assert.equal(resolveWord2VecOptions({}).engine, 'kernel');
   assert.equal(resolveWord2VecOptions({ loss: 'hs' }).engine, 'autograd');
   assert.throws(() => resolveWord2VecOptions({ loss: 'hs', engine: 'kernel' }), /engine 'kernel' trains with negative sampling only/);
-  assert.throws(() => resolveWord2VecOptions({ engine: 'gpu' as 'kernel' }), /engine must be 'kernel' or 'autograd', got "gpu"/);
+  assert.throws(() => resolveWord2VecOptions({ engine: 'gpu' as 'kernel' }), /trainWord2Vec: option engine must be one of "kernel", "autograd", got the string "gpu"/);
 });

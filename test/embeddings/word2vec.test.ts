@@ -125,7 +125,7 @@ test('a slice of the State of the Union corpus trains end to end', () => {
 });
 
 test('options are checked', () => {
-  assert.throws(() => resolveWord2VecOptions({ model: 'bow' as 'cbow' }), /model must be 'skipgram' or 'cbow'/);
+  assert.throws(() => resolveWord2VecOptions({ model: 'bow' as 'cbow' }), /model must be one of "skipgram", "cbow"/);
   assert.throws(() => resolveWord2VecOptions({ window: 0 }), /window must be a positive integer/);
   assert.equal(resolveWord2VecOptions({ model: 'cbow' }).alpha, 0.05);
   assert.equal(resolveWord2VecOptions({}).alpha, 0.025);

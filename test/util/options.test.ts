@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
-import { checkOptions } from '../../src/util/options.js';
+import { checkOptions, FINITE_NUMBER, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER } from '../../src/util/options.js';
 
 const { nn, optim, data } = nb;
 const bogus = { bogus: 1 } as unknown as Record<string, never>;
@@ -76,6 +76,35 @@ const unknownKeyCases: [string, () => unknown, string][] = [
   ['text.splitPairs', () => nb.text.splitPairs([], bogus), 'valid'],
   ['embeddings.trainWord2Vec', () => nb.embeddings.resolveWord2VecOptions(bogus), 'negative'],
   ['embeddings.trainGloVe', () => nb.embeddings.resolveGloVeOptions(bogus), 'xMax'],
+  ['init.uniform_', () => nn.init.uniform_(nb.zeros([2, 2]), 0, 1, bogus), 'generator'],
+  ['init.normal_', () => nn.init.normal_(nb.zeros([2, 2]), 0, 1, bogus), 'generator'],
+  ['init.truncNormal_', () => nn.init.truncNormal_(nb.zeros([2, 2]), 0, 1, -2, 2, bogus), 'generator'],
+  ['init.xavierUniform_', () => nn.init.xavierUniform_(nb.zeros([2, 2]), 1, bogus), 'generator'],
+  ['init.xavierNormal_', () => nn.init.xavierNormal_(nb.zeros([2, 2]), 1, bogus), 'generator'],
+  ['TransformerDecoder.createCache', () => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { batchFirst: true }), 1).createCache(nb.zeros([1, 2, 4]), bogus), 'memoryKeyPaddingMask'],
+  ['TransformerDecoder.step', () => {
+    const decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { batchFirst: true }), 1);
+    return decoder.step(nb.zeros([1, 1, 4]), nb.zeros([1, 2, 4]), decoder.createCache(), bogus);
+  }, 'memoryKeyPaddingMask'],
+  ['TransformerDecoderLayer.cacheMemory', () => new nn.TransformerDecoderLayer(4, 2, { batchFirst: true }).cacheMemory(nb.zeros([1, 2, 4]), new nn.KeyValueCache(), bogus), 'memoryKeyPaddingMask'],
+  ['weightDecayGroups', () => optim.weightDecayGroups(new nn.Linear(2, 2).namedParameters(), bogus), 'noDecay'],
+  ['text.bertNormalize', () => nb.text.bertNormalize('A', bogus), 'handleChineseChars'],
+  ['text.computeBleu', () => nb.text.computeBleu([1], [1], 1, 1, bogus), 'smoothMethod'],
+  ['text.bertNormalizerSpec', () => nb.text.bertNormalizerSpec(bogus), 'stripAccents'],
+  ['text.WordPieceModel', () => new nb.text.WordPieceModel(new nb.text.Vocab(['[UNK]']), bogus), 'maxInputCharsPerWord'],
+  ['text.WordPieceTokenizer.fromVocab', () => nb.text.WordPieceTokenizer.fromVocab(new nb.text.Vocab(['[UNK]']), bogus), 'continuingSubwordPrefix'],
+  ['text.WordPieceTokenizer.fromVocabText', () => nb.text.WordPieceTokenizer.fromVocabText('[UNK]', bogus), 'specials'],
+  ['text.WordPieceTokenizer.train', () => nb.text.WordPieceTokenizer.train(['a b'], { vocabSize: 10, ...bogus }), 'limitAlphabet'],
+  ['text.BertTokenizer', () => new nb.text.BertTokenizer(nb.text.WordPieceTokenizer.fromVocabText('[UNK]'), bogus), 'truncation'],
+  ['text.BertTokenizer.fromVocabText', () => nb.text.BertTokenizer.fromVocabText('[UNK]', bogus), 'lowercase'],
+  ['text.BertTokenizer.fromMarkedVocab', () => nb.text.BertTokenizer.fromMarkedVocab(['[UNK]'], bogus), 'padding'],
+  ['text.BertTokenizer.train', () => nb.text.BertTokenizer.train(['a b'], { vocabSize: 10, ...bogus }), 'maxLength'],
+  ['text.BertTokenizer.fromFiles', () => nb.text.BertTokenizer.fromFiles({ 'vocab.txt': '[UNK]' }, bogus), 'maxLength'],
+  ['text.BertTokenizer.encode', () => nb.text.BertTokenizer.fromVocabText('[PAD]\n[UNK]\n[CLS]\n[SEP]\na').encode('a', null, bogus), 'returnOffsetsMapping'],
+  ['text.BertTokenizer.encodeBatch', () => nb.text.BertTokenizer.fromVocabText('[PAD]\n[UNK]\n[CLS]\n[SEP]\na').encodeBatch(['a'], bogus), 'returnOffsetsMapping'],
+  ['embeddings.Word2Vec', () => new nb.embeddings.Word2Vec(3, 2, bogus), 'generator'],
+  ['embeddings.KeyedVectors.mostSimilar', () => new nb.embeddings.KeyedVectors(['a', 'b'], new Float32Array(4), 2).mostSimilar(['a'], [], bogus), 'restrict'],
+  ['embeddings.wordMap', () => nb.embeddings.wordMap([], bogus), 'subtitle'],
 ];
 
 describe('options are checked at run time', () => {
@@ -92,6 +121,8 @@ describe('options are checked at run time', () => {
   it("a PyTorch keyword in snake_case names nabla's spelling", () => {
     assert.throws(() => new nn.Conv2d(1, 1, 3, { padding_mode: 'reflect' } as never), /unknown option 'padding_mode' \(did you mean 'paddingMode'\?/);
     assert.throws(() => new optim.SGD(params(), { lr: 0.1, weight_decay: 1e-4 } as never), /did you mean 'weightDecay'/);
+    assert.throws(() => nb.text.BertTokenizer.fromVocabText('[UNK]', { do_lower_case: false } as never), /unknown option 'do_lower_case' \(did you mean 'lowercase'\?/);
+    assert.throws(() => nb.text.BertTokenizer.fromVocabText('[UNK]', { max_length: 8 } as never), /unknown option 'max_length' \(did you mean 'maxLength'\? nabla spells/);
   });
 
   it('a value of the wrong type names the option, the expected type and the value', () => {
@@ -100,6 +131,11 @@ describe('options are checked at run time', () => {
     assert.throws(() => new data.DataLoader([1, 2], { batchSize: '8' } as never), /batchSize must be/);
     assert.throws(() => new nn.CrossEntropyLoss({ reduction: 'average' } as never), /reduction must be one of "mean", "sum", "none"/);
     assert.throws(() => nb.tensor([1], { requiresGrad: 1 } as never), /requiresGrad must be a boolean/);
+    assert.throws(() => nb.text.BertTokenizer.fromVocabText('[UNK]', { truncation: 'longest' } as never), /BertTokenizer.fromVocabText: option truncation must be one of "longest_first", "only_first", "only_second", false, got the string "longest"/);
+    assert.throws(() => nb.text.computeBleu([1], [1], 1, 1, { maxNgramOrder: 0 }), /computeBleu: option maxNgramOrder must be a positive integer, got number 0/);
+    assert.throws(() => nb.text.bertNormalize('A', { stripAccents: 'yes' } as never), /bertNormalize: option stripAccents must be a boolean or null/);
+    assert.throws(() => optim.weightDecayGroups([], { noDecay: 'bias' } as never), /weightDecayGroups: option noDecay must be an array of name parts, got the string "bias"/);
+    assert.throws(() => nn.init.uniform_(nb.zeros([2]), 0, 1, { generator: 7 } as never), /uniform_: option generator must be an object, got number 7/);
   });
 
   it('an options argument that is not an object is refused', () => {
@@ -115,6 +151,26 @@ describe('options are checked at run time', () => {
       const opt = new (Opt as new (p: nb.Tensor[], o: number) => nb.optim.Optimizer)(params(), 0.01);
       assert.equal(opt.paramGroups[0].lr, 0.01, Opt.name);
       assert.throws(() => new (Opt as new (p: nb.Tensor[], o: object) => unknown)(params(), { learningRate: 0.5 }), /unknown option 'learningRate'.*lr/);
+    }
+  });
+
+  it('a near miss and another library\'s name get a did-you-mean; a far miss does not', () => {
+    const spec = { window: 'integer', lr: 'number', k: 'integer' } as const;
+    assert.throws(() => checkOptions('f', { widnow: 5 }, spec), /f: unknown option 'widnow' \(did you mean 'window'\?\); known options: window, lr, k/);
+    assert.throws(() => checkOptions('f', { lt: 0.1 }, spec), /unknown option 'lt' \(did you mean 'lr'\?\)/);
+    assert.throws(() => checkOptions('f', { topn: 3 }, spec, { topn: 'k' }), /unknown option 'topn' \(did you mean 'k'\?\)/);
+    assert.throws(() => checkOptions('f', { size: 3 }, spec, { size: 'dim' }), /unknown option 'size'; known options/, 'an alias of an option this function lacks is no hint');
+    assert.throws(() => checkOptions('f', { momentum: 0.9 }, spec), /unknown option 'momentum'; known options/);
+  });
+
+  it('the range tests refuse NaN, infinities, zero or negatives, and fractions where integers are due', () => {
+    const spec = { n: POSITIVE_INTEGER, m: NON_NEGATIVE_INTEGER, x: POSITIVE_NUMBER, y: NON_NEGATIVE_NUMBER, z: FINITE_NUMBER };
+    assert.doesNotThrow(() => checkOptions('f', { n: 1, m: 0, x: 1e-9, y: 0, z: -3 }, spec));
+    for (const [key, value, expected] of [
+      ['n', 0, 'a positive integer'], ['n', 1.5, 'a positive integer'], ['m', -1, 'an integer >= 0'], ['x', 0, 'a finite number > 0'],
+      ['x', NaN, 'a finite number > 0'], ['y', -0.5, 'a finite number >= 0'], ['y', Infinity, 'a finite number >= 0'], ['z', NaN, 'a finite number'], ['n', '3', 'a positive integer'],
+    ] as const) {
+      assert.throws(() => checkOptions('f', { [key]: value }, spec), (e: Error) => e.message.startsWith(`f: option ${key} must be ${expected}, got `), `${key}: ${String(value)}`);
     }
   });
 

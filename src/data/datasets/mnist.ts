@@ -8,7 +8,7 @@
  * downloads the files first when they are missing (then reads them), while `new MNIST({ root, transform })`
  * reads files already there and explains what to do when they are not.
  */
-import { checkOptions } from '../../util/options.js';
+import { checkOptions, type OptionSpec } from '../../util/options.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   downloadMnist,
@@ -86,7 +86,11 @@ function printProgress(): (event: DownloadEvent) => void {
   };
 }
 
+/** The options of the constructors and `create`: `create` hands its options, downloadOptions included, to the constructor. */
+const MNIST_OPTIONS: OptionSpec<MnistCreateOptions> = { transform: 'function', targetTransform: 'function', root: 'string', train: 'boolean', download: 'boolean', downloadOptions: 'object' };
+
 async function ensureFiles(kind: MnistKind, options: MnistCreateOptions<unknown, unknown>): Promise<void> {
+  checkOptions(`${titleOf(kind)}.create`, options, MNIST_OPTIONS);
   if (!options.download) return;
   const train = options.train ?? true;
   const root = options.root;
@@ -114,6 +118,7 @@ export class MNIST<X = Tensor, Y = number> extends MnistDataset<X, Y> {
   /** Reads the files (synchronous); throws when they are missing, pointing to `MNIST.create({ download: true })`. */
   constructor(options: MnistOptions<X, Y> = {}) {
     const kind = (new.target as typeof MNIST).kind;
+    checkOptions(titleOf(kind), options, MNIST_OPTIONS);
     super(loadSplit(kind, options as MnistOptions<unknown, unknown>), {
       transform: options.transform,
       targetTransform: options.targetTransform,
@@ -126,7 +131,6 @@ export class MNIST<X = Tensor, Y = number> extends MnistDataset<X, Y> {
 
   /** Downloads the files when `download` is set and they are missing, then reads them. */
   static async create<X = Tensor, Y = number>(options: MnistCreateOptions<X, Y> = {}): Promise<MNIST<X, Y>> {
-    checkOptions('MNIST.create', options, { transform: 'function', targetTransform: 'function', root: 'string', train: 'boolean', download: 'boolean', downloadOptions: 'any' });
     await ensureFiles('mnist', options as MnistCreateOptions<unknown, unknown>);
     return new MNIST<X, Y>(options);
   }

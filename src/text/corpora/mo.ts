@@ -16,6 +16,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { TextPair } from '../pairs.js';
+import { checkOptions, type OptionSpec } from '../../util/options.js';
 
 /** A message of a gettext catalog: the msgid (and plural), the translations, the context. */
 export interface MoEntry {
@@ -128,8 +129,14 @@ export interface WriteMoOptions {
   headers?: Record<string, string>;
 }
 
+const HEADERS = {
+  test: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'),
+  expected: 'an object of strings (header field: value)',
+};
+
 /** Build a .mo file (revision 0, no hash table), entries sorted by their full msgid as gettext requires. */
 export function writeMo(entries: readonly MoEntry[], options: WriteMoOptions = {}): Uint8Array {
+  checkOptions('writeMo', options, { littleEndian: 'boolean', headers: HEADERS });
   const le = options.littleEndian ?? true;
   const headers = { 'Content-Type': 'text/plain; charset=UTF-8', ...(options.headers ?? {}) };
   const enc = new TextEncoder();
@@ -181,6 +188,8 @@ export interface MoPairsOptions {
   skipFormatOnly?: boolean;
 }
 
+const MO_PAIRS_OPTIONS: OptionSpec<MoPairsOptions> = { stripAccelerators: 'boolean', skipFormatOnly: 'boolean' };
+
 /**
  * Remove keyboard accelerators from a message and its translation. A marker (`_` or `&`) before a letter or digit is
  * an accelerator when the message has exactly one and the translation has one too (before a letter, or in the
@@ -224,6 +233,7 @@ export function hasText(s: string): boolean {
 
 /** msgid → msgstr[0] pairs of a catalog (see the module comment); `id` is the context, when there is one. */
 export function moToPairs(catalog: MoCatalog, options: MoPairsOptions = {}): TextPair[] {
+  checkOptions('moToPairs', options, MO_PAIRS_OPTIONS);
   const strip = options.stripAccelerators ?? true;
   const skipFormat = options.skipFormatOnly ?? true;
   const pairs: TextPair[] = [];
@@ -245,5 +255,6 @@ export function moToPairs(catalog: MoCatalog, options: MoPairsOptions = {}): Tex
 
 /** `moToPairs(readMo(path))` (Node-only). */
 export function readMoPairs(path: string, options: MoPairsOptions = {}): TextPair[] {
+  checkOptions('readMoPairs', options, MO_PAIRS_OPTIONS);
   return moToPairs(readMo(path), options);
 }

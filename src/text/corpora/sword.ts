@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { TextPair } from '../pairs.js';
+import { checkOptions, describeValue, type OptionSpec } from '../../util/options.js';
 
 /** A book of a SWORD versification: name, chapters, verses per chapter. */
 export interface SwordBook {
@@ -196,6 +197,8 @@ export interface MarkupOptions {
   keepUsfmMarkers?: boolean;
 }
 
+const MARKUP_OPTIONS: OptionSpec<MarkupOptions> = { keepCanonicalTitles: 'boolean', keepPilcrow: 'boolean', keepUsfmMarkers: 'boolean' };
+
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
 /** Decode XML/HTML character references (named: amp lt gt quot apos nbsp; numeric: decimal and hex). */
@@ -226,6 +229,7 @@ function finish(s: string, options: MarkupOptions): string {
 
 /** OSIS → plain text. */
 export function osisToText(s: string, options: MarkupOptions = {}): string {
+  checkOptions('osisToText', options, MARKUP_OPTIONS);
   s = s.replace(/<note\b[^>]*\/>/g, '').replace(/<note\b[^>]*>[\s\S]*?<\/note>/g, ' ');
   s = s.replace(/<title\b([^>]*)>([\s\S]*?)<\/title>/g, (_m, attrs: string, inner: string) =>
     (options.keepCanonicalTitles ?? true) && /canonical\s*=\s*"true"/.test(attrs) ? ` ${inner} ` : ' ',
@@ -235,6 +239,7 @@ export function osisToText(s: string, options: MarkupOptions = {}): string {
 
 /** ThML → plain text (notes, scripture references and headings dropped). */
 export function thmlToText(s: string, options: MarkupOptions = {}): string {
+  checkOptions('thmlToText', options, MARKUP_OPTIONS);
   s = s.replace(/<note\b[^>]*>[\s\S]*?<\/note>/gi, ' ');
   s = s.replace(/<scripRef\b[^>]*>[\s\S]*?<\/scripRef>/gi, ' ');
   s = s.replace(/<(h[1-6])\b[^>]*>[\s\S]*?<\/\1>/gi, ' ');
@@ -244,6 +249,7 @@ export function thmlToText(s: string, options: MarkupOptions = {}): string {
 
 /** GBF → plain text: footnotes `<RF>…<Rf>`, titles `<TS>…<Ts>` and references `<RX>…<Rx>` dropped; other tags removed. */
 export function gbfToText(s: string, options: MarkupOptions = {}): string {
+  checkOptions('gbfToText', options, MARKUP_OPTIONS);
   s = s.replace(/<RF>[\s\S]*?<Rf>/g, ' ').replace(/<TS>[\s\S]*?<Ts>/g, ' ').replace(/<RX>[\s\S]*?<Rx>/g, ' ');
   s = s.replace(/<(CM|CL|CG|CP)>/g, ' ').replace(/<[A-Z][^>]*>/g, '');
   return finish(decodeEntities(s), options);
@@ -251,6 +257,7 @@ export function gbfToText(s: string, options: MarkupOptions = {}): string {
 
 /** Strip a module's markup to plain text. */
 export function markupToText(s: string, markup: SwordMarkup, options: MarkupOptions = {}): string {
+  checkOptions('markupToText', options, MARKUP_OPTIONS);
   switch (markup) {
     case 'OSIS':
     case 'TEI':
@@ -302,6 +309,13 @@ export interface SwordModuleSpec {
   /** 'ZIP' (default for zText). */
   compressType?: string;
 }
+
+const VERSIFICATION = {
+  test: (v: unknown) => typeof v === 'object' && v !== null && Array.isArray((v as Versification).ot) && Array.isArray((v as Versification).nt),
+  expected: 'a versification table { ot: books, nt: books }',
+};
+const READ_SWORD_OPTIONS: OptionSpec<ReadSwordOptions> = { ...MARKUP_OPTIONS, root: 'string', versification: VERSIFICATION, keepEmpty: 'boolean', raw: 'boolean' };
+const MODULE_SPEC: OptionSpec<SwordModuleSpec> = { dir: 'string', driver: 'string', sourceType: 'string', encoding: 'string', compressType: 'string' };
 
 /** The read spec of an installed module. */
 export function moduleSpec(conf: SwordConf, root: string = DEFAULT_SWORD_ROOT): SwordModuleSpec {
@@ -393,6 +407,11 @@ function markupOf(sourceType: string | undefined): SwordMarkup {
  * a parsed conf, or a spec naming the folder directly.
  */
 export function readSwordVerses(module: string | SwordConf | SwordModuleSpec, options: ReadSwordOptions = {}): SwordVerse[] {
+  checkOptions('readSwordVerses', options, READ_SWORD_OPTIONS);
+  if (typeof module === 'object' && module !== null && 'dir' in module) checkOptions('readSwordVerses (module spec)', module, MODULE_SPEC);
+  else if (typeof module !== 'string' && !(typeof module === 'object' && module !== null && 'values' in module)) {
+    throw new TypeError(`readSwordVerses: module must be an installed module's name, a parsed .conf { name, values } or a spec { dir, driver, sourceType, encoding, compressType }, got ${describeValue(module)}`);
+  }
   const root = options.root ?? DEFAULT_SWORD_ROOT;
   const spec: SwordModuleSpec =
     typeof module === 'string' ? moduleSpec(findSwordModule(module, root), root) : 'dir' in module ? module : moduleSpec(module, root);
@@ -400,6 +419,7 @@ export function readSwordVerses(module: string | SwordConf | SwordModuleSpec, op
   const latin1 = /^(latin-?1|iso-?8859-?1)$/i.test(spec.encoding ?? 'Latin-1');
   const decoder = new TextDecoder('utf-8');
   const markup = markupOf(spec.sourceType);
+  const markupOptions: MarkupOptions = { keepCanonicalTitles: options.keepCanonicalTitles, keepPilcrow: options.keepPilcrow, keepUsfmMarkers: options.keepUsfmMarkers };
   const out: SwordVerse[] = [];
   for (const testament of ['ot', 'nt'] as const) {
     const reader = openTestament(spec, testament);
@@ -418,7 +438,7 @@ export function readSwordVerses(module: string | SwordConf | SwordModuleSpec, op
           index++;
           const bytes = reader.entry(index);
           const rawText = latin1 ? Buffer.from(bytes).toString('latin1') : decoder.decode(bytes);
-          const text = options.raw ? rawText : markupToText(rawText, markup, options);
+          const text = options.raw ? rawText : markupToText(rawText, markup, markupOptions);
           if (!text.trim() && !options.keepEmpty) continue;
           out.push({ ref: `${book.osis}.${c + 1}.${v}`, book: book.osis, chapter: c + 1, verse: v, text });
         }
@@ -437,6 +457,7 @@ export function readSwordPairs(
   target: string | SwordConf | SwordModuleSpec,
   options: ReadSwordOptions = {},
 ): TextPair[] {
+  checkOptions('readSwordPairs', options, READ_SWORD_OPTIONS);
   const targetByRef = new Map(readSwordVerses(target, { ...options, keepEmpty: false }).map((v) => [v.ref, v.text]));
   const pairs: TextPair[] = [];
   for (const v of readSwordVerses(source, { ...options, keepEmpty: false })) {
