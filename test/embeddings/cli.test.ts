@@ -52,6 +52,17 @@ test('train word2vec writes vectors in the chosen format and reports words/s', a
   assert.equal(kv.dim, 12);
 });
 
+test('train word2vec --engine: the fused kernel by default, the autograd formulation on request; hs has no kernel', async () => {
+  const run = (...extra: string[]) => nabla('train', 'word2vec', '--corpus', corpus, '--dim', '8', '--epochs', '1', '--min-count', '1', '--sample', '0', '--out', join(dir, 'e.txt'), '--neighbours', 'red', '--json', ...extra);
+  const byDefault = await run();
+  assert.equal(byDefault.status, 0, byDefault.stderr);
+  assert.equal(byDefault.json().options.engine, 'kernel');
+  const autograd = await run('--engine', 'autograd', '--batch-size', '64');
+  assert.equal(autograd.json().options.engine, 'autograd');
+  assert.match(autograd.stderr, /\(autograd engine\)/);
+  await assert.rejects(run('--engine', 'kernel', '--loss', 'hs'), /--engine kernel trains with negative sampling only/);
+});
+
 test('train glove writes GloVe text (W + W~) by default', async () => {
   const out = join(dir, 'glove.txt');
   const r = await nabla('train', 'glove', '--corpus', corpus, '--dim', '8', '--epochs', '3', '--min-count', '1', '--batch-size', '16', '--x-max', '10', '--out', out, '--json');

@@ -1,6 +1,6 @@
 /** `nabla train word2vec` and `nabla train glove`: word vectors from a real corpus, with a progress bar. */
 import { basename } from 'node:path';
-import { type FlagSpecs } from '../args.js';
+import { UsageError, type FlagSpecs } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { resolveOutput } from '../outputs.js';
 import { checkFiniteLoss } from '../training.js';
@@ -32,7 +32,8 @@ const w2vFlags = {
   negative: { type: 'int', help: 'negative samples per positive', default: 5, min: 1, max: 1000 },
   sample: { type: 'number', help: 'subsampling threshold for frequent words (0: off)', default: 1e-3, min: 0, max: 1 },
   alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR', above: 0, max: 10 },
-  fused: { type: 'boolean', help: 'score with the fused gatheredRowDot op instead of embedding + mul + sum (same numbers, ~1.6x faster)' },
+  engine: { type: 'string', help: "kernel: the C tool's per-pair loop on the backend's fused word2vec kernel (default with --loss ns); autograd: nabla's sparse nn.Embedding and optim.SGD on batches of pairs (the reference; the only one for --loss hs; --batch-size and --fused apply to it)", choices: ['kernel', 'autograd'] },
+  fused: { type: 'boolean', help: 'autograd engine: score with the fused gatheredRowDot op instead of embedding + mul + sum (same numbers, ~1.6x faster)' },
 } satisfies FlagSpecs;
 
 const gloveFlags = {
@@ -82,16 +83,17 @@ function outputOf(out: string | undefined, fallback: string, format: string | un
   return { path, format: f };
 }
 
-const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--batch-size 2048] [--fused] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
+const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--engine kernel|autograd] [--batch-size 2048] [--fused] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
 
 export const trainWord2VecCommand = defineCommand({
   name: 'train word2vec',
   summary: 'train word2vec vectors (skip-gram/CBOW, negative sampling/hierarchical softmax) on a corpus',
-  description: 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.',
+  description: 'Train word vectors as the word2vec C tool does (subsampling, dynamic window, linear lr decay), on the backend\'s fused word2vec kernel, or (--engine autograd) with nabla\'s sparse nn.Embedding and optim.SGD; reports words/s.',
   usage: w2vUsage,
   flags: w2vFlags,
   run(args, { log, lockOutput }) {
     const { path, format } = outputOf(args.out, `runs/word2vec-${args.model}-${args.loss}.txt`, args.format, 'word2vec-text', log);
+    if (args.engine === 'kernel' && args.loss === 'hs') throw new UsageError('--engine kernel trains with negative sampling only (--loss ns); --loss hs runs on --engine autograd');
     lockOutput(path);
     const { words, vocab, corpus } = prepare(args.corpus, args.limitWords, args.minCount, log);
     const epochs = args.epochs ?? 5;
@@ -99,6 +101,7 @@ export const trainWord2VecCommand = defineCommand({
     const result = trainWord2Vec(corpus, vocab, {
       model: args.model as 'skipgram' | 'cbow', loss: args.loss as 'ns' | 'hs', dim: args.dim, window: args.window ?? 5, negative: args.negative,
       sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed, fused: args.fused,
+      ...(args.engine ? { engine: args.engine as 'kernel' | 'autograd' } : {}),
     }, {
       reportEvery: 10,
       onProgress: (p) => {
@@ -112,7 +115,7 @@ export const trainWord2VecCommand = defineCommand({
         checkFiniteLoss(s.loss, `the end of epoch ${epoch + 1}`, 'Try a lower --alpha.');
       },
     });
-    log(`Trained ${result.options.model}/${result.options.loss} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wordsPerSecond)} words/s, ${(result.examples / result.seconds).toFixed(0)} examples/s`);
+    log(`Trained ${result.options.model}/${result.options.loss} (${result.options.engine} engine) in ${result.seconds.toFixed(1)} s: ${Math.round(result.wordsPerSecond)} words/s, ${(result.examples / result.seconds).toFixed(0)} examples/s`);
     saveVectors(result.vectors, path, format, { model: 'word2vec', architecture: result.options.model, loss: result.options.loss, corpus: args.corpus });
     log(`Wrote ${result.vectors.size} vectors of dim ${result.vectors.dim} to ${path} (${format})`);
     log('Nearest neighbours:');
