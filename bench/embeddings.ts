@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import * as nb from '../src/node.js';
 import {
   buildVocab, corpusToText, encodeCorpus, evaluateAnalogies, evaluateSimilarity, firstWords, loadCorpus, loadVectors,
-  loadWinkGlove, parseAnalogies, parseWordPairs, saveVectors, trainWord2Vec, type KeyedVectors,
+  loadWinkGlove, parseAnalogies, parseWordPairs, saveVectors, trainWord2Vec, type KeyedVectors, type Word2VecEngine,
 } from '../src/embeddings/node.js';
 import { formatTable, type BenchRow } from './report.js';
 
@@ -100,7 +100,7 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
 
   const trained: Trained[] = [];
   const backend = nb.getBackend().name;
-  const engines = [{ engine: 'kernel', fused: false }, ...(options.autograd ? [{ engine: 'autograd', fused: false }, { engine: 'autograd', fused: true }] : [])] as const;
+  const engines: { engine: Word2VecEngine; fused: boolean }[] = [{ engine: 'kernel', fused: false }, ...(options.autograd ? [{ engine: 'autograd' as const, fused: false }, { engine: 'autograd' as const, fused: true }] : [])];
   for (const { engine, fused } of engines) {
     for (const model of ['skipgram', 'cbow'] as const) {
       const label = engine === 'kernel' ? 'word2vec kernel' : fused ? 'autograd, fused gatheredRowDot' : 'autograd, mul+sum';
