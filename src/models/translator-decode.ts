@@ -5,6 +5,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/grad-mode.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER } from '../util/options.js';
 import { logSoftmax } from '../ops/activation.js';
 import type * as nn from '../nn/index.js';
 import { beamSearch, greedySearch, type DecodeStepper, type Hypothesis } from './beam-search.js';
@@ -97,9 +98,12 @@ export function defaultMaxLength(config: Seq2SeqConfig, srcLen: number): number 
  * Batches of similar length are decoded together; results come back in input order.
  */
 export function decodeIds(model: Seq2SeqTransformer, sources: readonly (readonly number[])[], options: DecodeOptions = {}): Hypothesis[] {
+  checkOptions('decode', options, {
+    beam: POSITIVE_INTEGER, lengthPenalty: 'number', maxLength: POSITIVE_INTEGER, batchSize: POSITIVE_INTEGER,
+    noRepeatNgramSize: NON_NEGATIVE_INTEGER, earlyStopping: 'boolean',
+  }, { num_beams: 'beam', length_penalty: 'lengthPenalty', max_length: 'maxLength', no_repeat_ngram_size: 'noRepeatNgramSize', early_stopping: 'earlyStopping' });
   const c = model.config;
   const beam = options.beam ?? 1;
-  if (!Number.isInteger(beam) || beam < 1) throw new Error(`decode: beam must be a positive integer, got ${beam}`);
   const batchSize = Math.max(1, Math.floor((options.batchSize ?? 64) / (beam > 1 ? beam : 1)));
   const wasTraining = model.training;
   model.eval();

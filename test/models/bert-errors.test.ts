@@ -2,7 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
+import { BertTokenizer } from '../../src/text/wordpiece.js';
+import { fillMask, classify, answerQuestion } from '../../src/models/bert/pipelines.js';
 import {
+  BertForQuestionAnswering,
   BertConfig, BertModel, BertForPreTraining, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
 } from '../../src/models/bert/index.js';
 
@@ -66,5 +69,25 @@ describe('BERT bad input', () => {
       /BertModel: attentionMask has shape \[2, 3\], but inputIds has shape \[2, 4\]; they must match/);
     assert.throws(() => model.forward(ids(), { tokenTypeIds: int([0, 0, 0, 0]) }), /BertModel: tokenTypeIds has shape \[4\], but inputIds has shape \[2, 4\]/);
     assert.throws(() => model.forward(ids(), { positionIds: int([0, 1, 2]) }), /BertModel: positionIds has shape \[3\], but inputIds has shape \[2, 4\]/);
+  });
+
+  it('options of the pipelines and of fromFiles / savePretrained are checked, with transformers\' names as did-you-means', () => {
+    const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'cat', 'sat', 'on', 'mat', '.'];
+    const tokenizer = BertTokenizer.fromVocabText(vocab.join('\n'));
+    const mlm = new BertForMaskedLM(config({ vocabSize: vocab.length }));
+    const loose = (o: object) => o as Record<string, never>;
+    assert.throws(() => fillMask(mlm, tokenizer, 'the [MASK] sat.', loose({ top_k: 3 })), /fillMask: unknown option 'top_k' \(did you mean 'topK'\? nabla spells options in camelCase\); known options: topK/);
+    assert.throws(() => fillMask(mlm, tokenizer, 'the [MASK] sat.', { topK: 0 }), /fillMask: option topK must be a positive integer, got number 0/);
+    assert.equal(fillMask(mlm, tokenizer, 'the [MASK] sat.', { topK: 2 })[0]!.length, 2);
+    const cls = new BertForSequenceClassification(config({ vocabSize: vocab.length, numLabels: 2 }));
+    assert.throws(() => classify(cls, tokenizer, 'the cat sat.', loose({ max_length: 8 })), /classify: unknown option 'max_length' \(did you mean 'maxLength'\? nabla spells options in camelCase\)/);
+    const qa = new BertForQuestionAnswering(config({ vocabSize: vocab.length }));
+    assert.throws(() => answerQuestion(qa, tokenizer, 'who sat?', 'the cat sat.', loose({ doc_stride: 4 })), /answerQuestion: unknown option 'doc_stride' \(did you mean 'docStride'\?/);
+    assert.throws(() => answerQuestion(qa, tokenizer, 'who sat?', 'the cat sat.', { maxAnswerLength: 1.5 }), /answerQuestion: option maxAnswerLength must be a positive integer/);
+    const files = mlm.toFiles({ tokenizer });
+    assert.throws(() => mlm.toFiles(loose({ vocab: tokenizer })), /BertForMaskedLM.savePretrained: unknown option 'vocab'; known options: tokenizer/);
+    assert.throws(() => BertForMaskedLM.fromFiles(files, loose({ ignore_mismatched_sizes: true })), /BertForMaskedLM.fromFiles: unknown option 'ignore_mismatched_sizes' \(did you mean 'ignoreMismatchedSizes'\?/);
+    assert.throws(() => BertForMaskedLM.fromFiles(files, loose({ strict: 'yes' })), /option strict must be a boolean, got the string "yes"/);
+    assert.ok(BertForMaskedLM.fromFiles(files, { strict: true }) instanceof BertForMaskedLM);
   });
 });

@@ -84,5 +84,11 @@ test('noRepeatNgramSize keeps every n-gram of an output unique, in greedy and be
   for (const beam of [1, 4]) {
     for (const h of decodeIds(model, fixture.sources, { beam, noRepeatNgramSize: 2 })) assert.equal(repeats(h.tokens, 2), 0, `beam ${beam}: ${h.tokens}`);
   }
-  assert.throws(() => decodeIds(model, fixture.sources, { noRepeatNgramSize: -1 }), /greedySearch: noRepeatNgramSize must be an integer >= 0, got -1/);
+  assert.throws(() => decodeIds(model, fixture.sources, { noRepeatNgramSize: -1 }), /decode: option noRepeatNgramSize must be an integer >= 0, got number -1/);
+});
+
+test('decoding options are checked, with Hugging Face generate()\'s names as did-you-means', () => {
+  const model = decodeModel(false);
+  assert.throws(() => decodeIds(model, fixture.sources, { num_beams: 4 } as object), /decode: unknown option 'num_beams' \(did you mean 'beam'\?\); known options: beam, lengthPenalty/);
+  assert.throws(() => decodeIds(model, fixture.sources, { beam: 0 }), /decode: option beam must be a positive integer, got number 0/);
 });

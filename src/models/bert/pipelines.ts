@@ -9,6 +9,7 @@ import { softmax } from '../../ops/activation.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import type { EncodedInputs } from '../../text/tokenizer.js';
 import { qaFeatures } from './finetune-data.js';
+import { checkOptions, POSITIVE_INTEGER } from '../../util/options.js';
 import type { BertForMaskedLM, BertForPreTraining, BertForQuestionAnswering, BertForSequenceClassification } from './heads.js';
 
 /** One row of [batch = 1, seq] int32 tensors from an encoding. */
@@ -46,8 +47,8 @@ export interface FillMaskCandidate {
  * a BertForPreTraining (its masked-LM head).
  */
 export function fillMask(model: BertForMaskedLM | BertForPreTraining, tokenizer: BertTokenizer, text: string, options: { topK?: number } = {}): FillMaskCandidate[][] {
+  checkOptions('fillMask', options, { topK: POSITIVE_INTEGER }, { top_k: 'topK' });
   const topK = options.topK ?? 5;
-  if (!Number.isInteger(topK) || topK < 1) throw new Error(`fillMask: topK must be an integer >= 1, got ${topK}`);
   const maskId = tokenizer.maskId;
   const enc = tokenizer.encode(text, null, { padding: false, maxLength: model.config.maxPositionEmbeddings });
   const maskAt = enc.inputIds.flatMap((id, i) => (id === maskId ? [i] : []));
@@ -103,6 +104,7 @@ export function labelNames(model: BertForSequenceClassification): string[] {
 
 /** HF's text-classification pipeline: softmax over the labels of each text. */
 export function classify(model: BertForSequenceClassification, tokenizer: BertTokenizer, texts: string | readonly string[], options: { maxLength?: number } = {}): ClassificationResult[] {
+  checkOptions('classify', options, { maxLength: POSITIVE_INTEGER }, { max_length: 'maxLength' });
   const list = typeof texts === 'string' ? [texts] : texts;
   const names = labelNames(model);
   const maxLength = options.maxLength ?? model.config.maxPositionEmbeddings;
@@ -133,6 +135,7 @@ export function answerQuestion(
   model: BertForQuestionAnswering, tokenizer: BertTokenizer, question: string, context: string,
   options: { maxSeqLength?: number; docStride?: number; maxAnswerLength?: number } = {},
 ): QaAnswer {
+  checkOptions('answerQuestion', options, { maxSeqLength: POSITIVE_INTEGER, docStride: POSITIVE_INTEGER, maxAnswerLength: POSITIVE_INTEGER }, { max_seq_len: 'maxSeqLength', doc_stride: 'docStride', max_answer_len: 'maxAnswerLength' });
   if (!question.trim()) throw new Error('answerQuestion: the question is empty');
   if (!context.trim()) throw new Error('answerQuestion: the context is empty');
   const maxSeqLength = Math.min(options.maxSeqLength ?? 384, model.config.maxPositionEmbeddings);

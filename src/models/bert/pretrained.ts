@@ -18,6 +18,7 @@ import { Module } from '../../nn/module.js';
 import { serialize, deserialize } from '../../io/serialize.js';
 import { BertTokenizer } from '../../text/wordpiece.js';
 import { BertConfig, type BertConfigOptions } from './config.js';
+import { checkOptions, type OptionSpec } from '../../util/options.js';
 
 /** A model directory's files by name: text files as strings, model.safetensors as bytes. */
 export type BertFiles = Record<string, string | Uint8Array>;
@@ -65,6 +66,11 @@ export interface SavePretrainedOptions {
 }
 
 /** How directories and Hub names become files (Node's file system; installed by pretrained-node.ts). */
+const FROM_PRETRAINED: OptionSpec<FromPretrainedOptions> = { config: 'object', strict: 'boolean', ignoreMismatchedSizes: 'boolean' };
+const HUB: OptionSpec<HubOptions> = { endpoint: 'string', revision: 'string', cacheDir: 'string', localFilesOnly: 'boolean', forceDownload: 'boolean', token: 'string' };
+/** transformers' keyword names, for the unknown-option error's did-you-mean. */
+const HF_NAMES = { cache_dir: 'cacheDir', local_files_only: 'localFilesOnly', force_download: 'forceDownload', ignore_mismatched_sizes: 'ignoreMismatchedSizes', use_auth_token: 'token' };
+
 export interface PretrainedFileSystem {
   readFiles(dirOrName: string, options: HubOptions, where: string): Promise<BertFiles>;
   writeFiles(dir: string, files: BertFiles, where: string): void;
@@ -146,6 +152,7 @@ export class BertPreTrainedModel extends Module {
    */
   static fromFiles<T extends BertPreTrainedModel>(this: new (config: BertConfig) => T, files: BertFiles, options: FromPretrainedOptions = {}): T {
     const where = `${this.name}.fromFiles`;
+    checkOptions(where, options, FROM_PRETRAINED, HF_NAMES);
     const configText = files['config.json'];
     if (configText === undefined) throw new Error(`${where}: config.json is missing`);
     let config = BertConfig.fromJSON(typeof configText === 'string' ? configText : new TextDecoder().decode(configText));
@@ -172,12 +179,16 @@ export class BertPreTrainedModel extends Module {
    */
   static async fromPretrained<T extends BertPreTrainedModel>(this: new (config: BertConfig) => T, dirOrName: string, options: FromPretrainedOptions & HubOptions = {}): Promise<T> {
     const where = `${this.name}.fromPretrained`;
-    const files = await requireFileSystem(where).readFiles(dirOrName, options, where);
-    return (this as unknown as typeof BertPreTrainedModel).fromFiles.call(this, files, options) as T;
+    checkOptions(where, options, { ...FROM_PRETRAINED, ...HUB }, HF_NAMES);
+    const { config, strict, ignoreMismatchedSizes, ...hub } = options;
+    const files = await requireFileSystem(where).readFiles(dirOrName, hub, where);
+    const loading: FromPretrainedOptions = { ...(config ? { config } : {}), ...(strict !== undefined ? { strict } : {}), ...(ignoreMismatchedSizes !== undefined ? { ignoreMismatchedSizes } : {}) };
+    return (this as unknown as typeof BertPreTrainedModel).fromFiles.call(this, files, loading) as T;
   }
 
   /** The directory's files: config.json (architectures = this class), model.safetensors (tied copies left out, as transformers writes it), the tokenizer's. */
   toFiles(options: SavePretrainedOptions = {}): BertFiles {
+    checkOptions(`${this.constructor.name}.savePretrained`, options, { tokenizer: 'object|null' });
     const config = this.config.with({ architectures: [this.constructor.name] });
     // transformers_version names the library that wrote the file, which is no longer transformers
     const { transformers_version: _written, ...extra } = this.config.extra;
