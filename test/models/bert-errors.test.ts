@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
 import { fillMask, classify, answerQuestion } from '../../src/models/bert/pipelines.js';
+import { finetuneClassifier, finetuneQa } from '../../src/models/bert/finetune.js';
 import {
   BertForQuestionAnswering,
   BertConfig, BertModel, BertForPreTraining, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
@@ -89,5 +90,10 @@ describe('BERT bad input', () => {
     assert.throws(() => BertForMaskedLM.fromFiles(files, loose({ ignore_mismatched_sizes: true })), /BertForMaskedLM.fromFiles: unknown option 'ignore_mismatched_sizes' \(did you mean 'ignoreMismatchedSizes'\?/);
     assert.throws(() => BertForMaskedLM.fromFiles(files, loose({ strict: 'yes' })), /option strict must be a boolean, got the string "yes"/);
     assert.ok(BertForMaskedLM.fromFiles(files, { strict: true }) instanceof BertForMaskedLM);
+    const texts = [{ text: 'the cat sat.', label: 1 }];
+    assert.throws(() => finetuneClassifier(cls, tokenizer, texts, texts, loose({ epochs: 1, batchSize: 1, learning_rate: 1e-3 })),
+      /finetuneClassifier: unknown option 'learning_rate' \(did you mean 'lr'\?/);
+    assert.throws(() => finetuneClassifier(cls, tokenizer, texts, texts, { epochs: 1, batchSize: 1, lr: NaN }), /finetuneClassifier: option lr must be a finite number > 0, got number NaN/);
+    assert.throws(() => finetuneQa(qa, tokenizer, [], [], { epochs: 0, batchSize: 1, lr: 1e-3 }), /finetuneQa: option epochs must be a positive integer, got number 0/);
   });
 });

@@ -11,6 +11,7 @@ import { ProgressBar, type ProgressSink } from '../../plot/progress.js';
 import { Trainer } from './trainer.js';
 import { postprocessQa, qaFeatures, type LabelledText, type QaFeature, type SquadExample } from './finetune-data.js';
 import { squadScores } from './metrics.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER, type OptionSpec } from '../../util/options.js';
 import { inEval } from './pipelines.js';
 import type { BertForQuestionAnswering, BertForSequenceClassification } from './heads.js';
 
@@ -138,8 +139,16 @@ export interface ClassifierResult {
   seconds: number;
 }
 
+const FINETUNE: OptionSpec<FinetuneOptions> = {
+  epochs: POSITIVE_INTEGER, batchSize: POSITIVE_INTEGER, lr: POSITIVE_NUMBER, warmupRatio: NON_NEGATIVE_NUMBER, weightDecay: NON_NEGATIVE_NUMBER,
+  maxSeqLength: POSITIVE_INTEGER, seed: 'integer', progress: 'object|boolean', log: 'function',
+};
+/** transformers' TrainingArguments names, for the unknown-option error's did-you-mean. */
+const TRAINING_ARGUMENTS = { num_train_epochs: 'epochs', per_device_train_batch_size: 'batchSize', learning_rate: 'lr', warmup_ratio: 'warmupRatio', weight_decay: 'weightDecay', max_seq_length: 'maxSeqLength' };
+
 /** Fine-tunes a sequence classifier on `train`, measuring accuracy on `test` after each epoch. */
 export function finetuneClassifier(model: BertForSequenceClassification, tokenizer: BertTokenizer, train: readonly LabelledText[], test: readonly LabelledText[], options: FinetuneOptions): ClassifierResult {
+  checkOptions('finetuneClassifier', options, FINETUNE, TRAINING_ARGUMENTS);
   const maxSeqLength = options.maxSeqLength ?? 128;
   const numLabels = model.config.numLabels;
   const bad = train.findIndex((t) => !Number.isInteger(t.label) || t.label < 0 || t.label >= numLabels);
@@ -207,6 +216,7 @@ export interface QaResult {
 
 /** Fine-tunes extractive QA on `train` (SQuAD-style examples), measuring EM/F1 on `test` after each epoch. */
 export function finetuneQa(model: BertForQuestionAnswering, tokenizer: BertTokenizer, train: readonly SquadExample[], test: readonly SquadExample[], options: FinetuneOptions & { docStride?: number }): QaResult {
+  checkOptions('finetuneQa', options, { ...FINETUNE, docStride: NON_NEGATIVE_INTEGER }, { ...TRAINING_ARGUMENTS, doc_stride: 'docStride' });
   const maxSeqLength = options.maxSeqLength ?? 384;
   const docStride = options.docStride ?? 128;
   const { features, skipped } = qaFeatures(train, tokenizer, { maxSeqLength, docStride });
