@@ -6,6 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { relu } from '../ops/elementwise.js';
 import * as nn from '../nn/index.js';
+import { checkOptions, POSITIVE_INTEGER } from '../util/options.js';
 
 /** SimpleCNN: conv(1→32) → pool → conv(32→64) → pool → fc(3136→512) → fc(512→10). */
 export class SimpleCNN extends nn.Module {
@@ -93,7 +94,9 @@ export class VGG extends nn.Module {
   features: nn.Sequential;
   classifier: nn.Sequential;
 
-  constructor(config: VggConfig, { numClasses = 10, batchNorm = false, widthDivisor = 1, dropout = 0.5 }: VggOptions = {}) {
+  constructor(config: VggConfig, options: VggOptions = {}) {
+    checkOptions('VGG', options, { numClasses: POSITIVE_INTEGER, batchNorm: 'boolean', widthDivisor: POSITIVE_INTEGER, dropout: 'number' }, { num_classes: 'numClasses', batch_norm: 'batchNorm' });
+    const { numClasses = 10, batchNorm = false, widthDivisor = 1, dropout = 0.5 } = options;
     super();
     const layers: nn.Module[] = [];
     let channels = 1, size = 28;

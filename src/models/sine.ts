@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { zeros } from '../tensor/creation.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import * as nn from '../nn/index.js';
+import { checkOptions } from '../util/options.js';
 
 /**
  * SimpleRNN: nn.RNN(inputSize, hiddenSize, batch_first=True) from an explicit zero h0, then
@@ -53,6 +54,7 @@ export class SimpleLSTM extends nn.Module {
 
   constructor(inputSize: number, hiddenSize: number, outputSize: number, options: SimpleLSTMOptions = {}) {
     super();
+    checkOptions('SimpleLSTM', options, { steps: ['every', 'last'] });
     this.hiddenSize = hiddenSize;
     this.steps = options.steps ?? 'every';
     this.lstm = new nn.LSTM(inputSize, hiddenSize, { batchFirst: true });

@@ -13,6 +13,7 @@ import type { TextPair } from '../text/pairs.js';
 import { padBatch, Seq2SeqTransformer, TRANSLATION_SPECIALS, type Seq2SeqConfig } from './translator-model.js';
 import { decodeIds, type DecodeOptions } from './translator-decode.js';
 import type { EncodedPair } from './translator-batching.js';
+import { checkOptions, POSITIVE_INTEGER } from '../util/options.js';
 
 export { beamSearch, greedySearch, gnmtLengthPenalty, type DecodeStepper, type Hypothesis } from './beam-search.js';
 export { TRANSLATION_SPECIALS, padBatch, Seq2SeqTransformer, type Seq2SeqConfig, type Seq2SeqMasks } from './translator-model.js';
@@ -31,6 +32,7 @@ export interface TokenizerOptions {
 
 /** Byte-level BPE tokenizers (specials [PAD] [UNK] [BOS] [EOS]) trained on the given pairs. */
 export function trainTokenizers(pairs: readonly TextPair[], options: TokenizerOptions): { src: BpeTokenizer; tgt: BpeTokenizer } {
+  checkOptions('trainTokenizers', options, { vocabSize: POSITIVE_INTEGER, shared: 'boolean', minFrequency: POSITIVE_INTEGER }, { vocab_size: 'vocabSize', min_frequency: 'minFrequency' });
   const train = (texts: string[]) => BpeTokenizer.train(texts, { vocabSize: options.vocabSize, minFrequency: options.minFrequency ?? 2, specials: TRANSLATION_SPECIALS, mode: 'byteLevel' });
   if (options.shared) {
     const tok = train([...pairs.map((p) => p.source), ...pairs.map((p) => p.target)]);

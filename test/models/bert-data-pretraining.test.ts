@@ -163,7 +163,7 @@ test("masking: BERT's 15% with 80/10/10, never special tokens, fresh each call, 
   assert.notDeepEqual(maskInstance(inst, bert, {}, g).maskedPositions, maskInstance(inst, bert, {}, g).maskedPositions);
   assert.deepEqual(maskInstance(inst, bert, {}, new Generator(5)), maskInstance(inst, bert, {}, new Generator(5)));
   assert.equal(maskInstance(inst, bert, { maxPredictionsPerSeq: 3 }, g).maskedPositions.length, 3);
-  assert.throws(() => maskInstance(inst, bert, { maskedLmProb: 1.5 }), /maskedLmProb must be in \(0, 1\), got 1.5/);
+  assert.throws(() => maskInstance(inst, bert, { maskedLmProb: 1.5 }), /maskInstance: option maskedLmProb must be a probability in \[0, 1\], got number 1.5/);
 });
 
 test('whole-word masking masks every piece of a word together', () => {
@@ -227,5 +227,5 @@ test('pretrainingBatches: one epoch, every instance once, fresh masks per epoch'
   assert.equal(ones(e1), few.filter((i) => i.isRandomNext).length);
   assert.deepEqual(epoch(1).map((b) => Array.from(b.labels.dataSync())), e1.map((b) => Array.from(b.labels.dataSync())));
   assert.notDeepEqual(epoch(2).map((b) => Array.from(b.labels.dataSync())), e1.map((b) => Array.from(b.labels.dataSync())));
-  assert.throws(() => pretrainingBatches(few, bert, { batchSize: 0 }).next(), /batchSize must be a positive integer, got 0/);
+  assert.throws(() => pretrainingBatches(few, bert, { batchSize: 0 }).next(), /pretrainingBatches: option batchSize must be a positive integer, got number 0/);
 });

@@ -5,6 +5,9 @@ import * as nb from '../../src/index.js';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
 import { fillMask, classify, answerQuestion } from '../../src/models/bert/pipelines.js';
 import { finetuneClassifier, finetuneQa } from '../../src/models/bert/finetune.js';
+import { createPretrainingInstances } from '../../src/models/bert/pretraining-data.js';
+import { maskedEpochs, BertPretrainer } from '../../src/models/bert/pretrain.js';
+import { Trainer } from '../../src/models/bert/trainer.js';
 import {
   BertForQuestionAnswering,
   BertConfig, BertModel, BertForPreTraining, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
@@ -95,5 +98,13 @@ describe('BERT bad input', () => {
       /finetuneClassifier: unknown option 'learning_rate' \(did you mean 'lr'\?/);
     assert.throws(() => finetuneClassifier(cls, tokenizer, texts, texts, { epochs: 1, batchSize: 1, lr: NaN }), /finetuneClassifier: option lr must be a finite number > 0, got number NaN/);
     assert.throws(() => finetuneQa(qa, tokenizer, [], [], { epochs: 0, batchSize: 1, lr: 1e-3 }), /finetuneQa: option epochs must be a positive integer, got number 0/);
+    const docs = [['the cat sat.', 'the mat.'], ['on the mat.', 'the cat.']];
+    assert.throws(() => createPretrainingInstances(docs, tokenizer, loose({ maxSeqLength: 16, dupe_factor: 2 })), /createPretrainingInstances: unknown option 'dupe_factor' \(did you mean 'dupeFactor'\?/);
+    const instances = createPretrainingInstances(docs, tokenizer, { maxSeqLength: 16 });
+    assert.throws(() => maskedEpochs(instances, tokenizer, loose({ batchSize: 2, seed: 0, masked_lm_prob: 0.2 })), /maskedEpochs: unknown option 'masked_lm_prob' \(did you mean 'maskedLmProb'\?/);
+    const pretraining = new BertForPreTraining(config({ vocabSize: vocab.length }));
+    assert.throws(() => new Trainer(pretraining, loose({ lr: 1e-3, totalSteps: 2, max_grad_norm: 1 })), /Trainer: unknown option 'max_grad_norm' \(did you mean 'maxGradNorm'\?/);
+    assert.throws(() => new BertPretrainer(pretraining, maskedEpochs(instances, tokenizer, { batchSize: 2, seed: 0 }), loose({ lr: 1e-3, totalSteps: 2, gradient_accumulation_steps: 2 })),
+      /BertPretrainer: unknown option 'gradient_accumulation_steps' \(did you mean 'gradientAccumulation'\?/);
   });
 });

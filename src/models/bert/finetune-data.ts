@@ -11,6 +11,7 @@ import { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { requireInNode } from '../../util/require-in-node.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER } from '../../util/options.js';
 
 /** A sentence and its class label (in the sentiment sets 1 positive, 0 negative). */
 export interface LabelledText {
@@ -257,6 +258,8 @@ export interface QaFeatureOptions {
  * the text at its `answerStart` is skipped and counted in `skipped`.
  */
 export function qaFeatures(examples: readonly SquadExample[], tokenizer: BertTokenizer, options: QaFeatureOptions = {}): { features: QaFeature[]; skipped: number } {
+  checkOptions('qaFeatures', options, { maxSeqLength: POSITIVE_INTEGER, docStride: NON_NEGATIVE_INTEGER, maxQueryLength: POSITIVE_INTEGER },
+    { max_seq_length: 'maxSeqLength', doc_stride: 'docStride', max_query_length: 'maxQueryLength' });
   const maxSeqLength = options.maxSeqLength ?? 384;
   const docStride = options.docStride ?? 128;
   const maxQueryLength = options.maxQueryLength ?? 64;

@@ -10,10 +10,11 @@
 import { Generator } from '../../tensor/random.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { ProgressBar, type ProgressSink } from '../../plot/progress.js';
-import { pretrainingBatches, type MaskingOptions, type PretrainingBatch, type PretrainingInstance } from './pretraining-data.js';
-import { Trainer, type TrainerOptions, type TrainerState } from './trainer.js';
+import { MASKING_OPTIONS, pretrainingBatches, type MaskingOptions, type PretrainingBatch, type PretrainingInstance } from './pretraining-data.js';
+import { Trainer, TRAINER_OPTIONS, type TrainerOptions, type TrainerState } from './trainer.js';
 import { evaluatePretraining, pretrainingCounts, pretrainingForward, type PretrainingEvaluation } from './pretraining-loss.js';
 import type { BertForPreTraining } from './heads.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER } from '../../util/options.js';
 
 /** Where the batches come from: the same epoch number must give the same batches (for --resume). */
 export interface PretrainingSource {
@@ -32,9 +33,11 @@ export interface MaskedEpochsOptions extends MaskingOptions {
 
 /** A source that shuffles the instances and masks them afresh each epoch, the same way for the same (seed, epoch). */
 export function maskedEpochs(instances: readonly PretrainingInstance[], tokenizer: BertTokenizer, options: MaskedEpochsOptions): PretrainingSource {
+  checkOptions('maskedEpochs', options, { ...MASKING_OPTIONS, batchSize: POSITIVE_INTEGER, seed: 'integer', padTo: POSITIVE_INTEGER });
   if (instances.length === 0) throw new Error('maskedEpochs: no pretraining instances');
+  const { seed, ...epochOptions } = options;
   return {
-    epochBatches: (epoch) => pretrainingBatches(instances, tokenizer, { ...options, generator: new Generator(((options.seed >>> 0) * 65537 + epoch) >>> 0) }),
+    epochBatches: (epoch) => pretrainingBatches(instances, tokenizer, { ...epochOptions, generator: new Generator(((seed >>> 0) * 65537 + epoch) >>> 0) }),
   };
 }
 
@@ -117,13 +120,18 @@ export class BertPretrainer {
   private sums = noSums();
 
   constructor(model: BertForPreTraining, source: PretrainingSource, options: PretrainOptions) {
+    checkOptions('BertPretrainer', options, {
+      ...TRAINER_OPTIONS, gradientAccumulation: POSITIVE_INTEGER, heldOut: 'array', baselineToken: 'integer', evalEvery: NON_NEGATIVE_INTEGER,
+      checkpointEvery: NON_NEGATIVE_INTEGER, onCheckpoint: 'function', progress: 'object|boolean', log: 'function', onUpdate: 'function',
+    }, { gradient_accumulation_steps: 'gradientAccumulation', learning_rate: 'lr' });
     this.accumulation = options.gradientAccumulation ?? 1;
     if (!Number.isInteger(this.accumulation) || this.accumulation < 1) throw new RangeError(`BertPretrainer: gradientAccumulation must be an integer >= 1, got ${this.accumulation}`);
     if (options.heldOut?.length && options.baselineToken === undefined) throw new Error('BertPretrainer: heldOut needs baselineToken (mostFrequentToken of the training data)');
     this.model = model;
     this.source = source;
     this.options = options;
-    this.trainer = new Trainer(model, options);
+    const { lr, totalSteps, warmupSteps, weightDecay, maxGradNorm, eps } = options;
+    this.trainer = new Trainer(model, { lr, totalSteps, warmupSteps, weightDecay, maxGradNorm, eps });
   }
 
   get step(): number {

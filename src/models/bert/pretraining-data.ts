@@ -19,6 +19,7 @@ import { tensor } from '../../tensor/creation.js';
 import { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
+import { checkOptions, POSITIVE_INTEGER, type OptionSpec } from '../../util/options.js';
 
 /** One `[CLS] A [SEP] B [SEP]` sequence before masking. */
 export interface PretrainingInstance {
@@ -41,6 +42,13 @@ export interface PretrainingInstanceOptions {
   /** Default: a new Generator(12345), BERT's default random seed. */
   generator?: Generator;
 }
+
+const PROBABILITY = { test: (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, expected: 'a probability in [0, 1]' };
+const GENERATOR_OPTION = { test: (v: unknown) => v instanceof Generator, expected: 'a Generator' };
+/** What the masking functions accept. */
+export const MASKING_OPTIONS: OptionSpec<MaskingOptions> = { maskedLmProb: PROBABILITY, maxPredictionsPerSeq: POSITIVE_INTEGER, wholeWordMask: 'boolean' };
+/** create_pretraining_data.py's flag names, for the unknown-option error's did-you-mean. */
+const MASKING_NAMES = { masked_lm_prob: 'maskedLmProb', max_predictions_per_seq: 'maxPredictionsPerSeq', do_whole_word_mask: 'wholeWordMask' };
 
 /** Options of `maskInstance` (create_pretraining_data.py's masked_lm_prob, max_predictions_per_seq, do_whole_word_mask). */
 export interface MaskingOptions {
@@ -160,6 +168,8 @@ export function createPretrainingInstances(
   tokenizer: BertTokenizer,
   options: PretrainingInstanceOptions,
 ): PretrainingInstance[] {
+  checkOptions('createPretrainingInstances', options, { maxSeqLength: 'integer', shortSeqProb: PROBABILITY, dupeFactor: POSITIVE_INTEGER, generator: GENERATOR_OPTION },
+    { max_seq_length: 'maxSeqLength', short_seq_prob: 'shortSeqProb', dupe_factor: 'dupeFactor' });
   const { maxSeqLength } = options;
   const shortSeqProb = options.shortSeqProb ?? 0.1;
   const dupeFactor = options.dupeFactor ?? 1;
@@ -268,6 +278,7 @@ function maskingVocab(tokenizer: BertTokenizer): MaskingVocab {
  * replacement is any non-special token (the reference draws from the whole vocabulary, [CLS] and [unused] included).
  */
 export function maskInstance(instance: PretrainingInstance, tokenizer: BertTokenizer, options: MaskingOptions = {}, generator: Generator = new Generator(12345)): MaskedExample {
+  checkOptions('maskInstance', options, MASKING_OPTIONS, MASKING_NAMES);
   const prob = options.maskedLmProb ?? 0.15;
   const maxPredictions = options.maxPredictionsPerSeq ?? 20;
   if (!(prob > 0 && prob < 1)) throw new Error(`maskInstance: maskedLmProb must be in (0, 1), got ${prob}`);
@@ -359,13 +370,15 @@ export interface PretrainingEpochOptions extends MaskingOptions {
 
 /** One epoch of collated batches: the instances in a fresh order with fresh masks. */
 export function* pretrainingBatches(instances: readonly PretrainingInstance[], tokenizer: BertTokenizer, options: PretrainingEpochOptions): IterableIterator<PretrainingBatch> {
+  checkOptions('pretrainingBatches', options, { ...MASKING_OPTIONS, batchSize: POSITIVE_INTEGER, shuffle: 'boolean', padTo: POSITIVE_INTEGER, generator: GENERATOR_OPTION }, MASKING_NAMES);
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`pretrainingBatches: batchSize must be a positive integer, got ${batchSize}`);
   const generator = options.generator ?? new Generator(12345);
+  const masking: MaskingOptions = { maskedLmProb: options.maskedLmProb, maxPredictionsPerSeq: options.maxPredictionsPerSeq, wholeWordMask: options.wholeWordMask };
   const order = instances.map((_, i) => i);
   if (options.shuffle ?? true) shuffleInPlace(order, generator);
   for (let start = 0; start < order.length; start += batchSize) {
-    const examples = order.slice(start, start + batchSize).map((i) => maskInstance(instances[i]!, tokenizer, options, generator));
+    const examples = order.slice(start, start + batchSize).map((i) => maskInstance(instances[i]!, tokenizer, masking, generator));
     yield collatePretraining(examples, tokenizer.padId, { padTo: options.padTo });
   }
 }

@@ -18,6 +18,7 @@ import { LinearWarmupLR } from '../../optim/lr-scheduler/linear-warmup-lr.js';
 import { weightDecayGroups } from '../../optim/weight-decay-groups.js';
 import type { OptimizerStateDict } from '../../optim/optimizer.js';
 import type { SchedulerStateDict } from '../../optim/lr-scheduler/lr-scheduler.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER, type OptionSpec } from '../../util/options.js';
 
 /** Options of Trainer, BERT's update rule: peak lr, schedule length and warm-up, AdamW's weight decay and epsilon, gradient clipping. */
 export interface TrainerOptions {
@@ -53,6 +54,11 @@ export interface TrainerState {
   rng: number[];
 }
 
+/** What Trainer accepts (BertPretrainer passes these on). */
+export const TRAINER_OPTIONS: OptionSpec<TrainerOptions> = {
+  lr: POSITIVE_NUMBER, totalSteps: POSITIVE_INTEGER, warmupSteps: NON_NEGATIVE_INTEGER, weightDecay: NON_NEGATIVE_NUMBER, maxGradNorm: NON_NEGATIVE_NUMBER, eps: POSITIVE_NUMBER,
+};
+
 /** BERT's update rule (Hugging Face's Trainer): AdamW without decay on biases and LayerNorm, linear warm-up and decay, gradient clipping, gradient accumulation, NaN/infinity refused. */
 export class Trainer {
   readonly model: Module;
@@ -63,6 +69,7 @@ export class Trainer {
   step = 0;
 
   constructor(model: Module, options: TrainerOptions) {
+    checkOptions('Trainer', options, TRAINER_OPTIONS, { learning_rate: 'lr', max_grad_norm: 'maxGradNorm', warmup_steps: 'warmupSteps', weight_decay: 'weightDecay' });
     if (!(options.lr > 0)) throw new RangeError(`Trainer: lr must be positive, got ${options.lr}`);
     const maxGradNorm = options.maxGradNorm ?? 1;
     if (!(maxGradNorm >= 0)) throw new RangeError(`Trainer: maxGradNorm must be >= 0, got ${maxGradNorm}`);

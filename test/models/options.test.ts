@@ -1,0 +1,17 @@
+// The course models' options are checked at run time, with PyTorch / transformers spellings as did-you-means.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BertTokenizer } from '../../src/text/wordpiece.js';
+describe('options of the course models', () => {
+  it('are checked, with PyTorch / transformers spellings as did-you-means', async () => {
+    const { VGG, SimpleLSTM, trainTokenizers, CharLSTM, CharVocab, sampleText } = await import('../../src/models/index.js');
+    const { qaFeatures } = await import('../../src/models/bert/finetune-data.js');
+    assert.throws(() => new VGG([8, 'M'], { num_classes: 3 } as object), /VGG: unknown option 'num_classes' \(did you mean 'numClasses'\?/);
+    assert.throws(() => new SimpleLSTM(1, 4, 1, { steps: 'all' as 'last' }), /SimpleLSTM: option steps must be one of "every", "last", got the string "all"/);
+    assert.throws(() => trainTokenizers([{ source: 'a', target: 'b' }], { vocabSize: 300, min_frequency: 1 } as object as { vocabSize: number }), /trainTokenizers: unknown option 'min_frequency' \(did you mean 'minFrequency'\?/);
+    const vocab = CharVocab.fromText('abc');
+    assert.throws(() => sampleText(new CharLSTM({ vocabSize: vocab.size, embedDim: 4, hiddenSize: 4, numLayers: 1, dropout: 0 }), vocab, 'a', { length: 3, temp: 0.5 } as object as { length: number }), /sampleText: unknown option 'temp'/);
+    const tok = BertTokenizer.fromVocabText(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a'].join('\n'));
+    assert.throws(() => qaFeatures([], tok, { doc_stride: 8 } as object), /qaFeatures: unknown option 'doc_stride' \(did you mean 'docStride'\?/);
+  });
+});
