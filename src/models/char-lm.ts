@@ -8,7 +8,7 @@ import { defaultGenerator, Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { crossEntropy } from '../nn/loss.js';
 import * as nn from '../nn/index.js';
-import { checkOptions, NON_NEGATIVE_INTEGER } from '../util/options.js';
+import { checkOptions, NON_NEGATIVE_INTEGER, POSITIVE_INTEGER } from '../util/options.js';
 
 /** The characters of a corpus, sorted by code point; ids are positions in that list. */
 export class CharVocab {
@@ -84,6 +84,7 @@ export class CharLSTM extends nn.Module {
 
   constructor(config: CharLSTMConfig) {
     super();
+    checkOptions('CharLSTM', config, { vocabSize: POSITIVE_INTEGER, embedDim: POSITIVE_INTEGER, hiddenSize: POSITIVE_INTEGER, numLayers: POSITIVE_INTEGER, dropout: 'number' });
     this.config = { ...config };
     this.embedding = new nn.Embedding(config.vocabSize, config.embedDim);
     this.lstm = new nn.LSTM(config.embedDim, config.hiddenSize, {

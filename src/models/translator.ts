@@ -91,6 +91,10 @@ export class Translator {
 
   /** A new (untrained) model for these tokenizers. */
   static create(srcTokenizer: BpeTokenizer, tgtTokenizer: BpeTokenizer, options: Omit<Seq2SeqConfig, 'srcVocabSize' | 'tgtVocabSize' | 'padId' | 'bosId' | 'eosId'>): Translator {
+    checkOptions('Translator.create', options, {
+      dModel: POSITIVE_INTEGER, nhead: POSITIVE_INTEGER, numEncoderLayers: POSITIVE_INTEGER, numDecoderLayers: POSITIVE_INTEGER,
+      dimFeedforward: POSITIVE_INTEGER, dropout: 'number', maxLen: POSITIVE_INTEGER, normFirst: 'boolean',
+    }, { d_model: 'dModel', num_encoder_layers: 'numEncoderLayers', num_decoder_layers: 'numDecoderLayers', dim_feedforward: 'dimFeedforward', norm_first: 'normFirst' });
     const v = tgtTokenizer.vocab;
     const config: Seq2SeqConfig = { ...options, srcVocabSize: srcTokenizer.vocabSize, tgtVocabSize: tgtTokenizer.vocabSize, padId: v.padId, bosId: v.bosId, eosId: v.eosId };
     return new Translator(new Seq2SeqTransformer(config), srcTokenizer, tgtTokenizer);

@@ -13,5 +13,14 @@ describe('options of the course models', () => {
     assert.throws(() => sampleText(new CharLSTM({ vocabSize: vocab.size, embedDim: 4, hiddenSize: 4, numLayers: 1, dropout: 0 }), vocab, 'a', { length: 3, temp: 0.5 } as object as { length: number }), /sampleText: unknown option 'temp'/);
     const tok = BertTokenizer.fromVocabText(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a'].join('\n'));
     assert.throws(() => qaFeatures([], tok, { doc_stride: 8 } as object), /qaFeatures: unknown option 'doc_stride' \(did you mean 'docStride'\?/);
+    const { postprocessQa } = await import('../../src/models/bert/finetune-data.js');
+    assert.throws(() => postprocessQa([], [], [], [], { n_best_size: 5 } as object), /postprocessQa: unknown option 'n_best_size' \(did you mean 'nBest'\?/);
+    assert.throws(() => new CharLSTM({ vocabSize: 3, embedDim: 4, hiddenSize: 0, numLayers: 1, dropout: 0 }), /CharLSTM: option hiddenSize must be a positive integer, got number 0/);
+    const { Translator } = await import('../../src/models/translator.js');
+    const tokenizers = trainTokenizers([{ source: 'a b c', target: 'x y z' }], { vocabSize: 300 });
+    assert.throws(() => Translator.create(tokenizers.src, tokenizers.tgt, { dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dim_feedforward: 16, dropout: 0, maxLen: 8 } as never),
+      /Translator.create: unknown option 'dim_feedforward' \(did you mean 'dimFeedforward'\?/);
+    const { hubCachePath } = await import('../../src/models/bert/pretrained-node.js');
+    assert.throws(() => hubCachePath('org/name', { cache_dir: '/tmp' } as object), /hubCachePath: unknown option 'cache_dir' \(did you mean 'cacheDir'\?/);
   });
 });

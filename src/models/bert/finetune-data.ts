@@ -357,6 +357,7 @@ export function postprocessQa(
   examples: readonly SquadExample[],
   options: { nBest?: number; maxAnswerLength?: number } = {},
 ): Map<string, string> {
+  checkOptions('postprocessQa', options, { nBest: POSITIVE_INTEGER, maxAnswerLength: POSITIVE_INTEGER }, { n_best_size: 'nBest', max_answer_length: 'maxAnswerLength' });
   const nBest = options.nBest ?? 20;
   const maxAnswerLength = options.maxAnswerLength ?? 30;
   const starts = rows(startLogits, features.length, 'startLogits');

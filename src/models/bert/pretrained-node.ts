@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic, readFileBytes } from '../../util/files.js';
-import { convertMessage, setPretrainedFileSystem, type BertFiles, type HubOptions } from './pretrained.js';
+import { convertMessage, HUB_OPTIONS, setPretrainedFileSystem, type BertFiles, type HubOptions } from './pretrained.js';
+import { checkOptions } from '../../util/options.js';
 
 const REQUIRED = ['config.json', 'model.safetensors'] as const;
 const OPTIONAL = ['vocab.txt', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
@@ -46,6 +47,7 @@ const HUB_NAME = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 /** The cache folder of a Hub model: <cache>/models--org--name/snapshots/<revision>. */
 export function hubCachePath(name: string, options: HubOptions = {}): string {
+  checkOptions('hubCachePath', options, HUB_OPTIONS);
   const root = options.cacheDir ?? process.env.NABLA_CACHE ?? join(homedir(), '.cache', 'nabla', 'hub');
   const revision = options.revision ?? 'main';
   return join(root, `models--${name.replace(/\//g, '--')}`, 'snapshots', revision.replace(/[/\\]/g, '--'));
@@ -68,6 +70,7 @@ async function fetchFile(url: string, token: string | undefined, where: string):
  * complete copy; returns the cached folder.
  */
 export async function downloadFromHub(name: string, options: HubOptions = {}, where = 'downloadFromHub'): Promise<string> {
+  checkOptions(where, options, HUB_OPTIONS);
   if (!HUB_NAME.test(name)) throw new Error(`${where}: ${JSON.stringify(name)} is neither a directory nor a Hub model name like "org/name"`);
   const dir = hubCachePath(name, options);
   if (!options.forceDownload && fs.existsSync(join(dir, COMPLETE))) return dir;

@@ -67,7 +67,8 @@ export interface SavePretrainedOptions {
 
 /** How directories and Hub names become files (Node's file system; installed by pretrained-node.ts). */
 const FROM_PRETRAINED: OptionSpec<FromPretrainedOptions> = { config: 'object', strict: 'boolean', ignoreMismatchedSizes: 'boolean' };
-const HUB: OptionSpec<HubOptions> = { endpoint: 'string', revision: 'string', cacheDir: 'string', localFilesOnly: 'boolean', forceDownload: 'boolean', token: 'string' };
+/** What the Hub helpers accept. */
+export const HUB_OPTIONS: OptionSpec<HubOptions> = { endpoint: 'string', revision: 'string', cacheDir: 'string', localFilesOnly: 'boolean', forceDownload: 'boolean', token: 'string' };
 /** transformers' keyword names, for the unknown-option error's did-you-mean. */
 const HF_NAMES = { cache_dir: 'cacheDir', local_files_only: 'localFilesOnly', force_download: 'forceDownload', ignore_mismatched_sizes: 'ignoreMismatchedSizes', use_auth_token: 'token' };
 
@@ -179,7 +180,7 @@ export class BertPreTrainedModel extends Module {
    */
   static async fromPretrained<T extends BertPreTrainedModel>(this: new (config: BertConfig) => T, dirOrName: string, options: FromPretrainedOptions & HubOptions = {}): Promise<T> {
     const where = `${this.name}.fromPretrained`;
-    checkOptions(where, options, { ...FROM_PRETRAINED, ...HUB }, HF_NAMES);
+    checkOptions(where, options, { ...FROM_PRETRAINED, ...HUB_OPTIONS }, HF_NAMES);
     const { config, strict, ignoreMismatchedSizes, ...hub } = options;
     const files = await requireFileSystem(where).readFiles(dirOrName, hub, where);
     const loading: FromPretrainedOptions = { ...(config ? { config } : {}), ...(strict !== undefined ? { strict } : {}), ...(ignoreMismatchedSizes !== undefined ? { ignoreMismatchedSizes } : {}) };
