@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors, prototypeFree } from './safetensors.js';
 import '../ops/tensor-methods.js'; // Tensor's op methods
+import { checkOptions } from '../util/options.js';
 
 /** Tensors by name: a state dict, or the contents of a safetensors file. */
 export type TensorRecord = Record<string, Tensor>;
@@ -22,6 +23,7 @@ const FLOAT_DTYPES = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' } as con
 
 /** Encodes tensors (and string metadata) as safetensors bytes (Node and browser). */
 export function serialize(tensors: TensorRecord, metadata?: Record<string, string>, options: SerializeOptions = {}): Uint8Array {
+  checkOptions('save', options, { floatDtype: 'string' }, { dtype: 'floatDtype' });
   const requested = options.floatDtype ?? 'float32';
   if (!Object.hasOwn(FLOAT_DTYPES, requested)) {
     throw new Error(`save: floatDtype must be 'float32', 'float16' or 'bfloat16', got ${JSON.stringify(requested)}`);

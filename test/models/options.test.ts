@@ -1,4 +1,4 @@
-// The course models' options are checked at run time, with PyTorch / transformers spellings as did-you-means.
+// Options of the course models (and of save's serialize, which they write with) are checked at run time, with PyTorch / transformers spellings as did-you-means.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BertTokenizer } from '../../src/text/wordpiece.js';
@@ -20,6 +20,10 @@ describe('options of the course models', () => {
     const tokenizers = trainTokenizers([{ source: 'a b c', target: 'x y z' }], { vocabSize: 300 });
     assert.throws(() => Translator.create(tokenizers.src, tokenizers.tgt, { dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dim_feedforward: 16, dropout: 0, maxLen: 8 } as never),
       /Translator.create: unknown option 'dim_feedforward' \(did you mean 'dimFeedforward'\?/);
+    const { bagOfWordsBaseline } = await import('../../src/models/bert/baselines.js');
+    assert.throws(() => bagOfWordsBaseline([], [], { min_count: 2 } as object), /bagOfWordsBaseline: unknown option 'min_count' \(did you mean 'minCount'\?/);
+    const { serialize } = await import('../../src/io/serialize.js');
+    assert.throws(() => serialize({}, undefined, { dtype: 'float16' } as object), /save: unknown option 'dtype' \(did you mean 'floatDtype'\?/);
     const { hubCachePath } = await import('../../src/models/bert/pretrained-node.js');
     assert.throws(() => hubCachePath('org/name', { cache_dir: '/tmp' } as object), /hubCachePath: unknown option 'cache_dir' \(did you mean 'cacheDir'\?/);
   });

@@ -15,6 +15,7 @@ import { Adam } from '../../optim/adam.js';
 import { tensor, zeros } from '../../tensor/creation.js';
 import { requireInNode } from '../../util/require-in-node.js';
 import type { LabelledText } from './finetune-data.js';
+import { checkOptions, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER } from '../../util/options.js';
 
 interface SentimentAnalyzer {
   analyze(text: string): { score: number; comparative: number };
@@ -71,6 +72,7 @@ export interface BagOfWordsResult {
 
 /** Train logistic regression on word presence over `train` and measure it on `test`. */
 export function bagOfWordsBaseline(train: readonly LabelledText[], test: readonly LabelledText[], options: BagOfWordsOptions = {}): BagOfWordsResult {
+  checkOptions('bagOfWordsBaseline', options, { minCount: POSITIVE_INTEGER, steps: POSITIVE_INTEGER, lr: POSITIVE_NUMBER, weightDecay: NON_NEGATIVE_NUMBER });
   const minCount = options.minCount ?? 2;
   const steps = options.steps ?? 200;
   if (train.length === 0) throw new Error('bagOfWordsBaseline: empty training set');
