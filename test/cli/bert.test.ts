@@ -67,6 +67,10 @@ test('train bert --init-from: continues from a model directory (its config, toke
   assert.equal(b.initial.mlmLoss, a.heldOut.mlmLoss, 'the run starts from the saved weights (same held-out masks)');
   assert.equal(b.initial.nspAccuracy, a.heldOut.nspAccuracy);
   assert.notEqual(b.heldOut.mlmLoss, b.initial.mlmLoss, 'and trains on');
+  const doubled = (await run(trainBert, ...small, '--dupe-factor', '2', '--steps', '1', '--eval-every', '0', '--out', join(dir, 'dupe'), '--json')).json();
+  const ratio = doubled.instances.train / a.instances.train;
+  assert.ok(ratio > 1.8 && ratio < 2.2, `--dupe-factor 2 cuts the documents twice: ${doubled.instances.train} vs ${a.instances.train} instances`);
+  assert.equal(doubled.instances.heldOut, a.instances.heldOut, 'the held-out pairs stay the same');
   await assert.rejects(run(trainBert, ...small, '--init-from', corpus, '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--init-from: .* is not a model directory/.test(e.message));
   await assert.rejects(run(trainBert, ...small, '--init-from', join(dir, 'first'), '--max-seq-length', '1024', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--max-seq-length 1024 is longer than --init-from's max_position_embeddings 512/.test(e.message));
 });

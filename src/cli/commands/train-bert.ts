@@ -50,6 +50,7 @@ const flags = {
   warmup: { type: 'int', default: 100, min: 0, max: 1e9, value: 'N', help: 'updates of linear warm-up, then linear decay to 0 at --steps' },
   weightDecay: { type: 'number', default: 0.01, min: 0, max: 10, help: "AdamW's decay (none on biases and LayerNorm weights)" },
   dropout: { type: 'number', value: 'P', min: 0, below: 1, help: "dropout of the hidden states and attention probabilities (default: the config's, 0.1)" },
+  dupeFactor: { type: 'int', default: 1, min: 1, max: 1000, value: 'N', help: "cut the training documents into sentence pairs N times, each with other random pairings and lengths (create_pretraining_data.py's dupe_factor, 10 there): more distinct next-sentence pairs, N times the instances" },
   wholeWordMask: { type: 'boolean', help: "mask all of a word's WordPieces together" },
   heldOut: { type: 'number', default: 0.05, min: 0, below: 0.5, value: 'FRACTION', help: 'share of the documents held out for evaluation' },
   heldOutSize: { type: 'int', default: 256, min: 1, max: 1e7, value: 'N', help: 'evaluate on at most N held-out sequences' },
@@ -62,7 +63,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
+const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
 const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside the most-frequent-token baseline, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;
@@ -151,7 +152,7 @@ export const command = defineCommand({
     log(`vocabulary: ${tokenizer.vocabSize} WordPieces (${initial ? a.initFrom : a.vocab}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     t0 = performance.now();
-    const instances = createPretrainingInstances(split.train, tokenizer, { maxSeqLength: a.maxSeqLength, generator: new nb.Generator(a.seed) });
+    const instances = createPretrainingInstances(split.train, tokenizer, { maxSeqLength: a.maxSeqLength, dupeFactor: a.dupeFactor ?? 1, generator: new nb.Generator(a.seed) });
     const heldOutInstances = split.heldOut.length
       ? createPretrainingInstances(split.heldOut, tokenizer, { maxSeqLength: a.maxSeqLength, generator: new nb.Generator(HELD_OUT_MASK_SEED) }).slice(0, a.heldOutSize)
       : [];
