@@ -28,7 +28,7 @@
 import { checkOptions, NON_NEGATIVE_INTEGER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER } from '../util/options.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Generator } from '../tensor/random.js';
+import { Generator, GENERATOR_OPTION } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { softplus } from '../ops/elementwise.js';
 import { Module } from '../nn/module.js';
@@ -92,7 +92,6 @@ export type ResolvedWord2VecOptions = Required<Word2VecOptions>;
 const ARCHITECTURES: readonly Word2VecArchitecture[] = ['skipgram', 'cbow'];
 const LOSSES: readonly Word2VecLoss[] = ['ns', 'hs'];
 const ENGINES: readonly Word2VecEngine[] = ['kernel', 'autograd'];
-const GENERATOR = { test: (v: unknown) => v instanceof Generator, expected: 'a Generator' };
 /** gensim's Word2Vec keywords that nabla names differently, for the unknown-option error's did-you-mean. */
 const GENSIM_NAMES = { vector_size: 'dim', size: 'dim', iter: 'epochs', sg: 'model', hs: 'loss', batch_words: 'batchSize' };
 
@@ -160,7 +159,7 @@ export class Word2Vec extends Module {
 
   constructor(vocabSize: number, dim: number, options: { model?: Word2VecArchitecture; loss?: Word2VecLoss; generator?: Generator; fused?: boolean } = {}) {
     super();
-    checkOptions('Word2Vec', options, { model: ARCHITECTURES, loss: LOSSES, generator: GENERATOR, fused: 'boolean' }, GENSIM_NAMES);
+    checkOptions('Word2Vec', options, { model: ARCHITECTURES, loss: LOSSES, generator: GENERATOR_OPTION, fused: 'boolean' }, GENSIM_NAMES);
     this.architecture = options.model ?? 'skipgram';
     this.lossKind = options.loss ?? 'ns';
     this.fused = options.fused ?? false;

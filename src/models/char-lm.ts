@@ -4,7 +4,7 @@
  * windows), perplexity evaluation and sampling with a temperature.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { defaultGenerator, Generator } from '../tensor/random.js';
+import { defaultGenerator, GENERATOR_OPTION, type Generator } from '../tensor/random.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { crossEntropy } from '../nn/loss.js';
 import * as nn from '../nn/index.js';
@@ -176,7 +176,7 @@ export interface SampleOptions {
 
 /** Continues `prompt` by `length` characters, one at a time, carrying the LSTM state. */
 export function sampleText(model: CharLSTM, vocab: CharVocab, prompt: string, options: SampleOptions): string {
-  checkOptions('sampleText', options, { length: NON_NEGATIVE_INTEGER, temperature: 'number', generator: { test: (v: unknown) => v instanceof Generator, expected: 'a Generator' } });
+  checkOptions('sampleText', options, { length: NON_NEGATIVE_INTEGER, temperature: 'number', generator: GENERATOR_OPTION });
   const temperature = options.temperature ?? 1;
   if (!(temperature >= 0)) throw new Error(`sampleText: temperature must be >= 0, got ${temperature}`);
   const generator = options.generator ?? defaultGenerator;

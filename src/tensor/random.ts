@@ -1,3 +1,5 @@
+import type { OptionTest } from '../util/options.js';
+
 /**
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32), so a run with the same
  * `manualSeed` repeats exactly. Not PyTorch's Mersenne Twister: seeds give different numbers than
@@ -87,6 +89,9 @@ export class Generator {
     return r * Math.cos(2 * Math.PI * v);
   }
 }
+
+/** The options check of a `generator` option that must be a Generator (checkOptions' value test). */
+export const GENERATOR_OPTION: OptionTest = { test: (v) => v instanceof Generator, expected: 'a Generator' };
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;

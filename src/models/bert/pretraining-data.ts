@@ -16,7 +16,7 @@
  * Every random choice comes from a nabla `Generator`, so the same seed gives the same instances and masks.
  */
 import { tensor } from '../../tensor/creation.js';
-import { Generator } from '../../tensor/random.js';
+import { Generator, GENERATOR_OPTION } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertTokenizer } from '../../text/wordpiece.js';
 import { checkOptions, POSITIVE_INTEGER, type OptionSpec } from '../../util/options.js';
@@ -44,7 +44,6 @@ export interface PretrainingInstanceOptions {
 }
 
 const PROBABILITY = { test: (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1, expected: 'a probability in [0, 1]' };
-const GENERATOR_OPTION = { test: (v: unknown) => v instanceof Generator, expected: 'a Generator' };
 /** What the masking functions accept. */
 export const MASKING_OPTIONS: OptionSpec<MaskingOptions> = { maskedLmProb: PROBABILITY, maxPredictionsPerSeq: POSITIVE_INTEGER, wholeWordMask: 'boolean' };
 /** create_pretraining_data.py's flag names, for the unknown-option error's did-you-mean. */
