@@ -3,13 +3,12 @@
 // of its own, and a page (Chromium, headless, where installed) fetches only the one its engine runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { runInChromium } from '../helpers/headless-chromium.js';
 import { build, type Metafile } from 'esbuild';
 
 const outdir = join(tmpdir(), 'nabla-bundle-test');
@@ -96,26 +95,7 @@ test('browser bundle: the page fetches the one kernel build its engine runs, and
     res.setHeader('Content-Type', 'text/html');
     res.end('<!doctype html><meta charset="utf-8"><script type="module" src="xor-page.js"></script>');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const profile = mkdtempSync(join(tmpdir(), 'nabla-chromium-'));
-  const browser = spawn(chromium!, [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-    `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
-  ], { stdio: 'ignore', detached: true });
-  let timer: NodeJS.Timeout | undefined;
-  let report: XorReport;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no report within 60 s; requested ${requested.join(', ')}`)), 60_000);
-    });
-    report = await Promise.race([reported, timeout]);
-  } finally {
-    clearTimeout(timer);
-    try { process.kill(-browser.pid!, 'SIGKILL'); } catch { /* already gone */ }
-    server.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  const report = await runInChromium(chromium!, server, '/', reported, 60_000, () => `no report within 60 s; requested ${requested.join(', ')}`);
   assert.equal(report.backend, 'wasm');
   assert.ok(report.losses.at(-1)! < report.losses[0]! / 4, `XOR losses ${report.losses[0]} -> ${report.losses.at(-1)}`);
   const variant = `${report.features.relaxedSimd ? 'relaxed' : 'plain'}${report.features.sharedMemory ? '-shared' : ''}`

@@ -3,13 +3,12 @@
 // Skipped where no Chromium is installed (CHROMIUM_PATH, or chromium / chromium-browser / google-chrome).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
+import { runInChromium } from '../helpers/headless-chromium.js';
 import { build } from 'esbuild';
 
 function findChromium(): string | null {
@@ -69,25 +68,7 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
     res.setHeader('Content-Type', 'text/html');
     res.end('<!doctype html><meta charset="utf-8"><script type="module" src="threads-page.js"></script>');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const profile = mkdtempSync(join(tmpdir(), 'nabla-chromium-'));
-  const browser = spawn(chromium!, [
-    '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-    `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/isolated/`,
-  ], { stdio: 'ignore', detached: true });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`)), 150_000);
-    });
-    await Promise.race([allIn, timeout]);
-  } finally {
-    clearTimeout(timer);
-    try { process.kill(-browser.pid!, 'SIGKILL'); } catch { /* already gone */ }
-    server.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  await runInChromium(chromium!, server, '/isolated/', allIn, 150_000, () => `pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`);
   const isolated = reports.get('/isolated/')!, plain = reports.get('/plain/')!;
   for (const r of [isolated, plain]) {
     assert.equal(r.error, undefined, `${r.variant}: ${r.error}`);
