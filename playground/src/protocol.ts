@@ -29,7 +29,7 @@ export interface BertCard {
   plannedSteps: number;
   batchSize: number;
   maxSeqLength: number;
-  heldOut: { step: number; mlmAccuracy: number; mlmLoss: number; baselineAccuracy: number; baselineToken: string; maskedTokens: number };
+  heldOut: { step: number; mlmAccuracy: number; mlmLoss: number; baselineAccuracy: number; hiddenAccuracy: number; hiddenBaselineAccuracy: number; baselineToken: string; maskedTokens: number };
   /** the model directory's files the page fetches, with their sizes in bytes */
   files: Record<string, number>;
 }

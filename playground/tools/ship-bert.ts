@@ -44,6 +44,7 @@ if (!stateWeights || stateWeights.some((v, i) => v !== fileWeights[i])) throw ne
 const evaluated = state.history.filter((r) => r.heldOut);
 const last = evaluated.at(-1);
 if (!last?.heldOut) throw new Error(`ship-bert: ${STATE_FILE} holds no held-out evaluation yet`);
+if (last.heldOut.hiddenAccuracy === undefined) throw new Error(`ship-bert: ${STATE_FILE}'s evaluation predates the hidden-token accuracy; evaluate the run again (train bert --init-from DIR --steps 1 --lr 1e-30)`);
 const config = model.config;
 const card = {
   name: `BERT-Tiny (L${config.numHiddenLayers}/H${config.hiddenSize}/A${config.numAttentionHeads})`,
@@ -59,6 +60,8 @@ const card = {
     mlmAccuracy: last.heldOut.mlmAccuracy,
     mlmLoss: last.heldOut.mlmLoss,
     baselineAccuracy: last.heldOut.baselineAccuracy,
+    hiddenAccuracy: last.heldOut.hiddenAccuracy,
+    hiddenBaselineAccuracy: last.heldOut.hiddenBaselineAccuracy,
     baselineToken: tokenizer.convertIdsToTokens([last.heldOut.baselineToken])[0],
     maskedTokens: last.heldOut.maskedTokens,
   },

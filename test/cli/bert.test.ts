@@ -49,7 +49,7 @@ test('train bert: --json summary, a Hugging Face directory with the tokenizer an
   assert.equal(s.steps, 3);
   assert.equal(s.documents.heldOut, Math.round(0.34 * (s.documents.train + s.documents.heldOut)));
   assert.equal(s.vocabSize, 400);
-  for (const k of ['mlmLoss', 'mlmAccuracy', 'baselineAccuracy', 'nspAccuracy', 'nspMajorityAccuracy']) assert.equal(typeof s.heldOut[k], 'number', k);
+  for (const k of ['mlmLoss', 'mlmAccuracy', 'baselineAccuracy', 'hiddenAccuracy', 'hiddenBaselineAccuracy', 'nspAccuracy', 'nspMajorityAccuracy']) assert.equal(typeof s.heldOut[k], 'number', k);
   assert.ok(Math.abs(s.initial.mlmLoss - Math.log(400)) < 0.5, 'the untrained model is near uniform over the 400 tokens');
   for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer.json', STATE_FILE]) assert.ok(fs.existsSync(join(model, f)), f);
   assert.equal(JSON.parse(fs.readFileSync(join(model, 'config.json'), 'utf8')).vocab_size, 400);

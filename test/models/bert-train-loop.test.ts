@@ -106,6 +106,8 @@ test('BertPretrainer: held-out metrics beat the most-frequent-token baseline; a 
   assert.equal(whole.epoch, 9, 'one update per epoch (3 batches, 2 per update): the 10th update is in epoch 9');
   const final = summary.final!;
   assert.ok(final.mlmAccuracy > final.baselineAccuracy, `MLM accuracy ${final.mlmAccuracy} vs baseline ${final.baselineAccuracy}`);
+  assert.equal(final.hiddenAccuracy, final.mlmAccuracy, 'every masked input here is [MASK]');
+  assert.equal(final.hiddenBaselineAccuracy, final.baselineAccuracy);
   assert.ok(final.maskedTokens > 0 && final.pairs === 16);
   assert.deepEqual(evaluatePretraining(whole.model, heldOut, baselineToken), final, 'evaluation is repeatable');
 
@@ -118,6 +120,34 @@ test('BertPretrainer: held-out metrics beat the most-frequent-token baseline; a 
   const a = whole.model.stateDict(), b = resumed.model.stateDict();
   for (const k of Object.keys(a)) assert.deepEqual(b[k]!.contiguousData(), a[k]!.contiguousData(), k);
   assert.deepEqual(resumed.history.map((r) => r.loss), whole.history.map((r) => r.loss));
+});
+
+test('evaluatePretraining: the context-free baseline copies the tokens BERT leaves visible; the hidden-token accuracy scores the rest', () => {
+  nb.manualSeed(3);
+  const model = new BertForPreTraining(config());
+  const batch = makeBatch(new nb.Generator(5), 16);
+  // Un-mask every third masked position, as BERT's 10% "unchanged" rule does.
+  const ids = batch.inputIds.contiguousData() as Int32Array, positions = batch.maskedIndices.contiguousData(), targets = batch.maskedLabels.contiguousData();
+  positions.forEach((p, i) => { if (i % 3 === 0) ids[p] = targets[i]!; });
+  const baselineToken = targets[1]!;
+  const r = evaluatePretraining(model, [batch], baselineToken);
+
+  model.eval();
+  const guesses = nb.noGrad(() => pretrainingForward(model, batch).mlmLogits.argmax(1).contiguousData());
+  let visible = 0, hidden = 0, hiddenRight = 0, hiddenBaseline = 0;
+  targets.forEach((t, i) => {
+    if (i % 3 === 0) visible++;
+    else {
+      hidden++;
+      if (guesses[i] === t) hiddenRight++;
+      if (t === baselineToken) hiddenBaseline++;
+    }
+  });
+  assert.ok(visible > 0 && hidden > 0 && hiddenBaseline > 0);
+  assert.equal(r.maskedTokens, visible + hidden);
+  assert.equal(r.baselineAccuracy, (visible + hiddenBaseline) / (visible + hidden));
+  assert.equal(r.hiddenBaselineAccuracy, hiddenBaseline / hidden);
+  assert.equal(r.hiddenAccuracy, hiddenRight / hidden);
 });
 
 test('maskedEpochs on real text: the same batches for the same (seed, epoch), fresh masks each epoch; pretraining lowers the held-out MLM loss', () => {

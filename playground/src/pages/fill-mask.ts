@@ -22,8 +22,9 @@ function describe(card: BertCard): string {
   const weights = card.files['model.safetensors'] ?? 0;
   return `${card.name}: ${(card.parameters / 1e6).toFixed(2)} M parameters, a ${card.vocabSize}-WordPiece vocabulary, ` +
     `pretrained (masked LM + next sentence) by nabla train bert on ${corpus} for ${card.steps} updates of ${card.batchSize} sequences of up to ${card.maxSeqLength} tokens. ` +
-    `On held-out documents it guesses ${percent(card.heldOut.mlmAccuracy)} of the masked tokens (always guessing “${card.heldOut.baselineToken}”: ${percent(card.heldOut.baselineAccuracy)}). ` +
-    `Weights: float16 safetensors, ${megabytes(weights)}. The gap to the baseline is what it reads from the sentence rather than from word frequency: a model this small, trained this briefly, often answers with common words and punctuation.`;
+    `On held-out documents it guesses ${percent(card.heldOut.mlmAccuracy)} of the masked tokens, where a model that reads no context gets ${percent(card.heldOut.baselineAccuracy)} (BERT leaves some masked tokens visible, and copying them is easy); ` +
+    `where the input hides the word it guesses ${percent(card.heldOut.hiddenAccuracy)}, against ${percent(card.heldOut.hiddenBaselineAccuracy)} for always “${card.heldOut.baselineToken}”. ` +
+    `Weights: float16 safetensors, ${megabytes(weights)}. A model this small, pretrained this briefly on 2.8M words, has learnt little from the context yet: it mostly answers with common words and punctuation.`;
 }
 
 /** The Fill-mask page. */

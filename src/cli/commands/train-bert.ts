@@ -1,7 +1,8 @@
 /**
  * `nabla train bert`: pretrain a BERT (masked-LM + next-sentence prediction) on a corpus, as
- * google-research/bert does on a small scale, and report held-out MLM accuracy next to the
- * most-frequent-token baseline, and NSP accuracy.
+ * google-research/bert does on a small scale, and report held-out MLM accuracy next to a
+ * context-free baseline (copy the token where BERT leaves it visible, else the most frequent token),
+ * the accuracy where the input hides the token, and NSP accuracy.
  *
  * - Documents are split once with a constant seed: a share is held out (masked once, with a constant
  *   seed, so every evaluation sees the same masks); the vocabulary (`--vocab train:N`) is trained on
@@ -64,7 +65,7 @@ const flags = {
 } satisfies FlagSpecs;
 
 const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
-const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside the most-frequent-token baseline, and NSP accuracy.';
+const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside a context-free baseline (copy the visible token, else the most frequent one), the accuracy where the input hides the token, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;
 
@@ -222,7 +223,7 @@ export const command = defineCommand({
       log(`resuming from ${statePath} at update ${pretrainer.step}/${a.steps}`);
     } else {
       before = pretrainer.evaluate();
-      if (before) log(`before training: held-out MLM loss ${before.mlmLoss.toFixed(4)}, MLM acc ${before.mlmAccuracy.toFixed(4)}, NSP acc ${before.nspAccuracy.toFixed(4)}`);
+      if (before) log(`before training: held-out MLM loss ${before.mlmLoss.toFixed(4)}, MLM acc ${before.mlmAccuracy.toFixed(4)} (at hidden tokens ${before.hiddenAccuracy.toFixed(4)}), NSP acc ${before.nspAccuracy.toFixed(4)}`);
     }
     const result = pretrainer.run();
 
@@ -240,7 +241,9 @@ export const command = defineCommand({
     if (final) {
       log(`held-out (${final.pairs} sequences, ${final.maskedTokens} masked tokens):`);
       log(`  MLM loss ${final.mlmLoss.toFixed(4)} (perplexity ${Math.exp(final.mlmLoss).toFixed(1)})`);
-      log(`  MLM accuracy ${final.mlmAccuracy.toFixed(4)}   most-frequent-token baseline ('${tokenizer.convertIdsToTokens([final.baselineToken])[0]}') ${final.baselineAccuracy.toFixed(4)}`);
+      const guess = tokenizer.convertIdsToTokens([final.baselineToken])[0];
+      log(`  MLM accuracy ${final.mlmAccuracy.toFixed(4)}   context-free baseline (copy the token where the input shows it, else '${guess}') ${final.baselineAccuracy.toFixed(4)}`);
+      log(`  where the input hides the token ([MASK] or random): ${final.hiddenAccuracy.toFixed(4)}   always '${guess}' ${final.hiddenBaselineAccuracy.toFixed(4)}`);
       log(`  NSP accuracy ${final.nspAccuracy.toFixed(4)}   always the majority label ${final.nspMajorityAccuracy.toFixed(4)}`);
     }
     if (f.json) {

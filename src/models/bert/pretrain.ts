@@ -244,5 +244,5 @@ export class BertPretrainer {
 function describeRecord(record: PretrainRecord, totalSteps: number): string {
   const h = record.heldOut;
   return `step ${record.step}/${totalSteps}: train loss ${record.loss.toFixed(4)} (MLM ${record.mlmLoss.toFixed(4)}, NSP ${record.nspLoss.toFixed(4)}), train MLM acc ${record.mlmAccuracy.toFixed(4)}` +
-    (h ? `; held-out MLM loss ${h.mlmLoss.toFixed(4)}, MLM acc ${h.mlmAccuracy.toFixed(4)} (most-frequent-token baseline ${h.baselineAccuracy.toFixed(4)}), NSP acc ${h.nspAccuracy.toFixed(4)} (majority label ${h.nspMajorityAccuracy.toFixed(4)})` : '');
+    (h ? `; held-out MLM loss ${h.mlmLoss.toFixed(4)}, MLM acc ${h.mlmAccuracy.toFixed(4)} (context-free baseline ${h.baselineAccuracy.toFixed(4)}), at hidden tokens ${h.hiddenAccuracy.toFixed(4)} (most frequent token ${h.hiddenBaselineAccuracy.toFixed(4)}), NSP acc ${h.nspAccuracy.toFixed(4)} (majority label ${h.nspMajorityAccuracy.toFixed(4)})` : '');
 }

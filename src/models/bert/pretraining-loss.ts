@@ -69,9 +69,16 @@ export interface PretrainingEvaluation {
   /** mean cross-entropy per masked token */
   mlmLoss: number;
   mlmAccuracy: number;
-  /** accuracy of always predicting `baselineToken` at the masked positions */
+  /**
+   * Accuracy of a model that reads no context: at a masked position whose input still shows the token (BERT's 10%
+   * left unchanged) it copies that token, elsewhere it guesses `baselineToken`.
+   */
   baselineAccuracy: number;
   baselineToken: number;
+  /** Accuracy at the masked positions whose input hides the token ([MASK] or a random token): what context must predict. */
+  hiddenAccuracy: number;
+  /** Accuracy of always guessing `baselineToken` at those positions. */
+  hiddenBaselineAccuracy: number;
   nspLoss: number;
   nspAccuracy: number;
   /** accuracy of always guessing the more frequent next-sentence label of these pairs */
@@ -81,8 +88,10 @@ export interface PretrainingEvaluation {
 }
 
 /**
- * MLM and NSP loss and accuracy over held-out batches (eval mode, no gradients), next to the
- * accuracy of always guessing `baselineToken` (mostFrequentToken of the training data).
+ * MLM and NSP loss and accuracy over held-out batches (eval mode, no gradients), next to a model that reads no
+ * context: one that copies the visible token at the masked positions BERT leaves unchanged and otherwise guesses
+ * `baselineToken` (mostFrequentToken of the training data). The positions whose input hides the token are also
+ * scored on their own, since copying cannot reach them.
  */
 export function evaluatePretraining(model: BertForPreTraining, batches: Iterable<PretrainingBatch>, baselineToken: number): PretrainingEvaluation {
   const wasTraining = model.training;
@@ -90,6 +99,7 @@ export function evaluatePretraining(model: BertForPreTraining, batches: Iterable
   try {
     return noGrad(() => {
       let mlmLoss = 0, nspLoss = 0, mlmCorrect = 0, masked = 0, nspCorrect = 0, pairs = 0, baselineHits = 0, randomNext = 0;
+      let hidden = 0, hiddenCorrect = 0, hiddenBaselineHits = 0;
       for (const batch of batches) {
         const out = pretrainingForward(model, batch);
         const counts = pretrainingCounts(out, batch);
@@ -99,12 +109,27 @@ export function evaluatePretraining(model: BertForPreTraining, batches: Iterable
         nspCorrect += counts.nspCorrect;
         masked += counts.masked;
         pairs += counts.pairs;
-        for (const t of out.mlmTargets.contiguousData()) if (t === baselineToken) baselineHits++;
+        const targets = out.mlmTargets.contiguousData(), guesses = out.mlmLogits.argmax(1).contiguousData();
+        const inputs = batch.inputIds.contiguousData(), positions = batch.maskedIndices.contiguousData();
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i]!;
+          if (inputs[positions[i]!] === t) {
+            baselineHits++;
+            continue;
+          }
+          hidden++;
+          if (guesses[i] === t) hiddenCorrect++;
+          if (t === baselineToken) {
+            baselineHits++;
+            hiddenBaselineHits++;
+          }
+        }
         for (const l of batch.nextSentenceLabel.contiguousData()) randomNext += l;
       }
       if (masked === 0) throw new Error('evaluatePretraining: no held-out batch');
       return {
         mlmLoss: mlmLoss / masked, mlmAccuracy: mlmCorrect / masked, baselineAccuracy: baselineHits / masked, baselineToken,
+        hiddenAccuracy: hiddenCorrect / Math.max(1, hidden), hiddenBaselineAccuracy: hiddenBaselineHits / Math.max(1, hidden),
         nspLoss: nspLoss / pairs, nspAccuracy: nspCorrect / pairs, nspMajorityAccuracy: Math.max(randomNext, pairs - randomNext) / pairs, maskedTokens: masked, pairs,
       };
     });
