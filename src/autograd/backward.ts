@@ -1,11 +1,12 @@
 /**
  * The backward walk: count how many consumers each node has, then visit nodes in topological
  * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
- * Gradient rules run without recording, so backward never builds a second graph.
+ * Gradient rules run without recording, so backward never builds a second graph. A node with a
+ * fused rule may run through the nodes below it that have no other consumer (see FusedRule).
  */
 import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
+import type { FusedGradients, GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
 import { accumulateSparseGrad } from './sparse.js';
 import { profileHooks } from '../util/profile-hooks.js';
@@ -44,8 +45,12 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
       const gradOut = pending.get(node)!;
       pending.delete(node);
       visited.push(node);
-      const grads = profileHooks ? profiledStep(`${node.name}.backward`, () => node.apply(gradOut)) : node.apply(gradOut);
-      node.inputs.forEach((input, i) => {
+      // a node whose only consumer is this chain gets no gradient of its own: the fused rule ran it
+      const alone = (n: GradNode): boolean => dependents.get(n) === 1 && !pending.has(n) && !n.released;
+      const step = (): FusedGradients => node.applyFused(gradOut, alone) ?? { through: [], tail: node, grads: node.apply(gradOut) };
+      const { through, tail, grads } = profileHooks ? profiledStep(`${node.name}.backward`, step) : step();
+      visited.push(...through);
+      tail.inputs.forEach((input, i) => {
         if (!input) return;
         const g = grads[i];
         const child = input.gradFn;

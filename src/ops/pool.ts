@@ -9,6 +9,7 @@ import { emptyTensor, requireDtype, requireTensor, tensorFromRows } from './util
 import { matmul } from './linalg.js';
 import { squeeze, transpose, unsqueeze } from './shape.js';
 import { pair, type IntOrPair } from './conv.js';
+import { convReluPoolRule } from './conv-relu-pool.js';
 
 /** Options of the 2-d max pool: stride, padding, dilation, ceil mode. */
 export interface Pool2dOptions {
@@ -84,6 +85,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: 
     backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.data as Int32Array, s, gx.data as Float32Array);
     return [gx];
   });
+  if (out.gradFn) out.gradFn.fusedRule = convReluPoolRule(x, out, indices, s);
   return { values: out, indices };
 }
 
