@@ -213,7 +213,8 @@ export interface Backend {
    */
   conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void;
 
-  maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void;
+  /** argmax gets each window's winner (its h·W + w in the input plane); null when no one will read it (inference). */
+  maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array | null): void;
   maxPool2dBackward(gradOut: Float32Array, argmax: Int32Array, s: Pool2dShapes, gradInput: Float32Array): void;
   avgPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array): void;
   avgPool2dBackward(gradOut: Float32Array, s: Pool2dShapes, gradInput: Float32Array): void;
