@@ -1,11 +1,12 @@
 /**
  * The backward walk: count how many consumers each node has, then visit nodes in topological
  * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
- * Gradient rules run without recording, so backward never builds a second graph.
+ * Gradient rules run without recording, so backward never builds a second graph. A node with a
+ * fused rule may run through the nodes below it that have no other consumer (see FusedRule).
  */
 import { checkOptions } from '../util/options.js';
-import type { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
+import { storageCount, type Storage, type Tensor } from '../tensor/tensor.js';
+import type { FusedGradients, GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
 import { accumulateSparseGrad } from './sparse.js';
 import { profileHooks } from '../util/profile-hooks.js';
@@ -39,13 +40,20 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
     const pending = new Map<GradNode, Tensor>([[root.gradFn, gradient]]);
     const ready: GradNode[] = [root.gradFn];
     const visited: GradNode[] = [];
+    const owned = new Set<Storage>();
     while (ready.length) {
       const node = ready.pop()!;
       const gradOut = pending.get(node)!;
       pending.delete(node);
       visited.push(node);
-      const grads = profileHooks ? profiledStep(`${node.name}.backward`, () => node.apply(gradOut)) : node.apply(gradOut);
-      node.inputs.forEach((input, i) => {
+      // a node whose only consumer is this chain gets no gradient of its own: the fused rule ran it
+      const alone = (n: GradNode): boolean => dependents.get(n) === 1 && !pending.has(n) && !n.released;
+      const step = (): FusedGradients => node.applyFused(gradOut, alone) ?? { through: [], tail: node, grads: node.apply(gradOut) };
+      const createdBefore = storageCount();
+      const { through, tail, grads } = profileHooks ? profiledStep(`${node.name}.backward`, step) : step();
+      visited.push(...through);
+      trackOwnership(owned, grads, gradOut, createdBefore);
+      tail.inputs.forEach((input, i) => {
         if (!input) return;
         const g = grads[i];
         const child = input.gradFn;
@@ -53,8 +61,8 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
           if (child) {
             const previous = pending.get(child);
             pending.set(child, previous ? previous.add(g) : g);
-          } else if (profileHooks) profiledStep('accumulateGrad', () => accumulateLeaf(input, g));
-          else accumulateLeaf(input, g);
+          } else if (profileHooks) profiledStep('accumulateGrad', () => accumulateLeaf(input, g, owned));
+          else accumulateLeaf(input, g, owned);
         }
         if (child) {
           const left = dependents.get(child)! - 1;
@@ -99,12 +107,39 @@ function markVisitedWithoutGrad(start: GradNode, dependents: Map<GradNode, numbe
   }
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+/**
+ * Keeps `owned`, the storages that only the walk holds: ones a rule created and returned once, and
+ * ones it passed on once (a view of its gradOut) when they were owned already. A leaf without a
+ * gradient takes such a storage as its .grad instead of a copy (PyTorch steals a gradient nothing
+ * else references the same way), which saves a weight-sized allocation per parameter and step.
+ */
+function trackOwnership(owned: Set<Storage>, grads: (Tensor | null | undefined)[], gradOut: Tensor, createdBefore: number): void {
+  const passedOn = owned.delete(gradOut.storage);
+  for (let i = 0; i < grads.length; i++) {
+    const g = grads[i];
+    if (!g) continue;
+    let once = true;
+    for (let j = 0; j < grads.length; j++) if (j !== i && grads[j]?.storage === g.storage) once = false;
+    const fresh = g.storage.serial >= createdBefore || (passedOn && g.storage === gradOut.storage);
+    if (once && fresh) owned.add(g.storage);
+    else owned.delete(g.storage);
+  }
+}
+
+/** Whether g is the whole of an owned storage, laid out as the leaf's gradient would be. */
+function canTake(leaf: Tensor, g: Tensor, owned: Set<Storage>): boolean {
+  return owned.has(g.storage) && g.dtype === leaf.dtype && g.offset === 0 && g.isContiguous() && g.storage.data.length === g.numel();
+}
+
+function accumulateLeaf(leaf: Tensor, g: Tensor, owned: Set<Storage> | null = null): void {
   if (!leaf.requiresGrad) return;
   if (g.shape.join() !== leaf.shape.join()) {
     throw new Error(`backward: internal error: gradient of shape [${g.shape.join(', ')}] for a leaf of shape [${leaf.shape.join(', ')}]`);
   }
   if (accumulateSparseGrad(leaf, g)) return;
   if (leaf.grad) leaf.grad.addInPlaceRaw(g);
-  else leaf.grad = g.cloneContiguous();
+  else if (owned && canTake(leaf, g, owned)) {
+    owned.delete(g.storage);
+    leaf.grad = g.detach();
+  } else leaf.grad = g.cloneContiguous();
 }

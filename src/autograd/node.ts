@@ -9,9 +9,36 @@ import { profileHooks } from '../util/profile-hooks.js';
 
 export type GradientRule = (gradOutput: Tensor) => (Tensor | null | undefined)[];
 
+/** What a fused rule computed: the gradients of `tail`'s inputs, and the nodes below this one it ran through (ending with `tail`). */
+export interface FusedGradients {
+  through: GradNode[];
+  tail: GradNode;
+  grads: (Tensor | null | undefined)[];
+}
+
+/**
+ * A rule that runs this node's rule together with the rules of the nodes below it (max pooling's
+ * with the relu and convolution that fed it), so the gradients between them never exist. `alone(node)`
+ * says whether the walk may skip `node`: this chain is its only consumer. Returns null to decline.
+ */
+export type FusedRule = (gradOutput: Tensor, alone: (node: GradNode) => boolean) => FusedGradients | null;
+
+let fusionEnabled = true;
+
+/** Turns fused gradient rules on or off (tests compare the fused rules with the unfused chains); returns the previous setting. */
+export function setBackwardFusion(enabled: boolean): boolean {
+  const previous = fusionEnabled;
+  fusionEnabled = enabled;
+  return previous;
+}
+
 export class GradNode {
   private rule: GradientRule | null;
   private readonly savedVersions: number[];
+  /** Set by ops whose rule can run through the nodes below it (see FusedRule). */
+  fusedRule: FusedRule | null = null;
+  /** What a fused rule of a later node needs from this one (the op that recorded it sets it). */
+  fusionInfo: unknown = undefined;
 
   constructor(
     readonly name: string,
@@ -31,17 +58,31 @@ export class GradNode {
     if (!this.rule) {
       throw new Error(`backward: trying to backward through the graph a second time (${this.name}'s saved tensors were freed after the first backward). Pass {retainGraph: true} to the first backward() if you need to go through it again.`);
     }
+    this.checkSaved();
+    return this.rule(gradOutput);
+  }
+
+  /** Throws when a saved tensor was changed in place after the forward pass (a fused rule calls it for each node it runs through). */
+  checkSaved(): void {
     for (let i = 0; i < this.saved.length; i++) {
       const t = this.saved[i];
       if (t.version !== this.savedVersions[i]) {
         throw new Error(`backward: one of the tensors needed for gradient computation has been modified by an in-place operation: a tensor of shape [${t.shape.join(', ')}] saved by ${this.name} is at version ${t.version}; expected version ${this.savedVersions[i]}. Clone it before changing it in place.`);
       }
     }
-    return this.rule(gradOutput);
+  }
+
+  /** The fused rule's gradients, or null when there is none, it declines, or fusion is off. */
+  applyFused(gradOutput: Tensor, alone: (node: GradNode) => boolean): FusedGradients | null {
+    if (!this.fusedRule || !this.rule || !fusionEnabled) return null;
+    this.checkSaved();
+    return this.fusedRule(gradOutput, alone);
   }
 
   release(): void {
     this.rule = null;
+    this.fusedRule = null;
+    this.fusionInfo = undefined;
     this.saved = [];
   }
 }

@@ -42,6 +42,20 @@ export interface Pool2dShapes {
 }
 
 /**
+ * Operands of conv2dReluMaxPoolBackward: the gradient of maxPool2d(relu(conv2d(x, weight, bias)))
+ * taken back through all three at once, from what the pooling kept (pooled values, argmax).
+ */
+export interface ConvReluPoolBackward {
+  /** The pooled output's gradient and values, [N, OC, pool.oh, pool.ow]; argmax as maxPool2d wrote it. */
+  gradPooled: Float32Array; pooled: Float32Array; argmax: Int32Array;
+  /** The pooling's shapes: its input is the convolution's output (pool.h = conv.oh, pool.w = conv.ow). */
+  pool: Pool2dShapes;
+  x: Float32Array; weight: Float32Array; conv: Conv2dShapes;
+  /** Overwritten where not null. */
+  gradInput: Float32Array | null; gradWeight: Float32Array | null; gradBias: Float32Array | null;
+}
+
+/**
  * One fused scaled-dot-product attention call over `batch` independent problems (batch x heads):
  * query [L, E], key [S, E], value [S, Ev] matrices read in place from strided storage (columns
  * contiguous, rows `*RowStride` apart, problem b starting at `*Offsets[b]`).
@@ -192,7 +206,15 @@ export interface Backend {
   conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void;
   conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void;
 
-  maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void;
+  /**
+   * The gradients of x, weight and bias through maxPool2d(relu(conv2d(...))) in one call, so the
+   * gradients of the convolution's and relu's outputs are never handed back (relu's mask is the
+   * pooled value at each argmax). The reference (backend/js/conv.ts) is the unfused composition.
+   */
+  conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void;
+
+  /** argmax gets each window's winner (its h·W + w in the input plane); null when no one will read it (inference). */
+  maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array | null): void;
   maxPool2dBackward(gradOut: Float32Array, argmax: Int32Array, s: Pool2dShapes, gradInput: Float32Array): void;
   avgPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array): void;
   avgPool2dBackward(gradOut: Float32Array, s: Pool2dShapes, gradInput: Float32Array): void;

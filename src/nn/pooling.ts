@@ -1,7 +1,7 @@
 /** Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool2d. */
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
-import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1dWithIndices, maxPool2dWithIndices } from '../ops/pool.js';
+import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1dWithIndices, maxPool2d, maxPool2dWithIndices } from '../ops/pool.js';
 import { pyBool, pyInts } from './repr.js';
 import { checkOptions, type OptionSpec } from '../util/options.js';
 
@@ -79,8 +79,10 @@ export class MaxPool2d<WithIndices extends boolean = false> extends Module {
   }
 
   override forward(input: Tensor): MaxPoolResult<WithIndices> {
-    const { values, indices } = maxPool2dWithIndices(input, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
-    return (this.returnIndices ? [values, indices] : values) as MaxPoolResult<WithIndices>;
+    const options = { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+    if (!this.returnIndices) return maxPool2d(input, this.kernelSize, options) as MaxPoolResult<WithIndices>;
+    const { values, indices } = maxPool2dWithIndices(input, this.kernelSize, options);
+    return [values, indices] as MaxPoolResult<WithIndices>;
   }
 
   override extraRepr(): string {

@@ -8,6 +8,7 @@ import { emptyTensor, requireDtype, requireTensor } from './util.js';
 import { checkOptions, type OptionSpec } from '../util/options.js';
 import { reduceRaw } from './reduce.js';
 import { pad, squeeze, unsqueeze } from './shape.js';
+import type { ConvNodeInfo } from './conv-relu-pool.js';
 
 export type IntOrPair = number | readonly [number, number];
 
@@ -75,7 +76,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const wData = weight.contiguousData() as Float32Array;
   const out = emptyTensor([n, oc, s.oh, s.ow]);
   backend.conv2d(xData, wData, bias ? (bias.contiguousData() as Float32Array) : null, s, out.data as Float32Array);
-  return record(out, 'conv2d', [x, weight, bias], (g) => {
+  record(out, 'conv2d', [x, weight, bias], (g) => {
     const gData = g.contiguousData() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null;
     if (x.requiresGrad) {
@@ -89,6 +90,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const gb = bias?.requiresGrad ? reduceRaw('sum', g, [0, 2, 3], false, 'float32') : null;
     return [gx, gw, gb];
   }, [x, weight]);
+  if (out.gradFn) out.gradFn.fusionInfo = { s, x, weight, bias, xData, wData } satisfies ConvNodeInfo;
+  return out;
 }
 
 /** conv1d runs as conv2d over a height of 1. */

@@ -5,10 +5,12 @@ import { formatShape, opError } from '../tensor/shape.js';
 import type { Pool2dShapes } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { emptyTensor, requireDtype, requireTensor, tensorFromRows } from './util.js';
 import { matmul } from './linalg.js';
 import { squeeze, transpose, unsqueeze } from './shape.js';
 import { pair, type IntOrPair } from './conv.js';
+import { convReluPoolRule } from './conv-relu-pool.js';
 
 /** Options of the 2-d max pool: stride, padding, dilation, ceil mode. */
 export interface Pool2dOptions {
@@ -69,14 +71,27 @@ const { countIncludePad: _noCount, divisorOverride: _noDivisor, ...MAX_POOL_OPTI
 
 /** The 2-d max pool and the flat index of each maximum. */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  const { values, indices } = maxPool2dAndMaybeIndices(x, kernelSize, options, true);
+  return { values, indices: indices! };
+}
+
+/**
+ * Max pooling, with the winners' positions when they are asked for or backward will need them:
+ * inference (no grad) skips them, an int32 tensor as large as the output that is never read.
+ */
+function maxPool2dAndMaybeIndices(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions, keepIndices: boolean): { values: Tensor; indices: Tensor | null } {
   checkOptions('maxPool2d', options, MAX_POOL_OPTIONS);
   if (x.ndim === 3) {
-    const r = maxPool2dWithIndices(unsqueeze(x, 0), kernelSize, options);
-    return { values: squeeze(r.values, 0), indices: squeeze(r.indices, 0) };
+    const r = maxPool2dAndMaybeIndices(unsqueeze(x, 0), kernelSize, options, keepIndices);
+    return { values: squeeze(r.values, 0), indices: r.indices && squeeze(r.indices, 0) };
   }
   const s = poolShapes('maxPool2d', x, kernelSize, options);
   const backend = getBackend();
   const out = emptyTensor([s.n, s.c, s.oh, s.ow]);
+  if (!keepIndices && !(isGradEnabled() && x.requiresGrad)) {
+    backend.maxPool2d(x.contiguousData() as Float32Array, s, out.data as Float32Array, null);
+    return { values: out, indices: null };
+  }
   const indices = emptyTensor([s.n, s.c, s.oh, s.ow], 'int32');
   backend.maxPool2d(x.contiguousData() as Float32Array, s, out.data as Float32Array, indices.data as Int32Array);
   record(out, 'maxPool2d', [x], (g) => {
@@ -84,12 +99,13 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: IntOrPair, options: 
     backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.data as Int32Array, s, gx.data as Float32Array);
     return [gx];
   });
+  if (out.gradFn) out.gradFn.fusedRule = convReluPoolRule(x, out, indices, s);
   return { values: out, indices };
 }
 
 /** The maximum of each window of an [N, C, H, W] input. */
 export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: Pool2dOptions = {}): Tensor {
-  return maxPool2dWithIndices(x, kernelSize, options).values;
+  return maxPool2dAndMaybeIndices(x, kernelSize, options, false).values;
 }
 
 /** The mean of each window of an [N, C, H, W] input. */

@@ -10,9 +10,18 @@ import type { GradNode } from '../autograd/node.js';
 import { formatTensor } from './print.js';
 import { profileHooks } from '../util/profile-hooks.js';
 
+let storagesCreated = 0;
+
+/** How many storages have been created so far: a storage whose serial is at least this value is newer. */
+export function storageCount(): number {
+  return storagesCreated;
+}
+
 /** The bytes behind one or more tensors. `version` counts in-place writes, for autograd's check. */
 export class Storage {
   version = 0;
+  /** Creation order (see storageCount): autograd hands a gradient made by a rule to a leaf instead of copying it. */
+  readonly serial = storagesCreated++;
   constructor(public data: TypedArray) {
     if (profileHooks) profileHooks.tensorAllocated(data.byteLength);
   }

@@ -2,6 +2,7 @@
 // with two threads each one must really be split, give the same bits as with one thread, and agree
 // with the reference backend (exactly where the one-thread kernel does). Sizes are above the split
 // threshold, with odd lengths and row counts so that chunk edges fall mid-vector and mid-batch.
+// Fused passes (maxPool2d(relu(conv2d))'s backward) are held to their unfused reference here too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Conv2dShapes, Pool2dShapes, StridedView } from '../../src/backend/backend.js';
@@ -141,6 +142,34 @@ function cases(): PassCase[] {
       wasm: run(wasmConv.conv2d, wasmConv.conv2dBackwardInput, wasmConv.conv2dBackwardWeight),
       reference: run((...a) => jsConv.conv2d(jsGemm, ...a), (...a) => jsConv.conv2dBackwardInput(jsGemm, ...a), (...a) => jsConv.conv2dBackwardWeight(jsGemm, ...a)),
       agreement: 1e-5,
+    });
+  }
+
+  // maxPool2d(relu(conv2d))'s fused backward, both layouts, against the unfused reference passes
+  const jsChain = {
+    maxPool2dBackward: jsPool.maxPool2dBackward, reduce: jsReduce,
+    conv2dBackwardInput: (...a: Parameters<typeof wasmConv.conv2dBackwardInput>) => jsConv.conv2dBackwardInput(jsGemm, ...a),
+    conv2dBackwardWeight: (...a: Parameters<typeof wasmConv.conv2dBackwardWeight>) => jsConv.conv2dBackwardWeight(jsGemm, ...a),
+  };
+  for (const [s, poolKernel, poolStride, poolPadding] of [[convs[0]!, 2, 2, 0], [convs[2]!, 3, 2, 1]] as const) {
+    const input = random(s.n * s.c * s.h * s.w, rand), weight = random(s.oc * s.c * s.kh * s.kw, rand);
+    const convOut = new Float32Array(s.n * s.oc * s.oh * s.ow);
+    jsConv.conv2d(jsGemm, input, weight, null, s, convOut);
+    const reluOut = convOut.map((v) => (v <= 0 ? 0 : v));
+    reluOut[3] = NaN;
+    const pool = poolShapes(s.n, s.oc, s.oh, s.ow, poolKernel, poolStride, poolPadding);
+    const pooledSize = s.n * s.oc * pool.oh * pool.ow;
+    const pooled = new Float32Array(pooledSize), argmax = new Int32Array(pooledSize);
+    jsPool.maxPool2d(reluOut, pool, pooled, argmax);
+    const gradPooled = random(pooledSize, rand);
+    const run = (f: typeof wasmConv.conv2dReluMaxPoolBackward) => () => {
+      const gx = new Float32Array(input.length).fill(NaN), gw = new Float32Array(weight.length).fill(NaN), gb = new Float32Array(s.oc).fill(NaN);
+      f({ gradPooled, pooled, argmax, pool, x: input, weight, conv: s, gradInput: gx, gradWeight: gw, gradBias: gb });
+      return [gx, gw, gb];
+    };
+    list.push({
+      name: `maxPool2d(relu(conv2d)) backward, c=${s.c}, pool ${poolKernel}x${poolKernel}`,
+      wasm: run(wasmConv.conv2dReluMaxPoolBackward), reference: run((a) => jsConv.conv2dReluMaxPoolBackward(jsChain, a)), agreement: 1e-5,
     });
   }
 

@@ -5,7 +5,7 @@
  * (the product comes out channel-major, one block copy from NCHW), and both backward passes are
  * GEMMs with the same operands. The GEMM comes from the backend, so a faster gemm speeds this up.
  */
-import type { Backend, Conv2dShapes } from '../backend.js';
+import type { Backend, Conv2dShapes, ConvReluPoolBackward } from '../backend.js';
 
 type Gemm = Backend['gemm'];
 
@@ -133,5 +133,29 @@ export function conv2dBackwardWeight(gemm: Gemm, gradOut: Float32Array, x: Float
   for (let g = 0; g < s.groups; g++) {
     gemm(false, true, ocGroup, ckkGroup, columns, g2, g * ocGroup * columns, columns,
       colsScratch, g * ckkGroup * columns, columns, 0, gradWeight, g * ocGroup * ckkGroup, ckkGroup);
+  }
+}
+
+/** The kernels the unfused composition below runs on. */
+type ChainKernels = Pick<Backend, 'maxPool2dBackward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'reduce'>;
+
+/**
+ * conv2dReluMaxPoolBackward as the three backward passes it fuses, on `kernels`: relu's backward at
+ * the pooled values (each is the relu output at its argmax), max pooling's scatter, then the
+ * convolution's gradients; the bias gradient sums the convolution's output gradient over N, H, W.
+ */
+export function conv2dReluMaxPoolBackward(kernels: ChainKernels, a: ConvReluPoolBackward): void {
+  const { conv: s, pool } = a;
+  const masked = new Float32Array(a.gradPooled.length);
+  for (let i = 0; i < masked.length; i++) masked[i] = a.pooled[i]! <= 0 ? 0 : a.gradPooled[i]!;
+  const pixels = s.oh * s.ow;
+  const gradOut = new Float32Array(s.n * s.oc * pixels);
+  kernels.maxPool2dBackward(masked, a.argmax, pool, gradOut);
+  if (a.gradInput) kernels.conv2dBackwardInput(gradOut, a.weight, s, a.gradInput);
+  if (a.gradWeight) kernels.conv2dBackwardWeight(gradOut, a.x, s, a.gradWeight);
+  if (a.gradBias) {
+    const perPlane = new Float32Array(s.n * s.oc);
+    kernels.reduce('sum', gradOut, s.n * s.oc, pixels, 1, perPlane);
+    kernels.reduce('sum', perPlane, 1, s.n, s.oc, a.gradBias);
   }
 }

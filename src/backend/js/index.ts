@@ -5,7 +5,7 @@ import { binary, unary, where } from './elementwise.js';
 import { reduce } from './reduce.js';
 import { gemm } from './gemm.js';
 import { gather, indexAdd, indexSelect, scatter } from './indexing.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPoolBackward } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
@@ -31,6 +31,7 @@ export class JsBackend implements Backend {
   conv2d: Backend['conv2d'] = (x, w, bias, s, out) => conv2d(this.gemm, x, w, bias, s, out);
   conv2dBackwardInput: Backend['conv2dBackwardInput'] = (g, w, s, gx) => conv2dBackwardInput(this.gemm, g, w, s, gx);
   conv2dBackwardWeight: Backend['conv2dBackwardWeight'] = (g, x, s, gw) => conv2dBackwardWeight(this.gemm, g, x, s, gw);
+  conv2dReluMaxPoolBackward: Backend['conv2dReluMaxPoolBackward'] = (a) => conv2dReluMaxPoolBackward(this, a);
   maxPool2d = maxPool2d;
   maxPool2dBackward = maxPool2dBackward;
   avgPool2d = avgPool2d;

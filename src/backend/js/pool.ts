@@ -22,8 +22,13 @@ function maxPool2x2(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax:
   }
 }
 
+/** Winners of a call that does not keep them, reused from call to call. */
+let argmaxScratch = new Int32Array(0);
+
 /** Max pooling; argmax holds the winning input position within its (h, w) plane, as PyTorch's indices do. */
-export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
+export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, kept: Int32Array | null): void {
+  if (!kept && argmaxScratch.length < out.length) argmaxScratch = new Int32Array(out.length);
+  const argmax = kept ?? argmaxScratch;
   const is2x2 = s.kernel[0] === 2 && s.kernel[1] === 2 && s.stride[0] === 2 && s.stride[1] === 2 &&
     s.padding[0] === 0 && s.padding[1] === 0 && s.dilation[0] === 1 && s.dilation[1] === 1 &&
     2 * s.oh <= s.h && 2 * s.ow <= s.w;

@@ -8,7 +8,7 @@
  * channels: a first layer on grey images) use the reference backend's channel-major im2col layout
  * (src/backend/js/conv.ts).
  */
-import type { Conv2dShapes } from '../backend.js';
+import type { Conv2dShapes, ConvReluPoolBackward } from '../backend.js';
 import type { WasmKernelExports } from './instance.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch } from './scratch.js';
@@ -155,4 +155,74 @@ export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: 
       pcols + g * ckkGroup * columns * 4, columns, 0, pgw + g * ocGroup * ckkGroup * 4, ckkGroup);
   }
   m.take(pgw, gradWeight, weightSize);
+}
+
+/** Elements per block of the relu-mask pass split across threads (whole SIMD vectors and cache lines). */
+const MASK_GRAIN = 16;
+/** Op code of reluBackward in kernels/elementwise.ts. */
+const RELU_BACKWARD = 4;
+
+/**
+ * maxPool2d(relu(conv2d(...)))'s gradients in one scratch session: the convolution's output
+ * gradient is built in wasm memory from the pooled gradient (relu's mask at the pooled values, then
+ * the pooling's scatter), laid out for both GEMMs, and never copied out. Only the pooled operands,
+ * x, the weight and the gradients cross.
+ */
+export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
+  const s = a.conv;
+  const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
+  const pooledSize = a.gradPooled.length, planes = s.n * s.oc, planeOut = a.pool.oh * a.pool.ow;
+  const needX = a.gradWeight !== null, needWeight = a.gradInput !== null, pm = pixelMajor(s);
+  const channelMajor = needX || a.gradBias !== null || (needWeight && !pm);
+  const m = wasmScratch('conv2dReluMaxPoolBackward', [
+    pooledSize, pooledSize, pooledSize, outSize, channelMajor ? outSize : 0, pm && needWeight ? outSize : 0,
+    needWeight ? weightSize : 0, needX ? inputSize : 0, pm && needX ? inputSize : 0, needX || needWeight ? ckk * columns : 0,
+    needWeight ? inputSize : 0, pm && needWeight ? inputSize : 0, needX ? weightSize : 0, a.gradBias ? s.oc : 0,
+  ]);
+  const [pg, ppool, parg, pgo, pcm, pgh, pw, px, pxh, pcols, pgx, pgxh, pgw, pgb] = m.ptrs as number[] as
+    [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const ex = m.exports;
+  m.put(pg, a.gradPooled, pooledSize);
+  m.put(ppool, a.pooled, pooledSize);
+  m.i32.set(a.argmax.subarray(0, pooledSize), parg >> 2);
+  parallelRange(ex, 'binaryF32Range', pooledSize, MASK_GRAIN, 3 * pooledSize, [RELU_BACKWARD, pg, ppool, pg, pooledSize, pooledSize]);
+  parallelRange(ex, 'maxPool2dBackwardRange', planes, 1, pixels * planes + 2 * pooledSize, [pg, parg, pixels, planeOut, pgo]);
+  if (channelMajor) perImage(ex, 'nchwToChannelMajorRange', s, 2 * outSize, [pgo, pcm, s.n, s.oc, pixels]);
+  if (a.gradBias) {
+    parallelRange(ex, 'sumRowsF32Range', s.oc, 1, outSize, [pcm, columns, pgb]);
+    m.take(pgb, a.gradBias, s.oc);
+  }
+  if (a.gradWeight) {
+    m.put(px, a.x, inputSize);
+    if (pm) {
+      perImage(ex, 'nchwToNhwcRange', s, 2 * inputSize, [px, pxh, s.c, s.h * s.w]);
+      perImage(ex, 'im2rowRange', s, ckk * columns, [pxh, pcols, ...shapeArgs(s)]);
+      sgemmInMemory(false, false, s.oc, ckk, columns, pcm, columns, pcols, ckk, 0, pgw, ckk);
+      reorderTaps(m.f32.subarray(pgw >> 2, (pgw >> 2) + weightSize), s, a.gradWeight, 0, true);
+    } else {
+      perImage(ex, 'im2colRange', s, ckk * columns, [px, pcols, ...shapeArgs(s)]);
+      for (let g = 0; g < s.groups; g++) {
+        sgemmInMemory(false, true, ocGroup, ckkGroup, columns, pcm + g * ocGroup * columns * 4, columns,
+          pcols + g * ckkGroup * columns * 4, columns, 0, pgw + g * ocGroup * ckkGroup * 4, ckkGroup);
+      }
+      m.take(pgw, a.gradWeight, weightSize);
+    }
+  }
+  if (a.gradInput) {
+    if (pm) {
+      reorderTaps(a.weight, s, m.f32, pw >> 2);
+      perImage(ex, 'nchwToNhwcRange', s, 2 * outSize, [pgo, pgh, s.oc, pixels]);
+      sgemmInMemory(false, false, columns, ckk, s.oc, pgh, s.oc, pw, ckk, 0, pcols, ckk);
+      perImage(ex, 'row2imRange', s, ckk * columns, [pcols, pgxh, ...shapeArgs(s)]);
+      perImage(ex, 'nhwcToNchwRange', s, 2 * inputSize, [pgxh, pgx, s.c, s.h * s.w, 0]);
+    } else {
+      m.put(pw, a.weight, weightSize);
+      for (let g = 0; g < s.groups; g++) {
+        sgemmInMemory(true, false, ckkGroup, columns, ocGroup, pw + g * ocGroup * ckkGroup * 4, ckkGroup,
+          pcm + g * ocGroup * columns * 4, columns, 0, pcols + g * ckkGroup * columns * 4, columns);
+      }
+      perImage(ex, 'col2imRange', s, ckk * columns, [pcols, pgx, ...shapeArgs(s)]);
+    }
+    m.take(pgx, a.gradInput, inputSize);
+  }
 }

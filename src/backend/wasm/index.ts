@@ -14,7 +14,7 @@ import { gemm as jsGemm } from '../js/gemm.js';
 import { prepareSgemm } from './gemm.js';
 import { WasmMemoryFull } from './scratch.js';
 import { profileHooks } from '../../util/profile-hooks.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPoolBackward } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, binaryHandles, unary, unaryHandles } from './elementwise.js';
 import { reduce, reduceHandles } from './reduce.js';
@@ -86,6 +86,9 @@ export class WasmBackend extends JsBackend {
     routed(conv2dBackwardInput, (g, w, s, gx) => jsConv.conv2dBackwardInput(this.gemm, g, w, s, gx));
   override conv2dBackwardWeight: Backend['conv2dBackwardWeight'] =
     routed(conv2dBackwardWeight, (g, x, s, gw) => jsConv.conv2dBackwardWeight(this.gemm, g, x, s, gw));
+  // The reference is the unfused chain on this backend's kernels.
+  override conv2dReluMaxPoolBackward: Backend['conv2dReluMaxPoolBackward'] =
+    routed(conv2dReluMaxPoolBackward, (a) => jsConv.conv2dReluMaxPoolBackward(this, a));
   override maxPool2d = routed(maxPool2d, js.maxPool2d);
   override maxPool2dBackward = routed(maxPool2dBackward, js.maxPool2dBackward);
   override unary = routed(unary, js.unary, { elements: (op, x) => x.length, handles: unaryHandles });

@@ -11,7 +11,7 @@ export interface PoolExports {
   maxPool2dBackwardRange(start: number, end: number, gradOut: number, argmax: number, planeIn: number, planeOut: number, gradInput: number): void;
 }
 
-export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array): void {
+export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, argmax: Int32Array | null): void {
   const planes = s.n * s.c, inSize = planes * s.h * s.w, outSize = planes * s.oh * s.ow;
   const m = wasmScratch('maxPool2d', [inSize, outSize, outSize]);
   const [px, pout, parg] = m.ptrs as [number, number, number];
@@ -19,7 +19,7 @@ export function maxPool2d(x: Float32Array, s: Pool2dShapes, out: Float32Array, a
   parallelRange(m.exports, 'maxPool2dRange', planes, 1, inSize + 2 * outSize, [px, s.h, s.w, s.oh, s.ow, s.kernel[0], s.kernel[1],
     s.stride[0], s.stride[1], s.padding[0], s.padding[1], s.dilation[0], s.dilation[1], pout, parg]);
   m.take(pout, out, outSize);
-  argmax.set(m.i32.subarray(parg >> 2, (parg >> 2) + outSize));
+  if (argmax) argmax.set(m.i32.subarray(parg >> 2, (parg >> 2) + outSize));
 }
 
 export function maxPool2dBackward(gradOut: Float32Array, argmax: Int32Array, s: Pool2dShapes, gradInput: Float32Array): void {
