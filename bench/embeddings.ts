@@ -5,7 +5,7 @@
  *   `--threads` threads (default 1: nabla's setNumThreads, gensim's workers), `--epochs` passes (default 5).
  * Systems (peers skipped when not installed):
  *   - nabla: trainWord2Vec's default engine, the fused word2vec kernel (Backend.word2vecTrain: per-pair SGD as
- *     word2vec.c, wasm SIMD on the wasm backend), skip-gram and CBOW; with `--autograd` also the Module engine
+ *     word2vec.c, wasm SIMD on the wasm backend, `workers` = the threads, no loss summed, as gensim's defaults), skip-gram and CBOW; with `--autograd` also the Module engine
  *     (sparse nn.Embedding + optim.SGD over batches of 2048), its scores by mul+sum (the composition of
  *     primitives) and by the fused gatheredRowDot (`fused: true`);
  *   - fastText (Debian's `fasttext` CLI): `fasttext skipgram|cbow -input F -output O -dim 100 -ws 5
@@ -110,8 +110,10 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
       const label = engine === 'kernel' ? 'word2vec kernel' : fused ? 'autograd, fused gatheredRowDot' : 'autograd, mul+sum';
       log(`  nabla ${model} (${label})...`);
       const cpu0 = process.cpuUsage();
-      const r = trainWord2Vec(encoded, vocab, { model, engine, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused }, {
-        onEpochEnd: (e, s) => log(`    epoch ${e + 1}: ${s.seconds.toFixed(1)} s, loss ${s.loss.toFixed(4)}`),
+      // the kernel as gensim runs by default: Hogwild over the threads, no loss summed (compute_loss=False)
+      const kernelOptions = engine === 'kernel' ? { workers: threads, computeLoss: false } : {};
+      const r = trainWord2Vec(encoded, vocab, { model, engine, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused, ...kernelOptions }, {
+        onEpochEnd: (e, s) => log(`    epoch ${e + 1}: ${s.seconds.toFixed(1)} s${Number.isNaN(s.loss) ? '' : `, loss ${s.loss.toFixed(4)}`}`),
       });
       const cpu = process.cpuUsage(cpu0);
       const file = join(dir, `nabla-${model}-${engine}${fused ? '-fused' : ''}.bin`);

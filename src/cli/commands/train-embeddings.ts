@@ -34,6 +34,7 @@ const w2vFlags = {
   alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR', above: 0, max: 10 },
   engine: { type: 'string', help: "kernel: the C tool's per-pair loop on the backend's fused word2vec kernel (default with --loss ns); autograd: nabla's sparse nn.Embedding and optim.SGD on batches of pairs (the reference; the only one for --loss hs; --batch-size and --fused apply to it)", choices: ['kernel', 'autograd'] },
   fused: { type: 'boolean', help: 'autograd engine: score with the fused gatheredRowDot op instead of embedding + mul + sum (same numbers, ~1.6x faster)' },
+  workers: { type: 'int', help: "kernel engine: Hogwild workers on the backend's threads, as word2vec.c's -threads (1: the same vectors every run; more: faster, vectors differ run to run)", default: 1, min: 1, max: 64 },
 } satisfies FlagSpecs;
 
 const gloveFlags = {
@@ -83,7 +84,7 @@ function outputOf(out: string | undefined, fallback: string, format: string | un
   return { path, format: f };
 }
 
-const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--engine kernel|autograd] [--batch-size 2048] [--fused] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
+const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--engine kernel|autograd] [--batch-size 2048] [--fused] [--workers 1] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
 
 export const trainWord2VecCommand = defineCommand({
   name: 'train word2vec',
@@ -100,7 +101,7 @@ export const trainWord2VecCommand = defineCommand({
     let bar: ProgressBar | null = null;
     const result = trainWord2Vec(corpus, vocab, {
       model: args.model as 'skipgram' | 'cbow', loss: args.loss as 'ns' | 'hs', dim: args.dim, window: args.window ?? 5, negative: args.negative,
-      sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed, fused: args.fused,
+      sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed, fused: args.fused, workers: args.workers,
       ...(args.engine ? { engine: args.engine as 'kernel' | 'autograd' } : {}),
     }, {
       reportEvery: 10,
