@@ -158,6 +158,32 @@ export interface Word2VecJob {
   computeLoss?: boolean;
 }
 
+/**
+ * One call of GloVe training (see Backend.gloveTrain): entry e is (rows[e], cols[e]) with log X and
+ * f(X) in logCounts[e] and weights[e], trained in order; every table is updated in place.
+ */
+export interface GloVeJob {
+  dim: number;
+  /** Word and context vectors [V, dim], their biases [V]. */
+  w: Float32Array;
+  c: Float32Array;
+  bw: Float32Array;
+  bc: Float32Array;
+  /** AdaGrad's sums of squared gradients, one table per parameter table, the same shapes. */
+  sumW: Float32Array;
+  sumC: Float32Array;
+  sumBw: Float32Array;
+  sumBc: Float32Array;
+  rows: Int32Array;
+  cols: Int32Array;
+  logCounts: Float32Array;
+  weights: Float32Array;
+  lr: number;
+  eps: number;
+  /** Hogwild workers (default 1), as Word2VecJob.workers: runs of the entries trained at once on the shared tables. */
+  workers?: number;
+}
+
 /** What a word2vecTrain call did: the summed loss, the examples (skip-gram pairs or CBOW windows), words read. */
 export interface Word2VecJobResult {
   loss: number;
@@ -269,4 +295,10 @@ export interface Backend {
    * backend/js/word2vec.ts, which runs the workers one after another.
    */
   word2vecTrain(job: Word2VecJob): Word2VecJobResult;
+  /**
+   * GloVe training as glove.c does it: per entry the error w_i · w̃_j + b_i + b̃_j - log X and one AdaGrad
+   * update (PyTorch's rule) of the four rows it touches. Returns Σ 1/2 f(X) error^2. The reference is
+   * backend/js/glove.ts.
+   */
+  gloveTrain(job: GloVeJob): { loss: number };
 }

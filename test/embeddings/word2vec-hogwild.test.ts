@@ -20,13 +20,14 @@ import { setNumThreads, wasmThreadStats } from '../../src/backend/wasm/threads.j
 import { getBackend } from '../../src/backend/registry.js';
 import type { Backend, Word2VecJob } from '../../src/backend/backend.js';
 
+const allSotu = loadCorpus('sotu'); // read once: tokenizing the whole corpus takes a while
 const sotu = (words: number, minCount: number) => {
-  const sentences = firstWords(loadCorpus('sotu'), words);
+  const sentences = firstWords(allSotu, words);
   const vocab = buildVocab(sentences, minCount);
   return { vocab, corpus: encodeCorpus(sentences, vocab) };
 };
 
-const small = sotu(30000, 3);
+const small = sotu(12000, 3);
 const dim = 30;
 const smallJob = (cbow: boolean, workers: number, computeLoss = true): Word2VecJob => {
   const { vocab, corpus } = small;

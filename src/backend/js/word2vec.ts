@@ -10,8 +10,8 @@ import type { Backend, Word2VecJob } from '../backend.js';
 
 const fround = Math.fround;
 
-/** Σ a[ao + i] * b[bo + i] over n floats, in the kernel's order. */
-function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+/** Σ a[ao + i] * b[bo + i] over n floats, in the kernels' order (wasm/kernels/vec.ts). */
+export function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
   let l0 = 0, l1 = 0, l2 = 0, l3 = 0;
   const n4 = n & ~3;
   let i = 0;
@@ -116,7 +116,7 @@ function trainWorker(sh: Shared, q: number): { loss: number; examples: number; w
         label = 0;
       }
       const uo = target * dim;
-      const f = dot(h, ho, syn1, uo, dim);
+      const f = dotF32(h, ho, syn1, uo, dim);
       const e = Math.exp(-f);
       const g = fround((label - 1 / (1 + e)) * alpha);
       // -log σ(f) for the positive, -log σ(-f) for a negative

@@ -41,6 +41,8 @@ const gloveFlags = {
   ...common,
   xMax: { type: 'number', help: 'cutoff of the weighting f(x) = min(1, (x/xMax)^0.75)', default: 100, above: 0 },
   lr: { type: 'number', help: 'AdaGrad learning rate', default: 0.05, above: 0, max: 10 },
+  engine: { type: 'string', help: "kernel (default): glove.c's per-entry AdaGrad on the backend's fused GloVe kernel; autograd: nabla's sparse nn.Embedding and optim.Adagrad on batches of entries (the reference; --batch-size applies to it)", choices: ['kernel', 'autograd'] },
+  workers: { type: 'int', help: "kernel engine: Hogwild workers on the backend's threads, as glove.c's -threads (1: the same vectors every run; more: faster, vectors differ run to run)", default: 1, min: 1, max: 64 },
 } satisfies FlagSpecs;
 
 interface Prepared {
@@ -133,12 +135,12 @@ export const trainWord2VecCommand = defineCommand({
   },
 });
 
-const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
+const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--engine kernel|autograd] [--workers 1] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
 
 export const trainGloveCommand = defineCommand({
   name: 'train glove',
   summary: 'train GloVe vectors (co-occurrence counts + weighted least squares with AdaGrad) on a corpus',
-  description: 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
+  description: 'Count word co-occurrences (1/distance weighting) and fit GloVe as glove.c does (per-entry AdaGrad) on the backend\'s fused GloVe kernel, or (--engine autograd) with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
   usage: gloveUsage,
   flags: gloveFlags,
   run(args, { log, lockOutput }) {
@@ -149,6 +151,7 @@ export const trainGloveCommand = defineCommand({
     let bar: ProgressBar | null = null;
     const result = trainGloVe(corpus, vocab, {
       dim: args.dim, window: args.window ?? 10, epochs, xMax: args.xMax, lr: args.lr, batchSize: args.batchSize, seed: args.seed,
+      workers: args.workers, ...(args.engine ? { engine: args.engine as 'kernel' | 'autograd' } : {}),
     }, {
       reportEvery: 10,
       onCooccurrences: (c, s) => log(`Co-occurrences: ${c.values.length} nonzero entries (both directions) counted in ${s.toFixed(1)} s`),

@@ -12,6 +12,8 @@
 // run of the sentences and its own random stream, and all update the shared tables without locks.
 // The globals below are per instance, i.e. per thread.
 
+import { dot } from './vec';
+
 // xoshiro128** state (tensor/random.ts's Generator), loaded from and stored back to the caller's buffer.
 let s0: u32 = 0;
 let s1: u32 = 0;
@@ -29,24 +31,6 @@ function nextUint32(): u32 {
   s2 ^= t;
   s3 = rotl<u32>(s3, 11);
   return result;
-}
-
-/** Σ a[i] * b[i] over n floats: four float32 lanes, (l0 + l1) + (l2 + l3), then the tail in order. */
-@inline
-function dot(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  const n4 = n & ~3;
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-  }
-  let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    s += load<f32>(a + o) * load<f32>(b + o);
-  }
-  return s;
 }
 
 /** y[i] += g * x[i] over n floats. */
