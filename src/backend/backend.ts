@@ -148,10 +148,11 @@ export interface Word2VecJob {
   /** The xoshiro128** state of tensor/random.ts's Generator (4 words), advanced in place. */
   state: Uint32Array;
   /**
-   * Hogwild workers (default 1): the sentences are cut into this many runs of about equal words, each
-   * trained with its own random stream, all updating the tables without locks, on as many threads as
-   * the backend has (word2vec.c's threads, gensim's workers). One worker repeats itself exactly; with
-   * several, threads racing on the same rows make results differ from run to run.
+   * Hogwild workers (default 1): with more than one, the sentences are cut into 4 runs per worker of
+   * about equal words, each trained with its own random stream, all updating the tables without locks,
+   * claimed by the backend's threads as they come free (word2vec.c's threads, gensim's workers and job
+   * queue). One worker repeats itself exactly; with several, threads racing on the same rows make
+   * results differ from run to run.
    */
   workers?: number;
   /** Sum the loss (default true); without it, `loss` in the result is 0 unless a score was not finite (then NaN). */
@@ -180,7 +181,7 @@ export interface GloVeJob {
   weights: Float32Array;
   lr: number;
   eps: number;
-  /** Hogwild workers (default 1), as Word2VecJob.workers: runs of the entries trained at once on the shared tables. */
+  /** Hogwild workers (default 1), as Word2VecJob.workers: 4 runs of the entries per worker, trained on the backend's threads on the shared tables. */
   workers?: number;
 }
 
@@ -291,8 +292,8 @@ export interface Backend {
    * word2vec training over a run of sentences as word2vec.c does it: subsampling as each sentence is
    * read, a window shrink per centre word, then one SGD update per skip-gram pair or CBOW window with
    * the positive word and `negative` draws from the table (all draws from `state`, in the order of
-   * embeddings/word2vec.ts's batcher), Hogwild over `workers` runs of the sentences. The reference is
-   * backend/js/word2vec.ts, which runs the workers one after another.
+   * embeddings/word2vec.ts's batcher), Hogwild over runs of the sentences. The reference is
+   * backend/js/word2vec.ts, which trains the runs one after another.
    */
   word2vecTrain(job: Word2VecJob): Word2VecJobResult;
   /**

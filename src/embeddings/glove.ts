@@ -141,7 +141,7 @@ export interface GloVeOptions {
   engine?: GloVeEngine;
   /**
    * Hogwild workers of engine 'kernel' (default 1), as glove.c's -threads: each epoch's entries are cut
-   * into this many runs trained at once on the backend's threads (`setNumThreads`), sharing the tables
+   * into runs (4 per worker) trained on the backend's threads (`setNumThreads`), sharing the tables
    * without locks. One worker repeats itself exactly; with more, results differ from run to run.
    */
   workers?: number;

@@ -86,8 +86,8 @@ export interface Word2VecOptions {
   fused?: boolean;
   /**
    * Hogwild workers of engine 'kernel' (default 1), as word2vec.c's -threads and gensim's workers: the
-   * sentences of each kernel call are cut into this many runs, each with its own random stream, that
-   * update the shared tables without locks, at once on the backend's threads (`setNumThreads`). One
+   * sentences of each kernel call are cut into runs (4 per worker), each with its own random stream,
+   * that update the shared tables without locks, on the backend's threads (`setNumThreads`). One
    * worker repeats itself exactly for a seed; with more, results differ from run to run (the threads
    * race on the same rows), with the same quality.
    */

@@ -129,10 +129,12 @@ test('two workers on two threads run on the pool, draw the same samples as in tu
     };
     const one = quality(1), two = quality(2);
     const msg = `1 worker ${JSON.stringify(one)}, 2 workers ${JSON.stringify(two)}`;
-    assert.ok(one.analogies > 0.01 && one.rho > 0.05, `one worker learns: ${msg}`);
+    // tolerances from the spread between seeds at one worker (1 epoch): loss 2.4835-2.4854, analogies
+    // 1.5-2.3%, similarity rho 0.047-0.104 (406 pairs: a standard error of about 0.05)
+    assert.ok(one.analogies > 0.01 && one.rho > 0.03, `one worker learns: ${msg}`);
     assert.ok(Math.abs(two.loss - one.loss) < 0.01 * one.loss, `loss: ${msg}`);
-    assert.ok(two.analogies > one.analogies - 0.015, `analogies: ${msg}`);
-    assert.ok(two.rho > one.rho - 0.04, `similarity: ${msg}`);
+    assert.ok(two.analogies > one.analogies - 0.01, `analogies: ${msg}`);
+    assert.ok(two.rho > one.rho - 0.07, `similarity: ${msg}`);
   } finally {
     setNumThreads(1);
   }

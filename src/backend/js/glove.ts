@@ -2,10 +2,10 @@
  * The reference GloVe training loop (Backend.gloveTrain): per co-occurrence entry the error and one
  * AdaGrad update of the four rows it touches, as glove.c, with PyTorch's AdaGrad rule. The twin of the
  * wasm kernel (backend/wasm/kernels/glove.ts): the same float32 operations in the same order, so both
- * backends give the same vectors. Hogwild workers run here one after another.
+ * backends give the same vectors. The Hogwild runs of several workers are trained here one after another.
  */
 import type { Backend, GloVeJob } from '../backend.js';
-import { dotF32 } from './word2vec.js';
+import { dotF32, hogwildRuns } from './word2vec.js';
 
 const fround = Math.fround;
 
@@ -19,21 +19,19 @@ function adagradRow(p: Float32Array, s: Float32Array, po: number, g: number, x: 
   }
 }
 
-/** Cuts n entries into `workers` runs of equal size (within one): run q is entries [parts[q], parts[q + 1]). */
-export function equalParts(n: number, workers: number): Int32Array {
-  return Int32Array.from({ length: workers + 1 }, (_, q) => Math.floor((q * n) / workers));
+/** Cuts n entries into `runs` runs of equal size (within one): run q is entries [parts[q], parts[q + 1]). */
+export function equalParts(n: number, runs: number): Int32Array {
+  return Int32Array.from({ length: runs + 1 }, (_, q) => Math.floor((q * n) / runs));
 }
 
-/** The job's worker count, checked. */
-export function gloveWorkers(job: GloVeJob): number {
-  const workers = job.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`gloveTrain: workers must be a positive integer, got ${workers}`);
-  return workers;
+/** The runs a job's entries are cut into (see hogwildRuns). */
+export function gloveRuns(job: GloVeJob): number {
+  return hogwildRuns('gloveTrain', job.workers);
 }
 
 export const gloveTrain: Backend['gloveTrain'] = (job) => {
   const { dim, w, c, bw, bc, sumW, sumC, sumBw, sumBc, rows, cols, logCounts, weights } = job;
-  const parts = equalParts(rows.length, gloveWorkers(job));
+  const parts = equalParts(rows.length, gloveRuns(job));
   const lr = fround(job.lr), eps = fround(job.eps);
   const old = new Float32Array(dim);
   let total = 0;

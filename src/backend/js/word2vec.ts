@@ -3,8 +3,8 @@
  * word2vec.c and gensim run it. The twin of the wasm kernel (backend/wasm/kernels/word2vec.ts): the same
  * xoshiro128** draws in the same order as nabla's Generator, the same float32 operations in the same
  * order (a dot product in four lanes summed (l0 + l1) + (l2 + l3), then the tail), the sigmoid in
- * float64, so both backends give the same vectors. Hogwild workers run here one after another, which is
- * what the kernel does on one thread.
+ * float64, so both backends give the same vectors. The Hogwild runs of several workers are trained here
+ * one after another, which is what the kernel does on one thread.
  */
 import type { Backend, Word2VecJob } from '../backend.js';
 
@@ -48,31 +48,43 @@ function mix32(h: number): number {
 }
 
 /**
- * The workers' xoshiro128** states, four words each: with one worker the job's own state; with more,
- * workers 1.. are seeded from the job stream's next 4 draws each (mixed), then worker 0 goes on with it.
+ * The runs' xoshiro128** states, four words each: with one run the job's own state; with more, runs
+ * 1.. are seeded from the job stream's next 4 draws each (mixed), then run 0 goes on with it.
  */
-export function word2vecWorkerStates(state: Uint32Array, workers: number): Uint32Array {
-  const states = new Uint32Array(4 * workers);
+export function word2vecRunStates(state: Uint32Array, runs: number): Uint32Array {
+  const states = new Uint32Array(4 * runs);
   states.set(state.subarray(0, 4));
   for (let w = 4; w < states.length; w++) states[w] = mix32(nextUint32(states, 0));
   return states;
 }
 
-/** Cuts sentences 0 .. starts.length - 2 into `workers` runs of about equal words: run q is sentences [parts[q], parts[q + 1]). */
-export function word2vecParts(starts: Int32Array, workers: number): Int32Array {
+/**
+ * Runs per Hogwild worker: the threads claim runs as they come free (gensim's job queue), so a thread
+ * the system holds back costs only a run, not half the call.
+ */
+const RUNS_PER_WORKER = 4;
+
+/** The runs a job is cut into: 1 for one worker (the reproducible case), else RUNS_PER_WORKER per worker. */
+export function hogwildRuns(op: string, workers: number | undefined = 1): number {
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`${op}: workers must be a positive integer, got ${workers}`);
+  return workers === 1 ? 1 : RUNS_PER_WORKER * workers;
+}
+
+/** Cuts sentences 0 .. starts.length - 2 into `runs` runs of about equal words: run q is sentences [parts[q], parts[q + 1]). */
+export function word2vecParts(starts: Int32Array, runs: number): Int32Array {
   const sentences = starts.length - 1;
-  const parts = new Int32Array(workers + 1);
+  const parts = new Int32Array(runs + 1);
   const first = starts[0]!, words = starts[sentences]! - first;
   let s = 0;
-  for (let q = 1; q < workers; q++) {
-    while (s < sentences && starts[s]! - first < (q * words) / workers) s++;
+  for (let q = 1; q < runs; q++) {
+    while (s < sentences && starts[s]! - first < (q * words) / runs) s++;
     parts[q] = s;
   }
-  parts[workers] = sentences;
+  parts[runs] = sentences;
   return parts;
 }
 
-/** Per-worker scratch and counts shared by the workers of one job. */
+/** Scratch and counts shared by the runs of one job. */
 interface Shared {
   job: Word2VecJob;
   parts: Int32Array;
@@ -185,17 +197,17 @@ function trainWorker(sh: Shared, q: number): { loss: number; examples: number; w
 }
 
 export const word2vecTrain: Backend['word2vecTrain'] = (job) => {
-  const workers = word2vecWorkers(job);
+  const runs = word2vecRuns(job);
   const { starts, dim } = job;
   const sentences = starts.length - 1;
   let longest = 0;
   for (let s = 0; s < sentences; s++) longest = Math.max(longest, starts[s + 1]! - starts[s]!);
   const sh: Shared = {
-    job, parts: word2vecParts(starts, workers), states: word2vecWorkerStates(job.state, workers), read: new Int32Array(workers),
+    job, parts: word2vecParts(starts, runs), states: word2vecRunStates(job.state, runs), read: new Int32Array(runs),
     sen: new Int32Array(longest), neu1: new Float32Array(dim), neu1e: new Float32Array(dim),
   };
   const total = { loss: 0, examples: 0, words: 0 };
-  for (let q = 0; q < workers; q++) {
+  for (let q = 0; q < runs; q++) {
     const r = trainWorker(sh, q);
     total.loss += r.loss; total.examples += r.examples; total.words += r.words;
   }
@@ -203,9 +215,7 @@ export const word2vecTrain: Backend['word2vecTrain'] = (job) => {
   return total;
 };
 
-/** The job's worker count, checked. */
-export function word2vecWorkers(job: Word2VecJob): number {
-  const workers = job.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`word2vecTrain: workers must be a positive integer, got ${workers}`);
-  return workers;
+/** The runs a job's sentences are cut into (see hogwildRuns). */
+export function word2vecRuns(job: Word2VecJob): number {
+  return hogwildRuns('word2vecTrain', job.workers);
 }

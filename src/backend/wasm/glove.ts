@@ -1,14 +1,14 @@
 /**
  * GloVe training on the wasm kernel (kernels/glove.ts): the tables, their AdaGrad sums and the entries
  * are copied into wasm memory, the kernel trains on them, and the tables come back. The same float32
- * operations as the reference (backend/js/glove.ts). Hogwild workers run at once on the thread pool.
+ * operations as the reference (backend/js/glove.ts). Hogwild runs go to the thread pool.
  */
 import type { Backend, GloVeJob } from '../backend.js';
-import { equalParts, gloveWorkers } from '../js/glove.js';
+import { equalParts, gloveRuns } from '../js/glove.js';
 import { WasmMemoryFull, wasmScratch } from './scratch.js';
 import { parallelRange } from './threads.js';
 
-/** The kernel's export (kernels/glove.ts): pointers are byte offsets into wasm memory; trains workers [start, end). */
+/** The kernel's export (kernels/glove.ts): pointers are byte offsets into wasm memory; trains runs [start, end). */
 export interface GloVeExports {
   gloveTrainRange(start: number, end: number,
     w: number, c: number, bw: number, bc: number, sw: number, sc: number, sbw: number, sbc: number, dim: number,
@@ -19,14 +19,14 @@ export interface GloVeExports {
 /** Runs the job on the kernel, or on `reference` when its operands do not fit in wasm memory. */
 export function gloveTrain(job: GloVeJob, reference: Backend['gloveTrain']): { loss: number } {
   const { dim, rows } = job;
-  const workers = gloveWorkers(job);
+  const runs = gloveRuns(job);
   const tables = [job.w, job.c, job.bw, job.bc, job.sumW, job.sumC, job.sumBw, job.sumBc];
   const n = rows.length;
-  // one 64-byte line or more per worker: no two workers write to the same cache line
+  // one 64-byte line or more per run: no two runs write to the same cache line
   const oldStride = Math.ceil((dim * 4) / 64) * 64;
   let m;
   try {
-    m = wasmScratch('gloveTrain', [...tables.map((t) => t.length), n, n, n, n, workers + 1, (workers * oldStride) / 4, 2 * workers]);
+    m = wasmScratch('gloveTrain', [...tables.map((t) => t.length), n, n, n, n, runs + 1, (runs * oldStride) / 4, 2 * runs]);
   } catch (e) {
     if (e instanceof WasmMemoryFull) return reference(job);
     throw e;
@@ -38,12 +38,12 @@ export function gloveTrain(job: GloVeJob, reference: Backend['gloveTrain']): { l
   m.i32.set(job.cols.subarray(0, n), pCols >> 2);
   m.put(pLog, job.logCounts, n);
   m.put(pWeights, job.weights, n);
-  m.i32.set(equalParts(n, workers), pParts >> 2);
-  parallelRange(m.exports, 'gloveTrainRange', workers, 1, n * dim, [
+  m.i32.set(equalParts(n, runs), pParts >> 2);
+  parallelRange(m.exports, 'gloveTrainRange', runs, 1, n * dim, [
     ...p.slice(0, 8), dim, pRows, pCols, pLog, pWeights, pParts, { f32: job.lr }, { f32: job.eps }, pOld, oldStride, pLosses,
   ]);
   tables.forEach((t, k) => m.take(p[k]!, t, t.length));
-  const losses = new Float64Array(m.f32.buffer, pLosses, workers);
+  const losses = new Float64Array(m.f32.buffer, pLosses, runs);
   let loss = 0;
   for (const l of losses) loss += l;
   return { loss };

@@ -3,7 +3,7 @@
 // update. The AdaGrad step is PyTorch's (optim/adagrad.ts: the sum of squared gradients first, then
 // p -= lr g / (sqrt(sum) + eps)), so that the nabla-op formulation stepping one entry at a time makes
 // the same updates. SIMD over the vector dimension. The twin is backend/js/glove.ts (same float32
-// operations in the same order). Workers train Hogwild on runs of the entries, sharing the tables.
+// operations in the same order). Threads train Hogwild on runs of the entries, sharing the tables.
 
 import { dot } from './vec';
 
@@ -30,11 +30,11 @@ function adagradRow(p: usize, s: usize, g: f32, x: usize, lr: f32, eps: f32, n: 
 }
 
 /**
- * Trains workers [start, end): worker q takes entries parts[q] .. parts[q+1]-1 of (rows, cols: int32
+ * Trains runs [start, end): run q takes entries parts[q] .. parts[q+1]-1 of (rows, cols: int32
  * word and context ids; logCounts: log X; weights: f(X)), in order. w, c: word and context vectors
  * [V, dim]; bw, bc: their biases [V]; sw, sc, sbw, sbc: AdaGrad's sums for each (same shapes), all
- * float32, updated in place. grad (dim floats per worker, 16-byte aligned) holds w_i's old row while
- * w̃_j's update reads it. losses (float64 per worker) out: Σ 1/2 f diff^2.
+ * float32, updated in place. old (oldStride bytes per run, 16-byte aligned) holds w_i's old row while
+ * w̃_j's update reads it. losses (float64 per run) out: Σ 1/2 f diff^2.
  */
 export function gloveTrainRange(
   start: i32, end: i32,

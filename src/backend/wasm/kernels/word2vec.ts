@@ -4,13 +4,13 @@
 // neu1e, output rows updated in place, then the input row(s). SIMD over the vector dimension.
 //
 // The reference twin is backend/js/word2vec.ts: the same draws in the same order from the same
-// xoshiro128** stream as nabla's Generator (so one worker repeats exactly, and the Module path's
+// xoshiro128** stream as nabla's Generator (so one run repeats exactly, and the Module path's
 // batcher draws the same samples), the same float32 operations in the same order (dot products in
 // four lanes summed (l0 + l1) + (l2 + l3), then the tail), the sigmoid in float64.
 //
-// Several workers train Hogwild, as word2vec.c's threads and gensim's workers do: each takes its own
-// run of the sentences and its own random stream, and all update the shared tables without locks.
-// The globals below are per instance, i.e. per thread.
+// Threads train Hogwild, as word2vec.c's threads and gensim's workers do: each run of the sentences
+// has its own random stream, and all update the shared tables without locks. The globals below are
+// per instance, i.e. per thread.
 
 import { dot } from './vec';
 
@@ -126,18 +126,18 @@ function negativeSampling(h: usize, centre: i32, syn1: usize, dim: i32, firstSlo
 }
 
 /**
- * Trains workers [start, end) of `workers` (a range kernel: the thread pool runs them on its threads
- * at once). Worker q takes sentences parts[q] .. parts[q+1]-1 (word ids at ids[starts[s] ..
+ * Trains runs [start, end) of `runs` (a range kernel: the thread pool's threads claim them as they
+ * come free). Run q takes sentences parts[q] .. parts[q+1]-1 (word ids at ids[starts[s] ..
  * starts[s + 1]), int32), reads each one, drops frequent words (kept with probability keep[w],
  * float64), then for each centre word draws the window shrink b and updates the shared vectors (syn0
  * input, syn1 output, [V, dim] float32, in place). alpha = alpha0 * max(1e-4, 1 - wordsRead /
- * (totalWords + 1)), wordsRead counting the words all workers have read before subsampling, this
- * sentence included, from wordsDone: each worker publishes its own count in read[q] (int32) and sums
+ * (totalWords + 1)), wordsRead counting the words all runs have read before subsampling, this
+ * sentence included, from wordsDone: each run publishes its own count in read[q] (int32) and sums
  * everyone's, racing as word2vec.c's word_count_actual does. states: four xoshiro128** words per
- * worker in, the state after out. Negatives are table[random % tableSize] of the unigram table, read
+ * run in, the state after out. Negatives are table[random % tableSize] of the unigram table, read
  * through firstSlot (int32, V + 1) and guide (int32, guideSize): see tableAt. stats (three float64
- * per worker) out: loss sum (or, loss 0, zero unless a score was not finite), examples (pairs or
- * windows), words read. Scratch: scratchStride bytes per worker at scratch: sen (int32, the longest
+ * per run) out: loss sum (or, loss 0, zero unless a score was not finite), examples (pairs or
+ * windows), words read. Scratch: scratchStride bytes per run at scratch: sen (int32, the longest
  * sentence), then neu1 and neu1e (dim floats each), each 16-byte aligned.
  */
 export function word2vecTrainRange(
@@ -145,7 +145,7 @@ export function word2vecTrainRange(
   syn0: usize, syn1: usize, dim: i32, ids: usize, starts: usize, keep: usize,
   firstSlot: usize, guide: usize, guideSize: i32, tableSize: i32,
   window: i32, negative: i32, cbow: i32, loss: i32, alpha0: f64, wordsDone: f64, totalWords: f64,
-  parts: usize, workers: i32, states: usize, stats: usize, read: usize, scratch: usize, scratchStride: i32,
+  parts: usize, runs: i32, states: usize, stats: usize, read: usize, scratch: usize, scratchStride: i32,
 ): void {
   computeLoss = loss;
   const rowBytes = <usize>dim << 2;
@@ -181,7 +181,7 @@ export function word2vecTrainRange(
       }
       if (len == 0) continue;
       let allRead: i32 = 0;
-      for (let r = 0; r < workers; r++) allRead += load<i32>(read + (<usize>r << 2));
+      for (let r = 0; r < runs; r++) allRead += load<i32>(read + (<usize>r << 2));
       const alpha = alpha0 * Math.max(1e-4, 1 - (wordsDone + <f64>allRead) / (totalWords + 1));
       for (let pos = 0; pos < len; pos++) {
         const centre = load<i32>(sen + (<usize>pos << 2));
