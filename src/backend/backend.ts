@@ -161,6 +161,42 @@ export interface Word2VecJob {
   totalWords: number;
   /** The xoshiro128** state of tensor/random.ts's Generator (4 words), advanced in place. */
   state: Uint32Array;
+  /**
+   * Hogwild workers (default 1): with more than one, the sentences are cut into 4 runs per worker of
+   * about equal words, each trained with its own random stream, all updating the tables without locks,
+   * claimed by the backend's threads as they come free (word2vec.c's threads, gensim's workers and job
+   * queue). One worker repeats itself exactly; with several, threads racing on the same rows make
+   * results differ from run to run.
+   */
+  workers?: number;
+  /** Sum the loss (default true); without it, `loss` in the result is 0 unless a score was not finite (then NaN). */
+  computeLoss?: boolean;
+}
+
+/**
+ * One call of GloVe training (see Backend.gloveTrain): entry e is (rows[e], cols[e]) with log X and
+ * f(X) in logCounts[e] and weights[e], trained in order; every table is updated in place.
+ */
+export interface GloVeJob {
+  dim: number;
+  /** Word and context vectors [V, dim], their biases [V]. */
+  w: Float32Array;
+  c: Float32Array;
+  bw: Float32Array;
+  bc: Float32Array;
+  /** AdaGrad's sums of squared gradients, one table per parameter table, the same shapes. */
+  sumW: Float32Array;
+  sumC: Float32Array;
+  sumBw: Float32Array;
+  sumBc: Float32Array;
+  rows: Int32Array;
+  cols: Int32Array;
+  logCounts: Float32Array;
+  weights: Float32Array;
+  lr: number;
+  eps: number;
+  /** Hogwild workers (default 1), as Word2VecJob.workers: 4 runs of the entries per worker, trained on the backend's threads on the shared tables. */
+  workers?: number;
 }
 
 /** What a word2vecTrain call did: the summed loss, the examples (skip-gram pairs or CBOW windows), words read. */
@@ -278,7 +314,14 @@ export interface Backend {
    * word2vec training over a run of sentences as word2vec.c does it: subsampling as each sentence is
    * read, a window shrink per centre word, then one SGD update per skip-gram pair or CBOW window with
    * the positive word and `negative` draws from the table (all draws from `state`, in the order of
-   * embeddings/word2vec.ts's batcher). The reference is backend/js/word2vec.ts.
+   * embeddings/word2vec.ts's batcher), Hogwild over runs of the sentences. The reference is
+   * backend/js/word2vec.ts, which trains the runs one after another.
    */
   word2vecTrain(job: Word2VecJob): Word2VecJobResult;
+  /**
+   * GloVe training as glove.c does it: per entry the error w_i · w̃_j + b_i + b̃_j - log X and one AdaGrad
+   * update (PyTorch's rule) of the four rows it touches. Returns Σ 1/2 f(X) error^2. The reference is
+   * backend/js/glove.ts.
+   */
+  gloveTrain(job: GloVeJob): { loss: number };
 }

@@ -10,8 +10,14 @@
  * As glove.c: windows do not cross sentence (line) boundaries, out-of-vocabulary words are dropped
  * before distances are counted, a word co-occurring with itself adds to X_ii from both sides, the
  * 1/2 is glove.c's (the gradient is f · diff), vectors and biases start uniform in [-0.5, 0.5) / dim,
- * and entries are visited in a new random order each epoch. glove.c runs AdaGrad one entry at a time
- * with accumulators starting at 1 (the default here too); here a step sums a batch's gradients.
+ * and entries are visited in a new random order each epoch.
+ *
+ * Two engines train it. `engine: 'kernel'` (the default) runs glove.c's loop on the backend's fused
+ * GloVe kernel (Backend.gloveTrain: wasm SIMD, or its pure-TS twin on the js backend): one AdaGrad
+ * update per entry, accumulators starting at 1 (PyTorch's AdaGrad rule, as optim.Adagrad), and with
+ * `workers` > 1 Hogwild over the threads as glove.c's -threads. `engine: 'autograd'` is the formulation
+ * with nabla parts: a step sums the gradients of a batch of entries and optim.Adagrad applies them; with
+ * batchSize 1 it makes the kernel's updates.
  */
 import { checkOptions, describeValue, FINITE_NUMBER, NON_NEGATIVE_NUMBER, POSITIVE_INTEGER, POSITIVE_NUMBER, type OptionSpec } from '../util/options.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -20,6 +26,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { Module } from '../nn/module.js';
 import { Embedding } from '../nn/embedding.js';
 import { Adagrad } from '../optim/adagrad.js';
+import { getBackend } from '../backend/registry.js';
 import type { Vocab } from '../text/vocab.js';
 import type { EncodedCorpus } from './corpus.js';
 import { KeyedVectors } from './keyed-vectors.js';
@@ -125,8 +132,19 @@ export function cooccurrences(corpus: EncodedCorpus, vocabSize: number, window =
   return counter.toCooccurrences();
 }
 
+/** How GloVe trains: the backend's fused per-entry kernel, or the nn.Module with batched autograd steps. */
+export type GloVeEngine = 'kernel' | 'autograd';
+
 /** Options of `trainGloVe`. */
 export interface GloVeOptions {
+  /** 'kernel' (default): glove.c's per-entry AdaGrad on the backend's fused kernel; 'autograd': the nn.Module, backward and optim.Adagrad over batches of `batchSize` entries. */
+  engine?: GloVeEngine;
+  /**
+   * Hogwild workers of engine 'kernel' (default 1), as glove.c's -threads: each epoch's entries are cut
+   * into runs (4 per worker) trained on the backend's threads (`setNumThreads`), sharing the tables
+   * without locks. One worker repeats itself exactly; with more, results differ from run to run.
+   */
+  workers?: number;
   dim?: number;
   /** Context window for the co-occurrence counts (default 10, the paper's). */
   window?: number;
@@ -139,7 +157,7 @@ export interface GloVeOptions {
   /** Adagrad's starting accumulator (default 1, glove.c's gradsq init). */
   initialAccumulator?: number;
   epochs?: number;
-  /** Co-occurrence entries per step (default 8192). */
+  /** Co-occurrence entries per step (default 8192; engine 'autograd'). */
   batchSize?: number;
   seed?: number;
 }
@@ -152,8 +170,11 @@ export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOp
   checkOptions('trainGloVe', options, {
     dim: POSITIVE_INTEGER, window: POSITIVE_INTEGER, xMax: POSITIVE_NUMBER, alpha: FINITE_NUMBER, lr: POSITIVE_NUMBER,
     initialAccumulator: NON_NEGATIVE_NUMBER, epochs: POSITIVE_INTEGER, batchSize: POSITIVE_INTEGER, seed: 'number',
-  }, { vector_size: 'dim', x_max: 'xMax', learning_rate: 'lr', iter: 'epochs' });
+    engine: ENGINES, workers: POSITIVE_INTEGER,
+  }, { vector_size: 'dim', x_max: 'xMax', learning_rate: 'lr', iter: 'epochs', threads: 'workers' });
   const o: ResolvedGloVeOptions = {
+    engine: options.engine ?? 'kernel',
+    workers: options.workers ?? 1,
     dim: options.dim ?? 100,
     window: options.window ?? 10,
     xMax: options.xMax ?? 100,
@@ -164,8 +185,11 @@ export function resolveGloVeOptions(options: GloVeOptions = {}): ResolvedGloVeOp
     batchSize: options.batchSize ?? 8192,
     seed: options.seed ?? 1,
   };
+  if (o.engine === 'autograd' && o.workers > 1) throw new Error(`trainGloVe: workers (${o.workers}) applies to engine 'kernel' only; engine 'autograd' takes batchSize and the threads of setNumThreads`);
   return o;
 }
+
+const ENGINES: readonly GloVeEngine[] = ['kernel', 'autograd'];
 
 /** The GloVe model: word and context vectors and biases, all sparse nn.Embedding tables. */
 export class GloVe extends Module {
@@ -258,7 +282,6 @@ export function trainGloVeOn(cooc: Cooccurrences, vocab: Vocab, options: GloVeOp
   if (n === 0) throw new Error('trainGloVe: no co-occurrences (the corpus is too small for the vocabulary)');
   const generator = new Generator(opts.seed);
   const model = new GloVe(cooc.vocabSize, opts.dim, generator);
-  const optimizer = new Adagrad(model.parameters(), { lr: opts.lr, initialAccumulatorValue: opts.initialAccumulator });
   const logCounts = new Float32Array(n), weights = new Float32Array(n);
   for (let e = 0; e < n; e++) {
     const x = cooc.values[e];
@@ -267,16 +290,44 @@ export function trainGloVeOn(cooc: Cooccurrences, vocab: Vocab, options: GloVeOp
   }
   const order = new Int32Array(n);
   for (let e = 0; e < n; e++) order[e] = e;
+  const shuffle = () => {
+    for (let e = n - 1; e > 0; e--) {
+      const r = generator.randint(0, e + 1);
+      const t = order[e]; order[e] = order[r]; order[r] = t;
+    }
+  };
+  const train = opts.engine === 'kernel' ? trainOnKernel : trainOnAutograd;
+  const { seconds, epochSeconds, epochLoss } = train(model, cooc, { logCounts, weights, order, shuffle }, opts, hooks);
+  const vectors = KeyedVectors.fromTensor(vocab.tokens.slice(0, cooc.vocabSize), model.vectors(), vocab.counts.slice(0, cooc.vocabSize));
+  return { model, vectors, options: opts, entries: n, seconds, epochSeconds, epochLoss };
+}
+
+/** The entries' log counts and weights f(x), their visiting order, and the per-epoch reshuffle of it. */
+interface GloVeEntries {
+  logCounts: Float32Array;
+  weights: Float32Array;
+  order: Int32Array;
+  shuffle: () => void;
+}
+
+interface GloVeEpochs {
+  seconds: number;
+  epochSeconds: number[];
+  epochLoss: number[];
+}
+
+/** trainGloVe's 'autograd' engine: batches of entries through the Module's loss, backward and optim.Adagrad. */
+function trainOnAutograd(model: GloVe, cooc: Cooccurrences, entries: GloVeEntries, opts: ResolvedGloVeOptions, hooks: TrainGloVeHooks): GloVeEpochs {
+  const { logCounts, weights, order, shuffle } = entries;
+  const n = order.length;
+  const optimizer = new Adagrad(model.parameters(), { lr: opts.lr, initialAccumulatorValue: opts.initialAccumulator });
   const B = opts.batchSize;
   const bRows = new Int32Array(B), bCols = new Int32Array(B), bLog = new Float32Array(B), bW = new Float32Array(B);
   const reportEvery = hooks.reportEvery ?? 50;
   const epochSeconds: number[] = [], epochLoss: number[] = [];
   let seconds = 0;
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    for (let e = n - 1; e > 0; e--) {
-      const r = generator.randint(0, e + 1);
-      const t = order[e]; order[e] = order[r]; order[r] = t;
-    }
+    shuffle();
     const start = performance.now();
     let total = 0, windowLoss = 0, windowCount = 0, steps = 0;
     for (let s = 0; s < n; s += B) {
@@ -307,6 +358,49 @@ export function trainGloVeOn(cooc: Cooccurrences, vocab: Vocab, options: GloVeOp
     hooks.onProgress?.({ epoch, entriesDone: n, entries: n, loss: total / n, entriesPerSecond: n / sec });
     hooks.onEpochEnd?.(epoch, { loss: total / n, seconds: sec });
   }
-  const vectors = KeyedVectors.fromTensor(vocab.tokens.slice(0, cooc.vocabSize), model.vectors(), vocab.counts.slice(0, cooc.vocabSize));
-  return { model, vectors, options: opts, entries: n, seconds, epochSeconds, epochLoss };
+  return { seconds, epochSeconds, epochLoss };
+}
+
+/** Entries per kernel call, so that progress is reported a few times a second. */
+const KERNEL_CALL_ENTRIES = 1 << 20;
+
+/** trainGloVe's 'kernel' engine: the model's tables trained in place by Backend.gloveTrain, one AdaGrad update per entry. */
+function trainOnKernel(model: GloVe, cooc: Cooccurrences, entries: GloVeEntries, opts: ResolvedGloVeOptions, hooks: TrainGloVeHooks): GloVeEpochs {
+  const { logCounts, weights, order, shuffle } = entries;
+  const n = order.length;
+  const backend = getBackend();
+  const params = [model.in_embed.weight, model.out_embed.weight, model.in_bias.weight, model.out_bias.weight];
+  const [w, c, bw, bc] = params.map((p) => p.data as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [sumW, sumC, sumBw, sumBc] = [w, c, bw, bc].map((t) => new Float32Array(t.length).fill(opts.initialAccumulator)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  // optim.Adagrad's default eps
+  const eps = 1e-10;
+  const rows = new Int32Array(n), cols = new Int32Array(n), logs = new Float32Array(n), fx = new Float32Array(n);
+  const epochSeconds: number[] = [], epochLoss: number[] = [];
+  let seconds = 0;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    shuffle();
+    const start = performance.now();
+    for (let k = 0; k < n; k++) {
+      const e = order[k];
+      rows[k] = cooc.rows[e]; cols[k] = cooc.cols[e]; logs[k] = logCounts[e]; fx[k] = weights[e];
+    }
+    let total = 0;
+    for (let s = 0; s < n; s += KERNEL_CALL_ENTRIES) {
+      const m = Math.min(KERNEL_CALL_ENTRIES, n - s);
+      const { loss } = backend.gloveTrain({
+        dim: opts.dim, w, c, bw, bc, sumW, sumC, sumBw, sumBc, rows: rows.subarray(s, s + m), cols: cols.subarray(s, s + m),
+        logCounts: logs.subarray(s, s + m), weights: fx.subarray(s, s + m), lr: opts.lr, eps, workers: opts.workers,
+      });
+      for (const p of params) p.bumpVersion();
+      if (!Number.isFinite(loss)) throw new Error(`trainGloVe: the loss became ${loss} at epoch ${epoch + 1}; lower lr`);
+      total += loss;
+      hooks.onProgress?.({ epoch, entriesDone: s + m, entries: n, loss: loss / m, entriesPerSecond: (s + m) / ((performance.now() - start) / 1000) });
+    }
+    const sec = (performance.now() - start) / 1000;
+    seconds += sec;
+    epochSeconds.push(sec);
+    epochLoss.push(total / n);
+    hooks.onEpochEnd?.(epoch, { loss: total / n, seconds: sec });
+  }
+  return { seconds, epochSeconds, epochLoss };
 }

@@ -13,6 +13,7 @@ import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { word2vecTrain } from './word2vec.js';
+import { gloveTrain } from './glove.js';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -52,4 +53,5 @@ export class JsBackend implements Backend {
   recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
   sgdStep = sgdStep;
   word2vecTrain: Backend['word2vecTrain'] = word2vecTrain;
+  gloveTrain: Backend['gloveTrain'] = gloveTrain;
 }

@@ -24,6 +24,7 @@ import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { sgdStep } from './sgd.js';
 import { word2vecTrain } from './word2vec.js';
+import { gloveTrain } from './glove.js';
 
 /** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */
 const WASM_MIN_ELEMENTS = 1024;
@@ -114,6 +115,7 @@ export class WasmBackend extends JsBackend {
   override recurrenceBackward: Backend['recurrenceBackward'] = routed(recurrenceBackward, (a) => jsRecurrence.recurrenceBackward(this.gemm, a));
   override sgdStep = routed(sgdStep, js.sgdStep, { elements: (p, po, g, go, n) => n });
   override word2vecTrain: Backend['word2vecTrain'] = (job) => word2vecTrain(job, js.word2vecTrain);
+  override gloveTrain: Backend['gloveTrain'] = (job) => gloveTrain(job, js.gloveTrain);
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {
     if (m * n * k < WASM_GEMM_MIN_WORK || m === 0 || n === 0 || !fitsInWasm(m, n, k)) {

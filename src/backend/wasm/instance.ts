@@ -27,10 +27,11 @@ import type { AttentionExports } from './attention.js';
 import type { RecurrenceExports } from './recurrence.js';
 import type { ReduceExports } from './reduce.js';
 import type { Word2VecExports } from './word2vec.js';
+import type { GloVeExports } from './glove.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory), each group declared beside its wrapper. */
 export type WasmKernelExports = ArenaExports & GemmExports & ConvExports & PoolExports & ElementwiseExports & ReduceExports & MathExports &
-  SgdExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports;
+  SgdExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports & GloVeExports;
 
 export interface Runtime {
   module: WebAssembly.Module;

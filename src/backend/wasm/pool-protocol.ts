@@ -40,6 +40,7 @@ export const CTL = {
     'nchwToChannelMajorRange', 'channelMajorToNchwRange', 'softmaxRowsRange', 'softmaxBackwardRowsRange',
     'crossEntropyBackwardRowsRange', 'layerNormRowsRange', 'sumMiddleF32Range', 'layerNormBackwardRowsRange',
     'layerNormParamGradsRange',
+    'word2vecTrainRange', 'gloveTrainRange',
   ],
   TAG_MASK: 0x7ffff,
   /** How long an idle worker polls for the next job before sleeping in Atomics.wait. */

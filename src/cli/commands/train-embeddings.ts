@@ -34,12 +34,15 @@ const w2vFlags = {
   alpha: { type: 'number', help: 'starting learning rate (default 0.025 skip-gram, 0.05 CBOW), decaying linearly to alpha*1e-4', value: 'LR', above: 0, max: 10 },
   engine: { type: 'string', help: "kernel: the C tool's per-pair loop on the backend's fused word2vec kernel (default with --loss ns); autograd: nabla's sparse nn.Embedding and optim.SGD on batches of pairs (the reference; the only one for --loss hs; --batch-size and --fused apply to it)", choices: ['kernel', 'autograd'] },
   fused: { type: 'boolean', help: 'autograd engine: score with the fused gatheredRowDot op instead of embedding + mul + sum (same numbers, ~1.6x faster)' },
+  workers: { type: 'int', help: "kernel engine: Hogwild workers on the backend's threads, as word2vec.c's -threads (1: the same vectors every run; more: faster, vectors differ run to run)", default: 1, min: 1, max: 64 },
 } satisfies FlagSpecs;
 
 const gloveFlags = {
   ...common,
   xMax: { type: 'number', help: 'cutoff of the weighting f(x) = min(1, (x/xMax)^0.75)', default: 100, above: 0 },
   lr: { type: 'number', help: 'AdaGrad learning rate', default: 0.05, above: 0, max: 10 },
+  engine: { type: 'string', help: "kernel (default): glove.c's per-entry AdaGrad on the backend's fused GloVe kernel; autograd: nabla's sparse nn.Embedding and optim.Adagrad on batches of entries (the reference; --batch-size applies to it)", choices: ['kernel', 'autograd'] },
+  workers: { type: 'int', help: "kernel engine: Hogwild workers on the backend's threads, as glove.c's -threads (1: the same vectors every run; more: faster, vectors differ run to run)", default: 1, min: 1, max: 64 },
 } satisfies FlagSpecs;
 
 interface Prepared {
@@ -83,7 +86,7 @@ function outputOf(out: string | undefined, fallback: string, format: string | un
   return { path, format: f };
 }
 
-const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--engine kernel|autograd] [--batch-size 2048] [--fused] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
+const w2vUsage = 'nabla train word2vec [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 5] [--epochs 5] [--min-count 5] [--model skipgram|cbow] [--loss ns|hs] [--negative 5] [--sample 1e-3] [--alpha LR] [--engine kernel|autograd] [--batch-size 2048] [--fused] [--workers 1] [--limit-words N] [--out FILE] [--format word2vec-text|word2vec-bin|glove|safetensors] [--json]';
 
 export const trainWord2VecCommand = defineCommand({
   name: 'train word2vec',
@@ -100,7 +103,7 @@ export const trainWord2VecCommand = defineCommand({
     let bar: ProgressBar | null = null;
     const result = trainWord2Vec(corpus, vocab, {
       model: args.model as 'skipgram' | 'cbow', loss: args.loss as 'ns' | 'hs', dim: args.dim, window: args.window ?? 5, negative: args.negative,
-      sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed, fused: args.fused,
+      sample: args.sample, epochs, alpha: args.alpha, batchSize: args.batchSize, seed: args.seed, fused: args.fused, workers: args.workers,
       ...(args.engine ? { engine: args.engine as 'kernel' | 'autograd' } : {}),
     }, {
       reportEvery: 10,
@@ -132,12 +135,12 @@ export const trainWord2VecCommand = defineCommand({
   },
 });
 
-const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
+const gloveUsage = 'nabla train glove [--corpus FILE|sotu|moby-dick] [--dim 100] [--window 10] [--epochs 15] [--min-count 5] [--x-max 100] [--lr 0.05] [--engine kernel|autograd] [--workers 1] [--batch-size 8192] [--limit-words N] [--out FILE] [--format glove|word2vec-text|word2vec-bin|safetensors] [--json]';
 
 export const trainGloveCommand = defineCommand({
   name: 'train glove',
   summary: 'train GloVe vectors (co-occurrence counts + weighted least squares with AdaGrad) on a corpus',
-  description: 'Count word co-occurrences (1/distance weighting) and fit GloVe with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
+  description: 'Count word co-occurrences (1/distance weighting) and fit GloVe as glove.c does (per-entry AdaGrad) on the backend\'s fused GloVe kernel, or (--engine autograd) with nabla\'s sparse nn.Embedding and optim.Adagrad; the vectors written are W + W̃.',
   usage: gloveUsage,
   flags: gloveFlags,
   run(args, { log, lockOutput }) {
@@ -148,6 +151,7 @@ export const trainGloveCommand = defineCommand({
     let bar: ProgressBar | null = null;
     const result = trainGloVe(corpus, vocab, {
       dim: args.dim, window: args.window ?? 10, epochs, xMax: args.xMax, lr: args.lr, batchSize: args.batchSize, seed: args.seed,
+      workers: args.workers, ...(args.engine ? { engine: args.engine as 'kernel' | 'autograd' } : {}),
     }, {
       reportEvery: 10,
       onCooccurrences: (c, s) => log(`Co-occurrences: ${c.values.length} nonzero entries (both directions) counted in ${s.toFixed(1)} s`),

@@ -11,3 +11,4 @@ export * from './attention';
 export * from './rnn';
 export * from './sgd';
 export * from './word2vec';
+export * from './glove';

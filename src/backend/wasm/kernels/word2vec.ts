@@ -4,9 +4,15 @@
 // neu1e, output rows updated in place, then the input row(s). SIMD over the vector dimension.
 //
 // The reference twin is backend/js/word2vec.ts: the same draws in the same order from the same
-// xoshiro128** stream as nabla's Generator (so one thread repeats exactly, and the Module path's
+// xoshiro128** stream as nabla's Generator (so one run repeats exactly, and the Module path's
 // batcher draws the same samples), the same float32 operations in the same order (dot products in
 // four lanes summed (l0 + l1) + (l2 + l3), then the tail), the sigmoid in float64.
+//
+// Threads train Hogwild, as word2vec.c's threads and gensim's workers do: each run of the sentences
+// has its own random stream, and all update the shared tables without locks. The globals below are
+// per instance, i.e. per thread.
+
+import { dot } from './vec';
 
 // xoshiro128** state (tensor/random.ts's Generator), loaded from and stored back to the caller's buffer.
 let s0: u32 = 0;
@@ -25,24 +31,6 @@ function nextUint32(): u32 {
   s2 ^= t;
   s3 = rotl<u32>(s3, 11);
   return result;
-}
-
-/** Σ a[i] * b[i] over n floats: four float32 lanes, (l0 + l1) + (l2 + l3), then the tail in order. */
-@inline
-function dot(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  const n4 = n & ~3;
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-  }
-  let s: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    s += load<f32>(a + o) * load<f32>(b + o);
-  }
-  return s;
 }
 
 /** y[i] += g * x[i] over n floats. */
@@ -93,6 +81,8 @@ function scale(y: usize, g: f32, n: i32): void {
 }
 
 let lossSum: f64 = 0;
+/** 1 to sum the loss; 0 to sum f - f instead, which stays 0 unless a score is not finite. */
+let computeLoss: i32 = 1;
 
 /**
  * table[r] of the unigram table without reading the table, whose 1e7 slots miss the cache on nearly
@@ -128,96 +118,117 @@ function negativeSampling(h: usize, centre: i32, syn1: usize, dim: i32, firstSlo
     const e = Math.exp(-f);
     const g = <f32>((label - 1 / (1 + e)) * alpha);
     // -log σ(f) for the positive, -log σ(-f) for a negative
-    lossSum += label > 0 ? Math.log1p(e) : f + Math.log1p(e);
+    if (computeLoss) lossSum += label > 0 ? Math.log1p(e) : f + Math.log1p(e);
+    else lossSum += f - f;
     axpy(neu1e, g, u, dim);
     axpy(u, g, h, dim);
   }
 }
 
 /**
- * Trains on sentences 0..sentences-1 (word ids at ids[starts[s] .. starts[s + 1]), int32): reads each
- * one, drops frequent words (kept with probability keep[w], float64), then for each centre word draws
- * the window shrink b and updates the vectors (syn0 input, syn1 output, [V, dim] float32, in place).
- * alpha = alpha0 * max(1e-4, 1 - wordsRead / (totalWords + 1)), wordsRead counting words before
- * subsampling, this sentence included, from wordsDone. state: the four xoshiro128** words in, the
- * state after out. Negatives are table[random % tableSize] of the unigram table, read through
- * firstSlot (int32, V + 1) and guide (int32, guideSize): see tableAt. stats (float64) out: loss sum, examples (pairs or windows), words read.
- * Scratch: sen (int32, the longest sentence), neu1 and neu1e (dim floats each, 16-byte aligned).
+ * Trains runs [start, end) of `runs` (a range kernel: the thread pool's threads claim them as they
+ * come free). Run q takes sentences parts[q] .. parts[q+1]-1 (word ids at ids[starts[s] ..
+ * starts[s + 1]), int32), reads each one, drops frequent words (kept with probability keep[w],
+ * float64), then for each centre word draws the window shrink b and updates the shared vectors (syn0
+ * input, syn1 output, [V, dim] float32, in place). alpha = alpha0 * max(1e-4, 1 - wordsRead /
+ * (totalWords + 1)), wordsRead counting the words all runs have read before subsampling, this
+ * sentence included, from wordsDone: each run publishes its own count in read[q] (int32) and sums
+ * everyone's, racing as word2vec.c's word_count_actual does. states: four xoshiro128** words per
+ * run in, the state after out. Negatives are table[random % tableSize] of the unigram table, read
+ * through firstSlot (int32, V + 1) and guide (int32, guideSize): see tableAt. stats (three float64
+ * per run) out: loss sum (or, loss 0, zero unless a score was not finite), examples (pairs or
+ * windows), words read. Scratch: scratchStride bytes per run at scratch: sen (int32, the longest
+ * sentence), then neu1 and neu1e (dim floats each), each 16-byte aligned.
  */
-export function word2vecTrain(
-  syn0: usize, syn1: usize, dim: i32, ids: usize, starts: usize, sentences: i32, keep: usize,
+export function word2vecTrainRange(
+  start: i32, end: i32,
+  syn0: usize, syn1: usize, dim: i32, ids: usize, starts: usize, keep: usize,
   firstSlot: usize, guide: usize, guideSize: i32, tableSize: i32,
-  window: i32, negative: i32, cbow: i32, alpha0: f64, wordsDone: f64, totalWords: f64,
-  state: usize, stats: usize, sen: usize, neu1: usize, neu1e: usize,
+  window: i32, negative: i32, cbow: i32, loss: i32, alpha0: f64, wordsDone: f64, totalWords: f64,
+  parts: usize, runs: i32, states: usize, stats: usize, read: usize, scratch: usize, scratchStride: i32,
 ): void {
-  s0 = load<u32>(state);
-  s1 = load<u32>(state, 4);
-  s2 = load<u32>(state, 8);
-  s3 = load<u32>(state, 12);
-  lossSum = 0;
-  let examples: f64 = 0;
-  let wordsRead: f64 = 0;
+  computeLoss = loss;
   const rowBytes = <usize>dim << 2;
-  const W = <u32>window;
-  for (let s = 0; s < sentences; s++) {
-    const from = load<i32>(starts + (<usize>s << 2));
-    const to = load<i32>(starts + (<usize>(s + 1) << 2));
-    wordsRead += <f64>(to - from);
-    let len = 0;
-    for (let i = from; i < to; i++) {
-      const w = load<i32>(ids + (<usize>i << 2));
-      const k = load<f64>(keep + (<usize>w << 3));
-      if (k < 1 && k < <f64>(nextUint32() & 0xffff) / 65536) continue;
-      store<i32>(sen + (<usize>len << 2), w);
-      len++;
-    }
-    if (len == 0) continue;
-    const alpha = alpha0 * Math.max(1e-4, 1 - (wordsDone + wordsRead) / (totalWords + 1));
-    for (let pos = 0; pos < len; pos++) {
-      const centre = load<i32>(sen + (<usize>pos << 2));
-      const b = <i32>(nextUint32() % W);
-      const end = 2 * window + 1 - b;
-      if (cbow == 0) {
-        for (let a = b; a < end; a++) {
-          if (a == window) continue;
-          const c = pos - window + a;
-          if (c < 0 || c >= len) continue;
-          const h = syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes;
+  const vecBytes = (rowBytes + 15) & ~<usize>15;
+  for (let q = start; q < end; q++) {
+    const state = states + (<usize>q << 4);
+    const stat = stats + <usize>q * 24;
+    const sen = scratch + <usize>q * <usize>scratchStride;
+    const neu1e = sen + <usize>scratchStride - vecBytes;
+    const neu1 = neu1e - vecBytes;
+    s0 = load<u32>(state);
+    s1 = load<u32>(state, 4);
+    s2 = load<u32>(state, 8);
+    s3 = load<u32>(state, 12);
+    lossSum = 0;
+    let examples: f64 = 0;
+    let wordsRead: i32 = 0;
+    const W = <u32>window;
+    const first = load<i32>(parts + (<usize>q << 2));
+    const last = load<i32>(parts + (<usize>(q + 1) << 2));
+    for (let s = first; s < last; s++) {
+      const from = load<i32>(starts + (<usize>s << 2));
+      const to = load<i32>(starts + (<usize>(s + 1) << 2));
+      wordsRead += to - from;
+      store<i32>(read + (<usize>q << 2), wordsRead);
+      let len = 0;
+      for (let i = from; i < to; i++) {
+        const w = load<i32>(ids + (<usize>i << 2));
+        const k = load<f64>(keep + (<usize>w << 3));
+        if (k < 1 && k < <f64>(nextUint32() & 0xffff) / 65536) continue;
+        store<i32>(sen + (<usize>len << 2), w);
+        len++;
+      }
+      if (len == 0) continue;
+      let allRead: i32 = 0;
+      for (let r = 0; r < runs; r++) allRead += load<i32>(read + (<usize>r << 2));
+      const alpha = alpha0 * Math.max(1e-4, 1 - (wordsDone + <f64>allRead) / (totalWords + 1));
+      for (let pos = 0; pos < len; pos++) {
+        const centre = load<i32>(sen + (<usize>pos << 2));
+        const b = <i32>(nextUint32() % W);
+        const windowEnd = 2 * window + 1 - b;
+        if (cbow == 0) {
+          for (let a = b; a < windowEnd; a++) {
+            if (a == window) continue;
+            const c = pos - window + a;
+            if (c < 0 || c >= len) continue;
+            const h = syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes;
+            memory.fill(neu1e, 0, rowBytes);
+            negativeSampling(h, centre, syn1, dim, firstSlot, guide, <u32>guideSize, <u32>tableSize, negative, alpha, neu1e);
+            addTo(h, neu1e, dim);
+            examples++;
+          }
+        } else {
+          memory.fill(neu1, 0, rowBytes);
+          let cw = 0;
+          for (let a = b; a < windowEnd; a++) {
+            if (a == window) continue;
+            const c = pos - window + a;
+            if (c < 0 || c >= len) continue;
+            addTo(neu1, syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes, dim);
+            cw++;
+          }
+          if (cw == 0) continue;
+          scale(neu1, <f32>1 / <f32>cw, dim);
           memory.fill(neu1e, 0, rowBytes);
-          negativeSampling(h, centre, syn1, dim, firstSlot, guide, <u32>guideSize, <u32>tableSize, negative, alpha, neu1e);
-          addTo(h, neu1e, dim);
+          negativeSampling(neu1, centre, syn1, dim, firstSlot, guide, <u32>guideSize, <u32>tableSize, negative, alpha, neu1e);
+          // each context word receives the full error, as in word2vec.c
+          for (let a = b; a < windowEnd; a++) {
+            if (a == window) continue;
+            const c = pos - window + a;
+            if (c < 0 || c >= len) continue;
+            addTo(syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes, neu1e, dim);
+          }
           examples++;
         }
-      } else {
-        memory.fill(neu1, 0, rowBytes);
-        let cw = 0;
-        for (let a = b; a < end; a++) {
-          if (a == window) continue;
-          const c = pos - window + a;
-          if (c < 0 || c >= len) continue;
-          addTo(neu1, syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes, dim);
-          cw++;
-        }
-        if (cw == 0) continue;
-        scale(neu1, <f32>1 / <f32>cw, dim);
-        memory.fill(neu1e, 0, rowBytes);
-        negativeSampling(neu1, centre, syn1, dim, firstSlot, guide, <u32>guideSize, <u32>tableSize, negative, alpha, neu1e);
-        // each context word receives the full error, as in word2vec.c
-        for (let a = b; a < end; a++) {
-          if (a == window) continue;
-          const c = pos - window + a;
-          if (c < 0 || c >= len) continue;
-          addTo(syn0 + <usize>load<i32>(sen + (<usize>c << 2)) * rowBytes, neu1e, dim);
-        }
-        examples++;
       }
     }
+    store<u32>(state, s0);
+    store<u32>(state, s1, 4);
+    store<u32>(state, s2, 8);
+    store<u32>(state, s3, 12);
+    store<f64>(stat, lossSum);
+    store<f64>(stat, examples, 8);
+    store<f64>(stat, <f64>wordsRead, 16);
   }
-  store<u32>(state, s0);
-  store<u32>(state, s1, 4);
-  store<u32>(state, s2, 8);
-  store<u32>(state, s3, 12);
-  store<f64>(stats, lossSum);
-  store<f64>(stats, examples, 8);
-  store<f64>(stats, wordsRead, 16);
 }
