@@ -200,13 +200,15 @@ export interface Backend {
   /** Row-wise softmax (or log-softmax) of contiguous [rows, cols]. */
   softmax(x: Float32Array, rows: number, cols: number, log: boolean, out: Float32Array): void;
   softmaxBackward(y: Float32Array, gradOut: Float32Array, rows: number, cols: number, log: boolean, gradInput: Float32Array): void;
+  /** log(sum(exp(x[i, :]))) of each row of contiguous [rows, cols], as float32: x - out[i] is the row's log-softmax. */
+  logSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /**
-   * Cross-entropy's gradient with respect to the scores, from the log-probabilities logp [rows, cols]:
-   * gradInput[i, j] = coef[i] * (exp(logp[i, j]) - (j == target[i] ? 1 : 0)), i.e. log-softmax's
-   * backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere, without
-   * materialising that gradient.
+   * Cross-entropy's gradient with respect to the scores x [rows, cols], from their logSumExp:
+   * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - (j == target[i] ? 1 : 0)), i.e.
+   * log-softmax's backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere,
+   * without materialising that gradient or the log-probabilities.
    */
-  crossEntropyBackward(logp: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
+  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
 
   /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
   layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,

@@ -158,10 +158,12 @@ function cases(): PassCase[] {
     list.push({ name: `${log ? 'log-' : ''}softmax and backward`, wasm: run(wasmSoftmax.softmax, wasmSoftmax.softmaxBackward),
       reference: run(jsSoftmax.softmax, jsSoftmax.softmaxBackward), agreement: 1e-5 });
   }
-  const logp = new Float32Array(r * c);
-  jsSoftmax.softmax(scores.map((v) => (Number.isNaN(v) ? 0 : v)), r, c, true, logp);
+  const lse = (f: typeof wasmSoftmax.logSumExp) => () => { const out = new Float32Array(r).fill(NaN); f(scores, r, c, out); return [out]; };
+  list.push({ name: 'log-sum-exp', wasm: lse(wasmSoftmax.logSumExp), reference: lse(jsSoftmax.logSumExp), agreement: 1e-6 });
+  const finite = scores.map((v) => (Number.isNaN(v) ? 0 : v)), logSum = new Float32Array(r);
+  jsSoftmax.logSumExp(finite, r, c, logSum);
   const target = Int32Array.from({ length: r }, (_, i) => (i * 37) % c), coef = random(r, rand);
-  const ce = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(logp, r, c, target, coef, gx); return [gx]; };
+  const ce = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(finite, logSum, r, c, target, coef, gx); return [gx]; };
   list.push({ name: "cross-entropy's backward", wasm: ce(wasmSoftmax.crossEntropyBackward), reference: ce(jsSoftmax.crossEntropyBackward), agreement: 1e-5 });
   const lnWeight = random(c, rand, 1, 1), lnBias = random(c, rand);
   const ln = (f: typeof wasmNorm.layerNorm) => () => {

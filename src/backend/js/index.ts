@@ -7,7 +7,7 @@ import { gemm } from './gemm.js';
 import { gather, indexAdd, indexSelect, scatter } from './indexing.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
-import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
@@ -37,6 +37,7 @@ export class JsBackend implements Backend {
   avgPool2dBackward = avgPool2dBackward;
   softmax = softmax;
   softmaxBackward = softmaxBackward;
+  logSumExp = logSumExp;
   crossEntropyBackward = crossEntropyBackward;
   layerNorm = layerNorm;
   layerNormBackward = layerNormBackward;

@@ -18,7 +18,7 @@ import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv.js';
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, binaryHandles, unary, unaryHandles } from './elementwise.js';
 import { reduce, reduceHandles } from './reduce.js';
-import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
@@ -95,7 +95,8 @@ export class WasmBackend extends JsBackend {
   });
   override softmax = routed(softmax, js.softmax, { elements: (x, rows, cols) => rows * cols });
   override softmaxBackward = routed(softmaxBackward, js.softmaxBackward, { elements: (y, g, rows, cols) => rows * cols });
-  override crossEntropyBackward = routed(crossEntropyBackward, js.crossEntropyBackward, { elements: (logp, rows, cols) => rows * cols });
+  override logSumExp = routed(logSumExp, js.logSumExp, { elements: (x, rows, cols) => rows * cols });
+  override crossEntropyBackward = routed(crossEntropyBackward, js.crossEntropyBackward, { elements: (x, logSum, rows, cols) => rows * cols });
   override layerNorm = routed(layerNorm, js.layerNorm, { elements: (x, rows, cols) => rows * cols });
   override layerNormBackward = routed(layerNormBackward, js.layerNormBackward, { elements: (g, x, mean, rstd, w, rows, cols) => rows * cols });
   override channelMoments = routed(channelMoments, js.channelMoments, { elements: (x, n, c, spatial) => n * c * spatial });
