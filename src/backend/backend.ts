@@ -122,6 +122,25 @@ export interface SgdUpdate {
 }
 
 /**
+ * The constants of one Adam/AdamW update (see Backend.adamStep; optim/adam.ts derives them from the
+ * hyper-parameters and the step count).
+ */
+export interface AdamUpdate {
+  beta1: number;
+  beta2: number;
+  /** lr / (1 - beta1^step) */
+  stepSize: number;
+  /** sqrt(1 - beta2^step) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** Adam's L2 penalty: l2 * p is added to the gradient (0 for AdamW). */
+  l2: number;
+  /** AdamW's decoupled decay: p is multiplied by this first (1 - lr * weightDecay; 1 for Adam). */
+  decay: number;
+  maximize: boolean;
+}
+
+/**
  * One call of word2vec training with negative sampling (see Backend.word2vecTrain): sentence s is
  * `ids[starts[s] .. starts[s + 1])` for s < starts.length - 1; the tables are [V, dim], updated in place.
  */
@@ -253,6 +272,14 @@ export interface Backend {
    * the momentum buffer (null when momentum is 0); `first` is its first update (buf = direction).
    */
   sgdStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number, buf: Float32Array | null, first: boolean, h: SgdUpdate): void;
+
+  /**
+   * One torch.optim.Adam / AdamW update of n parameters p[po..] in place from the gradient g[go..]
+   * (PyTorch's _single_tensor_adam): m and v are the moment estimates, vmax the running maximum of v
+   * with amsgrad (else null).
+   */
+  adamStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number,
+    m: Float32Array, v: Float32Array, vmax: Float32Array | null, h: AdamUpdate): void;
 
   /**
    * word2vec training over a run of sentences as word2vec.c does it: subsampling as each sentence is

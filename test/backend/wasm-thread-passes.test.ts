@@ -18,6 +18,8 @@ import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
 import { reduce as wasmReduce } from '../../src/backend/wasm/reduce.js';
 import * as wasmSoftmax from '../../src/backend/wasm/softmax.js';
 import * as wasmNorm from '../../src/backend/wasm/norm.js';
+import { adamStep as jsAdamStep } from '../../src/backend/js/adam.js';
+import { adamStep as wasmAdamStep } from '../../src/backend/wasm/adam.js';
 import { setNumThreads, wasmThreadStats } from '../../src/backend/wasm/threads.js';
 import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { randomArray as random, rng } from '../helpers/random.js';
@@ -184,6 +186,19 @@ function cases(): PassCase[] {
     list.push({ name: `layer norm backward${affine ? '' : ' without affine parameters'}`, wasm: lnBackward(wasmNorm.layerNormBackward),
       reference: lnBackward(jsNorm.layerNormBackward), agreement: 1e-6 });
   }
+
+  // Adam's update with amsgrad and decay (in place): each run starts from copies of the same state;
+  // 30001 elements of 5 arrays read and 4 written
+  const an = 30001;
+  const ap = random(an, rand, 2), ag = random(an, rand), am = random(an, rand, 0.1), av = random(an, rand, 0.1, 0.1), ax = random(an, rand, 0.1, 0.1);
+  ag[7] = NaN;
+  const adamConstants = { beta1: 0.9, beta2: 0.999, stepSize: 0.01, biasCorrection2Sqrt: 0.05, eps: 1e-8, l2: 0.01, decay: 1, maximize: false };
+  const adam = (f: typeof wasmAdamStep) => () => {
+    const p = ap.slice(), m = am.slice(), v = av.slice(), vmax = ax.slice();
+    f(p, 0, ag, 0, an, m, v, vmax, adamConstants);
+    return [p, m, v, vmax];
+  };
+  list.push({ name: 'Adam update', wasm: adam(wasmAdamStep), reference: adam(jsAdamStep), agreement: 'exact' });
   return list;
 }
 

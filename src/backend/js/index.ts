@@ -11,6 +11,7 @@ import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './sof
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
+import { adamStep } from './adam.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { word2vecTrain } from './word2vec.js';
 
@@ -51,5 +52,6 @@ export class JsBackend implements Backend {
   recurrenceForward: Backend['recurrenceForward'] = (a) => recurrenceForward(this.gemm, a);
   recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
   sgdStep = sgdStep;
+  adamStep = adamStep;
   word2vecTrain: Backend['word2vecTrain'] = word2vecTrain;
 }

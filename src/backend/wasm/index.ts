@@ -23,6 +23,7 @@ import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNo
 import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { sgdStep } from './sgd.js';
+import { adamStep } from './adam.js';
 import { word2vecTrain } from './word2vec.js';
 
 /** Below this many elements a reference loop is as fast as copying its data into wasm memory and back. */
@@ -111,6 +112,7 @@ export class WasmBackend extends JsBackend {
   override recurrenceForward: Backend['recurrenceForward'] = routed(recurrenceForward, (a) => jsRecurrence.recurrenceForward(this.gemm, a));
   override recurrenceBackward: Backend['recurrenceBackward'] = routed(recurrenceBackward, (a) => jsRecurrence.recurrenceBackward(this.gemm, a));
   override sgdStep = routed(sgdStep, js.sgdStep, { elements: (p, po, g, go, n) => n });
+  override adamStep = routed(adamStep, js.adamStep, { elements: (p, po, g, go, n) => n });
   override word2vecTrain: Backend['word2vecTrain'] = (job) => word2vecTrain(job, js.word2vecTrain);
 
   override gemm: Backend['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc) => {

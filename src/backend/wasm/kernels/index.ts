@@ -10,4 +10,5 @@ export * from './norm';
 export * from './attention';
 export * from './rnn';
 export * from './sgd';
+export * from './adam';
 export * from './word2vec';
