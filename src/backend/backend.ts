@@ -136,6 +136,25 @@ export interface SgdUpdate {
 }
 
 /**
+ * The constants of one Adam/AdamW update (see Backend.adamStep; optim/adam.ts derives them from the
+ * hyper-parameters and the step count).
+ */
+export interface AdamUpdate {
+  beta1: number;
+  beta2: number;
+  /** lr / (1 - beta1^step) */
+  stepSize: number;
+  /** sqrt(1 - beta2^step) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** Adam's L2 penalty: l2 * p is added to the gradient (0 for AdamW). */
+  l2: number;
+  /** AdamW's decoupled decay: p is multiplied by this first (1 - lr * weightDecay; 1 for Adam). */
+  decay: number;
+  maximize: boolean;
+}
+
+/**
  * One call of word2vec training with negative sampling (see Backend.word2vecTrain): sentence s is
  * `ids[starts[s] .. starts[s + 1])` for s < starts.length - 1; the tables are [V, dim], updated in place.
  */
@@ -258,13 +277,15 @@ export interface Backend {
   /** Row-wise softmax (or log-softmax) of contiguous [rows, cols]. */
   softmax(x: Float32Array, rows: number, cols: number, log: boolean, out: Float32Array): void;
   softmaxBackward(y: Float32Array, gradOut: Float32Array, rows: number, cols: number, log: boolean, gradInput: Float32Array): void;
+  /** log(sum(exp(x[i, :]))) of each row of contiguous [rows, cols], as float32: x - out[i] is the row's log-softmax. */
+  logSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /**
-   * Cross-entropy's gradient with respect to the scores, from the log-probabilities logp [rows, cols]:
-   * gradInput[i, j] = coef[i] * (exp(logp[i, j]) - (j == target[i] ? 1 : 0)), i.e. log-softmax's
-   * backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere, without
-   * materialising that gradient.
+   * Cross-entropy's gradient with respect to the scores x [rows, cols], from their logSumExp:
+   * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - (j == target[i] ? 1 : 0)), i.e.
+   * log-softmax's backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere,
+   * without materialising that gradient or the log-probabilities.
    */
-  crossEntropyBackward(logp: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
+  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
 
   /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
   layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,
@@ -309,6 +330,14 @@ export interface Backend {
    * the momentum buffer (null when momentum is 0); `first` is its first update (buf = direction).
    */
   sgdStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number, buf: Float32Array | null, first: boolean, h: SgdUpdate): void;
+
+  /**
+   * One torch.optim.Adam / AdamW update of n parameters p[po..] in place from the gradient g[go..]
+   * (PyTorch's _single_tensor_adam): m and v are the moment estimates, vmax the running maximum of v
+   * with amsgrad (else null).
+   */
+  adamStep(p: Float32Array, po: number, g: Float32Array, go: number, n: number,
+    m: Float32Array, v: Float32Array, vmax: Float32Array | null, h: AdamUpdate): void;
 
   /**
    * word2vec training over a run of sentences as word2vec.c does it: subsampling as each sentence is

@@ -142,9 +142,7 @@ function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProduc
   let dropMask: Float32Array | null = null;
   if (dropoutP > 0) {
     dropMask = new Float32Array(count * l * s);
-    const gen = options.generator ?? defaultGenerator;
-    const keep = dropoutP === 1 ? 0 : 1 / (1 - dropoutP);
-    for (let i = 0; i < dropMask.length; i++) dropMask[i] = gen.random() >= dropoutP ? keep : 0;
+    (options.generator ?? defaultGenerator).fillDropoutMask(dropMask, dropoutP, dropoutP === 1 ? 0 : 1 / (1 - dropoutP));
   }
   const shapes: AttentionShapes = {
     batch: count, l, s, e, ev, scale,

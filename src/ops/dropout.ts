@@ -11,8 +11,6 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   if (!(p >= 0 && p <= 1)) throw opError('dropout', `dropout probability has to be between 0 and 1, but got ${p}`);
   if (!training || p === 0) return x;
   const mask = emptyTensor(x.shape);
-  const data = mask.data;
-  const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < data.length; i++) data[i] = generator.random() >= p ? scale : 0;
+  generator.fillDropoutMask(mask.data as Float32Array, p, p === 1 ? 0 : 1 / (1 - p));
   return mul(x, mask);
 }

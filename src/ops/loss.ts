@@ -9,7 +9,6 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { getBackend } from '../backend/registry.js';
 import { div, mul, neg, where } from './elementwise.js';
 import { sum } from './reduce.js';
-import { logSoftmax } from './activation.js';
 import { gather } from './indexing.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { emptyTensor } from './util.js';
@@ -33,7 +32,11 @@ export interface ClassTargets {
 
 /** The NLL of log-probabilities at the target classes, reduced with PyTorch's weighted mean. */
 export function nllFromLogProbs(logp: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
-  const atTarget = squeeze(gather(logp, info.classDim, unsqueeze(info.index, info.classDim)), info.classDim);
+  return nllAtTargets(squeeze(gather(logp, info.classDim, unsqueeze(info.index, info.classDim)), info.classDim), info, reduction);
+}
+
+/** The NLL from the log-probabilities at the targets (shaped like the target), reduced as nllFromLogProbs. */
+function nllAtTargets(atTarget: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
   const losses = where(info.keep, neg(mul(atTarget, info.picked)), 0);
   if (reduction === 'none') return losses;
   const total = sum(losses);
@@ -49,10 +52,15 @@ export function nllFromLogProbs(logp: Tensor, info: ClassTargets, reduction: Red
 export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
   const cols = input.shape[input.ndim - 1]!;
   const rows = input.numel() / Math.max(cols, 1);
-  const [logp, loss] = noGrad(() => {
-    const lp = logSoftmax(input, -1);
-    return [lp, nllFromLogProbs(lp, info, reduction)] as const;
-  });
+  // Only each row's log-sum-exp is kept: the log-probabilities (x - logSum) are formed at the
+  // targets here and over whole rows in backward, never stored as a second [N, C] array.
+  const x = input.contiguousData() as Float32Array;
+  const index = info.index.contiguousData() as Int32Array;
+  const logSum = new Float32Array(rows);
+  getBackend().logSumExp(x, rows, cols, logSum);
+  const atTarget = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) atTarget[i] = x[i * cols + index[i]!]! - logSum[i]!;
+  const loss = noGrad(() => nllAtTargets(Tensor.fromData(atTarget, info.index.shape, 'float32'), info, reduction));
   return record(loss, 'crossEntropy', [input], (g) => {
     // d loss / d logp[i, target] = -coef[i]: what the mean / sum / per-row reductions give row i
     const gd = g.contiguousData() as Float32Array;
@@ -65,7 +73,7 @@ export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction
       coef[i] = gi * picked[i]!;
     }
     const gx = emptyTensor(input.shape);
-    getBackend().crossEntropyBackward(logp.data as Float32Array, rows, cols, info.index.contiguousData() as Int32Array, coef, gx.data as Float32Array);
+    getBackend().crossEntropyBackward(x, logSum, rows, cols, index, coef, gx.data as Float32Array);
     return [gx];
-  }, [logp]);
+  }, [input]);
 }

@@ -1,5 +1,6 @@
 /** Adam, as torch.optim.Adam (1.13), and the update it shares with AdamW. */
 import type { Tensor } from '../tensor/tensor.js';
+import { adamKernelUpdate } from '../ops/adam.js';
 import {
   checkBetas, checkBoolean, checkNonNegative, ensureBuffer, Optimizer, optimizerOptions,
   type ParamGroup, type ParamsInput, type ParamState,
@@ -42,30 +43,13 @@ export function adamUpdate(
   state.step = step;
   const m = ensureBuffer(state, 'expAvg', param);
   const v = ensureBuffer(state, 'expAvgSq', param);
-  const vmax = amsgrad ? ensureBuffer(state, 'maxExpAvgSq', param) : v;
-
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const stepSize = lr / biasCorrection1;
-  const sign = maximize ? -1 : 1;
-  const decay = decoupled ? 1 - lr * wd : 1;
-  const l2 = decoupled ? 0 : wd;
-  const c1 = 1 - beta1;
-  const c2 = 1 - beta2;
-  for (let i = 0; i < n; i++) {
-    let gi = sign * g[go + i];
-    if (l2 !== 0) gi = Math.fround(gi + l2 * p[po + i]);
-    if (decoupled && wd !== 0) p[po + i] *= decay;
-    m[i] = m[i] * beta1 + c1 * gi;
-    v[i] = v[i] * beta2 + c2 * gi * gi;
-    let denomBase: number;
-    if (amsgrad) {
-      if (v[i] > vmax[i]) vmax[i] = v[i];
-      denomBase = vmax[i];
-    } else denomBase = v[i];
-    const denom = Math.fround(Math.fround(Math.sqrt(denomBase) / biasCorrection2Sqrt) + eps);
-    p[po + i] -= (stepSize * m[i]) / denom;
-  }
+  adamKernelUpdate(p, po, g, go, n, m, v, amsgrad ? ensureBuffer(state, 'maxExpAvgSq', param) : null, {
+    beta1, beta2, eps, maximize,
+    stepSize: lr / (1 - beta1 ** step),
+    biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+    l2: decoupled ? 0 : wd,
+    decay: decoupled ? 1 - lr * wd : 1,
+  });
 }
 
 /**

@@ -62,6 +62,33 @@ export class Generator {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
+  /**
+   * Fills `out` with dropout's scaled mask: `keep` where random() >= p, else 0, drawing one random()
+   * per element in order (the same numbers and mask as that loop), with the state in locals: several
+   * times faster than calling random() per element.
+   */
+  fillDropoutMask(out: Float32Array, p: number, keep: number): void {
+    const st = this.s;
+    let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+    const threshold = p * 16777216; // random() >= p exactly when its 24 bits >= p * 2^24
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(s1, 5);
+      const bits = (Math.imul((m << 7) | (m >>> 25), 9) >>> 8);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = bits >= threshold ? keep : 0;
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
+  }
+
   /** Uniform integer in [low, high). */
   randint(low: number, high: number): number {
     const range = high - low;

@@ -63,17 +63,28 @@ test('softmax and log-softmax, forward and backward, match the reference', { ski
   }
 });
 
-test("cross-entropy's fused backward matches the reference (ignored rows, targets at the row ends)", { skip }, () => {
+test("log-sum-exp and cross-entropy's fused backward match the reference (ignored rows, targets at the row ends, a -inf row)", { skip }, () => {
   const rand = rng(12);
   for (const [rows, cols] of [[64, 5000], [7, 1027], [300, 10]] as const) {
     const x = random(rows * cols, rand, 8);
+    x.fill(-Infinity, cols, 2 * cols);
+    const logSum = [new Float32Array(rows), new Float32Array(rows)];
+    wasmSoftmax.logSumExp(x, rows, cols, logSum[0]!);
+    jsSoftmax.logSumExp(x, rows, cols, logSum[1]!);
+    assertNear(logSum[0]!, logSum[1]!, `log-sum-exp ${rows}x${cols}`, 2e-6, 1e-7);
+    assert.ok(Number.isNaN(logSum[0]![1]!), `log-sum-exp ${rows}x${cols}: a row of -inf gives NaN, got ${logSum[0]![1]}`);
+    // x - logSum is the log-softmax, bit for bit on the wasm kernels
     const logp = new Float32Array(rows * cols);
-    jsSoftmax.softmax(x, rows, cols, true, logp);
+    wasmSoftmax.softmax(x, rows, cols, true, logp);
+    for (let i = 0; i < rows * cols; i++) {
+      const formed = Math.fround(x[i]! - logSum[0]![Math.floor(i / cols)]!);
+      if (!Object.is(formed, logp[i])) assert.fail(`log-sum-exp ${rows}x${cols}: x - logSum at ${i} is ${formed}, log-softmax gives ${logp[i]}`);
+    }
     const target = Int32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? cols - 1 : i % 3 === 1 ? 0 : Math.floor(rand() * cols)));
     const coef = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 4 ? 0 : rand() - 0.5));
     const got = new Float32Array(rows * cols).fill(NaN), want = new Float32Array(rows * cols);
-    wasmSoftmax.crossEntropyBackward(logp, rows, cols, target, coef, got);
-    jsSoftmax.crossEntropyBackward(logp, rows, cols, target, coef, want);
+    wasmSoftmax.crossEntropyBackward(x, logSum[0]!, rows, cols, target, coef, got);
+    jsSoftmax.crossEntropyBackward(x, logSum[1]!, rows, cols, target, coef, want);
     assertNear(got, want, `cross-entropy backward ${rows}x${cols}`, 2e-6, 1e-7);
   }
 });

@@ -19,6 +19,8 @@ import * as wasmElementwise from '../../src/backend/wasm/elementwise.js';
 import { reduce as wasmReduce } from '../../src/backend/wasm/reduce.js';
 import * as wasmSoftmax from '../../src/backend/wasm/softmax.js';
 import * as wasmNorm from '../../src/backend/wasm/norm.js';
+import { adamStep as jsAdamStep } from '../../src/backend/js/adam.js';
+import { adamStep as wasmAdamStep } from '../../src/backend/wasm/adam.js';
 import { setNumThreads, wasmThreadStats } from '../../src/backend/wasm/threads.js';
 import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { randomArray as random, rng } from '../helpers/random.js';
@@ -187,10 +189,12 @@ function cases(): PassCase[] {
     list.push({ name: `${log ? 'log-' : ''}softmax and backward`, wasm: run(wasmSoftmax.softmax, wasmSoftmax.softmaxBackward),
       reference: run(jsSoftmax.softmax, jsSoftmax.softmaxBackward), agreement: 1e-5 });
   }
-  const logp = new Float32Array(r * c);
-  jsSoftmax.softmax(scores.map((v) => (Number.isNaN(v) ? 0 : v)), r, c, true, logp);
+  const lse = (f: typeof wasmSoftmax.logSumExp) => () => { const out = new Float32Array(r).fill(NaN); f(scores, r, c, out); return [out]; };
+  list.push({ name: 'log-sum-exp', wasm: lse(wasmSoftmax.logSumExp), reference: lse(jsSoftmax.logSumExp), agreement: 1e-6 });
+  const finite = scores.map((v) => (Number.isNaN(v) ? 0 : v)), logSum = new Float32Array(r);
+  jsSoftmax.logSumExp(finite, r, c, logSum);
   const target = Int32Array.from({ length: r }, (_, i) => (i * 37) % c), coef = random(r, rand);
-  const ce = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(logp, r, c, target, coef, gx); return [gx]; };
+  const ce = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(finite, logSum, r, c, target, coef, gx); return [gx]; };
   list.push({ name: "cross-entropy's backward", wasm: ce(wasmSoftmax.crossEntropyBackward), reference: ce(jsSoftmax.crossEntropyBackward), agreement: 1e-5 });
   const lnWeight = random(c, rand, 1, 1), lnBias = random(c, rand);
   const ln = (f: typeof wasmNorm.layerNorm) => () => {
@@ -211,6 +215,19 @@ function cases(): PassCase[] {
     list.push({ name: `layer norm backward${affine ? '' : ' without affine parameters'}`, wasm: lnBackward(wasmNorm.layerNormBackward),
       reference: lnBackward(jsNorm.layerNormBackward), agreement: 1e-6 });
   }
+
+  // Adam's update with amsgrad and decay (in place): each run starts from copies of the same state;
+  // 30001 elements of 5 arrays read and 4 written
+  const an = 30001;
+  const ap = random(an, rand, 2), ag = random(an, rand), am = random(an, rand, 0.1), av = random(an, rand, 0.1, 0.1), ax = random(an, rand, 0.1, 0.1);
+  ag[7] = NaN;
+  const adamConstants = { beta1: 0.9, beta2: 0.999, stepSize: 0.01, biasCorrection2Sqrt: 0.05, eps: 1e-8, l2: 0.01, decay: 1, maximize: false };
+  const adam = (f: typeof wasmAdamStep) => () => {
+    const p = ap.slice(), m = am.slice(), v = av.slice(), vmax = ax.slice();
+    f(p, 0, ag, 0, an, m, v, vmax, adamConstants);
+    return [p, m, v, vmax];
+  };
+  list.push({ name: 'Adam update', wasm: adam(wasmAdamStep), reference: adam(jsAdamStep), agreement: 'exact' });
   return list;
 }
 

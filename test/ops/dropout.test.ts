@@ -54,6 +54,24 @@ describe(`dropout (backend ${nb.getBackend().name})`, () => {
     assert.notDeepEqual(c, d);
   });
 
+  it('the mask is the one drawing random() per element gives, and the generator ends in the same state', () => {
+    // p * 2^24 fractional (1/3), exact (0.5), at the ends of the range; and at each of the first draws and
+    // just above it (kept, then dropped), so that a draw off by its last bit shows
+    const ahead = new nb.Generator(11);
+    ahead.random();
+    const ties = Array.from({ length: 24 }, () => ahead.random()).flatMap((v) => [v, v + 2 ** -24]);
+    for (const p of [0.1, 1 / 3, 0.5, 1 - 2 ** -24, 1e-9, ...ties]) {
+      const drawn = new nb.Generator(11), filled = new nb.Generator(11);
+      drawn.random();
+      filled.random();
+      const want = new Float32Array(4097), got = new Float32Array(4097);
+      for (let i = 0; i < want.length; i++) want[i] = drawn.random() >= p ? 1 / (1 - p) : 0;
+      filled.fillDropoutMask(got, p, 1 / (1 - p));
+      assert.deepEqual(got, want, `p = ${p}`);
+      assert.deepEqual(filled.getState(), drawn.getState(), `p = ${p}: generator state after the mask`);
+    }
+  });
+
   it('eval mode and p = 0 are the identity (values and gradient)', () => {
     const x = nb.randn([4, 5], { generator: new nb.Generator(4) }).requiresGrad_();
     for (const y of [nb.dropout(x, 0.5, false), nb.dropout(x, 0)]) {

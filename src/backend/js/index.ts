@@ -7,10 +7,11 @@ import { gemm } from './gemm.js';
 import { gather, indexAdd, indexSelect, scatter } from './indexing.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPoolBackward } from './conv.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
-import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attentionBackward, attentionForward } from './attention.js';
 import { sgdStep } from './sgd.js';
+import { adamStep } from './adam.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { word2vecTrain } from './word2vec.js';
 import { gloveTrain } from './glove.js';
@@ -39,6 +40,7 @@ export class JsBackend implements Backend {
   avgPool2dBackward = avgPool2dBackward;
   softmax = softmax;
   softmaxBackward = softmaxBackward;
+  logSumExp = logSumExp;
   crossEntropyBackward = crossEntropyBackward;
   layerNorm = layerNorm;
   layerNormBackward = layerNormBackward;
@@ -52,6 +54,7 @@ export class JsBackend implements Backend {
   recurrenceForward: Backend['recurrenceForward'] = (a) => recurrenceForward(this.gemm, a);
   recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
   sgdStep = sgdStep;
+  adamStep = adamStep;
   word2vecTrain: Backend['word2vecTrain'] = word2vecTrain;
   gloveTrain: Backend['gloveTrain'] = gloveTrain;
 }

@@ -31,10 +31,26 @@ export function softmaxBackward(y: Float32Array, g: Float32Array, rows: number, 
   }
 }
 
-/** Log-softmax's backward (above) of the gradient -coef[i] · onehot(target[i]), computed the same way. */
-export function crossEntropyBackward(logp: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gx: Float32Array): void {
+/** log(sum(exp(x))) of each row, as the log-softmax above computes it (x - out[r] is its log-softmax). */
+export function logSumExp(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
   for (let r = 0; r < rows; r++) {
-    const base = r * cols, c = coef[r]!, t = target[r]!;
-    for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -c : 0) + Math.exp(logp[base + j]!) * c;
+    const base = r * cols;
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) if (x[base + j] > max) max = x[base + j];
+    if (max === -Infinity) {
+      out[r] = NaN; // a fully masked row: NaN log-probabilities, as the log-softmax gives
+      continue;
+    }
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.exp(x[base + j] - max);
+    out[r] = Math.log(sum) + max;
+  }
+}
+
+/** Log-softmax's backward of the gradient -coef[i] · onehot(target[i]), from the scores and their logSumExp. */
+export function crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gx: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols, c = coef[r]!, t = target[r]!, ls = logSum[r]!;
+    for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -c : 0) + Math.exp(Math.fround(x[base + j]! - ls)) * c;
   }
 }

@@ -18,11 +18,12 @@ import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dReluMaxPoolBac
 import { maxPool2d, maxPool2dBackward } from './pool.js';
 import { binary, binaryHandles, unary, unaryHandles } from './elementwise.js';
 import { reduce, reduceHandles } from './reduce.js';
-import { crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './softmax.js';
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
 import { sgdStep } from './sgd.js';
+import { adamStep } from './adam.js';
 import { word2vecTrain } from './word2vec.js';
 import { gloveTrain } from './glove.js';
 
@@ -99,7 +100,8 @@ export class WasmBackend extends JsBackend {
   });
   override softmax = routed(softmax, js.softmax, { elements: (x, rows, cols) => rows * cols });
   override softmaxBackward = routed(softmaxBackward, js.softmaxBackward, { elements: (y, g, rows, cols) => rows * cols });
-  override crossEntropyBackward = routed(crossEntropyBackward, js.crossEntropyBackward, { elements: (logp, rows, cols) => rows * cols });
+  override logSumExp = routed(logSumExp, js.logSumExp, { elements: (x, rows, cols) => rows * cols });
+  override crossEntropyBackward = routed(crossEntropyBackward, js.crossEntropyBackward, { elements: (x, logSum, rows, cols) => rows * cols });
   override layerNorm = routed(layerNorm, js.layerNorm, { elements: (x, rows, cols) => rows * cols });
   override layerNormBackward = routed(layerNormBackward, js.layerNormBackward, { elements: (g, x, mean, rstd, w, rows, cols) => rows * cols });
   override channelMoments = routed(channelMoments, js.channelMoments, { elements: (x, n, c, spatial) => n * c * spatial });
@@ -114,6 +116,7 @@ export class WasmBackend extends JsBackend {
   override recurrenceForward: Backend['recurrenceForward'] = routed(recurrenceForward, (a) => jsRecurrence.recurrenceForward(this.gemm, a));
   override recurrenceBackward: Backend['recurrenceBackward'] = routed(recurrenceBackward, (a) => jsRecurrence.recurrenceBackward(this.gemm, a));
   override sgdStep = routed(sgdStep, js.sgdStep, { elements: (p, po, g, go, n) => n });
+  override adamStep = routed(adamStep, js.adamStep, { elements: (p, po, g, go, n) => n });
   override word2vecTrain: Backend['word2vecTrain'] = (job) => word2vecTrain(job, js.word2vecTrain);
   override gloveTrain: Backend['gloveTrain'] = (job) => gloveTrain(job, js.gloveTrain);
 

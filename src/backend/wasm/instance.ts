@@ -21,6 +21,7 @@ import type { ConvExports } from './conv.js';
 import type { PoolExports } from './pool.js';
 import type { ElementwiseExports, MathExports } from './elementwise.js';
 import type { SgdExports } from './sgd.js';
+import type { AdamExports } from './adam.js';
 import type { SoftmaxExports } from './softmax.js';
 import type { NormExports } from './norm.js';
 import type { AttentionExports } from './attention.js';
@@ -31,7 +32,7 @@ import type { GloVeExports } from './glove.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory), each group declared beside its wrapper. */
 export type WasmKernelExports = ArenaExports & GemmExports & ConvExports & PoolExports & ElementwiseExports & ReduceExports & MathExports &
-  SgdExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports & GloVeExports;
+  SgdExports & AdamExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports & GloVeExports;
 
 export interface Runtime {
   module: WebAssembly.Module;

@@ -39,7 +39,7 @@ export const CTL = {
     'im2colRange', 'col2imRange', 'im2rowRange', 'row2imRange', 'nchwToNhwcRange', 'nhwcToNchwRange',
     'nchwToChannelMajorRange', 'channelMajorToNchwRange', 'softmaxRowsRange', 'softmaxBackwardRowsRange',
     'crossEntropyBackwardRowsRange', 'layerNormRowsRange', 'sumMiddleF32Range', 'layerNormBackwardRowsRange',
-    'layerNormParamGradsRange',
+    'layerNormParamGradsRange', 'logSumExpRowsRange', 'adamStepF32Range',
     'word2vecTrainRange', 'gloveTrainRange',
   ],
   TAG_MASK: 0x7ffff,

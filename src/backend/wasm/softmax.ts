@@ -11,7 +11,8 @@ import { parallelRange } from './threads.js';
 export interface SoftmaxExports {
   softmaxRowsRange(start: number, end: number, x: number, out: number, cols: number, log: number): void;
   softmaxBackwardRowsRange(start: number, end: number, y: number, g: number, gx: number, cols: number, log: number): void;
-  crossEntropyBackwardRowsRange(start: number, end: number, logp: number, target: number, coef: number, gx: number, cols: number): void;
+  logSumExpRowsRange(start: number, end: number, x: number, out: number, cols: number): void;
+  crossEntropyBackwardRowsRange(start: number, end: number, x: number, logSum: number, target: number, coef: number, gx: number, cols: number): void;
 }
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
@@ -34,14 +35,24 @@ export const softmaxBackward: Backend['softmaxBackward'] = (y, gradOut, rows, co
   m.take(pg, gradInput, n);
 };
 
-export const crossEntropyBackward: Backend['crossEntropyBackward'] = (logp, rows, cols, target, coef, gradInput) => {
+export const logSumExp: Backend['logSumExp'] = (x, rows, cols, out) => {
   const n = rows * cols;
-  // in place: one region holds logp, then the gradient
-  const m = wasmScratch('crossEntropyBackward', [n, rows, rows]);
-  const [p, pt, pc] = m.ptrs as [number, number, number];
+  const m = wasmScratch('logSumExp', [n, rows]);
+  const [px, po] = m.ptrs as [number, number];
+  m.put(px, x, n);
+  parallelRange(m.exports, 'logSumExpRowsRange', rows, 1, n, [px, po, cols]);
+  m.take(po, out, rows);
+};
+
+export const crossEntropyBackward: Backend['crossEntropyBackward'] = (x, logSum, rows, cols, target, coef, gradInput) => {
+  const n = rows * cols;
+  // in place: one region holds the scores, then the gradient
+  const m = wasmScratch('crossEntropyBackward', [n, rows, rows, rows]);
+  const [p, pl, pt, pc] = m.ptrs as [number, number, number, number];
   m.i32.set(target.subarray(0, rows), pt >> 2);
+  m.put(pl, logSum, rows);
   m.put(pc, coef, rows);
-  m.put(p, logp, n);
-  parallelRange(m.exports, 'crossEntropyBackwardRowsRange', rows, 1, 2 * n, [p, pt, pc, p, cols]);
+  m.put(p, x, n);
+  parallelRange(m.exports, 'crossEntropyBackwardRowsRange', rows, 1, 2 * n, [p, pl, pt, pc, p, cols]);
   m.take(p, gradInput, n);
 };

@@ -10,5 +10,6 @@ export * from './norm';
 export * from './attention';
 export * from './rnn';
 export * from './sgd';
+export * from './adam';
 export * from './word2vec';
 export * from './glove';

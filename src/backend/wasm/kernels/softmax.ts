@@ -80,27 +80,43 @@ function softmaxBackwardRows(y: usize, g: usize, gx: usize, rows: i32, cols: i32
 }
 
 /**
- * gx [rows, cols] = coef[r] * (exp(logp) - onehot(target[r])) (int32 targets, float32 coefficients):
- * log-softmax's backward of the gradient -coef[r] at the target class, as softmaxBackwardRows
- * computes it. gx may equal logp.
+ * log(sum(exp(x))) of each row of x [rows, cols] into out [rows], as softmaxRows computes it for the
+ * log-softmax (x - out[r] is its log-softmax, bit for bit); NaN for a row of -inf.
  */
-function crossEntropyBackwardRows(logp: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
+function logSumExpRows(x: usize, out: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const mx = rowMax(xr, cols);
+    const logSum = mx == -Infinity ? <f32>NaN : <f32>(Math.log(expShiftSum(xr, 0, cols, mx, false)) + <f64>mx);
+    store<f32>(out + (<usize>r << 2), logSum);
+  }
+}
+
+/**
+ * gx [rows, cols] = coef[r] * (exp(x - logSum[r]) - onehot(target[r])) (int32 targets, float32
+ * coefficients): log-softmax's backward of the gradient -coef[r] at the target class, from the scores
+ * and logSumExpRows's output, with the log-probabilities rounded as softmaxRows rounds them. gx may
+ * equal x.
+ */
+function crossEntropyBackwardRows(x: usize, logSum: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * rowBytes;
-    const yr = logp + off, xr = gx + off;
+    const xr = x + off, or = gx + off;
     const c = load<f32>(coef + (<usize>r << 2));
-    const vc = f32x4.splat(c);
+    const ls = load<f32>(logSum + (<usize>r << 2));
+    const vc = f32x4.splat(c), vl = f32x4.splat(ls);
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
       const o = <usize>j << 2;
-      v128.store(xr + o, f32x4.mul(expNoTiny(v128.load(yr + o)), vc));
+      v128.store(or + o, f32x4.mul(expNoTiny(f32x4.sub(v128.load(xr + o), vl)), vc));
     }
     for (; j < cols; j++) {
       const o = <usize>j << 2;
-      store<f32>(xr + o, expScalar(load<f32>(yr + o)) * c);
+      store<f32>(or + o, expScalar(load<f32>(xr + o) - ls) * c);
     }
-    const t = xr + (<usize>load<i32>(target + (<usize>r << 2)) << 2);
+    const t = or + (<usize>load<i32>(target + (<usize>r << 2)) << 2);
     store<f32>(t, load<f32>(t) - c);
   }
 }
@@ -117,8 +133,13 @@ export function softmaxBackwardRowsRange(start: i32, end: i32, y: usize, g: usiz
   softmaxBackwardRows(y + o, g + o, gx + o, end - start, cols, log);
 }
 
+/** logSumExpRows over rows [start, end). */
+export function logSumExpRowsRange(start: i32, end: i32, x: usize, out: usize, cols: i32): void {
+  logSumExpRows(x + (<usize>start * <usize>cols << 2), out + (<usize>start << 2), end - start, cols);
+}
+
 /** crossEntropyBackwardRows over rows [start, end). */
-export function crossEntropyBackwardRowsRange(start: i32, end: i32, logp: usize, target: usize, coef: usize, gx: usize, cols: i32): void {
+export function crossEntropyBackwardRowsRange(start: i32, end: i32, x: usize, logSum: usize, target: usize, coef: usize, gx: usize, cols: i32): void {
   const o = <usize>start * <usize>cols << 2, r = <usize>start << 2;
-  crossEntropyBackwardRows(logp + o, target + r, coef + r, gx + o, end - start, cols);
+  crossEntropyBackwardRows(x + o, logSum + r, target + r, coef + r, gx + o, end - start, cols);
 }
