@@ -49,8 +49,8 @@ export function pretrainingForward(model: BertForPreTraining, batch: Pretraining
   return { loss: mlmLoss.add(nspLoss), mlmLoss, nspLoss, mlmLogits, mlmTargets: targets, seqRelationshipLogits };
 }
 
-/** Correct predictions of a forward pass: masked tokens and next-sentence labels. */
-export function pretrainingCounts(out: PretrainingOutput, batch: PretrainingBatch): { mlmCorrect: number; masked: number; nspCorrect: number; pairs: number } {
+/** Correct predictions of a forward pass (masked tokens and next-sentence labels), with the masked-LM guesses they count. */
+export function pretrainingCounts(out: PretrainingOutput, batch: PretrainingBatch): { mlmCorrect: number; masked: number; nspCorrect: number; pairs: number; mlmGuesses: ArrayLike<number> } {
   return noGrad(() => {
     const mlmGuess = out.mlmLogits.argmax(1).contiguousData();
     const mlmTruth = out.mlmTargets.contiguousData();
@@ -60,7 +60,7 @@ export function pretrainingCounts(out: PretrainingOutput, batch: PretrainingBatc
     const nspTruth = batch.nextSentenceLabel.contiguousData();
     let nspCorrect = 0;
     for (let i = 0; i < nspTruth.length; i++) if (nspGuess[i] === nspTruth[i]) nspCorrect++;
-    return { mlmCorrect, masked: mlmTruth.length, nspCorrect, pairs: nspTruth.length };
+    return { mlmCorrect, masked: mlmTruth.length, nspCorrect, pairs: nspTruth.length, mlmGuesses: mlmGuess };
   });
 }
 
@@ -109,7 +109,7 @@ export function evaluatePretraining(model: BertForPreTraining, batches: Iterable
         nspCorrect += counts.nspCorrect;
         masked += counts.masked;
         pairs += counts.pairs;
-        const targets = out.mlmTargets.contiguousData(), guesses = out.mlmLogits.argmax(1).contiguousData();
+        const targets = out.mlmTargets.contiguousData(), guesses = counts.mlmGuesses;
         const inputs = batch.inputIds.contiguousData(), positions = batch.maskedIndices.contiguousData();
         for (let i = 0; i < targets.length; i++) {
           const t = targets[i]!;
