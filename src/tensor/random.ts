@@ -1,6 +1,22 @@
 import type { OptionTest } from '../util/options.js';
 
 /**
+ * One xoshiro128** draw from the state held in s[o .. o + 4), advanced in place: the Generator's step,
+ * also used by kernels' reference twins that keep several streams in one array.
+ */
+export function xoshiroNext(s: Uint32Array, o: number): number {
+  const result = Math.imul(rotl(Math.imul(s[o + 1]!, 5), 7), 9) >>> 0;
+  const t = s[o + 1]! << 9;
+  s[o + 2] ^= s[o]!;
+  s[o + 3] ^= s[o + 1]!;
+  s[o + 1] ^= s[o + 2]!;
+  s[o] ^= s[o + 3]!;
+  s[o + 2] ^= t;
+  s[o + 3] = rotl(s[o + 3]!, 11);
+  return result;
+}
+
+/**
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32), so a run with the same
  * `manualSeed` repeats exactly. Not PyTorch's Mersenne Twister: seeds give different numbers than
  * PyTorch's, but the same numbers on every run and every platform.
@@ -45,16 +61,7 @@ export class Generator {
   }
 
   nextUint32(): number {
-    const s = this.s;
-    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
-    const t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
+    return xoshiroNext(this.s, 0);
   }
 
   /** Uniform in [0, 1) with 24 random bits, exactly representable in float32. */

@@ -7,6 +7,7 @@
  * one after another, which is what the kernel does on one thread.
  */
 import type { Backend, Word2VecJob } from '../backend.js';
+import { xoshiroNext } from '../../tensor/random.js';
 
 const fround = Math.fround;
 
@@ -26,20 +27,6 @@ export function dotF32(a: Float32Array, ao: number, b: Float32Array, bo: number,
   return s;
 }
 
-/** tensor/random.ts's Generator.nextUint32 on a state held in s[o .. o + 4). */
-function nextUint32(s: Uint32Array, o: number): number {
-  const m = Math.imul(s[o + 1]!, 5);
-  const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-  const t = s[o + 1]! << 9;
-  s[o + 2] ^= s[o]!;
-  s[o + 3] ^= s[o + 1]!;
-  s[o + 1] ^= s[o + 2]!;
-  s[o] ^= s[o + 3]!;
-  s[o + 2] ^= t;
-  s[o + 3] = (s[o + 3]! << 11) | (s[o + 3]! >>> 21);
-  return result;
-}
-
 /** MurmurHash3's finaliser: spreads each bit of a draw over the word, so a seeded stream shares no structure with the main one. */
 function mix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -54,7 +41,7 @@ function mix32(h: number): number {
 export function word2vecRunStates(state: Uint32Array, runs: number): Uint32Array {
   const states = new Uint32Array(4 * runs);
   states.set(state.subarray(0, 4));
-  for (let w = 4; w < states.length; w++) states[w] = mix32(nextUint32(states, 0));
+  for (let w = 4; w < states.length; w++) states[w] = mix32(xoshiroNext(states, 0));
   return states;
 }
 
@@ -101,21 +88,8 @@ function trainWorker(sh: Shared, q: number): { loss: number; examples: number; w
   const { syn0, syn1neg: syn1, dim, ids, starts, keep, table, window: W, negative, cbow, alpha: alpha0, wordsDone, totalWords } = job;
   const computeLoss = job.computeLoss ?? true;
   const o = 4 * q;
-  let s0 = sh.states[o]!, s1 = sh.states[o + 1]!, s2 = sh.states[o + 2]!, s3 = sh.states[o + 3]!;
-  // tensor/random.ts's Generator.nextUint32, on local state
-  const next = (): number => {
-    const m = Math.imul(s1, 5);
-    const r = (m << 7) | (m >>> 25);
-    const result = Math.imul(r, 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    return result;
-  };
+  const states = sh.states;
+  const next = (): number => xoshiroNext(states, o);
   const tableSize = table.length;
   let loss = 0, examples = 0, wordsRead = 0;
   let alpha = 0;
@@ -192,7 +166,6 @@ function trainWorker(sh: Shared, q: number): { loss: number; examples: number; w
       examples++;
     }
   }
-  sh.states[o] = s0; sh.states[o + 1] = s1; sh.states[o + 2] = s2; sh.states[o + 3] = s3;
   return { loss, examples, words: wordsRead };
 }
 
