@@ -3,6 +3,7 @@
  * order (Kahn), summing gradients per node and accumulating into leaves' `.grad`.
  * Gradient rules run without recording, so backward never builds a second graph. A node with a
  * fused rule may run through the nodes below it that have no other consumer (see FusedRule).
+ * Gradients only the walk holds go back to the storage pool once consumed (see trackOwnership).
  */
 import { checkOptions } from '../util/options.js';
 import { storageCount, type Storage, type Tensor } from '../tensor/tensor.js';
@@ -10,6 +11,7 @@ import type { FusedGradients, GradNode } from './node.js';
 import { noGrad } from './grad-mode.js';
 import { accumulateSparseGrad } from './sparse.js';
 import { profileHooks } from '../util/profile-hooks.js';
+import { releaseStorage } from '../tensor/pool.js';
 
 export interface BackwardOptions {
   retainGraph?: boolean;
@@ -52,7 +54,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
       const createdBefore = storageCount();
       const { through, tail, grads } = profileHooks ? profiledStep(`${node.name}.backward`, step) : step();
       visited.push(...through);
-      trackOwnership(owned, grads, gradOut, createdBefore);
+      if (trackOwnership(owned, grads, gradOut, createdBefore)) releaseStorage(gradOut.storage, gradOut.dtype);
       tail.inputs.forEach((input, i) => {
         if (!input) return;
         const g = grads[i];
@@ -60,7 +62,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: BackwardOpt
         if (g) {
           if (child) {
             const previous = pending.get(child);
-            pending.set(child, previous ? previous.add(g) : g);
+            pending.set(child, previous ? sumOwned(previous, g, owned) : g);
           } else if (profileHooks) profiledStep('accumulateGrad', () => accumulateLeaf(input, g, owned));
           else accumulateLeaf(input, g, owned);
         }
@@ -112,9 +114,12 @@ function markVisitedWithoutGrad(start: GradNode, dependents: Map<GradNode, numbe
  * ones it passed on once (a view of its gradOut) when they were owned already. A leaf without a
  * gradient takes such a storage as its .grad instead of a copy (PyTorch steals a gradient nothing
  * else references the same way), which saves a weight-sized allocation per parameter and step.
+ * Returns whether gradOut was owned and the rule passed none of it on: the walk has consumed it
+ * and nothing else can reach its storage (the root's gradient, which the caller made, never is).
  */
-function trackOwnership(owned: Set<Storage>, grads: (Tensor | null | undefined)[], gradOut: Tensor, createdBefore: number): void {
+function trackOwnership(owned: Set<Storage>, grads: (Tensor | null | undefined)[], gradOut: Tensor, createdBefore: number): boolean {
   const passedOn = owned.delete(gradOut.storage);
+  let consumed = passedOn;
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
     if (!g) continue;
@@ -123,7 +128,22 @@ function trackOwnership(owned: Set<Storage>, grads: (Tensor | null | undefined)[
     const fresh = g.storage.serial >= createdBefore || (passedOn && g.storage === gradOut.storage);
     if (once && fresh) owned.add(g.storage);
     else owned.delete(g.storage);
+    if (g.storage.data === gradOut.storage.data) consumed = false;
   }
+  return consumed;
+}
+
+/** Two gradients of one node added up; the addends the walk owned go back to the pool and the sum is owned instead. */
+function sumOwned(previous: Tensor, g: Tensor, owned: Set<Storage>): Tensor {
+  const sum = previous.add(g);
+  for (const t of [previous, g]) if (owned.delete(t.storage)) releaseStorage(t.storage, t.dtype);
+  owned.add(sum.storage);
+  return sum;
+}
+
+/** Gives back a gradient the walk owned and has now added into a leaf's .grad (or copied). */
+function releaseIfOwned(g: Tensor, owned: Set<Storage> | null): void {
+  if (owned && owned.delete(g.storage)) releaseStorage(g.storage, g.dtype);
 }
 
 /** Whether g is the whole of an owned storage, laid out as the leaf's gradient would be. */
@@ -137,9 +157,15 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, owned: Set<Storage> | null = nu
     throw new Error(`backward: internal error: gradient of shape [${g.shape.join(', ')}] for a leaf of shape [${leaf.shape.join(', ')}]`);
   }
   if (accumulateSparseGrad(leaf, g)) return;
-  if (leaf.grad) leaf.grad.addInPlaceRaw(g);
-  else if (owned && canTake(leaf, g, owned)) {
+  const existing = leaf.gradForUpdate();
+  if (existing) {
+    existing.addInPlaceRaw(g);
+    releaseIfOwned(g, owned);
+  } else if (owned && canTake(leaf, g, owned)) {
     owned.delete(g.storage);
-    leaf.grad = g.detach();
-  } else leaf.grad = g.cloneContiguous();
+    leaf.setGradFromBackward(g.detach());
+  } else {
+    leaf.setGradFromBackward(g.cloneContiguous());
+    releaseIfOwned(g, owned);
+  }
 }

@@ -4,6 +4,7 @@
  * change made after the forward pass is caught instead of silently giving a wrong gradient).
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { releaseStorage } from '../tensor/pool.js';
 import { isGradEnabled } from './grad-mode.js';
 import { profileHooks } from '../util/profile-hooks.js';
 
@@ -39,6 +40,8 @@ export class GradNode {
   fusedRule: FusedRule | null = null;
   /** What a fused rule of a later node needs from this one (the op that recorded it sets it). */
   fusionInfo: unknown = undefined;
+  /** Tensors the op made for this rule alone (see freeWithGraph). */
+  private internal: Tensor[] = [];
 
   constructor(
     readonly name: string,
@@ -79,7 +82,18 @@ export class GradNode {
     return this.fusedRule(gradOutput, alone);
   }
 
+  /**
+   * Declares `t` a tensor the op made for this node's rule alone and never handed to its caller nor
+   * to another node (max pooling's winner positions): its storage returns to the pool when backward
+   * frees the graph.
+   */
+  freeWithGraph(t: Tensor): void {
+    this.internal.push(t);
+  }
+
   release(): void {
+    for (const t of this.internal) releaseStorage(t.storage, t.dtype);
+    this.internal = [];
     this.rule = null;
     this.fusedRule = null;
     this.fusionInfo = undefined;

@@ -352,9 +352,10 @@ export class Module {
   /** Clears every parameter's gradient: to null (default, like PyTorch) or to zeros. */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (!p.grad) continue;
-      if (setToNone) p.grad = null;
-      else p.grad.zero_();
+      const g = p.gradForUpdate();
+      if (!g) continue;
+      if (setToNone) p.clearGrad();
+      else g.zero_();
     }
   }
 

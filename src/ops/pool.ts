@@ -99,7 +99,10 @@ function maxPool2dAndMaybeIndices(x: Tensor, kernelSize: IntOrPair, options: Poo
     backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.data as Int32Array, s, gx.data as Float32Array);
     return [gx];
   });
-  if (out.gradFn) out.gradFn.fusedRule = convReluPoolRule(x, out, indices, s);
+  if (out.gradFn) {
+    out.gradFn.fusedRule = convReluPoolRule(x, out, indices, s);
+    if (!keepIndices) out.gradFn.freeWithGraph(indices);
+  }
   return { values: out, indices };
 }
 

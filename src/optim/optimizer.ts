@@ -291,10 +291,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
   zeroGrad(setToNone = true): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        const g = p.grad;
+        const g = p.gradForUpdate();
         if (g === null) continue;
         if (setToNone) {
-          p.grad = null;
+          p.clearGrad();
           continue;
         }
         if (g.gradFn !== null) g.detach_();
@@ -324,7 +324,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const params = group.params;
     for (let i = 0; i < params.length; i++) {
       const param = params[i];
-      const grad = param.grad;
+      const grad = param.gradForUpdate();
       if (grad === null) continue;
       if (grad.dtype !== 'float32') {
         throw new TypeError(`${this.name}.step: the gradient of parameter ${i} in group ${gi} has dtype ${grad.dtype}, expected float32`);

@@ -44,6 +44,7 @@ const sessions: ProfileSession[] = [];
 /** Hands every event to every running profile (nested `profile` calls each get their own report). */
 const hooks: ProfileHooks & KernelListener = {
   tensorAllocated: (bytes) => { for (const s of sessions) s.tensorAllocated(bytes); },
+  storageReused: (bytes) => { for (const s of sessions) s.storageReused(bytes); },
   wasmCopy: (bytes, copies = 1) => { for (const s of sessions) s.wasmCopy(bytes, copies); },
   opRecorded: (name) => { for (const s of sessions) s.opRecorded(name); },
   backwardStepStart: (name) => { for (const s of sessions) s.backwardStepStart(name); },

@@ -50,7 +50,7 @@ function frame(name: string | null): Frame {
 export class ProfileSession {
   readonly ops = new Map<string, ProfileRow>();
   readonly kernels = new Map<string, ProfileRow>();
-  readonly totals = { allocations: 0, allocatedBytes: 0, copies: 0, copiedBytes: 0 };
+  readonly totals = { allocations: 0, allocatedBytes: 0, reused: 0, reusedBytes: 0, copies: 0, copiedBytes: 0 };
   readonly start = now();
   private readonly opStack: Frame[] = [];
   private readonly kernelStack: Frame[] = [];
@@ -80,6 +80,11 @@ export class ProfileSession {
       kernel.allocations++;
       kernel.allocatedBytes += bytes;
     }
+  }
+
+  storageReused(bytes: number): void {
+    this.totals.reused++;
+    this.totals.reusedBytes += bytes;
   }
 
   wasmCopy(bytes: number, copies: number): void {

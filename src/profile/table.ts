@@ -15,8 +15,12 @@ export interface ProfileTableOptions {
 /** Sums shown under the two tables. */
 export interface ProfileTotals {
   wallMs: number;
+  /** Fresh tensor storages (not from the storage pool) and their bytes. */
   allocations: number;
   allocatedBytes: number;
+  /** Tensor storages that took an array from the storage pool, and their bytes. */
+  reused: number;
+  reusedBytes: number;
   copies: number;
   copiedBytes: number;
 }
@@ -65,7 +69,8 @@ export function formatProfile(ops: readonly ProfileRow[], kernels: readonly Prof
     '',
     ...section('Kernel', kernels, totals.wallMs, options),
     '',
-    `Wall time ${totals.wallMs.toFixed(2)} ms; tensors allocated: ${totals.allocations} (${formatBytes(totals.allocatedBytes)}); ` +
+    `Wall time ${totals.wallMs.toFixed(2)} ms; tensors allocated: ${totals.allocations} (${formatBytes(totals.allocatedBytes)}), ` +
+      `reused from the pool: ${totals.reused} (${formatBytes(totals.reusedBytes)}); ` +
       `copies between JS and wasm memory: ${totals.copies} (${formatBytes(totals.copiedBytes)})`,
   ].join('\n');
 }

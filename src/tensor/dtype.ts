@@ -1,9 +1,14 @@
+import { takePooled } from './pool.js';
+
 /** nabla's element types: float32 for math, int32 for indices and labels, bool for masks. */
 export type DType = 'float32' | 'int32' | 'bool';
 /** The typed arrays that hold a tensor's elements. */
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
+/** A zero-filled array of `size` elements, from the storage pool when it holds one of that length. */
 export function allocate(dtype: DType, size: number): TypedArray {
+  const pooled = takePooled(dtype, size);
+  if (pooled) return pooled;
   switch (dtype) {
     case 'float32': return new Float32Array(size);
     case 'int32': return new Int32Array(size);

@@ -9,6 +9,7 @@ import { copyStrided, type StridedView } from './strided.js';
 import type { GradNode } from '../autograd/node.js';
 import { formatTensor } from './print.js';
 import { profileHooks } from '../util/profile-hooks.js';
+import { cameFromPool, releaseStorage } from './pool.js';
 
 let storagesCreated = 0;
 
@@ -23,7 +24,7 @@ export class Storage {
   /** Creation order (see storageCount): autograd hands a gradient made by a rule to a leaf instead of copying it. */
   readonly serial = storagesCreated++;
   constructor(public data: TypedArray) {
-    if (profileHooks) profileHooks.tensorAllocated(data.byteLength);
+    if (profileHooks && !cameFromPool(data)) profileHooks.tensorAllocated(data.byteLength);
   }
 }
 
@@ -43,7 +44,9 @@ export type NestedArray = number | boolean | NestedArray[];
  * ```
  */
 export class Tensor {
-  grad: Tensor | null = null;
+  private gradValue: Tensor | null = null;
+  /** Whether user code may hold the gradient: it went through the `grad` accessor since autograd set it. */
+  private gradSeen = false;
   gradFn: GradNode | null = null;
   /** Set by the autograd recorder on op outputs; users set requiresGrad on leaves. */
   requiresGradInternal = false;
@@ -64,6 +67,42 @@ export class Tensor {
 
   static empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
     return Tensor.fromData(allocate(dtype, numel(shape)), shape, dtype);
+  }
+
+  /** The gradient backward accumulated (null until then), as `torch.Tensor.grad`. */
+  get grad(): Tensor | null {
+    this.gradSeen = true;
+    return this.gradValue;
+  }
+
+  set grad(value: Tensor | null) {
+    this.gradSeen = true;
+    this.gradValue = value;
+  }
+
+  /** Autograd's write of a gradient it made, which nothing but this tensor holds. */
+  setGradFromBackward(value: Tensor): void {
+    this.gradValue = value;
+    this.gradSeen = false;
+  }
+
+  /**
+   * The gradient, for library code that reads it and keeps no reference to it (autograd's
+   * accumulation, an optimizer's update, gradient clipping): unlike `grad` it does not count as a
+   * reference user code may hold.
+   */
+  gradForUpdate(): Tensor | null {
+    return this.gradValue;
+  }
+
+  /**
+   * Sets the gradient to null, as `zeroGrad()` does. When no user code read or set `grad` since
+   * backward made it, nothing else can reach its storage, which goes back to the storage pool.
+   */
+  clearGrad(): void {
+    const g = this.gradValue;
+    this.gradValue = null;
+    if (g && !this.gradSeen && g.offset === 0 && g.storage.data.length === g.numel() && g.isContiguous()) releaseStorage(g.storage, g.dtype);
   }
 
   get requiresGrad(): boolean {

@@ -5,8 +5,10 @@
  * costs one null check when profiling is off.
  */
 export interface ProfileHooks {
-  /** A tensor storage of `bytes` bytes was created. */
+  /** A tensor storage of `bytes` bytes was created on a fresh array. */
   tensorAllocated(bytes: number): void;
+  /** A tensor storage of `bytes` bytes took an array from the storage pool instead. */
+  storageReused(bytes: number): void;
   /** `copies` copies (1 unless given) of `bytes` bytes in all were made between JS typed arrays and wasm memory. */
   wasmCopy(bytes: number, copies?: number): void;
   /** A forward op recorded itself (autograd's `record`, called whether or not it builds a graph). */

@@ -14,7 +14,9 @@ function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
   const grads: Tensor[] = [];
   for (const p of list) {
     if (!(p instanceof Tensor)) throw new TypeError(`clip_grad: expected Tensors, got ${p === null ? 'null' : typeof p}`);
-    if (p.grad !== null) grads.push(p.grad);
+    // clipping scales in place and keeps no reference: the gradients stay the engine's alone
+    const g = p.gradForUpdate();
+    if (g !== null) grads.push(g);
   }
   return grads;
 }

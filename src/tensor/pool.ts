@@ -1,0 +1,99 @@
+/**
+ * The storage pool: typed arrays that the engine has proved nobody else can reach (a gradient the
+ * backward walk consumed, a tensor an op made for its gradient rule alone, a parameter's gradient
+ * no user code ever read) come back here, and new tensors of the same dtype and length take them
+ * instead of fresh ones. A fresh large array costs page faults (the allocator maps it from the
+ * system and unmaps it when freed); a reused one costs a fill. The size classes are exact lengths,
+ * so a storage's array is never longer than its tensors assume.
+ *
+ * Only explicit release points feed it: a FinalizationRegistry cannot return an array (its target
+ * is gone when it runs), and its callbacks never run inside a synchronous training loop anyway.
+ * Arrays nobody releases are simply collected.
+ */
+import { profileHooks } from '../util/profile-hooks.js';
+import type { DType, TypedArray } from './dtype.js';
+
+/** Shorter arrays come from the engine's own heap cheaply: pooling them saves nothing. */
+const MIN_POOLED_ELEMENTS = 4096;
+/** At most this many bytes wait in the pool; a release beyond it is dropped for the collector. */
+const MAX_POOLED_BYTES = 256 * 2 ** 20;
+
+/** What a released storage's array becomes, so a stale view reads nothing instead of someone else's values. */
+const RELEASED: Record<DType, TypedArray> = { float32: new Float32Array(0), int32: new Int32Array(0), bool: new Uint8Array(0) };
+
+const free: Record<DType, Map<number, TypedArray[]>> = { float32: new Map(), int32: new Map(), bool: new Map() };
+let pooledBytes = 0;
+/** Arrays handed out while a profile runs, so their storages count as reused, not allocated. */
+const reusedArrays = new WeakSet<TypedArray>();
+const stats = { reused: 0, reusedBytes: 0, released: 0, releasedBytes: 0 };
+
+/** A zero-filled array of `length` elements: a pooled one when one of that dtype and length waits, else a fresh one (null). */
+export function takePooled(dtype: DType, length: number): TypedArray | null {
+  if (length < MIN_POOLED_ELEMENTS) return null;
+  const list = free[dtype].get(length);
+  const data = list?.pop();
+  if (!data) return null;
+  pooledBytes -= data.byteLength;
+  stats.reused++;
+  stats.reusedBytes += data.byteLength;
+  if (profileHooks) {
+    profileHooks.storageReused(data.byteLength);
+    reusedArrays.add(data);
+  }
+  data.fill(0);
+  return data;
+}
+
+/** Whether `data` came out of the pool while a profile ran (its storage is no fresh allocation). */
+export function cameFromPool(data: TypedArray): boolean {
+  return reusedArrays.has(data);
+}
+
+/** The part of a storage the pool needs: its array, which release replaces. */
+export interface PoolableStorage {
+  data: TypedArray;
+}
+
+/**
+ * Gives `storage`'s array to the pool. The caller has proved that nothing the user can reach reads
+ * or writes this storage from now on; its array is replaced by an empty one, so any view the proof
+ * missed reads no values at all (a length mismatch, NaN) rather than another tensor's.
+ */
+export function releaseStorage(storage: PoolableStorage, dtype: DType): void {
+  const data = storage.data;
+  if (data.length < MIN_POOLED_ELEMENTS || data === RELEASED[dtype]) return;
+  storage.data = RELEASED[dtype];
+  if (pooledBytes + data.byteLength > MAX_POOLED_BYTES) return;
+  let list = free[dtype].get(data.length);
+  if (!list) free[dtype].set(data.length, (list = []));
+  list.push(data);
+  pooledBytes += data.byteLength;
+  stats.released++;
+  stats.releasedBytes += data.byteLength;
+}
+
+/** Whether `storage` was released (its array is the empty stand-in). */
+export function isReleased(storage: PoolableStorage, dtype: DType): boolean {
+  return storage.data === RELEASED[dtype];
+}
+
+/** Counts since the process started (or the last clearStoragePool): arrays reused and released, and the bytes waiting now. */
+export interface StoragePoolStats {
+  reused: number;
+  reusedBytes: number;
+  released: number;
+  releasedBytes: number;
+  pooledBytes: number;
+}
+
+/** The pool's counters. */
+export function storagePoolStats(): StoragePoolStats {
+  return { ...stats, pooledBytes };
+}
+
+/** Drops every waiting array (for the collector) and zeroes the counters. */
+export function clearStoragePool(): void {
+  for (const d of Object.values(free)) d.clear();
+  pooledBytes = 0;
+  stats.reused = stats.reusedBytes = stats.released = stats.releasedBytes = 0;
+}
