@@ -1,5 +1,6 @@
 /** Inverted dropout: zero each element with probability p and scale the survivors by 1/(1-p). */
 import { Tensor } from '../tensor/tensor.js';
+import { releaseStorage } from '../tensor/pool.js';
 import { opError } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { mul } from './elementwise.js';
@@ -12,5 +13,9 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   if (!training || p === 0) return x;
   const mask = emptyTensor(x.shape);
   generator.fillDropoutMask(mask.data as Float32Array, p, p === 1 ? 0 : 1 / (1 - p));
-  return mul(x, mask);
+  const out = mul(x, mask);
+  // the mask is dropout's own: its storage goes back to the pool once nothing can read it
+  if (out.gradFn) out.gradFn.freeWithGraph(mask);
+  else releaseStorage(mask.storage, mask.dtype);
+  return out;
 }

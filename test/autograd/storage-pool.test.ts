@@ -114,6 +114,18 @@ describe(`storage pool (backend ${nb.getBackend().name})`, () => {
     assert.deepEqual(copy(w.grad!), copy(c));
   });
 
+  it("gives back dropout's mask after backward, and only then (the output and x's gradient stay right)", () => {
+    const x = nb.rand([8192]).add(0.5).requiresGrad_();
+    const out = nb.nn.functional.dropout(x, 0.5, true);
+    const kept = copy(out);
+    const releasedBefore = storagePoolStats().released;
+    out.mul(3).sum().backward();
+    assert.ok(storagePoolStats().released > releasedBefore);
+    // x is never 0, so a dropped element is one whose output is 0 (gradient 0); a survivor's is 3 * 2
+    assert.deepEqual(copy(x.grad!), kept.map((o) => (o === 0 ? 0 : 6)));
+    assert.deepEqual(copy(out), kept);
+  });
+
   it("keeps the caller's gradient that reaches one node twice (both addends of a sum)", () => {
     const x = nb.randn([4096], { requiresGrad: true });
     const y = x.mul(2);
