@@ -15,13 +15,15 @@ import type { DType, TypedArray } from './dtype.js';
 
 /** Shorter arrays come from the engine's own heap cheaply: pooling them saves nothing. */
 const MIN_POOLED_ELEMENTS = 4096;
-/** At most this many bytes wait in the pool; a release beyond it is dropped for the collector. */
-const MAX_POOLED_BYTES = 256 * 2 ** 20;
+/** At most this many bytes wait in the pool; beyond it the arrays that waited longest go to the collector. */
+let maxPooledBytes = 256 * 2 ** 20;
 
 /** What a released storage's array becomes, so a stale view reads nothing instead of someone else's values. */
 const RELEASED: Record<DType, TypedArray> = { float32: new Float32Array(0), int32: new Int32Array(0), bool: new Uint8Array(0) };
 
 const free: Record<DType, Map<number, TypedArray[]>> = { float32: new Map(), int32: new Map(), bool: new Map() };
+/** Every waiting array, oldest first (lengths that stop recurring, such as a last smaller batch, age out). */
+const waiting = new Set<TypedArray>();
 let pooledBytes = 0;
 /** Arrays handed out while a profile runs, so their storages count as reused, not allocated. */
 const reusedArrays = new WeakSet<TypedArray>();
@@ -33,6 +35,7 @@ export function takePooled(dtype: DType, length: number): TypedArray | null {
   const list = free[dtype].get(length);
   const data = list?.pop();
   if (!data) return null;
+  waiting.delete(data);
   pooledBytes -= data.byteLength;
   stats.reused++;
   stats.reusedBytes += data.byteLength;
@@ -63,13 +66,38 @@ export function releaseStorage(storage: PoolableStorage, dtype: DType): void {
   const data = storage.data;
   if (data.length < MIN_POOLED_ELEMENTS || data === RELEASED[dtype]) return;
   storage.data = RELEASED[dtype];
-  if (pooledBytes + data.byteLength > MAX_POOLED_BYTES) return;
+  if (data.byteLength > maxPooledBytes) return;
+  evictUntil(maxPooledBytes - data.byteLength);
   let list = free[dtype].get(data.length);
   if (!list) free[dtype].set(data.length, (list = []));
   list.push(data);
+  waiting.add(data);
   pooledBytes += data.byteLength;
   stats.released++;
   stats.releasedBytes += data.byteLength;
+}
+
+/** Drops the arrays that waited longest until at most `bytes` wait. */
+function evictUntil(bytes: number): void {
+  for (const data of waiting) {
+    if (pooledBytes <= bytes) return;
+    const list = free[dtypeOfPooled(data)].get(data.length)!;
+    list.splice(list.indexOf(data), 1);
+    waiting.delete(data);
+    pooledBytes -= data.byteLength;
+  }
+}
+
+function dtypeOfPooled(data: TypedArray): DType {
+  return data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
+}
+
+/** Sets how many bytes may wait in the pool (evicting the oldest arrays now if more do); returns the previous limit. */
+export function setStoragePoolLimit(bytes: number): number {
+  const previous = maxPooledBytes;
+  maxPooledBytes = bytes;
+  evictUntil(bytes);
+  return previous;
 }
 
 /** Whether `storage` was released (its array is the empty stand-in). */
@@ -94,6 +122,7 @@ export function storagePoolStats(): StoragePoolStats {
 /** Drops every waiting array (for the collector) and zeroes the counters. */
 export function clearStoragePool(): void {
   for (const d of Object.values(free)) d.clear();
+  waiting.clear();
   pooledBytes = 0;
   stats.reused = stats.reusedBytes = stats.released = stats.releasedBytes = 0;
 }

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { clearStoragePool, releaseStorage, storagePoolStats } from '../../src/tensor/pool.js';
+import { clearStoragePool, releaseStorage, setStoragePoolLimit, storagePoolStats, takePooled } from '../../src/tensor/pool.js';
 
 /** A small conv net big enough for the pool (its tensors have at least 4096 elements). */
 class TinyCnn extends nb.nn.Module {
@@ -158,6 +158,23 @@ describe(`storage pool (backend ${nb.getBackend().name})`, () => {
     assert.ok(storagePoolStats().reused > 0);
     assert.deepEqual(poisoned, clean);
     assert.ok(clean.flat().every(Number.isFinite));
+  });
+
+  it('keeps at most its limit in bytes, dropping the arrays that waited longest', () => {
+    clearStoragePool();
+    const previous = setStoragePoolLimit(60_000);
+    try {
+      const arrays = [5000, 6000, 7000].map((n) => new Float32Array(n));
+      for (const data of arrays) releaseStorage({ data }, 'float32');
+      assert.equal(storagePoolStats().pooledBytes, (6000 + 7000) * 4);
+      assert.equal(takePooled('float32', 5000), null);
+      assert.equal(takePooled('float32', 7000), arrays[2]);
+      releaseStorage({ data: new Float32Array(10_000) }, 'float32');
+      assert.equal(storagePoolStats().pooledBytes, 10_000 * 4);
+      assert.equal(takePooled('float32', 6000), null);
+    } finally {
+      setStoragePoolLimit(previous);
+    }
   });
 
   it('new tensors from a poisoned pool start at zero', () => {
