@@ -39,6 +39,8 @@ export class GradNode {
   fusedRule: FusedRule | null = null;
   /** What a fused rule of a later node needs from this one (the op that recorded it sets it). */
   fusionInfo: unknown = undefined;
+  /** Called once when the graph is freed after backward (an op hands its work buffers back here). */
+  onRelease: (() => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -84,6 +86,9 @@ export class GradNode {
     this.fusedRule = null;
     this.fusionInfo = undefined;
     this.saved = [];
+    const onRelease = this.onRelease;
+    this.onRelease = null;
+    onRelease?.();
   }
 }
 

@@ -103,7 +103,10 @@ export interface RecurrenceForward extends RecurrenceShapes {
   wIh: Float32Array; wHh: Float32Array; wHr: Float32Array | null;
   /** b_ih + b_hh folded ([G*hidden]; GRU: b_hn stays out, in biasHn [hidden]), or null. */
   bias: Float32Array | null; biasHn: Float32Array | null;
-  /** Out: the activated gates [steps, batch, G*hidden]. */
+  /**
+   * Out: LSTM and GRU, the activated gates [steps, batch, G*hidden] of the active rows (backward reads
+   * them); Elman's backward needs only h, so what its gates hold afterwards is up to the backend.
+   */
   gates: Float32Array;
   /** In: zero in this direction's columns; out: there, the state after each active step. */
   out: Float32Array;

@@ -1,7 +1,8 @@
 // The wasm backend's whole-direction recurrence (SIMD gate kernels, in-memory gemms, row permutations)
 // against the reference step-by-step one on the reference backend, on random data: every output of
 // forward and backward, over the cell types, odd batch and hidden sizes, reverse, variable lengths,
-// a strided output (second direction), projection and accumulated input gradients.
+// a strided output (second direction), projection and accumulated input gradients, and one input
+// feature (which the gate kernels multiply in themselves).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
@@ -79,7 +80,14 @@ function runCase(c: Case, seed: number): void {
   });
   const [want, got] = results as [typeof results[0], typeof results[0]];
   const name = JSON.stringify(c);
-  for (const k of ['gates', 'out', 'h', 'c', 'r', 'hn'] as const) assertClose(got.f[k], want.f[k], `${name} forward ${k}`);
+  for (const k of ['out', 'h', 'c', 'r', 'hn'] as const) assertClose(got.f[k], want.f[k], `${name} forward ${k}`);
+  // the gates backward reads: LSTM's and GRU's, of the active rows
+  if (lstm || gru) {
+    for (let t = 0; t < T; t++) {
+      const active = batchSizes[t]! * GH;
+      assertClose(got.f.gates.subarray(t * B * GH, t * B * GH + active), want.f.gates.subarray(t * B * GH, t * B * GH + active), `${name} forward gates at step ${t}`);
+    }
+  }
   for (const k of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) assertClose(got.b[k], want.b[k], `${name} backward ${k}`);
 }
 
@@ -88,6 +96,8 @@ test('wasm recurrence matches the reference: Elman tanh and relu', { skip }, () 
   runCase({ mode: 'rnnTanh', T: 6, B: 4, I: 1, H: 32, reverse: true }, 2);
   runCase({ mode: 'rnnRelu', T: 4, B: 5, I: 20, H: 6, lengths: [4, 4, 3, 2, 1] }, 3);
   runCase({ mode: 'rnnRelu', T: 3, B: 1, I: 2, H: 3, bias: false, reverse: true, accumulateDx: true }, 4);
+  // one input feature: the gate kernels multiply it in (no input gemm), also on the H % 4 tail lanes and padded steps
+  runCase({ mode: 'rnnRelu', T: 5, B: 4, I: 1, H: 7, lengths: [5, 4, 2, 2], bias: false }, 12);
 });
 
 test('wasm recurrence matches the reference: LSTM, with and without projection', { skip }, () => {
@@ -95,10 +105,13 @@ test('wasm recurrence matches the reference: LSTM, with and without projection',
   runCase({ mode: 'lstm', T: 5, B: 3, I: 4, H: 7, reverse: true, lengths: [5, 3, 2], accumulateDx: true }, 6);
   runCase({ mode: 'lstm', T: 4, B: 6, I: 3, H: 10, P: 5 }, 7);
   runCase({ mode: 'lstm', T: 5, B: 4, I: 2, H: 9, P: 3, reverse: true, lengths: [5, 4, 2, 1], bias: false }, 8);
+  runCase({ mode: 'lstm', T: 5, B: 5, I: 1, H: 9, reverse: true, lengths: [5, 5, 3, 2, 1], accumulateDx: true }, 13);
+  runCase({ mode: 'lstm', T: 4, B: 3, I: 1, H: 6, P: 4, lengths: [4, 2, 1] }, 14);
 });
 
 test('wasm recurrence matches the reference: GRU', { skip }, () => {
   runCase({ mode: 'gru', T: 6, B: 10, I: 1, H: 32 }, 9);
   runCase({ mode: 'gru', T: 4, B: 5, I: 17, H: 11, lengths: [4, 3, 3, 2, 1] }, 10);
   runCase({ mode: 'gru', T: 5, B: 2, I: 3, H: 5, reverse: true, bias: false, accumulateDx: true }, 11);
+  runCase({ mode: 'gru', T: 5, B: 4, I: 1, H: 5, lengths: [5, 4, 4, 1] }, 15);
 });

@@ -12,11 +12,11 @@ import { wasmScratch, type WasmScratch } from './scratch.js';
 
 /** The recurrent gate kernels, one time step (kernels/rnn.ts), column sums of bias gradients and row permutations. */
 export interface RecurrenceExports {
-  rnnStepForward(relu: number, rows: number, H: number, gates: number, gh: number, bias: number, h: number): void;
+  rnnStepForward(relu: number, rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, h: number): void;
   rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
-  lstmStepForward(rows: number, H: number, gates: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
+  lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
   lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number): void;
-  gruStepForward(rows: number, H: number, gates: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
+  gruStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
   gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
   sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
   gatherRows(src: number, stride: number, index: number, rows: number, width: number, dst: number): void;
@@ -69,26 +69,31 @@ export function recurrenceForward(a: RecurrenceForward): void {
   if (a.r || gru) put(m, rh, null, n * H);
   // out: only this direction's columns change, so the others must come in (a single direction owns all of them, zero)
   put(m, out, a.outStride === P ? null : a.out, n * a.outStride);
-  sgemmInMemory(false, true, n, GH, I, xs, I, wIh, I, 0, gates, GH);
+  // one input feature: the gate kernels multiply it in themselves (x_t·W_ihᵀ is one product per gate),
+  // else one gemm projects the inputs of all steps; the kernels get x = 0 then
+  const single = I === 1;
+  if (!single) sgemmInMemory(false, true, n, GH, I, xs, I, wIh, I, 0, gates, GH);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const bt = batchSizes[t]!;
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
     const g = gates + 4 * t * B * GH;
+    const xt = single ? xs + 4 * t * B : 0;
     sgemmInMemory(false, true, bt, GH, P, h + 4 * prev * P, P, wHh, P, 0, gh, GH);
     if (lstm) {
       const hidden = a.r ? rh + 4 * t * B * H : h + 4 * next * P;
-      ex.lstmStepForward(bt, H, g, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
+      ex.lstmStepForward(bt, H, g, xt, wIh, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
       if (a.r) sgemmInMemory(false, true, bt, P, H, hidden, H, wHr, H, 0, h + 4 * next * P, P);
     } else if (gru) {
-      ex.gruStepForward(bt, H, g, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
+      ex.gruStepForward(bt, H, g, xt, wIh, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
     } else {
-      ex.rnnStepForward(mode === 'rnnRelu' ? 1 : 0, bt, H, g, gh, bias, h + 4 * next * P);
+      ex.rnnStepForward(mode === 'rnnRelu' ? 1 : 0, bt, H, g, xt, wIh, gh, bias, h + 4 * next * P);
     }
     ex.scatterRows(h + 4 * next * P, bt, P, rows + 4 * t * B, a.outStride, out + 4 * a.outOffset);
   }
-  m.take(gates, a.gates, n * GH);
+  // Elman's backward works from h alone: its gates never leave wasm memory
+  if (lstm || gru) m.take(gates, a.gates, n * GH);
   m.take(h, a.h, (T + 1) * B * P);
   if (lstm) m.take(c, a.c, (T + 1) * B * H);
   m.take(rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
@@ -110,7 +115,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   const dGh = gru ? dGhBuf : dG;
   const ex = m.exports;
   putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c });
-  put(m, gates, a.gates, n * GH);
+  if (lstm || gru) put(m, gates, a.gates, n * GH);
   if (proj || gru) put(m, rh, a.r ?? a.hn, n * H);
   put(m, gOut, a.gOut, n * a.outStride);
   ex.gatherRows(gOut + 4 * a.outOffset, a.outStride, rows, n, P, dOut);
