@@ -104,8 +104,10 @@ export interface RecurrenceForward extends RecurrenceShapes {
   /** b_ih + b_hh folded ([G*hidden]; GRU: b_hn stays out, in biasHn [hidden]), or null. */
   bias: Float32Array | null; biasHn: Float32Array | null;
   /**
-   * Out: LSTM and GRU, the activated gates [steps, batch, G*hidden] of the active rows (backward reads
-   * them); Elman's backward needs only h, so what its gates hold afterwards is up to the backend.
+   * Out: LSTM and GRU, the activated gates [steps, batch, G*hidden] of the active rows, for this call's
+   * backward pass, which alone reads them: a backend may keep them in its own memory and write them
+   * here only when another forward pass needs that memory. Elman's backward needs only h, so what its
+   * gates hold afterwards is up to the backend.
    */
   gates: Float32Array;
   /** In: zero in this direction's columns; out: there, the state after each active step. */

@@ -2,7 +2,8 @@
 // against the reference step-by-step one on the reference backend, on random data: every output of
 // forward and backward, over the cell types, odd batch and hidden sizes, reverse, variable lengths,
 // a strided output (second direction), projection and accumulated input gradients, and one input
-// feature (which the gate kernels multiply in themselves).
+// feature (which the gate kernels multiply in themselves); the backward pass with the forward's gates and
+// states still in wasm memory and after another forward pass took that memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
@@ -61,13 +62,17 @@ function runCase(c: Case, seed: number): void {
   const gOut = random(T * B * outStride, rand), dh = random(B * P, rand), dc = lstm ? random(B * H, rand) : null;
   const dx0 = random(T * B * I, rand);
 
-  const results = [reference, wasm].map((impl) => {
-    const f: RecurrenceForward = {
-      ...shared, bias, biasHn, gates: new Float32Array(T * B * GH), out: out0.slice(), h: h.slice(), c: c0 && c0.slice(),
-      r: proj ? new Float32Array(T * B * H) : null, hn: gru ? new Float32Array(T * B * H) : null,
-    };
+  const forwardArgs = (): RecurrenceForward => ({
+    ...shared, bias, biasHn, gates: new Float32Array(T * B * GH), out: out0.slice(), h: h.slice(), c: c0 && c0.slice(),
+    r: proj ? new Float32Array(T * B * H) : null, hn: gru ? new Float32Array(T * B * H) : null,
+  });
+  // wasm twice: its backward finding the forward's gates and states still in wasm memory, and reading
+  // them from the arrays after another forward pass took that memory (spilling the gates out)
+  const results = [reference, wasm, wasm].map((impl, k) => {
+    const f = forwardArgs();
     if (impl === reference) reference.recurrenceForward(jsGemm, f);
     else wasm.recurrenceForward(f);
+    if (k === 2) wasm.recurrenceForward({ ...forwardArgs(), x: random(T * B * I, rand) });
     const b: RecurrenceBackward = {
       ...shared, gates: f.gates, h: f.h, c: f.c, r: f.r, hn: f.hn, gOut, dh: dh.slice(), dc: dc && dc.slice(),
       dx: c.accumulateDx ? dx0.slice() : new Float32Array(T * B * I), accumulateDx: c.accumulateDx ?? false,
@@ -78,17 +83,19 @@ function runCase(c: Case, seed: number): void {
     else wasm.recurrenceBackward(b);
     return { f, b };
   });
-  const [want, got] = results as [typeof results[0], typeof results[0]];
-  const name = JSON.stringify(c);
-  for (const k of ['out', 'h', 'c', 'r', 'hn'] as const) assertClose(got.f[k], want.f[k], `${name} forward ${k}`);
-  // the gates backward reads: LSTM's and GRU's, of the active rows
-  if (lstm || gru) {
-    for (let t = 0; t < T; t++) {
-      const active = batchSizes[t]! * GH;
-      assertClose(got.f.gates.subarray(t * B * GH, t * B * GH + active), want.f.gates.subarray(t * B * GH, t * B * GH + active), `${name} forward gates at step ${t}`);
+  const [want, ...gots] = results as [typeof results[0], typeof results[0], typeof results[0]];
+  for (const [k, got] of gots.entries()) {
+    const name = `${JSON.stringify(c)}${k === 1 ? ' after another forward pass' : ''}`;
+    for (const key of ['out', 'h', 'c', 'r', 'hn'] as const) assertClose(got.f[key], want.f[key], `${name} forward ${key}`);
+    // the gates backward reads (LSTM's and GRU's, of the active rows) are in the array once spilled
+    if ((lstm || gru) && k === 1) {
+      for (let t = 0; t < T; t++) {
+        const from = t * B * GH, to = from + batchSizes[t]! * GH;
+        assertClose(got.f.gates.subarray(from, to), want.f.gates.subarray(from, to), `${name} forward gates at step ${t}`);
+      }
     }
+    for (const key of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) assertClose(got.b[key], want.b[key], `${name} backward ${key}`);
   }
-  for (const k of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) assertClose(got.b[k], want.b[k], `${name} backward ${k}`);
 }
 
 test('wasm recurrence matches the reference: Elman tanh and relu', { skip }, () => {
