@@ -230,11 +230,22 @@ export function sumColumnsF32(x: usize, rows: i32, cols: i32, out: usize): void 
   }
 }
 
+// Rows of a few dozen floats (a hidden state) are copied 16 bytes at a time: memory.copy is a call
+// into the engine, which costs more than the copy at that size.
+@inline
+function copyRow(dst: usize, src: usize, bytes: usize): void {
+  if (bytes & 15) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  for (let o: usize = 0; o < bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+}
+
 /** dst row i (width floats, dense) = src row index[i] (stride floats apart): steps from the caller's layout. */
 export function gatherRows(src: usize, stride: i32, index: usize, rows: i32, width: i32, dst: usize): void {
   const bytes = <usize>width << 2;
   for (let i = 0; i < rows; i++) {
-    memory.copy(dst + <usize>i * bytes, src + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), bytes);
+    copyRow(dst + <usize>i * bytes, src + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), bytes);
   }
 }
 
@@ -242,6 +253,6 @@ export function gatherRows(src: usize, stride: i32, index: usize, rows: i32, wid
 export function scatterRows(src: usize, rows: i32, width: i32, index: usize, stride: i32, dst: usize): void {
   const bytes = <usize>width << 2;
   for (let i = 0; i < rows; i++) {
-    memory.copy(dst + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), src + <usize>i * bytes, bytes);
+    copyRow(dst + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), src + <usize>i * bytes, bytes);
   }
 }
