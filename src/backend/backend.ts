@@ -329,6 +329,11 @@ export interface Backend {
    */
   recurrenceForward(a: RecurrenceForward): void;
   recurrenceBackward(a: RecurrenceBackward): void;
+  /**
+   * The backward passes of the recurrenceForward call that was given `h` are over and its arrays may
+   * be reused for other calls: a backend that kept that call's buffers in its own memory forgets them.
+   */
+  recurrenceDone(h: Float32Array): void;
 
   /**
    * One torch.optim.SGD update of n parameters p[po..] in place from the gradient g[go..]: buf is

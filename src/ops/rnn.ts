@@ -184,7 +184,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         if (gru) biasHn = bHh.slice(2 * H);
       }
     }
-    // from the pool (the next step's forward pass reuses them once this one's backward is done); the input projection writes all of gates
+    // from the pool (the next step's forward pass reuses them once this one's backward is done); backward reads
+    // only the gates of active rows, which the forward pass writes
     const gates = takeFloat32(T * B * GH, false);
     const h = takeFloat32((T + 1) * B * P, true);
     const c = lstm ? takeFloat32((T + 1) * B * H, true) : null;
@@ -259,7 +260,12 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
     const gData = floatData(g);
     return gradients(gData.subarray(0, outSize), gData.subarray(outSize, outSize + hSize), gData.subarray(outSize + hSize));
   }, saved);
-  const giveBack = () => { for (const rec of records) giveBackFloat32(rec.gates, rec.h, rec.c, rec.r, rec.hn); };
+  const giveBack = () => {
+    for (const rec of records) {
+      backend.recurrenceDone(rec.h);
+      giveBackFloat32(rec.gates, rec.h, rec.c, rec.r, rec.hn);
+    }
+  };
   if (flat.gradFn) flat.gradFn.onRelease = giveBack;
   else giveBack();
 

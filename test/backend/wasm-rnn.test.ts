@@ -10,6 +10,7 @@ import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/ba
 import { gemm as jsGemm } from '../../src/backend/js/gemm.js';
 import * as reference from '../../src/backend/js/recurrence.js';
 import * as wasm from '../../src/backend/wasm/recurrence.js';
+import { dropSaved } from '../../src/backend/wasm/recurrence-saved.js';
 import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { randomArray as random, rng } from '../helpers/random.js';
 
@@ -121,4 +122,29 @@ test('wasm recurrence matches the reference: GRU', { skip }, () => {
   runCase({ mode: 'gru', T: 4, B: 5, I: 17, H: 11, lengths: [4, 3, 3, 2, 1] }, 10);
   runCase({ mode: 'gru', T: 5, B: 2, I: 3, H: 5, reverse: true, bias: false, accumulateDx: true }, 11);
   runCase({ mode: 'gru', T: 5, B: 4, I: 1, H: 5, lengths: [5, 4, 4, 1] }, 15);
+});
+
+test('wasm recurrence: arrays of a finished call reused by the next one get nothing spilled into them', { skip }, () => {
+  const rand = rng(16);
+  const call = (mode: Mode, T: number, B: number, H: number, h: Float32Array): RecurrenceForward => {
+    const GH = GATES[mode] * H;
+    return {
+      mode, steps: T, batch: B, input: 1, hidden: H, state: H, batchSizes: new Int32Array(T).fill(B), reverse: false,
+      rows: Int32Array.from({ length: T * B }, (_, i) => i), outStride: H, outOffset: 0,
+      x: random(T * B, rand), wIh: random(GH, rand, 0.5), wHh: random(GH * H, rand, 0.5), wHr: null, bias: random(GH, rand, 0.5), biasHn: null,
+      gates: new Float32Array(T * B * GH), out: new Float32Array(T * B * H), h, c: mode === 'lstm' ? new Float32Array((T + 1) * B * H) : null, r: null, hn: null,
+    };
+  };
+  // an LSTM whose gates (3 x 2 x 16 floats) the wasm backend keeps; once it is done, its gates array is the next call's h (12 x 2 x 4)
+  const first = call('lstm', 3, 2, 4, new Float32Array(4 * 2 * 4));
+  wasm.recurrenceForward(first);
+  dropSaved(first.h);
+  const h = first.gates;
+  h.fill(0);
+  h.set(random(2 * 4, rand));
+  const next = call('rnnTanh', 11, 2, 4, h);
+  const want = { ...next, h: h.slice(), out: next.out.slice(), gates: next.gates.slice() };
+  reference.recurrenceForward(jsGemm, want);
+  wasm.recurrenceForward(next);
+  assertClose(next.out, want.out, 'out of the call reusing the finished call\'s gates array as its h');
 });

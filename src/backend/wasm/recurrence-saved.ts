@@ -35,10 +35,18 @@ function sizes(a: RecurrenceShapes, keepGates: boolean, GH: number): Holder['flo
 
 const align = (floats: number) => Math.ceil(floats / 16) * 64;
 
+/** Writes the holder's gates into its array (they stay in the region too). */
+export function spillSaved(): void {
+  if (!holder?.gates) return;
+  const from = holder.ptrs.gates >> 2;
+  holder.gates.set(heapF32(need()).subarray(from, from + holder.floats.gates));
+}
+
 /**
  * The region for this forward pass's gates, h and c, after spilling the previous holder's gates to
  * its array; null when they do not fit the cap (the caller then keeps everything in scratch space).
- * Call before allocating scratch space: growing the region drops the scratch allocations.
+ * Call before allocating scratch space (growing the region drops the scratch allocations), and
+ * keepSaved once the forward pass has filled it.
  */
 export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | null {
   const keepGates = a.mode === 'lstm' || a.mode === 'gru';
@@ -47,9 +55,7 @@ export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | nu
   if (bytes > MAX_REGION_BYTES) return null;
   const rt = need();
   // the holder's gates live only here; a.gates is this call's output, so when it is the holder's own array those are dead
-  if (holder?.gates && holder.gates !== a.gates) {
-    holder.gates.set(heapF32(rt).subarray(holder.ptrs.gates >> 2, (holder.ptrs.gates >> 2) + holder.floats.gates));
-  }
+  if (holder?.gates !== a.gates) spillSaved();
   holder = null;
   if (region.bytes < bytes) {
     // grow by half again at least, so a run of growing sequences leaves at most about twice the largest behind
@@ -58,9 +64,18 @@ export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | nu
     if (ptr === 0) return null;
     region = { ptr, bytes: want };
   }
-  const ptrs = { gates: region.ptr, h: region.ptr + align(floats.gates), c: region.ptr + align(floats.gates) + align(floats.h) };
-  holder = { owner: a.h, gates: keepGates ? a.gates : null, floats, ptrs };
-  return ptrs;
+  return { gates: region.ptr, h: region.ptr + align(floats.gates), c: region.ptr + align(floats.gates) + align(floats.h) };
+}
+
+/** Marks the region as this forward pass's (after it ran to the end: one that fell back to the reference left nothing there). */
+export function keepSaved(a: RecurrenceForward, GH: number, ptrs: SavedPointers): void {
+  const keepGates = a.mode === 'lstm' || a.mode === 'gru';
+  holder = { owner: a.h, gates: keepGates ? a.gates : null, floats: sizes(a, keepGates, GH), ptrs };
+}
+
+/** The forward pass that filled `h` needs its saved buffers no more: nothing is spilled into its arrays after this. */
+export function dropSaved(h: Float32Array): void {
+  if (holder?.owner === h) holder = null;
 }
 
 /** Where this backward pass's forward left its gates, h and c, or null when they must come from the caller's arrays. */

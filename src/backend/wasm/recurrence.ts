@@ -9,7 +9,7 @@
 import type { RecurrenceBackward, RecurrenceForward } from '../backend.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
-import { claimSaved, findSaved } from './recurrence-saved.js';
+import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved.js';
 
 /** The recurrent gate kernels, one time step (kernels/rnn.ts), column sums of bias gradients and row permutations. */
 export interface RecurrenceExports {
@@ -104,6 +104,7 @@ export function recurrenceForward(a: RecurrenceForward): void {
   if (lstm) m.take(c, a.c, (T + 1) * B * H);
   m.take(rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
   m.take(out, a.out, n * a.outStride);
+  if (saved) keepSaved(a, GH, saved);
 }
 
 export function recurrenceBackward(a: RecurrenceBackward): void {
@@ -115,9 +116,17 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   // the forward pass's gates, h and c where it left them, unless another call has taken that region since
   const saved = findSaved(a, GH);
   const gatesIn = lstm || gru;
-  const m = wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, saved || !gatesIn ? 0 : n * GH,
+  const scratch = (): WasmScratch => wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, saved || !gatesIn ? 0 : n * GH,
     saved ? 0 : (T + 1) * B * P, saved || !lstm ? 0 : (T + 1) * B * H, proj || gru ? n * H : 0, n * a.outStride, n * P, B * P, lstm ? B * H : 0,
     proj ? B * H : 0, proj ? n * P : 0, n * GH, gru ? n * GH : 0, GH * I, GH * P, P * H, GH, GH]);
+  let m: WasmScratch;
+  try {
+    m = scratch();
+  } catch (e) {
+    // the reference backward runs instead (WasmMemoryFull): it reads the gates from the array
+    if (saved) spillSaved();
+    throw e;
+  }
   const [rows, x, xs, wIh, wHh, wHr, scratchGates, scratchH, scratchC, rh, gOut, dOut, dh, dc, dr, dhAll, dG, dGhBuf, gWih, gWhh, gWhr, gBih, gBhh] =
     m.ptrs as number[] as [number, number, number, number, number, number, number, number, number, number, number,
       number, number, number, number, number, number, number, number, number, number, number, number];
