@@ -42,6 +42,8 @@ export class GradNode {
   fusionInfo: unknown = undefined;
   /** Tensors the op made for this rule alone (see freeWithGraph). */
   private internal: Tensor[] = [];
+  /** Called once when the graph is freed after backward (an op hands its work buffers back here). */
+  onRelease: (() => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -94,6 +96,9 @@ export class GradNode {
   release(): void {
     for (const t of this.internal) releaseStorage(t.storage, t.dtype);
     this.internal = [];
+    const onRelease = this.onRelease;
+    this.onRelease = null;
+    onRelease?.();
     this.rule = null;
     this.fusedRule = null;
     this.fusionInfo = undefined;

@@ -103,7 +103,12 @@ export interface RecurrenceForward extends RecurrenceShapes {
   wIh: Float32Array; wHh: Float32Array; wHr: Float32Array | null;
   /** b_ih + b_hh folded ([G*hidden]; GRU: b_hn stays out, in biasHn [hidden]), or null. */
   bias: Float32Array | null; biasHn: Float32Array | null;
-  /** Out: the activated gates [steps, batch, G*hidden]. */
+  /**
+   * Out: LSTM and GRU, the activated gates [steps, batch, G*hidden] of the active rows, for this call's
+   * backward pass, which alone reads them: a backend may keep them in its own memory and write them
+   * here only when another forward pass needs that memory. Elman's backward needs only h, so what its
+   * gates hold afterwards is up to the backend.
+   */
   gates: Float32Array;
   /** In: zero in this direction's columns; out: there, the state after each active step. */
   out: Float32Array;
@@ -324,6 +329,11 @@ export interface Backend {
    */
   recurrenceForward(a: RecurrenceForward): void;
   recurrenceBackward(a: RecurrenceBackward): void;
+  /**
+   * The backward passes of the recurrenceForward call that was given `h` are over and its arrays may
+   * be reused for other calls: a backend that kept that call's buffers in its own memory forgets them.
+   */
+  recurrenceDone(h: Float32Array): void;
 
   /**
    * One torch.optim.SGD update of n parameters p[po..] in place from the gradient g[go..]: buf is

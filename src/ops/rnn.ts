@@ -17,6 +17,7 @@ import { getBackend } from '../backend/registry.js';
 import { record } from '../autograd/node.js';
 import { requireDtype, requireTensor } from './util.js';
 import { narrow, reshape } from './shape.js';
+import { releaseArray, takeFloat32 } from '../tensor/pool.js';
 
 export type RecurrentMode = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
 
@@ -183,11 +184,13 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
         if (gru) biasHn = bHh.slice(2 * H);
       }
     }
-    const gates = new Float32Array(T * B * GH);
-    const h = new Float32Array((T + 1) * B * P);
-    const c = lstm ? new Float32Array((T + 1) * B * H) : null;
-    const r = wHr ? new Float32Array(T * B * H) : null;
-    const hn = gru ? new Float32Array(T * B * H) : null;
+    // from the pool (the next step's forward pass reuses them once this one's backward is done); backward reads
+    // only the gates of active rows, which the forward pass writes
+    const gates = takeFloat32(T * B * GH, false);
+    const h = takeFloat32((T + 1) * B * P, true);
+    const c = lstm ? takeFloat32((T + 1) * B * H, true) : null;
+    const r = wHr ? takeFloat32(T * B * H, true) : null;
+    const hn = gru ? takeFloat32(T * B * H, true) : null;
     // each sequence's initial state goes in the slot before its first step, its final state comes from the one after its last
     const firstSlot = (j: number) => (reverse ? lengthOf[j] : 0) * B + j;
     const lastSlot = (j: number) => (reverse ? 0 : lengthOf[j]) * B + j;
@@ -214,9 +217,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
     if (w.weightHr) saved.push(w.weightHr);
   }
 
-  record(flat, mode, inputs, (g) => {
-    const gData = floatData(g);
-    const gOut = gData.subarray(0, outSize), gHN = gData.subarray(outSize, outSize + hSize), gCN = gData.subarray(outSize + hSize);
+  /** The inputs' gradients from the output's and (when they have one) the final states' gradients. */
+  const gradients = (gOut: Float32Array, gHN: Float32Array | null, gCN: Float32Array | null): (Tensor | null)[] => {
     const dx = input.requiresGrad ? new Float32Array(T * B * I) : null;
     const gH0 = h0?.requiresGrad ? new Float32Array(D * B * P) : null;
     const gC0 = c0?.requiresGrad ? new Float32Array(D * B * H) : null;
@@ -231,8 +233,8 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       const dh = new Float32Array(B * P);
       const dc = lstm ? new Float32Array(B * H) : null;
       for (let j = 0; j < B; j++) {
-        copyRow(gHN, (d * B + order[j]) * P, dh, j * P, P);
-        if (dc) copyRow(gCN, (d * B + order[j]) * H, dc, j * H, H);
+        if (gHN) copyRow(gHN, (d * B + order[j]) * P, dh, j * P, P);
+        if (dc && gCN) copyRow(gCN, (d * B + order[j]) * H, dc, j * H, H);
       }
       const gWih = w.weightIh.requiresGrad ? new Float32Array(GH * I) : null;
       const gWhh = w.weightHh.requiresGrad ? new Float32Array(GH * P) : null;
@@ -253,11 +255,34 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
     grads[1] = gH0 && asTensor(gH0, [D, B, P]);
     grads[2] = gC0 && asTensor(gC0, [D, B, H]);
     return grads;
+  };
+  record(flat, mode, inputs, (g) => {
+    const gData = floatData(g);
+    return gradients(gData.subarray(0, outSize), gData.subarray(outSize, outSize + hSize), gData.subarray(outSize + hSize));
   }, saved);
+  const giveBack = () => {
+    for (const rec of records) {
+      backend.recurrenceDone(rec.h);
+      for (const buffer of [rec.gates, rec.h, rec.c, rec.r, rec.hn]) if (buffer) releaseArray('float32', buffer);
+    }
+  };
+  if (flat.gradFn) flat.gradFn.onRelease = giveBack;
+  else giveBack();
 
+  const output = narrow(flat, 0, 0, outSize);
+  // when nothing reads the final states (the usual case), the output's gradient goes straight to the
+  // layer's rule instead of into a zero-filled gradient of the output and final states together
+  const node = flat.gradFn;
+  if (node && output.gradFn) {
+    output.gradFn.fusedRule = (g, alone) => {
+      if (!alone(node)) return null;
+      node.checkSaved();
+      return { through: [node], tail: node, grads: gradients(floatData(g), null, null) };
+    };
+  }
   const outShape = batchFirst ? [B, T, D * P] : [T, B, D * P];
   return {
-    output: reshape(narrow(flat, 0, 0, outSize), outShape),
+    output: reshape(output, outShape),
     hN: reshape(narrow(flat, 0, outSize, hSize), [D, B, P]),
     cN: lstm ? reshape(narrow(flat, 0, outSize + hSize, cSize), [D, B, H]) : null,
   };

@@ -29,8 +29,8 @@ let pooledBytes = 0;
 const reusedArrays = new WeakSet<TypedArray>();
 const stats = { reused: 0, reusedBytes: 0, released: 0, releasedBytes: 0 };
 
-/** A zero-filled array of `length` elements: a pooled one when one of that dtype and length waits, else a fresh one (null). */
-export function takePooled(dtype: DType, length: number): TypedArray | null {
+/** An array of `length` elements, zero-filled unless `zero` is false: a pooled one when one of that dtype and length waits, else a fresh one (null). */
+export function takePooled(dtype: DType, length: number, zero = true): TypedArray | null {
   if (length < MIN_POOLED_ELEMENTS) return null;
   const list = free[dtype].get(length);
   const data = list?.pop();
@@ -43,8 +43,13 @@ export function takePooled(dtype: DType, length: number): TypedArray | null {
     profileHooks.storageReused(data.byteLength);
     reusedArrays.add(data);
   }
-  data.fill(0);
+  if (zero) data.fill(0);
   return data;
+}
+
+/** A float32 work buffer an op keeps outside any tensor (a recurrent layer's saved gates and states): pooled when one waits, else fresh. */
+export function takeFloat32(length: number, zero: boolean): Float32Array {
+  return (takePooled('float32', length, zero) as Float32Array | null) ?? new Float32Array(length);
 }
 
 /** Whether `data` came out of the pool while a profile ran (its storage is no fresh allocation). */
@@ -66,7 +71,16 @@ export function releaseStorage(storage: PoolableStorage, dtype: DType): void {
   const data = storage.data;
   if (data.length < MIN_POOLED_ELEMENTS || data === RELEASED[dtype]) return;
   storage.data = RELEASED[dtype];
-  if (data.byteLength > maxPooledBytes) return;
+  releaseArray(dtype, data);
+}
+
+/**
+ * Gives a whole array (no view into a larger buffer) to the pool; the caller has proved that
+ * nothing reads or writes it from now on. Arrays the pool holds already are not added twice.
+ */
+export function releaseArray(dtype: DType, data: TypedArray): void {
+  if (data.length < MIN_POOLED_ELEMENTS || data.byteLength > maxPooledBytes || waiting.has(data)) return;
+  if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
   evictUntil(maxPooledBytes - data.byteLength);
   let list = free[dtype].get(data.length);
   if (!list) free[dtype].set(data.length, (list = []));

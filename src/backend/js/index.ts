@@ -53,6 +53,8 @@ export class JsBackend implements Backend {
     attentionBackward(this.gemm, gOut, gW, q, k, v, probs, s, gq, gk, gv);
   recurrenceForward: Backend['recurrenceForward'] = (a) => recurrenceForward(this.gemm, a);
   recurrenceBackward: Backend['recurrenceBackward'] = (a) => recurrenceBackward(this.gemm, a);
+  // the reference keeps nothing between a recurrence's forward and backward passes
+  recurrenceDone: Backend['recurrenceDone'] = () => {};
   sgdStep = sgdStep;
   adamStep = adamStep;
   word2vecTrain: Backend['word2vecTrain'] = word2vecTrain;

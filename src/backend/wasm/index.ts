@@ -22,6 +22,7 @@ import { crossEntropyBackward, logSumExp, softmax, softmaxBackward } from './sof
 import { batchNormBackward, channelMoments, channelNormalize, layerNorm, layerNormBackward } from './norm.js';
 import { attention, attentionBackward, attentionHandles } from './attention.js';
 import { recurrenceBackward, recurrenceForward } from './recurrence.js';
+import { dropSaved } from './recurrence-saved.js';
 import { sgdStep } from './sgd.js';
 import { adamStep } from './adam.js';
 import { word2vecTrain } from './word2vec.js';
@@ -115,6 +116,7 @@ export class WasmBackend extends JsBackend {
     { handles: (gOut, gW, q, k, v, probs, sh) => attentionHandles(sh) });
   override recurrenceForward: Backend['recurrenceForward'] = routed(recurrenceForward, (a) => jsRecurrence.recurrenceForward(this.gemm, a));
   override recurrenceBackward: Backend['recurrenceBackward'] = routed(recurrenceBackward, (a) => jsRecurrence.recurrenceBackward(this.gemm, a));
+  override recurrenceDone: Backend['recurrenceDone'] = dropSaved;
   override sgdStep = routed(sgdStep, js.sgdStep, { elements: (p, po, g, go, n) => n });
   override adamStep = routed(adamStep, js.adamStep, { elements: (p, po, g, go, n) => n });
   override word2vecTrain: Backend['word2vecTrain'] = (job) => word2vecTrain(job, js.word2vecTrain);

@@ -9,14 +9,15 @@
 import type { RecurrenceBackward, RecurrenceForward } from '../backend.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
+import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved.js';
 
 /** The recurrent gate kernels, one time step (kernels/rnn.ts), column sums of bias gradients and row permutations. */
 export interface RecurrenceExports {
-  rnnStepForward(relu: number, rows: number, H: number, gates: number, gh: number, bias: number, h: number): void;
+  rnnStepForward(relu: number, rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, h: number): void;
   rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
-  lstmStepForward(rows: number, H: number, gates: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
+  lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
   lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number): void;
-  gruStepForward(rows: number, H: number, gates: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
+  gruStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
   gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
   sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
   gatherRows(src: number, stride: number, index: number, rows: number, width: number, dst: number): void;
@@ -37,9 +38,9 @@ interface SequencePointers { rows: number; x: number; xs: number; wIh: number; w
 
 /**
  * What the forward and the backward pass both bring in: the row order, the inputs (x in the
- * caller's row order, gathered into time-major order at xs), the weights, and all of h and c.
+ * caller's row order, gathered into time-major order at xs), the weights, and (with states) all of h and c.
  */
-function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, p: SequencePointers): void {
+function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, p: SequencePointers, states: boolean): void {
   const { steps: T, batch: B, input: I, hidden: H, state: P } = a;
   const n = T * B, GH = a.wHh.length / P;
   m.i32.set(a.rows, p.rows >> 2);
@@ -48,6 +49,7 @@ function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, 
   put(m, p.wIh, a.wIh, GH * I);
   put(m, p.wHh, a.wHh, GH * P);
   if (a.wHr) put(m, p.wHr, a.wHr, P * H);
+  if (!states) return;
   put(m, p.h, a.h, (T + 1) * B * P);
   if (a.mode === 'lstm') put(m, p.c, a.c, (T + 1) * B * H);
 }
@@ -57,42 +59,52 @@ export function recurrenceForward(a: RecurrenceForward): void {
   const GH = a.wHh.length / P;
   const lstm = mode === 'lstm', gru = mode === 'gru';
   const n = T * B;
+  // the gates backward reads, h and c in the region the backward pass looks for them (before the scratch space: it may grow)
+  const saved = claimSaved(a, GH);
+  const gatesSaved = saved !== null && (lstm || gru);
   const m = wasmScratch(mode, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, GH, gru ? H : 0,
-    n * GH, (T + 1) * B * P, lstm ? (T + 1) * B * H : 0, a.r || gru ? n * H : 0, B * GH, n * a.outStride]);
-  const [rows, x, xs, wIh, wHh, wHr, bias, biasHn, gates, h, c, rh, gh, out] = m.ptrs as number[] as
+    gatesSaved ? 0 : n * GH, saved ? 0 : (T + 1) * B * P, saved || !lstm ? 0 : (T + 1) * B * H, a.r || gru ? n * H : 0, B * GH, n * a.outStride]);
+  const [rows, x, xs, wIh, wHh, wHr, bias, biasHn, scratchGates, scratchH, scratchC, rh, gh, out] = m.ptrs as number[] as
     [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const gates = gatesSaved ? saved.gates : scratchGates, h = saved ? saved.h : scratchH, c = saved ? saved.c : scratchC;
   const ex = m.exports;
   // all of h and c: the initial states, and zeros in slots padded steps never write (backward reads them; likewise r)
-  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c });
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, true);
   put(m, bias, a.bias, GH);
   if (gru) put(m, biasHn, a.biasHn, H);
   if (a.r || gru) put(m, rh, null, n * H);
   // out: only this direction's columns change, so the others must come in (a single direction owns all of them, zero)
   put(m, out, a.outStride === P ? null : a.out, n * a.outStride);
-  sgemmInMemory(false, true, n, GH, I, xs, I, wIh, I, 0, gates, GH);
+  // one input feature: the gate kernels multiply it in themselves (x_t·W_ihᵀ is one product per gate),
+  // else one gemm projects the inputs of all steps; the kernels get x = 0 then
+  const single = I === 1;
+  if (!single) sgemmInMemory(false, true, n, GH, I, xs, I, wIh, I, 0, gates, GH);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const bt = batchSizes[t]!;
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
     const g = gates + 4 * t * B * GH;
+    const xt = single ? xs + 4 * t * B : 0;
     sgemmInMemory(false, true, bt, GH, P, h + 4 * prev * P, P, wHh, P, 0, gh, GH);
     if (lstm) {
       const hidden = a.r ? rh + 4 * t * B * H : h + 4 * next * P;
-      ex.lstmStepForward(bt, H, g, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
+      ex.lstmStepForward(bt, H, g, xt, wIh, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
       if (a.r) sgemmInMemory(false, true, bt, P, H, hidden, H, wHr, H, 0, h + 4 * next * P, P);
     } else if (gru) {
-      ex.gruStepForward(bt, H, g, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
+      ex.gruStepForward(bt, H, g, xt, wIh, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
     } else {
-      ex.rnnStepForward(mode === 'rnnRelu' ? 1 : 0, bt, H, g, gh, bias, h + 4 * next * P);
+      ex.rnnStepForward(mode === 'rnnRelu' ? 1 : 0, bt, H, g, xt, wIh, gh, bias, h + 4 * next * P);
     }
     ex.scatterRows(h + 4 * next * P, bt, P, rows + 4 * t * B, a.outStride, out + 4 * a.outOffset);
   }
-  m.take(gates, a.gates, n * GH);
+  // Elman's backward works from h alone: its gates never leave wasm memory; saved ones leave only when spilled
+  if ((lstm || gru) && !gatesSaved) m.take(gates, a.gates, n * GH);
   m.take(h, a.h, (T + 1) * B * P);
   if (lstm) m.take(c, a.c, (T + 1) * B * H);
   m.take(rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
   m.take(out, a.out, n * a.outStride);
+  if (saved) keepSaved(a, GH, saved);
 }
 
 export function recurrenceBackward(a: RecurrenceBackward): void {
@@ -101,16 +113,28 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   const lstm = mode === 'lstm', gru = mode === 'gru';
   const proj = a.r !== null;
   const n = T * B;
-  const m = wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, n * GH,
-    (T + 1) * B * P, lstm ? (T + 1) * B * H : 0, proj || gru ? n * H : 0, n * a.outStride, n * P, B * P, lstm ? B * H : 0,
+  // the forward pass's gates, h and c where it left them, unless another call has taken that region since
+  const saved = findSaved(a, GH);
+  const gatesIn = lstm || gru;
+  const scratch = (): WasmScratch => wasmScratch(`${mode} backward`, [n, n * I, n * I, GH * I, GH * P, a.wHr ? P * H : 0, saved || !gatesIn ? 0 : n * GH,
+    saved ? 0 : (T + 1) * B * P, saved || !lstm ? 0 : (T + 1) * B * H, proj || gru ? n * H : 0, n * a.outStride, n * P, B * P, lstm ? B * H : 0,
     proj ? B * H : 0, proj ? n * P : 0, n * GH, gru ? n * GH : 0, GH * I, GH * P, P * H, GH, GH]);
-  const [rows, x, xs, wIh, wHh, wHr, gates, h, c, rh, gOut, dOut, dh, dc, dr, dhAll, dG, dGhBuf, gWih, gWhh, gWhr, gBih, gBhh] =
+  let m: WasmScratch;
+  try {
+    m = scratch();
+  } catch (e) {
+    // the reference backward runs instead (WasmMemoryFull): it reads the gates from the array
+    if (saved) spillSaved();
+    throw e;
+  }
+  const [rows, x, xs, wIh, wHh, wHr, scratchGates, scratchH, scratchC, rh, gOut, dOut, dh, dc, dr, dhAll, dG, dGhBuf, gWih, gWhh, gWhr, gBih, gBhh] =
     m.ptrs as number[] as [number, number, number, number, number, number, number, number, number, number, number,
       number, number, number, number, number, number, number, number, number, number, number, number];
+  const gates = saved ? saved.gates : scratchGates, h = saved ? saved.h : scratchH, c = saved ? saved.c : scratchC;
   const dGh = gru ? dGhBuf : dG;
   const ex = m.exports;
-  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c });
-  put(m, gates, a.gates, n * GH);
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, saved === null);
+  if (gatesIn && !saved) put(m, gates, a.gates, n * GH);
   if (proj || gru) put(m, rh, a.r ?? a.hn, n * H);
   put(m, gOut, a.gOut, n * a.outStride);
   ex.gatherRows(gOut + 4 * a.outOffset, a.outStride, rows, n, P, dOut);

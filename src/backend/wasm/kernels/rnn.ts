@@ -16,6 +16,14 @@ function st(p: usize, v: v128, full: bool): void {
   else store<f32>(p, f32x4.extract_lane(v, 0));
 }
 
+// The input part of a gate's pre-activation: x·W_ihᵀ from the gates buffer, or, with one input
+// feature (fused), x times that gate's column of W_ih here, so no separate pass over all the gates
+// runs before the steps. Same float32 product the one-term gemm gives, so the same results.
+@inline
+function xPart(g: usize, xv: v128, w: usize, fused: bool, full: bool): v128 {
+  return fused ? f32x4.mul(xv, ld(w, full)) : ld(g, full);
+}
+
 @inline
 function oneMinus(v: v128): v128 {
   return f32x4.sub(f32x4.splat(1), v);
@@ -24,28 +32,35 @@ function oneMinus(v: v128): v128 {
 // --- Elman ---------------------------------------------------------------------------------------
 
 @inline
-function rnnForwardLanes(relu: bool, g: usize, gh: usize, b: usize, h: usize, full: bool): void {
-  const v = f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full));
+function rnnForwardLanes(relu: bool, fused: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, h: usize, full: bool): void {
+  const v = f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full));
   // relu as `v > 0 ? v : 0`, so NaN gives 0 like the reference
   st(h, relu ? v128.and(v, f32x4.gt(v, f32x4.splat(0))) : tanhf4(v), full);
 }
 
 @inline
-function rnnForwardRows(relu: bool, rows: i32, H: i32, gates: usize, gh: usize, bias: usize, h: usize): void {
+function rnnForwardRows(relu: bool, fused: bool, rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, h: usize): void {
   const rowBytes = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   for (let r = 0; r < rows; r++) {
     const row = <usize>r * rowBytes;
+    const xv = fused ? f32x4.splat(load<f32>(x + (<usize>r << 2))) : f32x4.splat(0);
     let o: usize = 0;
-    for (; o < vecBytes; o += 16) rnnForwardLanes(relu, gates + row + o, gh + row + o, bias + o, h + row + o, true);
-    for (; o < rowBytes; o += 4) rnnForwardLanes(relu, gates + row + o, gh + row + o, bias + o, h + row + o, false);
+    for (; o < vecBytes; o += 16) rnnForwardLanes(relu, fused, gates + row + o, xv, wIh + o, gh + row + o, bias + o, h + row + o, true);
+    for (; o < rowBytes; o += 4) rnnForwardLanes(relu, fused, gates + row + o, xv, wIh + o, gh + row + o, bias + o, h + row + o, false);
   }
 }
 
-/** h = act(gates + gh + bias) over [rows, H]; act is tanh, or relu when relu != 0. */
-export function rnnStepForward(relu: i32, rows: i32, H: i32, gates: usize, gh: usize, bias: usize, h: usize): void {
-  if (relu) rnnForwardRows(true, rows, H, gates, gh, bias, h);
-  else rnnForwardRows(false, rows, H, gates, gh, bias, h);
+/**
+ * h = act(gates + gh + bias) over [rows, H]; act is tanh, or relu when relu != 0. With x != 0 (one
+ * input feature: x [rows], wIh [H]) x·wIh takes the place of gates, which is not read.
+ */
+export function rnnStepForward(relu: i32, rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, h: usize): void {
+  if (x) {
+    if (relu) rnnForwardRows(true, true, rows, H, gates, x, wIh, gh, bias, h);
+    else rnnForwardRows(false, true, rows, H, gates, x, wIh, gh, bias, h);
+  } else if (relu) rnnForwardRows(true, false, rows, H, gates, x, wIh, gh, bias, h);
+  else rnnForwardRows(false, false, rows, H, gates, x, wIh, gh, bias, h);
 }
 
 @inline
@@ -71,11 +86,11 @@ export function rnnStepBackward(relu: i32, n: i32, h: usize, dh: usize, dGates: 
 // --- LSTM (gates i, f, g, o) -----------------------------------------------------------------------
 
 @inline
-function lstmForwardLanes(g: usize, gh: usize, b: usize, gate: usize, cPrev: usize, c: usize, h: usize, full: bool): void {
-  const ig = sigmoidf4(f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full)));
-  const fg = sigmoidf4(f32x4.add(f32x4.add(ld(g + gate, full), ld(gh + gate, full)), ld(b + gate, full)));
-  const gg = tanhf4(f32x4.add(f32x4.add(ld(g + 2 * gate, full), ld(gh + 2 * gate, full)), ld(b + 2 * gate, full)));
-  const og = sigmoidf4(f32x4.add(f32x4.add(ld(g + 3 * gate, full), ld(gh + 3 * gate, full)), ld(b + 3 * gate, full)));
+function lstmForwardLanes(fused: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, gate: usize, cPrev: usize, c: usize, h: usize, full: bool): void {
+  const ig = sigmoidf4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
+  const fg = sigmoidf4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
+  const gg = tanhf4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(gh + 2 * gate, full)), ld(b + 2 * gate, full)));
+  const og = sigmoidf4(f32x4.add(f32x4.add(xPart(g + 3 * gate, xv, w + 3 * gate, fused, full), ld(gh + 3 * gate, full)), ld(b + 3 * gate, full)));
   st(g, ig, full);
   st(g + gate, fg, full);
   st(g + 2 * gate, gg, full);
@@ -85,19 +100,27 @@ function lstmForwardLanes(g: usize, gh: usize, b: usize, gate: usize, cPrev: usi
   st(h, f32x4.mul(og, tanhf4(cv)), full);
 }
 
-/**
- * gates [rows, 4H] enter as x·W_ihᵀ and leave as the activated gates; gh = h_prev·W_hhᵀ, bias [4H];
- * c = f*cPrev + i*g, h = o*tanh(c) ([rows, H] each).
- */
-export function lstmStepForward(rows: i32, H: i32, gates: usize, gh: usize, bias: usize, cPrev: usize, c: usize, h: usize): void {
+@inline
+function lstmForwardRows(fused: bool, rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, cPrev: usize, c: usize, h: usize): void {
   const gate = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   for (let r = 0; r < rows; r++) {
     const gRow = <usize>r * 4 * gate, sRow = <usize>r * gate;
+    const xv = fused ? f32x4.splat(load<f32>(x + (<usize>r << 2))) : f32x4.splat(0);
     let o: usize = 0;
-    for (; o < vecBytes; o += 16) lstmForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, true);
-    for (; o < gate; o += 4) lstmForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, false);
+    for (; o < vecBytes; o += 16) lstmForwardLanes(fused, gates + gRow + o, xv, wIh + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, true);
+    for (; o < gate; o += 4) lstmForwardLanes(fused, gates + gRow + o, xv, wIh + o, gh + gRow + o, bias + o, gate, cPrev + sRow + o, c + sRow + o, h + sRow + o, false);
   }
+}
+
+/**
+ * gates [rows, 4H] enter as x·W_ihᵀ and leave as the activated gates; gh = h_prev·W_hhᵀ, bias [4H];
+ * c = f*cPrev + i*g, h = o*tanh(c) ([rows, H] each). With x != 0 (one input feature: x [rows],
+ * wIh [4H]) x·wIh takes the place of what gates enter with.
+ */
+export function lstmStepForward(rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, cPrev: usize, c: usize, h: usize): void {
+  if (x) lstmForwardRows(true, rows, H, gates, x, wIh, gh, bias, cPrev, c, h);
+  else lstmForwardRows(false, rows, H, gates, x, wIh, gh, bias, cPrev, c, h);
 }
 
 @inline
@@ -128,11 +151,11 @@ export function lstmStepBackward(rows: i32, H: i32, gates: usize, cPrev: usize, 
 // --- GRU (gates r, z, n) ---------------------------------------------------------------------------
 
 @inline
-function gruForwardLanes(g: usize, gh: usize, b: usize, bn: usize, gate: usize, hPrev: usize, h: usize, hn: usize, full: bool): void {
-  const rg = sigmoidf4(f32x4.add(f32x4.add(ld(g, full), ld(gh, full)), ld(b, full)));
-  const zg = sigmoidf4(f32x4.add(f32x4.add(ld(g + gate, full), ld(gh + gate, full)), ld(b + gate, full)));
+function gruForwardLanes(fused: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, bn: usize, gate: usize, hPrev: usize, h: usize, hn: usize, full: bool): void {
+  const rg = sigmoidf4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
+  const zg = sigmoidf4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
   const hnv = f32x4.add(ld(gh + 2 * gate, full), ld(bn, full));
-  const ng = tanhf4(f32x4.add(f32x4.add(ld(g + 2 * gate, full), ld(b + 2 * gate, full)), f32x4.mul(rg, hnv)));
+  const ng = tanhf4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(b + 2 * gate, full)), f32x4.mul(rg, hnv)));
   st(g, rg, full);
   st(g + gate, zg, full);
   st(g + 2 * gate, ng, full);
@@ -140,19 +163,27 @@ function gruForwardLanes(g: usize, gh: usize, b: usize, bn: usize, gate: usize, 
   st(h, f32x4.add(f32x4.mul(oneMinus(zg), ng), f32x4.mul(zg, ld(hPrev, full))), full);
 }
 
-/**
- * gates [rows, 3H] enter as x·W_ihᵀ and leave as the activated r, z, n; bias [3H] (b_in for n),
- * biasHn [H]; n = tanh(x_n + b_in + r*(gh_n + b_hn)), h = (1-z)*n + z*hPrev; hn saves gh_n + b_hn.
- */
-export function gruStepForward(rows: i32, H: i32, gates: usize, gh: usize, bias: usize, biasHn: usize, hPrev: usize, h: usize, hn: usize): void {
+@inline
+function gruForwardRows(fused: bool, rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, biasHn: usize, hPrev: usize, h: usize, hn: usize): void {
   const gate = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   for (let r = 0; r < rows; r++) {
     const gRow = <usize>r * 3 * gate, sRow = <usize>r * gate;
+    const xv = fused ? f32x4.splat(load<f32>(x + (<usize>r << 2))) : f32x4.splat(0);
     let o: usize = 0;
-    for (; o < vecBytes; o += 16) gruForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, true);
-    for (; o < gate; o += 4) gruForwardLanes(gates + gRow + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, false);
+    for (; o < vecBytes; o += 16) gruForwardLanes(fused, gates + gRow + o, xv, wIh + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, true);
+    for (; o < gate; o += 4) gruForwardLanes(fused, gates + gRow + o, xv, wIh + o, gh + gRow + o, bias + o, biasHn + o, gate, hPrev + sRow + o, h + sRow + o, hn + sRow + o, false);
   }
+}
+
+/**
+ * gates [rows, 3H] enter as x·W_ihᵀ and leave as the activated r, z, n; bias [3H] (b_in for n),
+ * biasHn [H]; n = tanh(x_n + b_in + r*(gh_n + b_hn)), h = (1-z)*n + z*hPrev; hn saves gh_n + b_hn.
+ * With x != 0 (one input feature: x [rows], wIh [3H]) x·wIh takes the place of what gates enter with.
+ */
+export function gruStepForward(rows: i32, H: i32, gates: usize, x: usize, wIh: usize, gh: usize, bias: usize, biasHn: usize, hPrev: usize, h: usize, hn: usize): void {
+  if (x) gruForwardRows(true, rows, H, gates, x, wIh, gh, bias, biasHn, hPrev, h, hn);
+  else gruForwardRows(false, rows, H, gates, x, wIh, gh, bias, biasHn, hPrev, h, hn);
 }
 
 @inline
@@ -199,11 +230,22 @@ export function sumColumnsF32(x: usize, rows: i32, cols: i32, out: usize): void 
   }
 }
 
+// Rows of a few dozen floats (a hidden state) are copied 16 bytes at a time: memory.copy is a call
+// into the engine, which costs more than the copy at that size.
+@inline
+function copyRow(dst: usize, src: usize, bytes: usize): void {
+  if (bytes & 15) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  for (let o: usize = 0; o < bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+}
+
 /** dst row i (width floats, dense) = src row index[i] (stride floats apart): steps from the caller's layout. */
 export function gatherRows(src: usize, stride: i32, index: usize, rows: i32, width: i32, dst: usize): void {
   const bytes = <usize>width << 2;
   for (let i = 0; i < rows; i++) {
-    memory.copy(dst + <usize>i * bytes, src + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), bytes);
+    copyRow(dst + <usize>i * bytes, src + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), bytes);
   }
 }
 
@@ -211,6 +253,6 @@ export function gatherRows(src: usize, stride: i32, index: usize, rows: i32, wid
 export function scatterRows(src: usize, rows: i32, width: i32, index: usize, stride: i32, dst: usize): void {
   const bytes = <usize>width << 2;
   for (let i = 0; i < rows; i++) {
-    memory.copy(dst + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), src + <usize>i * bytes, bytes);
+    copyRow(dst + (<usize>load<i32>(index + (<usize>i << 2)) * <usize>stride << 2), src + <usize>i * bytes, bytes);
   }
 }

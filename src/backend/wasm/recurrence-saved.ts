@@ -1,0 +1,87 @@
+/**
+ * What a recurrent forward pass leaves in wasm memory for its backward pass: the activated gates
+ * (LSTM, GRU) and all of h and c, in one permanent region reused by every call. The backward pass
+ * of the same call finds them there instead of copying them back in (for the course's LSTM, ~60 MB
+ * an epoch). h and c also go out to the caller's arrays (the layer reads the final states from
+ * them); the gates stay in only, so when another forward pass needs the region first, it spills the
+ * gates into the holder's array before taking over: a backward pass that finds another holder
+ * reads everything from the caller's arrays, as without the region.
+ */
+import type { RecurrenceForward, RecurrenceShapes } from '../backend.js';
+import { heapF32, need } from './instance.js';
+
+/** Larger sequences keep the copies: the region is never given back, and wasm memory tops out at 4 GiB. */
+const MAX_REGION_BYTES = 256 << 20;
+
+/** Byte offsets of the saved buffers in wasm memory (gates 0 when the region does not hold them). */
+export interface SavedPointers { gates: number; h: number; c: number }
+
+interface Holder {
+  /** The forward pass's h array: the call the region belongs to. */
+  owner: Float32Array;
+  /** Its gates array, where the gates are spilled to (null when the mode's backward needs none). */
+  gates: Float32Array | null;
+  floats: { gates: number; h: number; c: number };
+  ptrs: SavedPointers;
+}
+
+let region = { ptr: 0, bytes: 0 };
+let holder: Holder | null = null;
+
+function sizes(a: RecurrenceShapes, keepGates: boolean, GH: number): Holder['floats'] {
+  const n = a.steps * a.batch;
+  return { gates: keepGates ? n * GH : 0, h: (a.steps + 1) * a.batch * a.state, c: a.mode === 'lstm' ? (a.steps + 1) * a.batch * a.hidden : 0 };
+}
+
+const align = (floats: number) => Math.ceil(floats / 16) * 64;
+
+/** Writes the holder's gates into its array (they stay in the region too). */
+export function spillSaved(): void {
+  if (!holder?.gates) return;
+  const from = holder.ptrs.gates >> 2;
+  holder.gates.set(heapF32(need()).subarray(from, from + holder.floats.gates));
+}
+
+/**
+ * The region for this forward pass's gates, h and c, after spilling the previous holder's gates to
+ * its array; null when they do not fit the cap (the caller then keeps everything in scratch space).
+ * Call before allocating scratch space (growing the region drops the scratch allocations), and
+ * keepSaved once the forward pass has filled it.
+ */
+export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | null {
+  const keepGates = a.mode === 'lstm' || a.mode === 'gru';
+  const floats = sizes(a, keepGates, GH);
+  const bytes = align(floats.gates) + align(floats.h) + align(floats.c);
+  if (bytes > MAX_REGION_BYTES) return null;
+  const rt = need();
+  // the holder's gates live only here; a.gates is this call's output, so when it is the holder's own array those are dead
+  if (holder?.gates !== a.gates) spillSaved();
+  holder = null;
+  if (region.bytes < bytes) {
+    // grow by half again at least, so a run of growing sequences leaves at most about twice the largest behind
+    const want = Math.min(MAX_REGION_BYTES, Math.max(bytes, Math.ceil(region.bytes * 1.5 / 64) * 64));
+    const ptr = rt.exports.reserve(want) >>> 0;
+    if (ptr === 0) return null;
+    region = { ptr, bytes: want };
+  }
+  return { gates: region.ptr, h: region.ptr + align(floats.gates), c: region.ptr + align(floats.gates) + align(floats.h) };
+}
+
+/** Marks the region as this forward pass's (after it ran to the end: one that fell back to the reference left nothing there). */
+export function keepSaved(a: RecurrenceForward, GH: number, ptrs: SavedPointers): void {
+  const keepGates = a.mode === 'lstm' || a.mode === 'gru';
+  holder = { owner: a.h, gates: keepGates ? a.gates : null, floats: sizes(a, keepGates, GH), ptrs };
+}
+
+/** The forward pass that filled `h` needs its saved buffers no more: nothing is spilled into its arrays after this. */
+export function dropSaved(h: Float32Array): void {
+  if (holder?.owner === h) holder = null;
+}
+
+/** Where this backward pass's forward left its gates, h and c, or null when they must come from the caller's arrays. */
+export function findSaved(a: RecurrenceShapes & { h: Float32Array; gates: Float32Array }, GH: number): SavedPointers | null {
+  if (!holder || holder.owner !== a.h || (holder.gates !== null && holder.gates !== a.gates)) return null;
+  const floats = sizes(a, holder.gates !== null, GH);
+  if (floats.gates !== holder.floats.gates || floats.h !== holder.floats.h || floats.c !== holder.floats.c) return null;
+  return holder.ptrs;
+}
