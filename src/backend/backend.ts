@@ -283,9 +283,11 @@ export interface Backend {
    * Cross-entropy's gradient with respect to the scores x [rows, cols], from their logSumExp:
    * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - (j == target[i] ? 1 : 0)), i.e.
    * log-softmax's backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere,
-   * without materialising that gradient or the log-probabilities.
+   * without materialising that gradient or the log-probabilities. With label smoothing ε the
+   * target's 1 becomes 1 - ε and every class loses ε / cols:
+   * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - ε / cols - (j == target[i] ? 1 - ε : 0)).
    */
-  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
+  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array, labelSmoothing?: number): void;
 
   /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
   layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,
