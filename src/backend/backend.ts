@@ -74,6 +74,17 @@ export interface AttentionShapes {
   causal: boolean;
   /** Dropout multipliers (0 or 1/(1-p)) for the probabilities, contiguous [batch, L, S]; null without dropout. */
   dropMask: Float32Array | null;
+  /**
+   * Where problem b's output rows (and its gradient's) lie: from outOffsets[b], outRowStride apart, in
+   * an array of batch·L·Ev they cover (e.g. the heads side by side, [B, L, H·Ev]). Default: contiguous [batch, L, Ev].
+   */
+  outOffsets?: Int32Array; outRowStride?: number;
+  /**
+   * gradQ, gradK and gradV are laid out like q, k and v (their offsets and row strides; one array
+   * where the inputs share one, e.g. a packed [.., 3·E] projection); the elements between them that
+   * no input reads are set to 0. Default: contiguous [batch, L, E], [batch, S, E], [batch, S, Ev].
+   */
+  gradsLikeInputs?: boolean;
 }
 
 /**
