@@ -3,7 +3,7 @@
  * nn.Embedding(5000, 128) -> nn.TransformerEncoderLayer(128, 4, ff 512, dropout 0.1, batchFirst)
  * -> nn.Linear(128, 5000), cross-entropy on random targets, Adam; batch 32 x 64 tokens.
  *
- *   node --import tsx bench/transformer.ts [--steps N] [--rounds R] [--no-peers]
+ *   node --import tsx bench/transformer.ts [--steps N] [--rounds R] [--no-peers] [--no-js]
  *
  * Rounds alternate the systems (nabla wasm 1 thread, PyTorch 1, nabla wasm 2, PyTorch 2: the twin
  * tools/bench_transformer.py when Debian's python3-torch imports) so a busy machine slows them
@@ -55,7 +55,7 @@ function torchSteps(threads: number, steps: number): { system: string; seconds: 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** nabla wasm and PyTorch at 1 and 2 threads, interleaved round by round; then the js backend once. */
-export async function benchTransformer(options: { steps?: number; rounds?: number; peers?: boolean } = {}): Promise<BenchRow[]> {
+export async function benchTransformer(options: { steps?: number; rounds?: number; peers?: boolean; js?: boolean } = {}): Promise<BenchRow[]> {
   const steps = options.steps ?? 5;
   const rounds = options.rounds ?? 3;
   const peers = (options.peers ?? true) && torchAvailable();
@@ -76,7 +76,7 @@ export async function benchTransformer(options: { steps?: number; rounds?: numbe
       if (torch) note(torch.system, torch.seconds);
     }
   }
-  if (nb.listBackends().includes('js')) {
+  if ((options.js ?? true) && nb.listBackends().includes('js')) {
     nb.setBackend('js');
     nb.setNumThreads(1);
     note(nablaSystem('js', 1), timeTrainingSteps(steps));
@@ -97,6 +97,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const i = process.argv.indexOf('--steps');
   const r = process.argv.indexOf('--rounds');
   const steps = i >= 0 ? Number(process.argv[i + 1]) : 5;
-  const rows = await benchTransformer({ steps, rounds: r >= 0 ? Number(process.argv[r + 1]) : 3, peers: !process.argv.includes('--no-peers') });
+  const rows = await benchTransformer({ steps, rounds: r >= 0 ? Number(process.argv[r + 1]) : 3, peers: !process.argv.includes('--no-peers'), js: !process.argv.includes('--no-js') });
   console.log(formatTable(rows));
 }
