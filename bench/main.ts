@@ -11,6 +11,7 @@ import { benchRnn } from './rnn.js';
 import { benchEmbeddings } from './embeddings.js';
 import { benchBrowser } from './browser.js';
 import { benchBert } from './bert.js';
+import { benchTranslate } from './translate.js';
 
 const groups: Record<string, () => Promise<BenchRow[]>> = {
   ops: benchOps,
@@ -20,6 +21,7 @@ const groups: Record<string, () => Promise<BenchRow[]>> = {
   embeddings: () => benchEmbeddings(),
   browser: benchBrowser,
   bert: () => benchBert(),
+  translate: () => benchTranslate(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

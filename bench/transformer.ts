@@ -3,24 +3,24 @@
  * nn.Embedding(5000, 128) -> nn.TransformerEncoderLayer(128, 4, ff 512, dropout 0.1, batchFirst)
  * -> nn.Linear(128, 5000), cross-entropy on random targets, Adam; batch 32 x 64 tokens.
  *
- *   node --import tsx bench/transformer.ts [--steps N] [--no-peers]
+ *   node --import tsx bench/transformer.ts [--steps N] [--rounds R] [--no-peers] [--no-js]
  *
- * Runs nabla on every available backend, then (when Debian's python3-torch imports) the twin
- * tools/bench_transformer.py with 1 and 2 threads, and prints one table. `benchTransformer()` is
- * the entry a bench driver calls; it returns the rows.
+ * Rounds alternate the systems (nabla wasm 1 thread, PyTorch 1, nabla wasm 2, PyTorch 2: the twin
+ * tools/bench_transformer.py when Debian's python3-torch imports) so a busy machine slows them
+ * alike; each figure is the median step over all rounds. The js reference backend runs once, after
+ * the rounds. `benchTransformer()` is the entry a bench driver calls; it returns the rows.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import * as nb from '../src/index.js';
 import { nn, F } from '../src/index.js';
 import { Adam } from '../src/optim/index.js';
-import { formatTable, type BenchRow } from './report.js';
+import { formatTable, runPythonPeer, torchAvailable, type BenchRow } from './report.js';
 
 const VOCAB = 5000, D_MODEL = 128, NHEAD = 4, FF = 512, BATCH = 32, SEQ = 64;
 const CASE = `TransformerEncoderLayer train step (d=${D_MODEL}, h=${NHEAD}, ff=${FF}, ${BATCH}x${SEQ} tokens, vocab ${VOCAB}, Adam)`;
 
-/** Median seconds of `steps` training steps after two warm-up steps. */
-function timeTrainingStep(steps: number): number {
+/** Seconds of each of `steps` training steps after two warm-up steps. */
+function timeTrainingSteps(steps: number): number[] {
   nb.manualSeed(0);
   const embedding = new nn.Embedding(VOCAB, D_MODEL);
   const layer = new nn.TransformerEncoderLayer(D_MODEL, NHEAD, { dimFeedforward: FF, dropout: 0.1, batchFirst: true });
@@ -43,56 +43,60 @@ function timeTrainingStep(steps: number): number {
     step();
     times.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times;
 }
 
-function torchAvailable(): boolean {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  return r.status === 0;
+/** One run of tools/bench_transformer.py (PyTorch 1.13 from Debian) with `threads` threads: its system name and step seconds. */
+function torchSteps(threads: number, steps: number): { system: string; seconds: number[] } | null {
+  const stdout = runPythonPeer('bench_transformer.py', ['--threads', String(threads), '--steps', String(steps)]);
+  return stdout === null ? null : JSON.parse(stdout.trim().split('\n').at(-1)!) as { system: string; seconds: number[] };
 }
 
-/** Runs tools/bench_transformer.py (PyTorch 1.13 from Debian) with `threads` threads; its JSON rows. */
-function torchRows(threads: number, steps: number): BenchRow[] {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const script = fileURLToPath(new URL('../tools/bench_transformer.py', import.meta.url));
-  const r = spawnSync('/usr/bin/python3', [script, '--threads', String(threads), '--steps', String(steps)], { env, encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.error(`bench transformer: PyTorch (${threads} threads) failed: ${r.stderr || r.error}`);
-    return [];
-  }
-  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as BenchRow);
-}
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** nabla on each available backend, then PyTorch with 1 and 2 threads when it imports. */
-export async function benchTransformer(options: { steps?: number; peers?: boolean } = {}): Promise<BenchRow[]> {
+/** nabla wasm and PyTorch at 1 and 2 threads, interleaved round by round; then the js backend once. */
+export async function benchTransformer(options: { steps?: number; rounds?: number; peers?: boolean; js?: boolean } = {}): Promise<BenchRow[]> {
   const steps = options.steps ?? 5;
-  const rows: BenchRow[] = [];
+  const rounds = options.rounds ?? 3;
+  const peers = (options.peers ?? true) && torchAvailable();
   const previous = nb.getBackend().name;
   const previousThreads = nb.numThreads();
-  for (const backend of nb.listBackends()) {
-    try { nb.setBackend(backend); } catch { continue; }
-    // the reference backend is single-threaded; the wasm one runs at 1 and 2 threads
-    for (const wanted of backend === 'js' ? [1] : [1, 2]) {
-      const threads = nb.setNumThreads(wanted);
-      if (threads !== wanted) continue;
-      const seconds = timeTrainingStep(steps);
-      const system = `nabla ${backend} (${threads} thread${threads > 1 ? 's' : ''})`;
-      rows.push({ group: 'transformer', name: CASE, system, value: BATCH * SEQ / seconds, unit: 'tokens/s' });
-      rows.push({ group: 'transformer', name: 'step time', system, value: seconds * 1000, unit: 'ms' });
+  const seconds = new Map<string, number[]>();
+  const note = (system: string, times: number[]) => seconds.set(system, [...(seconds.get(system) ?? []), ...times]);
+  const nablaSystem = (backend: string, threads: number) => `nabla ${backend} (${threads} thread${threads > 1 ? 's' : ''})`;
+  const wasm = nb.listBackends().includes('wasm');
+  for (let round = 0; round < rounds; round++) {
+    for (const wanted of [1, 2]) {
+      if (wasm) {
+        nb.setBackend('wasm');
+        const threads = nb.setNumThreads(wanted);
+        if (threads === wanted) note(nablaSystem('wasm', threads), timeTrainingSteps(steps));
+      }
+      const torch = peers ? torchSteps(wanted, steps) : null;
+      if (torch) note(torch.system, torch.seconds);
     }
+  }
+  if ((options.js ?? true) && nb.listBackends().includes('js')) {
+    nb.setBackend('js');
+    nb.setNumThreads(1);
+    note(nablaSystem('js', 1), timeTrainingSteps(steps));
   }
   nb.setBackend(previous);
   nb.setNumThreads(previousThreads);
-  if ((options.peers ?? true) && torchAvailable()) for (const threads of [1, 2]) rows.push(...torchRows(threads, steps));
-  return rows;
+  const order = (system: string) => (system.startsWith('nabla js') ? 1 : 0);
+  return [...seconds].sort(([a], [b]) => order(a) - order(b)).flatMap(([system, times]) => {
+    const s = median(times);
+    return [
+      { group: 'transformer', name: CASE, system, value: BATCH * SEQ / s, unit: 'tokens/s', detail: { stepSeconds: times } },
+      { group: 'transformer', name: 'step time', system, value: s * 1000, unit: 'ms' },
+    ];
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--steps');
+  const r = process.argv.indexOf('--rounds');
   const steps = i >= 0 ? Number(process.argv[i + 1]) : 5;
-  const rows = await benchTransformer({ steps, peers: !process.argv.includes('--no-peers') });
+  const rows = await benchTransformer({ steps, rounds: r >= 0 ? Number(process.argv[r + 1]) : 3, peers: !process.argv.includes('--no-peers'), js: !process.argv.includes('--no-js') });
   console.log(formatTable(rows));
 }

@@ -5,8 +5,9 @@
 
 Model and step as the nabla bench: nn.Embedding(5000, 128) -> nn.TransformerEncoderLayer(128, 4,
 dim_feedforward=512, dropout=0.1, batch_first=True) -> nn.Linear(128, 5000); cross-entropy on
-random next-token targets; Adam(lr=1e-3). Batch 32 x 64 tokens. Prints one JSON row per figure:
-{"group", "name", "system", "value", "unit"} (tokens/s = 32 * 64 / median step seconds).
+random next-token targets; Adam(lr=1e-3). Batch 32 x 64 tokens. Prints one JSON line:
+{"system", "seconds": [one per timed step]} (bench/transformer.ts runs it once per round and takes
+the median over the rounds' steps).
 """
 import argparse
 import json
@@ -64,13 +65,8 @@ def main():
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    times.sort()
-    median = times[len(times) // 2]
-    blas = blas_name()
-    system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas}, {args.threads} thread{"s" if args.threads > 1 else ""})'
-    name = f'TransformerEncoderLayer train step (d=128, h=4, ff=512, {args.batch}x{args.seq} tokens, vocab 5000, Adam)'
-    print(json.dumps({'group': 'transformer', 'name': name, 'system': system, 'value': args.batch * args.seq / median, 'unit': 'tokens/s'}))
-    print(json.dumps({'group': 'transformer', 'name': 'step time', 'system': system, 'value': median * 1000, 'unit': 'ms'}))
+    system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas_name()}, {args.threads} thread{"s" if args.threads > 1 else ""})'
+    print(json.dumps({'system': system, 'seconds': times}))
 
 
 if __name__ == '__main__':

@@ -74,6 +74,17 @@ export interface AttentionShapes {
   causal: boolean;
   /** Dropout multipliers (0 or 1/(1-p)) for the probabilities, contiguous [batch, L, S]; null without dropout. */
   dropMask: Float32Array | null;
+  /**
+   * Where problem b's output rows (and its gradient's) lie: from outOffsets[b], outRowStride apart, in
+   * an array of batch·L·Ev they cover (e.g. the heads side by side, [B, L, H·Ev]). Default: contiguous [batch, L, Ev].
+   */
+  outOffsets?: Int32Array; outRowStride?: number;
+  /**
+   * gradQ, gradK and gradV are laid out like q, k and v (their offsets and row strides; one array
+   * where the inputs share one, e.g. a packed [.., 3·E] projection); the elements between them that
+   * no input reads are set to 0. Default: contiguous [batch, L, E], [batch, S, E], [batch, S, Ev].
+   */
+  gradsLikeInputs?: boolean;
 }
 
 /**
@@ -288,9 +299,11 @@ export interface Backend {
    * Cross-entropy's gradient with respect to the scores x [rows, cols], from their logSumExp:
    * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - (j == target[i] ? 1 : 0)), i.e.
    * log-softmax's backward of a gradient that is -coef[i] at row i's target class and 0 elsewhere,
-   * without materialising that gradient or the log-probabilities.
+   * without materialising that gradient or the log-probabilities. With label smoothing ε the
+   * target's 1 becomes 1 - ε and every class loses ε / cols:
+   * gradInput[i, j] = coef[i] * (exp(x[i, j] - logSum[i]) - ε / cols - (j == target[i] ? 1 - ε : 0)).
    */
-  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array): void;
+  crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gradInput: Float32Array, labelSmoothing?: number): void;
 
   /** Row-wise normalisation of [rows, cols]; writes mean and 1/std per row for backward. */
   layerNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, bias: Float32Array | null,

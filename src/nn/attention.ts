@@ -14,7 +14,7 @@ import { formatShape } from '../tensor/shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { add, where } from '../ops/elementwise.js';
 import { cat } from '../ops/join.js';
-import { scaledDotProductAttention, scaledDotProductAttentionWithWeights } from '../ops/attention.js';
+import { packedSelfAttention, scaledDotProductAttention, scaledDotProductAttentionWithWeights } from '../ops/attention.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { Linear } from './linear.js';
@@ -183,12 +183,15 @@ export class MultiheadAttention extends Module {
 
     // ---- input projections (PyTorch's _in_projection_packed / _in_projection) ----
     let q: Tensor, k: Tensor, v: Tensor;
+    // self-attention's [q | k | v] projection, when one linear made it
+    let packed: Tensor | null = null;
     const b = this.in_proj_bias;
     const part = (t: Tensor | null, i: number, n = 1): Tensor | null => (t ? t.narrow(0, i * E, n * E) : null);
     if (this.in_proj_weight) {
       const w = this.in_proj_weight;
       if (selfAttention) {
-        [q, k, v] = linear(query, w, b).chunk(3, -1) as [Tensor, Tensor, Tensor];
+        packed = linear(query, w, b);
+        [q, k, v] = packed.chunk(3, -1) as [Tensor, Tensor, Tensor];
       } else if (keyIsValue) {
         q = linear(query, part(w, 0)!, part(b, 0));
         [k, v] = linear(key, part(w, 1, 2)!, part(b, 1, 2)).chunk(2, -1) as [Tensor, Tensor];
@@ -253,15 +256,21 @@ export class MultiheadAttention extends Module {
 
     // ---- attention: one fused op over all B x H ----
     const sdpaOptions = { attnMask: mask, dropoutP: this.training ? this.dropout : 0 };
-    let attn: Tensor, weights: Tensor | null = null;
-    if (needWeights) {
-      const r = scaledDotProductAttentionWithWeights(qh, kh, vh, sdpaOptions);
-      attn = r.output;
-      weights = averageAttnWeights ? r.weights.sum(1).div(H) : r.weights;
-    } else attn = scaledDotProductAttention(qh, kh, vh, sdpaOptions);
+    let merged: Tensor, weights: Tensor | null = null;
+    if (packed && !needWeights && !this.bias_k && !this.addZeroAttn) {
+      // the heads read from, the output and the gradient written to, the projections' own layouts
+      merged = packedSelfAttention(packed, H, seqDim, sdpaOptions);
+    } else {
+      let attn: Tensor;
+      if (needWeights) {
+        const r = scaledDotProductAttentionWithWeights(qh, kh, vh, sdpaOptions);
+        attn = r.output;
+        weights = averageAttnWeights ? r.weights.sum(1).div(H) : r.weights;
+      } else attn = scaledDotProductAttention(qh, kh, vh, sdpaOptions);
+      // [B, H, L, hd] -> [L, B, E] (or [B, L, E])
+      merged = seqDim === 0 ? attn.permute(2, 0, 1, 3).reshape(L, B, E) : attn.permute(0, 2, 1, 3).reshape(B, L, E);
+    }
 
-    // [B, H, L, hd] -> [L, B, E] (or [B, L, E]) -> out_proj
-    const merged = seqDim === 0 ? attn.permute(2, 0, 1, 3).reshape(L, B, E) : attn.permute(0, 2, 1, 3).reshape(B, L, E);
     // like F.multi_head_attention_forward: linear with out_proj's tensors (out_proj's hooks do not run)
     let out = linear(merged, this.out_proj.weight, this.out_proj.bias);
     if (!isBatched) {

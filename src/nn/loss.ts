@@ -202,8 +202,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const numClasses = input.shape[classDim];
   const weight = checkWeight(op, options.weight, numClasses);
 
-  if (target.dtype === 'int32' && smoothing === 0 && input.ndim <= 2) {
-    return crossEntropyIndexed(input, classTargets(op, input, target, weight, options.ignoreIndex ?? -100), reduction);
+  if (target.dtype === 'int32' && (smoothing === 0 || !weight) && input.ndim <= 2) {
+    return crossEntropyIndexed(input, classTargets(op, input, target, weight, options.ignoreIndex ?? -100), reduction, smoothing);
   }
   const logp = logSoftmax(input, classDim);
 

@@ -196,3 +196,65 @@ export function scaledDotProductAttentionWithWeights(query: Tensor, key: Tensor,
   const { output, weights } = attentionImpl(query, key, value, options, true);
   return { output, weights: weights! };
 }
+
+/** Options of packedSelfAttention: the additive or bool mask over [B, H, T, T] (broadcastable), dropout on the weights. */
+export interface PackedSelfAttentionOptions {
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  generator?: Generator;
+}
+
+/**
+ * Multi-head self-attention on a packed in-projection, as nn.MultiheadAttention runs it: qkv
+ * [B, T, 3·E] (seqDim 1) or [T, B, 3·E] (seqDim 0) holds the [q | k | v] columns of one linear;
+ * the result [B, T, E] (or [T, B, E]) has the heads side by side, ready for the out-projection.
+ * The same numbers as scaledDotProductAttention over the head views followed by the merge, but the
+ * kernels read the heads in place and write the output merged, and the backward writes one packed
+ * gradient [.., 3·E] instead of three head-shaped gradients that permutes, slices and additions put
+ * back together.
+ */
+export function packedSelfAttention(qkv: Tensor, numHeads: number, seqDim: 0 | 1, options: PackedSelfAttentionOptions = {}): Tensor {
+  const op = 'packedSelfAttention';
+  requireTensor(op, 'qkv', qkv);
+  requireDtype(op, 'qkv', qkv, ['float32']);
+  if (qkv.ndim !== 3 || qkv.shape[2] % (3 * numHeads) !== 0) {
+    throw opError(op, `expected qkv [batch, seq, 3·E] or [seq, batch, 3·E] with E divisible by ${numHeads} heads, got ${formatShape(qkv.shape)}`);
+  }
+  const dropoutP = options.dropoutP ?? 0;
+  if (!(dropoutP >= 0 && dropoutP <= 1)) throw opError(op, `dropoutP has to be between 0 and 1, but got ${dropoutP}`);
+  // the kernels address q, k, v and their gradient from element 0 of one contiguous array
+  const base = qkv.isContiguous() && qkv.offset === 0 ? qkv.detach() : copyRaw(qkv);
+  const E = qkv.shape[2] / 3, H = numHeads, hd = E / H;
+  const [B, T] = seqDim === 1 ? [qkv.shape[0], qkv.shape[1]] : [qkv.shape[1], qkv.shape[0]];
+  const batch = [B, H];
+  // [B, H, T, hd] views of the q, k and v columns
+  const heads = (i: number): Tensor => (seqDim === 1
+    ? base.view(B, T, 3, H, hd).select(2, i).permute(0, 2, 1, 3)
+    : base.view(T, B, 3, H, hd).select(2, i).permute(1, 2, 0, 3));
+  const qm = matrixOperand(heads(0), batch), km = matrixOperand(heads(1), batch), vm = matrixOperand(heads(2), batch);
+  const mask = options.attnMask ? additiveMask(options.attnMask, batch, T, T) : null;
+  const count = B * H;
+  let dropMask: Float32Array | null = null;
+  if (dropoutP > 0) {
+    dropMask = new Float32Array(count * T * T);
+    (options.generator ?? defaultGenerator).fillDropoutMask(dropMask, dropoutP, dropoutP === 1 ? 0 : 1 / (1 - dropoutP));
+  }
+  const out = emptyTensor(seqDim === 1 ? [B, T, E] : [T, B, E]);
+  const outRowStride = seqDim === 1 ? E : B * E;
+  const outOffsets = Int32Array.from({ length: count }, (_, p) => (seqDim === 1 ? Math.floor(p / H) * T * E : Math.floor(p / H) * E) + (p % H) * hd);
+  const shapes: AttentionShapes = {
+    batch: count, l: T, s: T, e: hd, ev: hd, scale: 1 / Math.sqrt(hd),
+    qOffsets: qm.offsets, qRowStride: qm.rowStride, kOffsets: km.offsets, kRowStride: km.rowStride, vOffsets: vm.offsets, vRowStride: vm.rowStride,
+    mask: mask?.data ?? null, maskOffsets: mask?.offsets ?? null, causal: false, dropMask,
+    outOffsets, outRowStride, gradsLikeInputs: true,
+  };
+  const probs = new Float32Array(count * T * T);
+  const data = base.data as Float32Array;
+  getBackend().attention(data, data, data, shapes, out.data as Float32Array, probs);
+  return record(out, op, [qkv], (g) => {
+    const grad = emptyTensor(base.shape);
+    const gd = grad.data as Float32Array;
+    getBackend().attentionBackward(g.contiguousData() as Float32Array, null, data, data, data, probs, shapes, gd, gd, gd);
+    return [grad];
+  }, [qkv]);
+}

@@ -48,8 +48,10 @@ function nllAtTargets(atTarget: Tensor, info: ClassTargets, reduction: Reduction
  * as log-softmax then NLL, with one fused backward (gradient = coef · (softmax - onehot) per row)
  * instead of scattering a mostly-zero [N, C] gradient and running log-softmax's backward over it:
  * with a vocabulary-sized output that saves two full [N, C] passes and allocations per step.
+ * Label smoothing ε (without class weights) stays on the same path: row i's loss is
+ * (1 - ε)·(logSum - x[target]) + ε/C·(C·logSum - Σ_j x[i, j]), and its gradient the kernel's.
  */
-export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction): Tensor {
+export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction: Reduction, labelSmoothing = 0): Tensor {
   const cols = input.shape[input.ndim - 1]!;
   const rows = input.numel() / Math.max(cols, 1);
   // Only each row's log-sum-exp is kept: the log-probabilities (x - logSum) are formed at the
@@ -60,6 +62,12 @@ export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction
   getBackend().logSumExp(x, rows, cols, logSum);
   const atTarget = new Float32Array(rows);
   for (let i = 0; i < rows; i++) atTarget[i] = x[i * cols + index[i]!]! - logSum[i]!;
+  if (labelSmoothing > 0) {
+    // the smoothed loss negated, as nllAtTargets negates the log-probability at the target
+    const rowSums = noGrad(() => sum(input.reshape(rows, cols), 1)).contiguousData() as Float32Array;
+    const e = labelSmoothing;
+    for (let i = 0; i < rows; i++) atTarget[i] = (1 - e) * atTarget[i]! - (e / cols) * (cols * logSum[i]! - rowSums[i]!);
+  }
   const loss = noGrad(() => nllAtTargets(Tensor.fromData(atTarget, info.index.shape, 'float32'), info, reduction));
   return record(loss, 'crossEntropy', [input], (g) => {
     // d loss / d logp[i, target] = -coef[i]: what the mean / sum / per-row reductions give row i
@@ -73,7 +81,7 @@ export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction
       coef[i] = gi * picked[i]!;
     }
     const gx = emptyTensor(input.shape);
-    getBackend().crossEntropyBackward(x, logSum, rows, cols, index, coef, gx.data as Float32Array);
+    getBackend().crossEntropyBackward(x, logSum, rows, cols, index, coef, gx.data as Float32Array, labelSmoothing);
     return [gx];
   }, [input]);
 }

@@ -72,9 +72,9 @@ export class Generator {
   /**
    * Fills `out` with dropout's scaled mask: `keep` where random() >= p, else 0, drawing one random()
    * per element in order (the same numbers and mask as that loop), with the state in locals: several
-   * times faster than calling random() per element.
+   * times faster than calling random() per element. A Uint8Array with keep = 1 holds the mask as bits.
    */
-  fillDropoutMask(out: Float32Array, p: number, keep: number): void {
+  fillDropoutMask(out: Float32Array | Uint8Array, p: number, keep: number): void {
     const st = this.s;
     let s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
     const threshold = p * 16777216; // random() >= p exactly when its 24 bits >= p * 2^24

@@ -82,10 +82,17 @@ test("log-sum-exp and cross-entropy's fused backward match the reference (ignore
     }
     const target = Int32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? cols - 1 : i % 3 === 1 ? 0 : Math.floor(rand() * cols)));
     const coef = Float32Array.from({ length: rows }, (_, i) => (i % 5 === 4 ? 0 : rand() - 0.5));
-    const got = new Float32Array(rows * cols).fill(NaN), want = new Float32Array(rows * cols);
-    wasmSoftmax.crossEntropyBackward(x, logSum[0]!, rows, cols, target, coef, got);
-    jsSoftmax.crossEntropyBackward(x, logSum[1]!, rows, cols, target, coef, want);
-    assertNear(got, want, `cross-entropy backward ${rows}x${cols}`, 2e-6, 1e-7);
+    for (const smoothing of [0, 0.1]) {
+      const got = new Float32Array(rows * cols).fill(NaN), want = new Float32Array(rows * cols);
+      wasmSoftmax.crossEntropyBackward(x, logSum[0]!, rows, cols, target, coef, got, smoothing);
+      jsSoftmax.crossEntropyBackward(x, logSum[1]!, rows, cols, target, coef, want, smoothing);
+      assertNear(got, want, `cross-entropy backward ${rows}x${cols}, label smoothing ${smoothing}`, 2e-6, 1e-7);
+    }
+    // the smoothed gradient of a finite row sums to 0 like the plain one: what the target loses, the others gain
+    const smoothed = new Float32Array(rows * cols);
+    wasmSoftmax.crossEntropyBackward(x, logSum[0]!, rows, cols, target, coef, smoothed, 0.1);
+    const rowSum = smoothed.subarray(0, cols).reduce((s, v) => s + v, 0);
+    assert.ok(Math.abs(rowSum) < 1e-5 * cols * Math.abs(coef[0]!) + 1e-6, `cross-entropy backward ${rows}x${cols}: smoothed row 0 sums to ${rowSum}`);
   }
 });
 

@@ -196,6 +196,8 @@ function cases(): PassCase[] {
   const target = Int32Array.from({ length: r }, (_, i) => (i * 37) % c), coef = random(r, rand);
   const ce = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(finite, logSum, r, c, target, coef, gx); return [gx]; };
   list.push({ name: "cross-entropy's backward", wasm: ce(wasmSoftmax.crossEntropyBackward), reference: ce(jsSoftmax.crossEntropyBackward), agreement: 1e-5 });
+  const ceSmoothed = (f: typeof wasmSoftmax.crossEntropyBackward) => () => { const gx = new Float32Array(r * c).fill(NaN); f(finite, logSum, r, c, target, coef, gx, 0.1); return [gx]; };
+  list.push({ name: "cross-entropy's backward with label smoothing", wasm: ceSmoothed(wasmSoftmax.crossEntropyBackward), reference: ceSmoothed(jsSoftmax.crossEntropyBackward), agreement: 1e-5 });
   const lnWeight = random(c, rand, 1, 1), lnBias = random(c, rand);
   const ln = (f: typeof wasmNorm.layerNorm) => () => {
     const out = new Float32Array(r * c).fill(NaN), mean = new Float32Array(r), rstd = new Float32Array(r);

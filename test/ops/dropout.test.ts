@@ -89,6 +89,25 @@ describe(`dropout (backend ${nb.getBackend().name})`, () => {
     assert.ok(x.grad!.dataSync().every((v) => v === 0));
   });
 
+  it('gives the values and gradient of x · mask with the float mask of the same draws (strided x, NaN, ±inf, ±0)', () => {
+    const base = nb.randn([37, 61], { generator: new nb.Generator(6) }).dataSync();
+    base.set([NaN, Infinity, -Infinity, 0, -0, -1e-30, 3e38], 0);
+    for (const p of [0.1, 1 / 3, 0.5, 0.9]) {
+      // a transposed view, so the op reads through the strides
+      const x = nb.tensor(base).reshape([37, 61]).t().requiresGrad_();
+      const y = nb.dropout(x, p, true, new nb.Generator(7));
+      const mask = new Float32Array(x.numel());
+      new nb.Generator(7).fillDropoutMask(mask, p, 1 / (1 - p));
+      const xr = nb.tensor(base).reshape([37, 61]).t().requiresGrad_();
+      const want = nb.mul(xr, nb.tensor(mask).reshape(x.shape));
+      assert.deepEqual(y.dataSync(), want.dataSync(), `p = ${p}: values`);
+      const g = nb.randn(x.shape, { generator: new nb.Generator(8) });
+      y.backward(g);
+      want.backward(g);
+      assert.deepEqual(x.grad!.dataSync(), xr.grad!.dataSync(), `p = ${p}: gradient`);
+    }
+  });
+
   it('p outside [0, 1] throws', () => {
     assert.throws(() => nb.dropout(nb.ones([2]), -0.1), /dropout: .*-0.1/);
     assert.throws(() => nb.dropout(nb.ones([2]), 1.1), /dropout: .*1.1/);

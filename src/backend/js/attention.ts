@@ -52,14 +52,40 @@ function maskedSoftmaxRows(probs: Float32Array, pOff: number, sh: AttentionShape
   }
 }
 
+/** Problem b's output (and output-gradient) offset and row stride: sh.outOffsets's layout, or contiguous [batch, L, Ev]. */
+export function outputLayout(sh: AttentionShapes): { offset: (b: number) => number; rowStride: number } {
+  const { outOffsets, l, ev } = sh;
+  return { offset: outOffsets ? (b) => outOffsets[b]! : (b) => b * l * ev, rowStride: sh.outRowStride ?? ev };
+}
+
+/** The gradients' offsets and row strides: the inputs' own with gradsLikeInputs, else contiguous per problem. */
+function gradLayout(sh: AttentionShapes): { q: (b: number) => number; k: (b: number) => number; v: (b: number) => number; ldq: number; ldk: number; ldv: number } {
+  const { l, s, e, ev } = sh;
+  if (sh.gradsLikeInputs) {
+    return { q: (b) => sh.qOffsets[b]!, k: (b) => sh.kOffsets[b]!, v: (b) => sh.vOffsets[b]!, ldq: sh.qRowStride, ldk: sh.kRowStride, ldv: sh.vRowStride };
+  }
+  return { q: (b) => b * l * e, k: (b) => b * s * e, v: (b) => b * s * ev, ldq: e, ldk: e, ldv: ev };
+}
+
+/** The stretch [lo, hi) of its array that an operand's problems cover. */
+export function operandSpan(offsets: Int32Array, rows: number, rowStride: number, cols: number): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const o of offsets) {
+    lo = Math.min(lo, o);
+    hi = Math.max(hi, o + (rows - 1) * rowStride + cols);
+  }
+  return [lo, hi];
+}
+
 /**
- * out[b] = dropout(softmax(scale · Q[b]·K[b]ᵀ + mask[b])) · V[b], contiguous [batch, L, Ev].
+ * out[b] = dropout(softmax(scale · Q[b]·K[b]ᵀ + mask[b])) · V[b], contiguous [batch, L, Ev] (or in sh.outOffsets's layout).
  * probs receives the softmax before dropout, contiguous [batch, L, S] (saved for backward).
  */
 export function attentionForward(gemm: Gemm, q: Float32Array, k: Float32Array, v: Float32Array,
   sh: AttentionShapes, out: Float32Array, probs: Float32Array): void {
   const { batch, l, s, e, ev, dropMask } = sh;
   const ls = l * s;
+  const outAt = outputLayout(sh);
   const dropped = dropMask ? new Float32Array(ls) : null;
   for (let b = 0; b < batch; b++) {
     const pOff = b * ls;
@@ -71,7 +97,7 @@ export function attentionForward(gemm: Gemm, q: Float32Array, k: Float32Array, v
       weights = dropped;
       wOff = 0;
     }
-    gemm(false, false, l, ev, s, weights, wOff, s, v, sh.vOffsets[b], sh.vRowStride, 0, out, b * l * ev, ev);
+    gemm(false, false, l, ev, s, weights, wOff, s, v, sh.vOffsets[b], sh.vRowStride, 0, out, outAt.offset(b), outAt.rowStride);
   }
 }
 
@@ -86,6 +112,12 @@ export function attentionBackward(gemm: Gemm, gradOut: Float32Array | null, grad
   gradQ: Float32Array | null, gradK: Float32Array | null, gradV: Float32Array | null): void {
   const { batch, l, s, e, ev, scale, dropMask } = sh;
   const ls = l * s;
+  const outAt = outputLayout(sh), at = gradLayout(sh);
+  if (sh.gradsLikeInputs) {
+    for (const [g, offsets, rows, ld, cols] of [[gradQ, sh.qOffsets, l, at.ldq, e], [gradK, sh.kOffsets, s, at.ldk, e], [gradV, sh.vOffsets, s, at.ldv, ev]] as const) {
+      if (g) g.fill(0, ...operandSpan(offsets, rows, ld, cols));
+    }
+  }
   const dP = new Float32Array(ls);
   const dropped = dropMask && gradV && gradOut ? new Float32Array(ls) : null;
   for (let b = 0; b < batch; b++) {
@@ -99,12 +131,12 @@ export function attentionBackward(gemm: Gemm, gradOut: Float32Array | null, grad
           wOff = 0;
         }
         // dV = weightsᵀ · dO
-        gemm(true, false, s, ev, l, weights, wOff, s, gradOut, b * l * ev, ev, 0, gradV, b * s * ev, ev);
-      } else gradV.fill(0, b * s * ev, (b + 1) * s * ev);
+        gemm(true, false, s, ev, l, weights, wOff, s, gradOut, outAt.offset(b), outAt.rowStride, 0, gradV, at.v(b), at.ldv);
+      } else for (let r = 0; r < s; r++) gradV.fill(0, at.v(b) + r * at.ldv, at.v(b) + r * at.ldv + ev);
     }
     if (!gradQ && !gradK) continue;
     // dWeights = dO · Vᵀ (+ the caller's gradient of the returned weights)
-    if (gradOut) gemm(false, true, l, s, ev, gradOut, b * l * ev, ev, v, sh.vOffsets[b], sh.vRowStride, 0, dP, 0, s);
+    if (gradOut) gemm(false, true, l, s, ev, gradOut, outAt.offset(b), outAt.rowStride, v, sh.vOffsets[b], sh.vRowStride, 0, dP, 0, s);
     else dP.fill(0);
     if (gradWeights) for (let i = 0; i < ls; i++) dP[i] += gradWeights[pOff + i];
     if (dropMask) for (let i = 0; i < ls; i++) dP[i] *= dropMask[pOff + i];
@@ -115,7 +147,7 @@ export function attentionBackward(gemm: Gemm, gradOut: Float32Array | null, grad
       for (let j = 0; j < s; j++) dot += dP[row + j] * probs[prow + j];
       for (let j = 0; j < s; j++) dP[row + j] = probs[prow + j] * (dP[row + j] - dot) * scale;
     }
-    if (gradQ) gemm(false, false, l, e, s, dP, 0, s, k, sh.kOffsets[b], sh.kRowStride, 0, gradQ, b * l * e, e);
-    if (gradK) gemm(true, false, s, e, l, dP, 0, s, q, sh.qOffsets[b], sh.qRowStride, 0, gradK, b * s * e, e);
+    if (gradQ) gemm(false, false, l, e, s, dP, 0, s, k, sh.kOffsets[b], sh.kRowStride, 0, gradQ, at.q(b), at.ldq);
+    if (gradK) gemm(true, false, s, e, l, dP, 0, s, q, sh.qOffsets[b], sh.qRowStride, 0, gradK, at.k(b), at.ldk);
   }
 }

@@ -47,10 +47,18 @@ export function logSumExp(x: Float32Array, rows: number, cols: number, out: Floa
   }
 }
 
-/** Log-softmax's backward of the gradient -coef[i] · onehot(target[i]), from the scores and their logSumExp. */
-export function crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gx: Float32Array): void {
+/**
+ * Log-softmax's backward of the gradient -coef[i] · onehot(target[i]), from the scores and their
+ * logSumExp; with label smoothing ε, of -coef[i] · ((1 - ε) · onehot(target[i]) + ε / cols).
+ */
+export function crossEntropyBackward(x: Float32Array, logSum: Float32Array, rows: number, cols: number, target: Int32Array, coef: Float32Array, gx: Float32Array, labelSmoothing = 0): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols, c = coef[r]!, t = target[r]!, ls = logSum[r]!;
-    for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -c : 0) + Math.exp(Math.fround(x[base + j]! - ls)) * c;
+    if (labelSmoothing === 0) {
+      for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -c : 0) + Math.exp(Math.fround(x[base + j]! - ls)) * c;
+      continue;
+    }
+    const atTarget = c * (1 - labelSmoothing), everywhere = (c * labelSmoothing) / cols;
+    for (let j = 0; j < cols; j++) gx[base + j] = (j === t ? -atTarget : 0) - everywhere + Math.exp(Math.fround(x[base + j]! - ls)) * c;
   }
 }

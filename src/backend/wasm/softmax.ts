@@ -12,7 +12,7 @@ export interface SoftmaxExports {
   softmaxRowsRange(start: number, end: number, x: number, out: number, cols: number, log: number): void;
   softmaxBackwardRowsRange(start: number, end: number, y: number, g: number, gx: number, cols: number, log: number): void;
   logSumExpRowsRange(start: number, end: number, x: number, out: number, cols: number): void;
-  crossEntropyBackwardRowsRange(start: number, end: number, x: number, logSum: number, target: number, coef: number, gx: number, cols: number): void;
+  crossEntropyBackwardRowsRange(start: number, end: number, x: number, logSum: number, target: number, coef: number, gx: number, cols: number, labelSmoothing: number): void;
 }
 
 export const softmax: Backend['softmax'] = (x, rows, cols, log, out) => {
@@ -44,7 +44,7 @@ export const logSumExp: Backend['logSumExp'] = (x, rows, cols, out) => {
   m.take(po, out, rows);
 };
 
-export const crossEntropyBackward: Backend['crossEntropyBackward'] = (x, logSum, rows, cols, target, coef, gradInput) => {
+export const crossEntropyBackward: Backend['crossEntropyBackward'] = (x, logSum, rows, cols, target, coef, gradInput, labelSmoothing = 0) => {
   const n = rows * cols;
   // in place: one region holds the scores, then the gradient
   const m = wasmScratch('crossEntropyBackward', [n, rows, rows, rows]);
@@ -53,6 +53,6 @@ export const crossEntropyBackward: Backend['crossEntropyBackward'] = (x, logSum,
   m.put(pl, logSum, rows);
   m.put(pc, coef, rows);
   m.put(p, x, n);
-  parallelRange(m.exports, 'crossEntropyBackwardRowsRange', rows, 1, 2 * n, [p, pl, pt, pc, p, cols]);
+  parallelRange(m.exports, 'crossEntropyBackwardRowsRange', rows, 1, 2 * n, [p, pl, pt, pc, p, cols, { f32: labelSmoothing }]);
   m.take(p, gradInput, n);
 };

@@ -96,10 +96,10 @@ function logSumExpRows(x: usize, out: usize, rows: i32, cols: i32): void {
 /**
  * gx [rows, cols] = coef[r] * (exp(x - logSum[r]) - onehot(target[r])) (int32 targets, float32
  * coefficients): log-softmax's backward of the gradient -coef[r] at the target class, from the scores
- * and logSumExpRows's output, with the log-probabilities rounded as softmaxRows rounds them. gx may
- * equal x.
+ * and logSumExpRows's output, with the log-probabilities rounded as softmaxRows rounds them. With
+ * label smoothing eps the target's 1 is 1 - eps and every class loses eps / cols. gx may equal x.
  */
-function crossEntropyBackwardRows(x: usize, logSum: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32): void {
+function crossEntropyBackwardRows(x: usize, logSum: usize, target: usize, coef: usize, gx: usize, rows: i32, cols: i32, eps: f32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * rowBytes;
@@ -108,16 +108,29 @@ function crossEntropyBackwardRows(x: usize, logSum: usize, target: usize, coef: 
     const ls = load<f32>(logSum + (<usize>r << 2));
     const vc = f32x4.splat(c), vl = f32x4.splat(ls);
     let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(or + o, f32x4.mul(expNoTiny(f32x4.sub(v128.load(xr + o), vl)), vc));
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      store<f32>(or + o, expScalar(load<f32>(xr + o) - ls) * c);
+    if (eps == 0) {
+      for (; j + 4 <= cols; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(or + o, f32x4.mul(expNoTiny(f32x4.sub(v128.load(xr + o), vl)), vc));
+      }
+      for (; j < cols; j++) {
+        const o = <usize>j << 2;
+        store<f32>(or + o, expScalar(load<f32>(xr + o) - ls) * c);
+      }
+    } else {
+      const everywhere = <f32>(<f64>c * <f64>eps / <f64>cols);
+      const ve = f32x4.splat(everywhere);
+      for (; j + 4 <= cols; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(or + o, f32x4.sub(f32x4.mul(expNoTiny(f32x4.sub(v128.load(xr + o), vl)), vc), ve));
+      }
+      for (; j < cols; j++) {
+        const o = <usize>j << 2;
+        store<f32>(or + o, expScalar(load<f32>(xr + o) - ls) * c - everywhere);
+      }
     }
     const t = or + (<usize>load<i32>(target + (<usize>r << 2)) << 2);
-    store<f32>(t, load<f32>(t) - c);
+    store<f32>(t, load<f32>(t) - (eps == 0 ? c : <f32>(<f64>c * (1 - <f64>eps))));
   }
 }
 
@@ -139,7 +152,7 @@ export function logSumExpRowsRange(start: i32, end: i32, x: usize, out: usize, c
 }
 
 /** crossEntropyBackwardRows over rows [start, end). */
-export function crossEntropyBackwardRowsRange(start: i32, end: i32, x: usize, logSum: usize, target: usize, coef: usize, gx: usize, cols: i32): void {
+export function crossEntropyBackwardRowsRange(start: i32, end: i32, x: usize, logSum: usize, target: usize, coef: usize, gx: usize, cols: i32, eps: f32): void {
   const o = <usize>start * <usize>cols << 2, r = <usize>start << 2;
-  crossEntropyBackwardRows(x + o, logSum + r, target + r, coef + r, gx + o, end - start, cols);
+  crossEntropyBackwardRows(x + o, logSum + r, target + r, coef + r, gx + o, end - start, cols, eps);
 }
