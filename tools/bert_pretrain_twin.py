@@ -4,7 +4,7 @@ the same order, the same update rule, and PyTorch's MLM loss printed beside nabl
 
     npx nabla train bert --corpus sotu --config tiny --vocab train:8000 --steps 300 --dropout 0 \\
         --export-batches runs/twin --out runs/twin/model
-    /usr/bin/python3 tools/bert_pretrain_twin.py runs/twin [--every 25] [--threads 2]
+    /usr/bin/python3 tools/bert_pretrain_twin.py runs/twin [--every 25] [--threads 2] [--weights]
 
 DIR holds what nabla wrote: initial/ (config.json + model.safetensors before the first update),
 batches.safetensors (micro-batch k as k.input_ids, k.token_type_ids, k.attention_mask, k.labels,
@@ -25,6 +25,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument('dir')
 ap.add_argument('--every', type=int, default=25, help='print every N updates')
 ap.add_argument('--threads', type=int, default=1)
+ap.add_argument('--weights', action='store_true', help="after the last update, compare every parameter with nabla's final model in DIR/model")
 args = ap.parse_args()
 os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
 import torch  # noqa: E402
@@ -77,9 +78,22 @@ def main():
         rows.append(row)
         if want['step'] % args.every == 0 or u == 0 or u == len(run['losses']) - 1:
             print(f'{row["step"]:>6}  {row["nablaMlmLoss"]:>10.4f}  {row["torchMlmLoss"]:>11.4f}  {row["torchMlmLoss"] - row["nablaMlmLoss"]:>+9.4f}  {row["nablaNspLoss"]:>9.4f}  {row["torchNspLoss"]:>11.4f}')
+    if args.weights:
+        compare_weights(model, os.path.join(args.dir, 'model', 'model.safetensors'))
     worst = max(abs(r['torchMlmLoss'] - r['nablaMlmLoss']) for r in rows)
     last = rows[-1]
     print(json.dumps({'updates': len(rows), 'maxAbsMlmLossDiff': worst, 'nablaMlmLoss': last['nablaMlmLoss'], 'torchMlmLoss': last['torchMlmLoss']}))
+
+
+def compare_weights(model, path):
+    """Prints, per parameter, the largest difference and both norms: float rounding grows with the updates, a bug shows as one tensor far off."""
+    theirs, _, _ = load_safetensors(path)
+    print(f'{"parameter":<58}  {"max |diff|":>10}  {"PyTorch norm":>12}  {"nabla norm":>10}')
+    for name, value in model.state_dict().items():
+        if name not in theirs:
+            continue
+        mine = value.detach().float()
+        print(f'{name:<58}  {(mine - theirs[name]).abs().max().item():>10.2e}  {mine.norm().item():>12.4f}  {theirs[name].norm().item():>10.4f}')
 
 
 if __name__ == '__main__':
