@@ -116,11 +116,15 @@ describe(`storage pool (backend ${nb.getBackend().name})`, () => {
 
   it("gives back dropout's mask after backward, and only then (the output and x's gradient stay right)", () => {
     const x = nb.rand([8192]).add(0.5).requiresGrad_();
+    clearStoragePool();
     const out = nb.nn.functional.dropout(x, 0.5, true);
     const kept = copy(out);
-    const releasedBefore = storagePoolStats().released;
+    // the mask is 8192 bytes (float32 input) or floats (otherwise): none of that length waits before backward
+    assert.equal(takePooled('bool', 8192, false), null, 'the mask must not be in the pool while backward still needs it');
     out.mul(3).sum().backward();
-    assert.ok(storagePoolStats().released > releasedBefore);
+    const mask = takePooled('bool', 8192, false);
+    assert.ok(mask !== null, 'backward freed the graph: the mask should be back in the pool');
+    assert.deepEqual([...mask].map((k) => (k ? 1 : 0)), kept.map((o) => (o === 0 ? 0 : 1)), 'the pooled array is the mask that dropout drew');
     // x is never 0, so a dropped element is one whose output is 0 (gradient 0); a survivor's is 3 * 2
     assert.deepEqual(copy(x.grad!), kept.map((o) => (o === 0 ? 0 : 6)));
     assert.deepEqual(copy(out), kept);
