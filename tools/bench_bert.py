@@ -32,17 +32,8 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bert_reference as br  # noqa: E402
+from bench_peer import system_name  # noqa: E402
 
-
-
-def blas_name():
-    """The BLAS library actually loaded (Debian's torch links libblas.so.3: reference BLAS unless an alternative is installed)."""
-    with open('/proc/self/maps') as f:
-        maps = f.read()
-    for key, name in (('openblas', 'OpenBLAS'), ('mkl', 'MKL'), ('blis', 'BLIS')):
-        if key in maps:
-            return name
-    return 'reference BLAS' if 'libblas.so' in maps else 'BLAS'
 
 
 PRESETS = {'tiny': (2, 128, 2, 512), 'mini': (4, 256, 4, 1024)}
@@ -97,9 +88,7 @@ def main():
         update()
         times.append(time.perf_counter() - t0)
     times.sort()
-    version = torch.__version__.split('a')[0].split('+')[0]
-    system = f'PyTorch {version} ({blas_name()}, {args.threads} thread{"s" if args.threads > 1 else ""})'
-    print(json.dumps({'system': system, 'seconds': times[len(times) // 2]}))
+    print(json.dumps({'system': system_name(torch, args.threads), 'seconds': times[len(times) // 2]}))
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ the median over the rounds' steps).
 import argparse
 import json
 import os
+import sys
 import time
 
 ap = argparse.ArgumentParser()
@@ -24,18 +25,8 @@ args = ap.parse_args()
 os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
 import torch  # noqa: E402
 
-
-def blas_name():
-    """The BLAS library actually loaded (Debian's torch links libblas.so.3: reference BLAS unless an alternative is installed)."""
-    with open('/proc/self/maps') as f:
-        maps = f.read()
-    if 'openblas' in maps:
-        return 'OpenBLAS'
-    if 'mkl' in maps:
-        return 'MKL'
-    if 'blis' in maps:
-        return 'BLIS'
-    return 'reference BLAS' if 'libblas.so' in maps else 'BLAS'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_peer import system_name  # noqa: E402
 
 
 def main():
@@ -65,7 +56,7 @@ def main():
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas_name()}, {args.threads} thread{"s" if args.threads > 1 else ""})'
+    system = system_name(torch, args.threads)
     print(json.dumps({'system': system, 'seconds': times}))
 
 

@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 
 ap = argparse.ArgumentParser()
@@ -26,6 +27,9 @@ args = ap.parse_args()
 # OpenBLAS's pthread build sizes its own pool from this, before torch loads it
 os.environ['OPENBLAS_NUM_THREADS'] = str(args.threads)
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_peer import system_name  # noqa: E402
 from torch import nn  # noqa: E402
 
 VOCAB, D_MODEL, NHEAD, LAYERS, FF, DROPOUT, MAX_LEN = 4000, 128, 4, 2, 256, 0.1, 64
@@ -85,16 +89,6 @@ def make_batch(g, src_lens, tgt_lens):
     return src, tgt_in, tgt_out, sum(tgt_lens) + BATCH
 
 
-def blas_name():
-    """The BLAS library actually loaded (Debian's torch links libblas.so.3: reference BLAS unless an alternative is installed)."""
-    with open('/proc/self/maps') as f:
-        maps = f.read()
-    for key, name in (('openblas', 'OpenBLAS'), ('mkl', 'MKL'), ('blis', 'BLIS')):
-        if key in maps:
-            return name
-    return 'reference BLAS' if 'libblas.so' in maps else 'BLAS'
-
-
 def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -127,7 +121,7 @@ def main():
         for b in batches:
             step(b)
         seconds.append(time.perf_counter() - t0)
-    system = f'PyTorch {torch.__version__.split("a")[0].split("+")[0]} ({blas_name()}, {args.threads} thread{"s" if args.threads > 1 else ""})'
+    system = system_name(torch, args.threads)
     print(json.dumps({'system': system, 'tokens': sum(b[3] for b in batches), 'seconds': seconds}))
 
 
