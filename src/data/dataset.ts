@@ -303,7 +303,7 @@ export function randomSplit<T>(dataset: DatasetLike<T> | readonly T[], lengths: 
   if (sum !== n) {
     throw new Error(`randomSplit: sum of input lengths (${sum}) does not equal the length of the input dataset (${n}); lengths were [${lengths.join(', ')}]`);
   }
-  const perm = randperm(n, { generator }).data as Int32Array;
+  const perm = randperm(n, { generator }).storage.data as Int32Array;
   const out: Subset<T>[] = [];
   let at = 0;
   for (const c of counts) {

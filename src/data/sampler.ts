@@ -102,7 +102,7 @@ export class RandomSampler extends Sampler {
       return out;
     }
     for (let at = 0; at < count; at += n) {
-      const perm = randperm(n, { generator: g }).data as Int32Array;
+      const perm = randperm(n, { generator: g }).storage.data as Int32Array;
       out.set(perm.subarray(0, Math.min(n, count - at)), at);
     }
     return out;
@@ -131,7 +131,7 @@ export class SubsetRandomSampler extends Sampler {
 
   *[Symbol.iterator](): IterableIterator<number> {
     const g = this.generator ?? new Generator(seedFromDefault());
-    const perm = randperm(this.indices.length, { generator: g }).data as Int32Array;
+    const perm = randperm(this.indices.length, { generator: g }).storage.data as Int32Array;
     for (let j = 0; j < perm.length; j++) yield this.indices[perm[j]];
   }
 }

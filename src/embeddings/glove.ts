@@ -207,7 +207,7 @@ export class GloVe extends Module {
     this.out_bias = new Embedding(vocabSize, 1, { sparse: true });
     noGrad(() => {
       for (const table of [this.in_embed, this.out_embed, this.in_bias, this.out_bias]) {
-        const w = table.weight.data as Float32Array;
+        const w = table.weight.storage.data as Float32Array;
         for (let i = 0; i < w.length; i++) w[i] = (generator.random() - 0.5) / dim;
         table.weight.bumpVersion();
       }
@@ -370,7 +370,7 @@ function trainOnKernel(model: GloVe, cooc: Cooccurrences, entries: GloVeEntries,
   const n = order.length;
   const backend = getBackend();
   const params = [model.in_embed.weight, model.out_embed.weight, model.in_bias.weight, model.out_bias.weight];
-  const [w, c, bw, bc] = params.map((p) => p.data as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [w, c, bw, bc] = params.map((p) => p.storage.data as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const [sumW, sumC, sumBw, sumBc] = [w, c, bw, bc].map((t) => new Float32Array(t.length).fill(opts.initialAccumulator)) as [Float32Array, Float32Array, Float32Array, Float32Array];
   // optim.Adagrad's default eps
   const eps = 1e-10;

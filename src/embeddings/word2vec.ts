@@ -189,7 +189,7 @@ export class Word2Vec extends Module {
   /** The C tool's init: word vectors uniform in [-0.5, 0.5) / dim, output vectors zero. */
   resetParameters(generator: Generator): void {
     noGrad(() => {
-      const w = this.in_embed.weight.data as Float32Array;
+      const w = this.in_embed.weight.storage.data as Float32Array;
       const dim = this.in_embed.embeddingDim;
       for (let i = 0; i < w.length; i++) w[i] = (generator.random() - 0.5) / dim;
       this.in_embed.weight.bumpVersion();
@@ -515,8 +515,8 @@ const KERNEL_CALL_WORDS = 100_000;
  */
 function trainOnKernel(model: Word2Vec, corpus: EncodedCorpus, vocab: Vocab, opts: ResolvedWord2VecOptions, generator: Generator, hooks: TrainWord2VecHooks): Word2VecResult {
   const backend = getBackend();
-  const syn0 = model.in_embed.weight.data as Float32Array;
-  const syn1neg = model.out_embed.weight.data as Float32Array;
+  const syn0 = model.in_embed.weight.storage.data as Float32Array;
+  const syn1neg = model.out_embed.weight.storage.data as Float32Array;
   const keep = keepProbabilities(vocab.counts, opts.sample);
   const table = unigramTable(vocab.counts, opts.tableSize);
   const state = Uint32Array.from(generator.getState().slice(0, 4));

@@ -365,7 +365,7 @@ export class TransformerDecoderLayer extends Module {
     let mask: Tensor | null = null;
     if (T > 1) {
       mask = full([T, past + T], 0);
-      const data = mask.data as Float32Array;
+      const data = mask.storage.data as Float32Array;
       for (let i = 0; i < T; i++) for (let j = past + i + 1; j < past + T; j++) data[i * (past + T) + j] = -Infinity;
     }
     return this.dropout1.call(attendHeads(attn, x, cache.selfKey, cache.selfValue, mask));
@@ -553,7 +553,7 @@ export class Transformer extends Module {
   static generateSquareSubsequentMask(sz: number): Tensor {
     if (!Number.isInteger(sz) || sz < 0) throw new Error(`Transformer.generateSquareSubsequentMask: sz must be a non-negative integer, got ${sz}`);
     const mask = full([sz, sz], 0);
-    const data = mask.data as Float32Array;
+    const data = mask.storage.data as Float32Array;
     for (let i = 0; i < sz; i++) for (let j = i + 1; j < sz; j++) data[i * sz + j] = -Infinity;
     return mask;
   }

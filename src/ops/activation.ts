@@ -23,13 +23,13 @@ function softmaxImpl(name: string, x: Tensor, dim: number, log: boolean): Tensor
   const backend = getBackend();
   const yT = alongLastDim(input, d, (t) => {
     const y = emptyTensor(t.shape);
-    backend.softmax(t.contiguousData() as Float32Array, rows, cols, log, y.data as Float32Array);
+    backend.softmax(t.contiguousData() as Float32Array, rows, cols, log, y.storage.data as Float32Array);
     return y;
   });
   return record(yT, name, [input], (g) => [alongLastDim(g, d, (gt) => {
     const yLast = d === input.ndim - 1 || input.ndim === 0 ? yT : transpose(yT, d, input.ndim - 1);
     const gx = emptyTensor(gt.shape);
-    backend.softmaxBackward(yLast.contiguousData() as Float32Array, gt.contiguousData() as Float32Array, rows, cols, log, gx.data as Float32Array);
+    backend.softmaxBackward(yLast.contiguousData() as Float32Array, gt.contiguousData() as Float32Array, rows, cols, log, gx.storage.data as Float32Array);
     return gx;
   })], [yT]);
 }

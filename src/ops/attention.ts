@@ -77,10 +77,10 @@ function matrixOperand(t: Tensor, batch: readonly number[]): MatrixOperand {
   const rows = t.shape[n - 2], cols = t.shape[n - 1];
   if (t.strides[n - 1] === 1 || cols <= 1) {
     const rowStride = rows <= 1 ? Math.max(cols, 1) : t.strides[n - 2];
-    return { data: t.data as Float32Array, offsets: problemOffsets(t.shape, t.strides, t.offset, batch), rowStride };
+    return { data: t.storage.data as Float32Array, offsets: problemOffsets(t.shape, t.strides, t.offset, batch), rowStride };
   }
   const copy = copyRaw(t);
-  return { data: copy.data as Float32Array, offsets: problemOffsets(copy.shape, copy.strides, 0, batch), rowStride: Math.max(cols, 1) };
+  return { data: copy.storage.data as Float32Array, offsets: problemOffsets(copy.shape, copy.strides, 0, batch), rowStride: Math.max(cols, 1) };
 }
 
 /** The mask as an additive float array of [L, S] blocks, with each problem's block offset. */
@@ -104,7 +104,7 @@ function additiveMask(mask: Tensor, batch: readonly number[], l: number, s: numb
   const maskBatch = [...new Array<number>(batch.length - Math.max(0, mask.ndim - 2)).fill(1), ...mask.shape.slice(0, Math.max(0, mask.ndim - 2))];
   const blocks = copyRaw(expand(additive.detach(), [...maskBatch, l, s]));
   return {
-    data: blocks.data as Float32Array,
+    data: blocks.storage.data as Float32Array,
     offsets: problemOffsets(blocks.shape, contiguousStrides(blocks.shape), 0, batch),
   };
 }
@@ -155,14 +155,14 @@ function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProduc
   const backend = getBackend();
   const output = emptyTensor([...batch, l, ev]);
   const probs = emptyTensor([...batch, l, s]);
-  const probsData = probs.data as Float32Array;
-  backend.attention(qm.data, km.data, vm.data, shapes, output.data as Float32Array, probsData);
+  const probsData = probs.storage.data as Float32Array;
+  backend.attention(qm.data, km.data, vm.data, shapes, output.storage.data as Float32Array, probsData);
 
   let weights: Tensor | null = null;
   if (needWeights) {
     if (dropMask) {
       weights = emptyTensor(probs.shape);
-      const w = weights.data as Float32Array;
+      const w = weights.storage.data as Float32Array;
       for (let i = 0; i < w.length; i++) w[i] = probsData[i] * dropMask[i];
     } else weights = probs;
   }
@@ -173,7 +173,7 @@ function attentionImpl(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProduc
     const gv = wantV && v.requiresGrad ? emptyTensor([...batch, s, ev]) : null;
     const args = [gOut ? gOut.contiguousData() as Float32Array : null, gWeights ? gWeights.contiguousData() as Float32Array : null,
       qm.data, km.data, vm.data, probsData, shapes,
-      (gq?.data ?? null) as Float32Array | null, (gk?.data ?? null) as Float32Array | null, (gv?.data ?? null) as Float32Array | null] as const;
+      (gq?.storage.data ?? null) as Float32Array | null, (gk?.storage.data ?? null) as Float32Array | null, (gv?.storage.data ?? null) as Float32Array | null] as const;
     getBackend().attentionBackward(...args);
     return [gq && sumToShape(gq, q.shape), gk && sumToShape(gk, k.shape), gv && sumToShape(gv, v.shape)];
   };
@@ -249,11 +249,11 @@ export function packedSelfAttention(qkv: Tensor, numHeads: number, seqDim: 0 | 1
     outOffsets, outRowStride, gradsLikeInputs: true,
   };
   const probs = new Float32Array(count * T * T);
-  const data = base.data as Float32Array;
-  getBackend().attention(data, data, data, shapes, out.data as Float32Array, probs);
+  const data = base.storage.data as Float32Array;
+  getBackend().attention(data, data, data, shapes, out.storage.data as Float32Array, probs);
   return record(out, op, [qkv], (g) => {
     const grad = emptyTensor(base.shape);
-    const gd = grad.data as Float32Array;
+    const gd = grad.storage.data as Float32Array;
     getBackend().attentionBackward(g.contiguousData() as Float32Array, null, data, data, data, probs, shapes, gd, gd, gd);
     return [grad];
   }, [qkv]);

@@ -39,8 +39,8 @@ export function convReluPoolRule(poolInput: Tensor, pooled: Tensor, argmax: Tens
       gradPooled: g.contiguousData() as Float32Array, pooled: pooled.contiguousData() as Float32Array,
       argmax: argmax.contiguousData() as Int32Array, pool,
       x: info.xData, weight: info.wData, conv: info.s,
-      gradInput: gx ? gx.data as Float32Array : null, gradWeight: gw ? gw.data as Float32Array : null,
-      gradBias: gb ? gb.data as Float32Array : null,
+      gradInput: gx ? gx.storage.data as Float32Array : null, gradWeight: gw ? gw.storage.data as Float32Array : null,
+      gradBias: gb ? gb.storage.data as Float32Array : null,
     });
     return { through: [reluNode, convNode], tail: convNode, grads: [gx, gw, gb] };
   };

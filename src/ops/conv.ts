@@ -75,17 +75,17 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const xData = x.contiguousData() as Float32Array;
   const wData = weight.contiguousData() as Float32Array;
   const out = emptyTensor([n, oc, s.oh, s.ow]);
-  backend.conv2d(xData, wData, bias ? (bias.contiguousData() as Float32Array) : null, s, out.data as Float32Array);
+  backend.conv2d(xData, wData, bias ? (bias.contiguousData() as Float32Array) : null, s, out.storage.data as Float32Array);
   record(out, 'conv2d', [x, weight, bias], (g) => {
     const gData = g.contiguousData() as Float32Array;
     let gx: Tensor | null = null, gw: Tensor | null = null;
     if (x.requiresGrad) {
       gx = emptyTensor(x.shape);
-      backend.conv2dBackwardInput(gData, wData, s, gx.data as Float32Array);
+      backend.conv2dBackwardInput(gData, wData, s, gx.storage.data as Float32Array);
     }
     if (weight.requiresGrad) {
       gw = emptyTensor(weight.shape);
-      backend.conv2dBackwardWeight(gData, xData, s, gw.data as Float32Array);
+      backend.conv2dBackwardWeight(gData, xData, s, gw.storage.data as Float32Array);
     }
     const gb = bias?.requiresGrad ? reduceRaw('sum', g, [0, 2, 3], false, 'float32') : null;
     return [gx, gw, gb];

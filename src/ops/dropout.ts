@@ -15,7 +15,7 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const keep = p === 1 ? 0 : 1 / (1 - p);
   if (x.dtype !== 'float32') {
     const mask = emptyTensor(x.shape);
-    generator.fillDropoutMask(mask.data as Float32Array, p, keep);
+    generator.fillDropoutMask(mask.storage.data as Float32Array, p, keep);
     const product = mul(x, mask);
     // the mask is dropout's own: its storage goes back to the pool once nothing can read it
     if (product.gradFn) product.gradFn.freeWithGraph(mask);
@@ -29,10 +29,10 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   generator.fillDropoutMask(kept, p, 1);
   const scale = Math.fround(keep);
   const out = emptyTensor(x.shape);
-  scaleKept(x.contiguousData() as Float32Array, kept, scale, out.data as Float32Array);
+  scaleKept(x.contiguousData() as Float32Array, kept, scale, out.storage.data as Float32Array);
   record(out, 'dropout', [x], (g) => {
     const gx = emptyTensor(x.shape);
-    scaleKept(g.contiguousData() as Float32Array, kept, scale, gx.data as Float32Array);
+    scaleKept(g.contiguousData() as Float32Array, kept, scale, gx.storage.data as Float32Array);
     return [gx];
   });
   // the byte mask is dropout's own: it goes back to the pool once backward no longer needs it

@@ -13,14 +13,14 @@ import { sumToShape } from './reduce.js';
 
 export function unaryRaw(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0, dtype: DType = 'float32'): Tensor {
   const out = emptyTensor(x.shape, dtype);
-  getBackend().unary(op, x.contiguousData(), out.data, p0, p1);
+  getBackend().unary(op, x.contiguousData(), out.storage.data, p0, p1);
   return out;
 }
 
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType, param = 0, name: string = op): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, name);
   const out = emptyTensor(shape, dtype);
-  getBackend().binary(op, expandedView(a, shape), expandedView(b, shape), out.data, param);
+  getBackend().binary(op, expandedView(a, shape), expandedView(b, shape), out.storage.data, param);
   return out;
 }
 
@@ -268,7 +268,7 @@ export function where(condition: Tensor, aIn: Scalar, bIn: Scalar): Tensor {
   const shape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
   const dtype = promoteTypes(a.dtype, b.dtype);
   const out = emptyTensor(shape, dtype);
-  getBackend().where(expandedView(condition, shape), expandedView(a, shape), expandedView(b, shape), out.data);
+  getBackend().where(expandedView(condition, shape), expandedView(a, shape), expandedView(b, shape), out.storage.data);
   return record(out, 'where', [a, b], (g) => [
     a.requiresGrad ? sumToShape(where(condition, g, 0), a.shape) : null,
     b.requiresGrad ? sumToShape(where(condition, 0, g), b.shape) : null], [condition]);

@@ -33,10 +33,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = [...x.shape];
   if (x.ndim > 0) shape[d] = ids.length;
   const out = emptyTensor(shape, x.dtype);
-  getBackend().indexSelect(x.contiguousData(), outer, size, inner, ids, out.data);
+  getBackend().indexSelect(x.contiguousData(), outer, size, inner, ids, out.storage.data);
   return record(out, 'indexSelect', [x], (g) => {
     const gx = emptyTensor(x.shape);
-    getBackend().indexAdd(g.contiguousData() as Float32Array, outer, size, inner, ids, gx.data as Float32Array);
+    getBackend().indexAdd(g.contiguousData() as Float32Array, outer, size, inner, ids, gx.storage.data as Float32Array);
     return [gx];
   });
 }
@@ -67,7 +67,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkGatherShapes('gather', x, d, index);
   const ids = checkedIndices('gather', index, x.shape[d], d);
   const out = emptyTensor(index.shape, x.dtype);
-  getBackend().gather(x.contiguousData(), x.shape, d, ids, index.shape, out.data);
+  getBackend().gather(x.contiguousData(), x.shape, d, ids, index.shape, out.storage.data);
   return record(out, 'gather', [x], (g) => [scatterImpl('scatterAdd', emptyTensor(x.shape), d, index, g, true, true)], [index]);
 }
 
@@ -84,7 +84,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   const ids = checkedIndices(op, index, x.shape[d], d);
   const out = intoX ? x : copyRaw(x);
   const values = cropTo(source, index.shape).contiguousData();
-  getBackend().scatter(values, ids, index.shape, d, out.data, x.shape, accumulate);
+  getBackend().scatter(values, ids, index.shape, d, out.storage.data, x.shape, accumulate);
   const srcTensor = typeof src === 'number' ? null : src;
   return record(out, op, [x, srcTensor], (g) => {
     const gx = accumulate ? g : scatter(g, d, index, 0);
@@ -116,7 +116,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     throw opError('maskedFill', `mask of shape ${formatShape(mask.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}`);
   }
   const fill = emptyTensor([], x.dtype);
-  fill.data[0] = x.dtype === 'bool' ? (value ? 1 : 0) : value;
+  fill.storage.data[0] = x.dtype === 'bool' ? (value ? 1 : 0) : value;
   return where(mask, fill, x);
 }
 

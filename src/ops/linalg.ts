@@ -43,9 +43,9 @@ function batchedMatmulRaw(aIn: Tensor, bIn: Tensor): Tensor {
   };
   for (let i = 0; i < count; i++) {
     backend.gemm(la.trans, lb.trans, m, n, k,
-      a.data as Float32Array, offsetIn(a, batchA, i), la.ld,
-      b.data as Float32Array, offsetIn(b, batchB, i), lb.ld,
-      0, out.data as Float32Array, i * m * n, n);
+      a.storage.data as Float32Array, offsetIn(a, batchA, i), la.ld,
+      b.storage.data as Float32Array, offsetIn(b, batchB, i), lb.ld,
+      0, out.storage.data as Float32Array, i * m * n, n);
   }
   return out;
 }
@@ -134,7 +134,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  */
 export function addBiasInPlace(product: Tensor, bias: Tensor): Tensor {
   if (!product.isContiguous() || product.offset !== 0 || bias.dtype !== 'float32') return add(product, bias);
-  getBackend().binary('add', expandedView(product, product.shape), expandedView(bias, product.shape), product.data, 0);
+  getBackend().binary('add', expandedView(product, product.shape), expandedView(bias, product.shape), product.storage.data, 0);
   product.bumpVersion();
   return record(product.detach(), 'linear', [product, bias], (g) => [g, sumToShape(g, bias.shape)]);
 }

@@ -81,7 +81,7 @@ export function crossEntropyIndexed(input: Tensor, info: ClassTargets, reduction
       coef[i] = gi * picked[i]!;
     }
     const gx = emptyTensor(input.shape);
-    getBackend().crossEntropyBackward(x, logSum, rows, cols, index, coef, gx.data as Float32Array, labelSmoothing);
+    getBackend().crossEntropyBackward(x, logSum, rows, cols, index, coef, gx.storage.data as Float32Array, labelSmoothing);
     return [gx];
   }, [input]);
 }

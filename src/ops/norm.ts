@@ -32,13 +32,13 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
   const out = emptyTensor(x.shape);
   const mean = new Float32Array(rows), rstd = new Float32Array(rows);
   const wData = floatData(weight);
-  backend.layerNorm(xData, rows, cols, wData, floatData(bias), eps, out.data as Float32Array, mean, rstd);
+  backend.layerNorm(xData, rows, cols, wData, floatData(bias), eps, out.storage.data as Float32Array, mean, rstd);
   return record(out, 'layerNorm', [x, weight, bias], (g) => {
     const gx = emptyTensor(x.shape);
     const gw = weight?.requiresGrad ? emptyTensor(weight.shape) : null;
     const gb = bias?.requiresGrad ? emptyTensor(bias.shape) : null;
     backend.layerNormBackward(g.contiguousData() as Float32Array, xData, mean, rstd, wData, rows, cols,
-      gx.data as Float32Array, (gw?.data ?? null) as Float32Array | null, (gb?.data ?? null) as Float32Array | null);
+      gx.storage.data as Float32Array, (gw?.storage.data ?? null) as Float32Array | null, (gb?.storage.data ?? null) as Float32Array | null);
     return [gx, gw, gb];
   }, weight ? [x, weight] : [x]);
 }
@@ -97,7 +97,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   }
   const wData = floatData(weight);
   const out = emptyTensor(x.shape);
-  backend.channelNormalize(xData, n, c, spatial, mean, invstd, wData, floatData(bias), out.data as Float32Array);
+  backend.channelNormalize(xData, n, c, spatial, mean, invstd, wData, floatData(bias), out.storage.data as Float32Array);
   return record(out, 'batchNorm', [x, weight, bias], (g) => {
     const gData = g.contiguousData() as Float32Array;
     const gw = weight?.requiresGrad ? emptyTensor([c]) : null;
@@ -105,13 +105,13 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     if (training) {
       const gx = emptyTensor(x.shape);
       backend.batchNormBackward(gData, xData, n, c, spatial, mean, invstd, wData,
-        gx.data as Float32Array, (gw?.data ?? null) as Float32Array | null, (gb?.data ?? null) as Float32Array | null);
+        gx.storage.data as Float32Array, (gw?.storage.data ?? null) as Float32Array | null, (gb?.storage.data ?? null) as Float32Array | null);
       return [gx, gw, gb];
     }
     // eval mode is an affine map per channel: gx = g * weight * invstd
     const scale = Tensor.fromData(invstd.map((v, i) => v * (wData ? wData[i] : 1)), [1, c, ...x.shape.slice(2).map(() => 1)], 'float32');
     const xhat = emptyTensor(x.shape);
-    backend.channelNormalize(xData, n, c, spatial, mean, invstd, null, null, xhat.data as Float32Array);
+    backend.channelNormalize(xData, n, c, spatial, mean, invstd, null, null, xhat.storage.data as Float32Array);
     const dims = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
     return [mul(g, scale), gw && reshape(reduceRaw('sum', mul(g, xhat), dims, false, 'float32'), [c]),
       gb && reduceRaw('sum', g, dims, false, 'float32')];

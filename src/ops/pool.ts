@@ -89,14 +89,14 @@ function maxPool2dAndMaybeIndices(x: Tensor, kernelSize: IntOrPair, options: Poo
   const backend = getBackend();
   const out = emptyTensor([s.n, s.c, s.oh, s.ow]);
   if (!keepIndices && !(isGradEnabled() && x.requiresGrad)) {
-    backend.maxPool2d(x.contiguousData() as Float32Array, s, out.data as Float32Array, null);
+    backend.maxPool2d(x.contiguousData() as Float32Array, s, out.storage.data as Float32Array, null);
     return { values: out, indices: null };
   }
   const indices = emptyTensor([s.n, s.c, s.oh, s.ow], 'int32');
-  backend.maxPool2d(x.contiguousData() as Float32Array, s, out.data as Float32Array, indices.data as Int32Array);
+  backend.maxPool2d(x.contiguousData() as Float32Array, s, out.storage.data as Float32Array, indices.storage.data as Int32Array);
   record(out, 'maxPool2d', [x], (g) => {
     const gx = emptyTensor(x.shape);
-    backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.data as Int32Array, s, gx.data as Float32Array);
+    backend.maxPool2dBackward(g.contiguousData() as Float32Array, indices.storage.data as Int32Array, s, gx.storage.data as Float32Array);
     return [gx];
   });
   if (out.gradFn) {
@@ -118,10 +118,10 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
     const s = poolShapes('avgPool2d', x4, kernelSize, options);
     const backend = getBackend();
     const out = emptyTensor([s.n, s.c, s.oh, s.ow]);
-    backend.avgPool2d(x4.contiguousData() as Float32Array, s, out.data as Float32Array);
+    backend.avgPool2d(x4.contiguousData() as Float32Array, s, out.storage.data as Float32Array);
     return record(out, 'avgPool2d', [x4], (g) => {
       const gx = emptyTensor(x4.shape);
-      backend.avgPool2dBackward(g.contiguousData() as Float32Array, s, gx.data as Float32Array);
+      backend.avgPool2dBackward(g.contiguousData() as Float32Array, s, gx.storage.data as Float32Array);
       return [gx];
     });
   });

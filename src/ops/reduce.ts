@@ -45,7 +45,7 @@ export function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], keepdim: bool
     outer = numel(shape.slice(0, dims[0]));
     size = numel(dims.map((d) => shape[d]));
     inner = numel(shape.slice(dims[dims.length - 1] + 1));
-    data = x.offset === 0 ? x.data : x.data.subarray(x.offset, x.offset + x.numel());
+    data = x.offset === 0 ? x.storage.data : x.storage.data.subarray(x.offset, x.offset + x.numel());
   } else {
     const kept = shape.map((_, i) => i).filter((i) => !dims.includes(i));
     const moved = permute(x, [...kept, ...dims]);
@@ -57,7 +57,7 @@ export function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], keepdim: bool
   if (size === 0 && op !== 'sum' && op !== 'prod') {
     throw opError(op, `cannot reduce over a dimension of size 0 (input shape ${formatShape(shape)})`);
   }
-  getBackend().reduce(op, data, outer, size, inner, out.data);
+  getBackend().reduce(op, data, outer, size, inner, out.storage.data);
   return out;
 }
 
@@ -98,7 +98,7 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   const dims = normalizeDims(dim, x.ndim, 'mean');
   const count = numel(dims.map((d) => x.shape[d]));
   const total = reduceRaw('sum', x, dims, keepdim, 'float32');
-  const data = total.data;
+  const data = total.storage.data;
   for (let i = 0; i < data.length; i++) data[i] /= count;
   return record(total, 'mean', [x], (g) => [div(expandBack(g, x.shape, dims), count)]);
 }
@@ -193,7 +193,7 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   requireTensor('logsumexp', 'input', x);
   const dims = normalizeDims(dim, x.ndim, 'logsumexp');
   const m = reduceRaw('max', x, dims, true, 'float32');
-  const md = m.data;
+  const md = m.storage.data;
   for (let i = 0; i < md.length; i++) if (!Number.isFinite(md[i])) md[i] = 0;
   const out = add(log(sum(exp(sub(x, m)), dims, true)), m);
   return keepdim ? out : squeezeDims(out, dims);

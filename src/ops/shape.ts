@@ -264,7 +264,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
 /** A contiguous copy of any view, outside the graph. */
 export function copyRaw(x: Tensor): Tensor {
   const out = emptyTensor(x.shape, x.dtype);
-  getBackend().copy(x, out.data);
+  getBackend().copy(x.strided(), out.storage.data);
   return out;
 }
 
@@ -285,20 +285,20 @@ export function clone(x: Tensor): Tensor {
 export function writeInto(dst: Tensor, src: Tensor | number): void {
   if (typeof src === 'number') {
     if (dst.isContiguous()) {
-      dst.data.fill(src, dst.offset, dst.offset + dst.numel());
+      dst.storage.data.fill(src, dst.offset, dst.offset + dst.numel());
       return;
     }
     const value = emptyTensor([], dst.dtype);
-    value.data[0] = src;
+    value.storage.data[0] = src;
     src = value;
   }
-  getBackend().assign(dst, expandedView(src, dst.shape));
+  getBackend().assign(dst.strided(), expandedView(src, dst.shape));
 }
 
 /** Fresh random values shaped like `like` (for uniform_/normal_). */
 export function randomLike(like: Tensor, kind: 'uniform' | 'normal', a: number, b: number): Tensor {
   const out = emptyTensor(like.shape, like.dtype);
-  const data = out.data;
+  const data = out.storage.data;
   for (let i = 0; i < data.length; i++) {
     data[i] = kind === 'uniform' ? a + (b - a) * defaultGenerator.random() : a + b * defaultGenerator.normal();
   }
@@ -323,7 +323,7 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     if (shape[d] < 0) throw opError('pad', `padding ${formatShape(padding)} makes dimension ${d} of ${formatShape(x.shape)} negative`);
   }
   const out = emptyTensor(shape, x.dtype);
-  if (value !== 0) out.data.fill(value);
+  if (value !== 0) out.storage.data.fill(value);
   // the region of out that x lands in, and the region of x that survives cropping
   let dst = out, src = x;
   for (let d = 0; d < x.ndim; d++) {

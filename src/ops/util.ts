@@ -22,7 +22,7 @@ export function asTensor(x: Scalar, like: Tensor | DType): Tensor {
 }
 
 export function expandedView(t: Tensor, shape: readonly number[]): StridedView {
-  return { data: t.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset };
+  return { data: t.storage.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset };
 }
 
 export function emptyTensor(shape: readonly number[], dtype: DType = 'float32'): Tensor {

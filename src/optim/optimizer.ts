@@ -141,10 +141,10 @@ export function stateBuffer(like: Tensor, fill = 0): Tensor {
 /** `state[key]`'s data, creating a buffer (filled with `fill`) the first time. */
 export function ensureBuffer(state: ParamState, key: string, param: Tensor, fill = 0): Float32Array {
   const t = state[key];
-  if (t instanceof Tensor) return t.data as Float32Array;
+  if (t instanceof Tensor) return t.storage.data as Float32Array;
   const created = stateBuffer(param, fill);
   state[key] = created;
-  return created.data as Float32Array;
+  return created.storage.data as Float32Array;
 }
 
 /** Element positions of a non-contiguous tensor in its storage, row-major; with a scratch buffer. */
@@ -300,7 +300,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         if (g.gradFn !== null) g.detach_();
         else g.requiresGradInternal = false;
         if (g.isContiguous()) {
-          g.data.fill(0, g.offset, g.offset + g.numel());
+          g.storage.data.fill(0, g.offset, g.offset + g.numel());
           g.bumpVersion();
         } else noGrad(() => g.zero_());
       }
@@ -337,21 +337,21 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         state = {};
         this.state.set(param, state);
       }
-      if (isRowSparse(grad) && param.isContiguous() && this.updateSparse(group, state, param.data as Float32Array, param.offset, grad, param)) {
+      if (isRowSparse(grad) && param.isContiguous() && this.updateSparse(group, state, param.storage.data as Float32Array, param.offset, grad, param)) {
         param.bumpVersion();
         continue;
       }
       let g: Float32Array;
       let go: number;
       if (grad.isContiguous()) {
-        g = grad.data as Float32Array;
+        g = grad.storage.data as Float32Array;
         go = grad.offset;
       } else {
         g = grad.contiguousData() as Float32Array;
         go = 0;
       }
       const n = param.numel();
-      const pd = param.data as Float32Array;
+      const pd = param.storage.data as Float32Array;
       if (param.isContiguous()) {
         this.updateParam(group, state, pd, param.offset, g, go, n, param);
       } else {

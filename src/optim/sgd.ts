@@ -56,11 +56,11 @@ export class SGD extends Optimizer<SGDHyper> {
       if (state.momentumBuffer === undefined) state.momentumBuffer = null;
     } else {
       const existing = state.momentumBuffer;
-      if (existing instanceof Tensor) buf = existing.data as Float32Array;
+      if (existing instanceof Tensor) buf = existing.storage.data as Float32Array;
       else {
         const created = stateBuffer(param);
         state.momentumBuffer = created;
-        buf = created.data as Float32Array;
+        buf = created.storage.data as Float32Array;
         first = true;
       }
     }

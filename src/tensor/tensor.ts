@@ -155,13 +155,9 @@ export class Tensor {
     return isContiguous(this.shape, this.strides);
   }
 
-  /** The layout kernels read. */
+  /** The layout kernels read: the raw storage (offset not applied) with this tensor's shape, strides and offset. */
   strided(): StridedView {
-    return this;
-  }
-
-  get data(): TypedArray {
-    return this.storage.data;
+    return { data: this.storage.data, shape: this.shape, strides: this.strides, offset: this.offset };
   }
 
   /** Contiguous data of this tensor: the storage itself when it already is, a copy otherwise. Read only. */
@@ -169,7 +165,7 @@ export class Tensor {
     const n = this.numel();
     if (this.isContiguous() && this.offset === 0 && this.storage.data.length === n) return this.storage.data;
     const out = allocate(this.dtype, n);
-    copyStrided(this, out);
+    copyStrided(this.strided(), out);
     return out;
   }
 

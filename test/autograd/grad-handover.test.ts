@@ -27,7 +27,7 @@ describe(`gradient hand-over to leaves (backend ${nb.getBackend().name})`, () =>
     const a = leaf([1, 2]), b = leaf([3, 4]), c = nb.tensor([5, 6]);
     nb.add(a, b).mul(c).sum().backward();
     assert.notEqual(a.grad!.storage, b.grad!.storage);
-    a.grad!.data.fill(0);
+    a.grad!.storage.data.fill(0);
     assert.deepEqual(values(b.grad), [5, 6]);
   });
 
@@ -35,7 +35,7 @@ describe(`gradient hand-over to leaves (backend ${nb.getBackend().name})`, () =>
     const x = leaf([1, 2, 3, 4]);
     const gradient = nb.tensor([1, 2, 3, 4], { shape: [2, 2] });
     x.view(2, 2).backward(gradient);
-    gradient.data.fill(9);
+    gradient.storage.data.fill(9);
     assert.deepEqual(values(x.grad), [1, 2, 3, 4]);
   });
 
@@ -53,7 +53,7 @@ describe(`gradient hand-over to leaves (backend ${nb.getBackend().name})`, () =>
     const p = leaf([1, 2]), q = leaf([3, 4]);
     const both = nb.cat([p, q]).mul(nb.tensor([1, 2, 3, 4]));
     both.sum().backward();
-    p.grad!.data.fill(0);
+    p.grad!.storage.data.fill(0);
     assert.deepEqual(values(q.grad), [3, 4]);
   });
 });

@@ -252,7 +252,7 @@ test('real MNIST through the loader: [64, 1, 28, 28] float32 in [-1, 1] and [64]
 
   // values: min -1 (pixel 0), max 1 (pixel 255)
   const [X] = [...new DataLoader(ds, { batchSize: 256 })][0];
-  const d = X.data as Float32Array;
+  const d = X.storage.data as Float32Array;
   assert.equal(d.reduce((a, b) => Math.min(a, b)), -1);
   assert.equal(d.reduce((a, b) => Math.max(a, b)), 1);
 });

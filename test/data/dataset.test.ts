@@ -51,7 +51,7 @@ test('TensorDataset.getBatch gathers rows, keeps dtypes, equals collating getIte
   }
   assert.deepEqual(fast[1].toArray(), [4, 0, 5, 4]);
   // the batch does not alias the source
-  (fast[0].data as Float32Array)[0] = -1;
+  (fast[0].storage.data as Float32Array)[0] = -1;
   assert.equal((x.toArray() as number[][])[4][0], 12);
   assert.throws(() => ds.getBatch(Int32Array.from([6])), /index 6 .* out of range/);
   // non-contiguous source tensors go through indexSelect

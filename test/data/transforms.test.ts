@@ -12,7 +12,7 @@ test('ToTensor: [H, W] 0..255 -> float32 [1, H, W] in [0, 1]; [H, W, C] -> [C, H
   const out = t(img([[0, 255], [51, 128]]));
   assert.equal(out.dtype, 'float32');
   assert.deepEqual(out.shape, [1, 2, 2]);
-  const d = out.data as Float32Array;
+  const d = out.storage.data as Float32Array;
   assert.equal(d[0], 0);
   assert.equal(d[1], 1);
   assert.equal(d[2], Math.fround(0.2));
@@ -39,7 +39,7 @@ test('ToTensor: [H, W] 0..255 -> float32 [1, H, W] in [0, 1]; [H, W, C] -> [C, H
 test('Normalize(0.5, 0.5) after ToTensor maps pixel 0 to -1 and 255 to 1; per-channel means and stds', () => {
   const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]);
   const out = transform(img([[0, 255, 128]]));
-  const d = out.data as Float32Array;
+  const d = out.storage.data as Float32Array;
   assert.equal(d[0], -1);
   assert.equal(d[1], 1);
   // float32 arithmetic as in PyTorch: (fround(128/255) - 0.5) rounded, then / 0.5

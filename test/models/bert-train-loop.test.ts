@@ -83,7 +83,7 @@ test('Trainer: the loss falls on a small fixed set; a NaN loss stops it before t
   assert.ok(losses.at(-1)! < 0.7 * losses[0]!, `loss ${losses[0]} -> ${losses.at(-1)}`);
 
   const weight = model.bert.embeddings.word_embeddings.weight;
-  (weight.data as Float32Array)[weight.offset + 5 * 16] = NaN;
+  (weight.storage.data as Float32Array)[weight.offset + 5 * 16] = NaN;
   const before = model.namedParameters().map(([, p]) => Float32Array.from(p.contiguousData()));
   assert.throws(() => trainer.update(batches, (b) => pretrainingForward(model, b).loss), (e: unknown) => e instanceof NonFiniteLossError && /the loss became NaN at update 41; stopping before the weights change/.test(e.message));
   model.parameters().forEach((p, i) => assert.deepEqual(p.contiguousData(), before[i], 'weights unchanged'));

@@ -64,7 +64,7 @@ describe(`nn layer options: parity with PyTorch (backend ${nb.getBackend().name}
     emb.call(ids).mul(v).sum().backward();
     const loss = (w: Tensor) => nb.noGrad(() => nb.embedding(ids, w).mul(v).sum().item());
     const w = emb.weight.detach().clone();
-    const data = w.data as Float32Array;
+    const data = w.storage.data as Float32Array;
     const expected = new Float32Array(15);
     for (let i = 0; i < 15; i++) {
       const keep = data[i];

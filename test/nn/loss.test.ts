@@ -145,7 +145,7 @@ describe('crossEntropy with class indices: the fused backward', () => {
     for (const [rows, cols] of [[64, 5000], [9, 7], [0, 4]] as const) {
       const scores = nb.randn([rows, cols]).mul(3);
       const target = nb.randint(0, cols, [rows], { dtype: 'int32' });
-      if (rows > 2) { target.data[1] = -100; target.data[2] = cols - 1; }
+      if (rows > 2) { target.storage.data[1] = -100; target.storage.data[2] = cols - 1; }
       const weight = nb.rand([cols]).add(0.5);
       for (const reduction of ['mean', 'sum', 'none'] as const) {
         for (const w of [null, weight]) {
@@ -165,7 +165,7 @@ describe('crossEntropy with class indices: the fused backward', () => {
     // one sample: [C] scores, [] target
     const x = nb.randn([11]).requiresGrad_();
     const y = nb.randn([11]).requiresGrad_();
-    y.data.set(x.data);
+    y.storage.data.set(x.storage.data);
     const t = nb.tensor(4, { dtype: 'int32' });
     F.crossEntropy(x, t).backward();
     F.nllLoss(F.logSoftmax(y, 0), t).backward();

@@ -39,20 +39,20 @@ test('clipGradNorm: no gradients -> 0; a single tensor; versions bump only when 
   const v0 = p.grad.version;
   assert.equal(clipGradNorm(p, 10), 5);
   assert.equal(p.grad.version, v0);
-  assert.deepEqual([...p.grad.data], [3, 4]);
+  assert.deepEqual([...p.grad.storage.data], [3, 4]);
   assertClose([clipGradNorm(p, 1)], [5], 'norm');
   assert.ok(p.grad.version > v0);
-  assertClose(p.grad.data, [0.6, 0.8], 'clipped', 1e-6, 1e-6);
+  assertClose(p.grad.storage.data, [0.6, 0.8], 'clipped', 1e-6, 1e-6);
 });
 
 test('clipGradNorm: non-finite norms', () => {
   const p = Tensor.fromData(new Float32Array(2), [2], 'float32');
   p.grad = Tensor.fromData(new Float32Array([Infinity, 1]), [2], 'float32');
   assert.throws(() => clipGradNorm([p], 1, 2, { errorIfNonfinite: true }), /The total norm of order 2 for gradients from `parameters` is non-finite/);
-  assert.deepEqual([...p.grad.data], [Infinity, 1]); // unchanged when refused
+  assert.deepEqual([...p.grad.storage.data], [Infinity, 1]); // unchanged when refused
   assert.equal(clipGradNorm([p], 1), Infinity); // PyTorch: scales by 0 -> inf*0 = nan, 1*0 = 0
-  assert.ok(Number.isNaN(p.grad.data[0]));
-  assert.equal(p.grad.data[1], 0);
+  assert.ok(Number.isNaN(p.grad.storage.data[0]));
+  assert.equal(p.grad.storage.data[1], 0);
   assert.throws(() => clipGradNorm([p], 1, -1), /normType must be a non-negative number or Infinity/);
 });
 

@@ -24,7 +24,7 @@ test('zeroGrad: to null by default, to zeros in place with setToNone = false', (
   const g = a.grad;
   opt.zeroGrad(false);
   assert.equal(a.grad, g);
-  assert.deepEqual([...g.data], [0, 0]);
+  assert.deepEqual([...g.storage.data], [0, 0]);
   assert.equal(b.grad, null);
   opt.zeroGrad();
   assert.equal(a.grad, null);
@@ -33,7 +33,7 @@ test('zeroGrad: to null by default, to zeros in place with setToNone = false', (
   const c = leaf([0, 0], [2]);
   c.grad = base.select(1, 1);
   new optim.SGD([c], { lr: 1 }).zeroGrad(false);
-  assert.deepEqual([...base.data], [1, 0, 3, 4, 0, 6]);
+  assert.deepEqual([...base.storage.data], [1, 0, 3, 4, 0, 6]);
 });
 
 test('step skips parameters without a grad and bumps the version of the updated ones only', () => {
@@ -45,7 +45,7 @@ test('step skips parameters without a grad and bumps the version of the updated 
   opt.step();
   assert.equal(a.version, va + 1);
   assert.equal(b.version, vb);
-  assert.deepEqual([...b.data], [3]);
+  assert.deepEqual([...b.storage.data], [3]);
   assert.ok(opt.state.has(a) && !opt.state.has(b));
   assert.equal(opt.state.get(a)!.step, 1);
 });
@@ -62,7 +62,7 @@ test('step(closure) runs the closure with grad enabled and returns its loss; ste
   });
   assert.equal(enabled, true);
   assert.equal(loss!.item(), 4);
-  assert.deepEqual([...p.data], [0]); // 2 - 0.5 * 4
+  assert.deepEqual([...p.storage.data], [0]); // 2 - 0.5 * 4
   assert.equal(opt.step(), undefined);
 });
 
@@ -82,7 +82,7 @@ test('non-contiguous and offset parameters update through their view', () => {
       o2.step();
     }
     assert.deepEqual([...view.contiguousData()], [...dense.contiguousData()], make);
-    if (make === 'narrow') assert.equal(base.data[0], 1); // untouched outside the view
+    if (make === 'narrow') assert.equal(base.storage.data[0], 1); // untouched outside the view
   }
 });
 
@@ -173,7 +173,7 @@ test('param groups: defaults fill in, extra keys are kept, addParamGroup works a
   assert.deepEqual(opt.stateDict().param_groups.map((g) => g.params), [[0], [1]]);
   // Adagrad creates state eagerly, and lazily for groups added later
   const ada = new optim.Adagrad([a], { initialAccumulatorValue: 0.25 });
-  assert.deepEqual([...(ada.state.get(a)!.sum as Tensor).data], [0.25]);
+  assert.deepEqual([...(ada.state.get(a)!.sum as Tensor).storage.data], [0.25]);
   ada.addParamGroup({ params: [b] });
   b.grad = grad([1]);
   ada.step();
@@ -188,9 +188,9 @@ test('stateDict is a snapshot, with snake_case keys', () => {
   const sd = opt.stateDict();
   assert.deepEqual(Object.keys(sd.state[0]).sort(), ['grad_avg', 'momentum_buffer', 'square_avg', 'step']);
   assert.deepEqual(Object.keys(sd.param_groups[0]), ['lr', 'alpha', 'eps', 'weight_decay', 'momentum', 'centered', 'maximize', 'params']);
-  const before = [...(sd.state[0].square_avg as Tensor).data];
+  const before = [...(sd.state[0].square_avg as Tensor).storage.data];
   opt.step();
-  assert.deepEqual([...(sd.state[0].square_avg as Tensor).data], before);
+  assert.deepEqual([...(sd.state[0].square_avg as Tensor).storage.data], before);
   assert.equal(sd.state[0].step, 1);
   sd.param_groups[0].lr = 99;
   assert.equal(opt.paramGroups[0].lr, 0.01);
@@ -228,7 +228,7 @@ test('loadStateDict validates, and changes nothing when it refuses', () => {
   // state is copied, not shared with the dict
   const buf = fresh.state.get(a)!.momentumBuffer as Tensor;
   assert.notEqual(buf.storage, (sd.state[0].momentum_buffer as Tensor).storage);
-  assertClose(buf.data, [1, 1], 'momentum buffer');
+  assertClose(buf.storage.data, [1, 1], 'momentum buffer');
 });
 
 test('end to end: autograd + Adam + OneCycleLR + clipGradNorm fit y = 2x - 1', async () => {

@@ -24,7 +24,7 @@ function gradsOf(params: Tensor | Iterable<Tensor>): Tensor[] {
 /** g *= factor in place (bumps its version). */
 function scale(g: Tensor, factor: number): void {
   if (g.isContiguous()) {
-    const d = g.data as Float32Array;
+    const d = g.storage.data as Float32Array;
     const end = g.offset + g.numel();
     for (let i = g.offset; i < end; i++) d[i] *= factor;
     g.bumpVersion();
@@ -109,7 +109,7 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
   noGrad(() => {
     for (const g of grads) {
       if (g.isContiguous()) {
-        const d = g.data as Float32Array;
+        const d = g.storage.data as Float32Array;
         const end = g.offset + g.numel();
         for (let i = g.offset; i < end; i++) {
           const v = d[i];
