@@ -169,17 +169,23 @@ export class Tensor {
     return out;
   }
 
-  /** A flat copy of the values in row-major order. */
+  /**
+   * The values as a flat typed array in row-major order, a copy the caller owns, as TF.js's
+   * `dataSync()`. On a GPU backend it would wait for the device; code meant for every backend reads
+   * with `await x.data()`.
+   */
   dataSync(): TypedArray {
     const d = this.contiguousData();
     return d === this.storage.data ? d.slice() : d;
   }
 
+  /** The value of a one-element tensor as a number (1 or 0 for bool), as PyTorch's `item()`. */
   item(): number {
     if (this.numel() !== 1) throw opError('item', `a tensor with ${this.numel()} elements cannot be converted to a number (shape ${formatShape(this.shape)})`);
     return this.storage.data[this.offset];
   }
 
+  /** The values as nested arrays (a number, or a boolean for bool tensors, when 0-d), as PyTorch's `tolist()`. */
   toArray(): NestedArray {
     const flat = this.contiguousData();
     const asValue = (v: number): number | boolean => (this.dtype === 'bool' ? v !== 0 : v);
@@ -195,6 +201,23 @@ export class Tensor {
 
   /** PyTorch's name for toArray(). */
   tolist(): NestedArray {
+    return this.toArray();
+  }
+
+  /**
+   * The values as a flat typed array in row-major order, a copy the caller owns, as TF.js's `data()`.
+   * A GPU backend's values reach the CPU asynchronously, so code written with `await x.data()`
+   * runs unchanged on every backend; on the CPU backends (js, wasm) it resolves at once.
+   */
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+
+  /**
+   * The values as nested arrays, as `toArray()` and TF.js's `array()`: the asynchronous read that
+   * works on every backend (see `data()`); on the CPU backends it resolves at once.
+   */
+  async array(): Promise<NestedArray> {
     return this.toArray();
   }
 
