@@ -52,7 +52,7 @@ class BertConfig:
             setattr(self, k, v)
         if self.hidden_size % self.num_attention_heads != 0:
             raise ValueError(f'The hidden size ({self.hidden_size}) is not a multiple of the number of attention heads ({self.num_attention_heads})')
-        if self.position_embedding_type != 'absolute':
+        if self.position_embedding_type not in ('absolute', 'relative_key', 'relative_key_query'):
             raise ValueError(f'position_embedding_type {self.position_embedding_type!r} is not ported')
 
     @classmethod
@@ -123,7 +123,8 @@ class BertEmbeddings(nn.Module):
         if token_type_ids is None:
             token_type_ids = self.token_type_ids[:, :seq_length].expand(input_ids.size(0), seq_length)
         embeddings = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
-        embeddings = embeddings + self.position_embeddings(position_ids)
+        if self.position_embedding_type == 'absolute':
+            embeddings = embeddings + self.position_embeddings(position_ids)
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings)
 
@@ -138,6 +139,10 @@ class BertSelfAttention(nn.Module):
         self.key = nn.Linear(config.hidden_size, self.all_head_size)
         self.value = nn.Linear(config.hidden_size, self.all_head_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
+        self.position_embedding_type = config.position_embedding_type
+        if self.position_embedding_type in ('relative_key', 'relative_key_query'):
+            self.max_position_embeddings = config.max_position_embeddings
+            self.distance_embedding = nn.Embedding(2 * config.max_position_embeddings - 1, self.attention_head_size)
 
     def transpose_for_scores(self, x):
         x = x.view(x.size()[:-1] + (self.num_attention_heads, self.attention_head_size))
@@ -148,6 +153,13 @@ class BertSelfAttention(nn.Module):
         key_layer = self.transpose_for_scores(self.key(hidden_states))
         value_layer = self.transpose_for_scores(self.value(hidden_states))
         attention_scores = torch.matmul(query_layer, key_layer.transpose(-1, -2))
+        if self.position_embedding_type in ('relative_key', 'relative_key_query'):
+            query_length, key_length = query_layer.shape[2], key_layer.shape[2]
+            distance = torch.arange(query_length).view(-1, 1) - torch.arange(key_length).view(1, -1)
+            positional_embedding = self.distance_embedding(distance + self.max_position_embeddings - 1).to(dtype=query_layer.dtype)
+            attention_scores = attention_scores + torch.einsum('bhld,lrd->bhlr', query_layer, positional_embedding)
+            if self.position_embedding_type == 'relative_key_query':
+                attention_scores = attention_scores + torch.einsum('bhrd,lrd->bhlr', key_layer, positional_embedding)
         attention_scores = attention_scores / math.sqrt(self.attention_head_size)
         if attention_mask is not None:
             attention_scores = attention_scores + attention_mask

@@ -21,6 +21,9 @@ Tensors (float32 unless said):
   <case>.out.<name>             its outputs (loss, logits, ...)
   <case>.grad.<key>             d loss / d parameter (tied ones under their first name): every parameter
                                 for pretraining and seqcls, the head's and a sample for the others
+  <kind>.*                      BertForPreTraining with position_embedding_type <kind> (relative_key,
+                                relative_key_query): head.<key> each layer's distance_embedding, out.loss,
+                                out.prediction_logits, out.attentions.0, grad.<key> every parameter
 Metadata: "config" (config.json of the base model), "cases" (JSON: case -> {class, num_labels}).
 
 Precision: weights and inputs are float32 values; the reference runs in float64 on them and rounds
@@ -155,6 +158,26 @@ def main():
             if name in FULL_GRADIENTS or k not in state or k in SAMPLED_GRADIENTS:
                 tensors[f'{name}.grad.{k}'] = f32(p.grad)
         specs[name] = {'class': cls.__name__, 'num_labels': num_labels}
+
+    # relative position embeddings (Shaw et al. / Huang et al.): the base weights plus each layer's distance_embedding
+    for kind in ('relative_key', 'relative_key_query'):
+        m = br.BertForPreTraining(br.BertConfig(**{**CONFIG, 'position_embedding_type': kind}))
+        randomize_(m)
+        own = m.state_dict()
+        m.load_state_dict({**own, **{k: v for k, v in state.items() if k in own}})
+        m.tie_weights()
+        for k in own:
+            if 'distance_embedding' in k:
+                tensors[f'{kind}.head.{k}'] = f32(own[k])
+        m = m.double()
+        out = m(ids, labels=mlm_labels, next_sentence_label=torch.tensor([0, 1, 1]), output_attentions=True, **inputs)
+        tensors[f'{kind}.out.loss'] = f32(out.loss)
+        tensors[f'{kind}.out.attentions.0'] = f32(out.attentions[0])
+        tensors[f'{kind}.out.prediction_logits'] = f32(out.prediction_logits)
+        out.loss.backward()
+        for k, p in m.named_parameters():
+            if p.grad is not None:  # position_embeddings are not used with relative positions
+                tensors[f'{kind}.grad.{k}'] = f32(p.grad)
     metadata = {'config': json.dumps(config.to_dict()), 'cases': json.dumps(specs)}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     save(tensors, metadata, OUT)

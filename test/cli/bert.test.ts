@@ -75,6 +75,21 @@ test('train bert --init-from: continues from a model directory (its config, toke
   await assert.rejects(run(trainBert, ...small, '--init-from', join(dir, 'first'), '--max-seq-length', '1024', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--max-seq-length 1024 is longer than --init-from's max_position_embeddings 512/.test(e.message));
 });
 
+test('train bert --position-embedding-type relative_key: config.json and the weights carry it; fill-mask reads the directory', async () => {
+  const out = join(dir, 'relative');
+  const r = await run(trainBert, ...small, '--position-embedding-type', 'relative_key', '--steps', '2', '--eval-every', '0', '--out', out, '--json');
+  assert.equal(r.json().config.position_embedding_type, 'relative_key');
+  assert.equal(JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8')).position_embedding_type, 'relative_key');
+  const header = fs.readFileSync(join(out, 'model.safetensors'));
+  const keys = Object.keys(JSON.parse(header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString('utf8')));
+  assert.deepEqual(keys.filter((k) => k.includes('distance_embedding')).sort(), [0, 1].map((i) => `bert.encoder.layer.${i}.attention.self.distance_embedding.weight`));
+  const filled = await run(fillMask, '--model', out, '--top-k', '2', '--json', 'the [MASK] sea.');
+  assert.equal(filled.code, 0);
+  assert.equal(filled.json()[0].length, 2);
+  await assert.rejects(run(trainBert, ...small, '--position-embedding-type', 'rotary', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--position-embedding-type must be one of absolute, relative_key, relative_key_query, got 'rotary'/.test(e.message));
+  await assert.rejects(run(trainBert, ...small, '--init-from', model, '--position-embedding-type', 'relative_key', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--position-embedding-type sets up a new model/.test(e.message));
+});
+
 test('train bert: a diverging loss stops with a clear error and writes no checkpoint', async () => {
   const out = join(dir, 'diverged');
   await assert.rejects(run(trainBert, ...small, '--steps', '6', '--lr', '1e6', '--warmup', '0', '--eval-every', '0', '--checkpoint-every', '0', '--out', out),

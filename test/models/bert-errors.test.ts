@@ -44,7 +44,7 @@ describe('BERT bad input', () => {
     assert.throws(() => config({ vocabSize: 0 }), /vocabSize must be a positive integer, got 0/);
     assert.throws(() => config({ hiddenDropoutProb: 1.5 }), /hiddenDropoutProb must be a probability in \[0, 1\], got 1.5/);
     assert.throws(() => config({ padTokenId: 30 }), /padTokenId must be an id in \[0, 30\) \(vocabSize 30\), got 30/);
-    assert.throws(() => BertConfig.fromJSON({ position_embedding_type: 'relative_key' }), /positionEmbeddingType "relative_key" is not supported/);
+    assert.throws(() => BertConfig.fromJSON({ position_embedding_type: 'rotary' }), /unknown positionEmbeddingType "rotary"; expected one of absolute, relative_key, relative_key_query/);
     assert.throws(() => new BertConfig({ vocab_size: 10 } as never), /BertConfig: unknown option "vocab_size" \(the camelCase name is vocabSize/);
     assert.throws(() => new BertConfig({ numLabels: 3, id2label: { 0: 'neg', 1: 'pos' } }), /id2label names 2 labels but numLabels is 3/);
   });

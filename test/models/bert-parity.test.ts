@@ -3,6 +3,7 @@
 // loss, and the gradients, on the js and wasm backends. The fixture is
 // test/fixtures/bert/parity.safetensors, written by tools/gen_bert_fixtures.py.
 import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/node.js';
 import type { Tensor } from '../../src/index.js';
@@ -80,6 +81,27 @@ for (const backend of ['js', 'wasm']) {
       const out = nb.noGrad(() => model.forward(get('input_ids'), { ...inputs(), positionIds }));
       assertClose(out.lastHiddenState, get('positions.last_hidden_state'), OUTPUT, 'explicit positions');
     }));
+
+    for (const kind of ['relative_key', 'relative_key_query'] as const) {
+      it(`BertForPreTraining with positionEmbeddingType ${kind}: loss, logits, attention and every gradient`, () => run(() => {
+        const model = new BertForPreTraining(baseConfig.with({ positionEmbeddingType: kind }));
+        loadInto(model, stateFor('', kind));
+        const labels = { labels: get('pretraining.labels.labels'), nextSentenceLabel: get('pretraining.labels.next_sentence_label') };
+        const out = model.forward(get('input_ids'), { ...inputs(), ...labels, outputAttentions: true });
+        assertClose(out.loss!, get(`${kind}.out.loss`), OUTPUT, `${kind} loss`);
+        assertClose(out.predictionLogits, get(`${kind}.out.prediction_logits`), OUTPUT, `${kind} logits`);
+        assertClose(out.attentions![0]!, get(`${kind}.out.attentions.0`), OUTPUT, `${kind} attentions`);
+        out.loss!.backward();
+        const grads = Object.keys(tensors).filter((k) => k.startsWith(`${kind}.grad.`));
+        for (const [key, param] of model.namedParameters()) {
+          const ref = tensors[`${kind}.grad.${key}`];
+          // the absolute table stays in the state dict (as in transformers) but takes no part
+          if (!ref) assert.ok(param.grad === null || param.grad.abs().max().item() === 0, `${kind}: ${key} should get no gradient`);
+          else assertClose(param.grad!, ref, GRAD, `${kind} grad ${key}`);
+        }
+        assert.ok(grads.some((k) => k.includes('distance_embedding')), 'the fixture has distance_embedding gradients');
+      }));
+    }
 
     for (const [name, spec] of Object.entries(cases)) {
       it(`${spec.class} (${name}): outputs, loss and gradients`, () => run(() => {

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nb from '../../node.js';
 import { BertForPreTraining } from '../../models/bert/node.js';
+import { BERT_POSITION_EMBEDDING_TYPES, type BertPositionEmbeddingType } from '../../models/bert/config.js';
 import { BertPretrainer, maskedEpochs, type PretrainState, type PretrainSummary } from '../../models/bert/pretrain.js';
 import { mostFrequentToken, type PretrainingEvaluation } from '../../models/bert/pretraining-loss.js';
 import { createPretrainingInstances, type PretrainingBatch } from '../../models/bert/pretraining-data.js';
@@ -40,6 +41,7 @@ const STATE_FORMAT = 'nabla-bert-pretraining-v1';
 const flags = {
   corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE[+...]', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)' },
   config: { type: 'string', default: 'tiny', value: 'tiny|mini|small|FILE', help: 'model size (Turc et al.: tiny L2/H128, mini L4/H256, small L4/H512) or a config.json; vocab size follows --vocab' },
+  positionEmbeddingType: { type: 'string', choices: BERT_POSITION_EMBEDDING_TYPES, value: 'absolute|relative_key|relative_key_query', help: "how the model knows word order (config.json's position_embedding_type; default: the config's, absolute for the presets): relative_key learns one vector per distance inside each attention layer, which finds neighbouring words far sooner on a small budget than learned absolute positions" },
   initFrom: { type: 'string', value: 'DIR', help: "continue pretraining a model directory's weights (from `nabla train bert` or Hugging Face) with its config and tokenizer, and a fresh optimizer and schedule; --config and --vocab are then not used" },
   vocab: { type: 'string', default: 'train:8000', value: 'bert-base-uncased|train:N', help: "bert-base-uncased's 30522 WordPieces, or a new WordPiece vocabulary of N tokens trained on the training documents" },
   steps: { type: 'int', default: 1000, min: 1, max: 1e9, value: 'N', help: 'optimizer updates' },
@@ -64,7 +66,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
+const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--position-embedding-type relative_key] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
 const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside a context-free baseline (copy the visible token, else the most frequent one), the accuracy where the input hides the token, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;
@@ -107,6 +109,7 @@ async function pretrainedStart(dir: string, overrides: Record<string, number>): 
 }
 
 function validate(a: Flags): void {
+  if (a.initFrom && a.positionEmbeddingType) throw new UsageError('--position-embedding-type sets up a new model; --init-from continues a model directory with its own config');
   if (a.vocab !== 'bert-base-uncased' && !/^train:\d+$/.test(a.vocab)) throw new UsageError(`--vocab must be bert-base-uncased or train:N (e.g. train:8000), got '${a.vocab}'`);
 }
 
@@ -178,6 +181,7 @@ export const command = defineCommand({
       model = new BertForPreTraining(base.with({
         vocabSize: tokenizer.vocabSize,
         maxPositionEmbeddings: Math.max(base.maxPositionEmbeddings, a.maxSeqLength),
+        ...(a.positionEmbeddingType ? { positionEmbeddingType: a.positionEmbeddingType as BertPositionEmbeddingType } : {}),
         ...dropout,
       }));
     }

@@ -8,6 +8,9 @@
 export const BERT_ACTIVATIONS = ['gelu', 'relu', 'gelu_new', 'gelu_pytorch_tanh', 'silu', 'swish', 'tanh'] as const;
 /** A `hidden_act` name nabla computes as transformers does: one of `BERT_ACTIVATIONS`. */
 export type BertActivation = (typeof BERT_ACTIVATIONS)[number];
+/** transformers' position_embedding_type values: learned absolute positions added to the embeddings, or a learned embedding of the distance between query and key inside each attention layer (Shaw et al. 2018; Huang et al. 2020 add the key term). */
+export const BERT_POSITION_EMBEDDING_TYPES = ['absolute', 'relative_key', 'relative_key_query'] as const;
+export type BertPositionEmbeddingType = (typeof BERT_POSITION_EMBEDDING_TYPES)[number];
 
 /** transformers' `problem_type`: which loss BertForSequenceClassification takes for its labels. */
 export type BertProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';
@@ -27,7 +30,7 @@ export interface BertConfigOptions {
   initializerRange: number;
   layerNormEps: number;
   padTokenId: number;
-  positionEmbeddingType: 'absolute';
+  positionEmbeddingType: BertPositionEmbeddingType;
   /** Dropout before the sequence/token classifier; null = hiddenDropoutProb (transformers' rule). */
   classifierDropout: number | null;
   /** Outputs of the classification heads (HF: num_labels, stored as id2label). */
@@ -127,7 +130,7 @@ export class BertConfig implements BertConfigOptions {
   initializerRange!: number;
   layerNormEps!: number;
   padTokenId!: number;
-  positionEmbeddingType!: 'absolute';
+  positionEmbeddingType!: BertPositionEmbeddingType;
   classifierDropout!: number | null;
   numLabels!: number;
   id2label!: Record<number, string> | null;
@@ -162,8 +165,8 @@ export class BertConfig implements BertConfigOptions {
     probability('hiddenDropoutProb', this.hiddenDropoutProb);
     probability('attentionProbsDropoutProb', this.attentionProbsDropoutProb);
     if (this.classifierDropout !== null) probability('classifierDropout', this.classifierDropout);
-    if (this.positionEmbeddingType !== 'absolute') {
-      throw new Error(`BertConfig: positionEmbeddingType ${JSON.stringify(this.positionEmbeddingType)} is not supported (nabla implements "absolute")`);
+    if (!(BERT_POSITION_EMBEDDING_TYPES as readonly string[]).includes(this.positionEmbeddingType)) {
+      throw new Error(`BertConfig: unknown positionEmbeddingType ${JSON.stringify(this.positionEmbeddingType)}; expected one of ${BERT_POSITION_EMBEDDING_TYPES.join(', ')}`);
     }
     if (typeof this.layerNormEps !== 'number' || !(this.layerNormEps > 0)) throw new Error(`BertConfig: layerNormEps must be a positive number, got ${JSON.stringify(this.layerNormEps)}`);
     if (typeof this.initializerRange !== 'number' || !(this.initializerRange >= 0)) throw new Error(`BertConfig: initializerRange must be a non-negative number, got ${JSON.stringify(this.initializerRange)}`);

@@ -1,5 +1,5 @@
 /** BERT with Hugging Face's module names and state-dict keys: config, encoder, task heads. */
-export { BertConfig, BERT_ACTIVATIONS, type BertActivation, type BertConfigOptions, type BertPresetName, type BertProblemType } from './config.js';
+export { BertConfig, BERT_ACTIVATIONS, BERT_POSITION_EMBEDDING_TYPES, type BertActivation, type BertConfigOptions, type BertPositionEmbeddingType, type BertPresetName, type BertProblemType } from './config.js';
 export {
   BertModel, BertEmbeddings, BertSelfAttention, BertSelfOutput, BertAttention, BertIntermediate, BertOutput, BertLayer,
   BertEncoder, BertPooler, extendedAttentionMask, type BertInputs, type BertModelOutput,

@@ -11,6 +11,9 @@ import { formatShape } from '../../tensor/shape.js';
 import { noGrad } from '../../autograd/grad-mode.js';
 import { gelu, relu, silu, tanh } from '../../ops/elementwise.js';
 import { scaledDotProductAttention, scaledDotProductAttentionWithWeights } from '../../ops/attention.js';
+import { softmax } from '../../ops/activation.js';
+import { matmul } from '../../ops/linalg.js';
+import { dropout } from '../../ops/dropout.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/containers.js';
 import { Linear } from '../../nn/linear.js';
@@ -18,7 +21,7 @@ import { Embedding } from '../../nn/embedding.js';
 import { LayerNorm } from '../../nn/normalization.js';
 import { Dropout } from '../../nn/dropout.js';
 import { normal_, zeros_, ones_ } from '../../nn/init.js';
-import type { BertActivation, BertConfig } from './config.js';
+import type { BertActivation, BertConfig, BertPositionEmbeddingType } from './config.js';
 import { BertPreTrainedModel } from './pretrained.js';
 
 /** torch.finfo(torch.float32).min: what transformers puts at masked keys (finite, so a fully masked row stays uniform, not NaN). */
@@ -135,19 +138,28 @@ export class BertEmbeddings extends Module {
     if (tokenTypeIds === null) tokenTypeIds = zeros(inputIds.shape, { dtype: 'int32' });
     else checkIdRange(where, 'tokenTypeIds', tokenTypeIds, c.typeVocabSize, 'typeVocabSize');
     let embeddings = this.word_embeddings.call(inputIds).add(this.token_type_embeddings.call(tokenTypeIds));
-    embeddings = embeddings.add(this.position_embeddings.call(positionIds));
+    // relative positions enter in the attention layers instead (transformers still keeps the unused table)
+    if (c.positionEmbeddingType === 'absolute') embeddings = embeddings.add(this.position_embeddings.call(positionIds));
     return this.dropout.call(this.LayerNorm.call(embeddings));
   }
 }
 
-/** Multi-head scaled dot-product self-attention: query, key and value projections, dropout on the attention probabilities. */
+/**
+ * Multi-head scaled dot-product self-attention: query, key and value projections, dropout on the attention probabilities.
+ * With relative positions (`relative_key`, `relative_key_query`), `distance_embedding` holds one learned vector per
+ * distance i - j in (-maxPositionEmbeddings, maxPositionEmbeddings), shared by the heads, and the scores gain
+ * q_i · d(i - j) (and k_j · d(i - j)) before the scaling, as transformers computes them.
+ */
 export class BertSelfAttention extends Module {
   query: Linear;
   key: Linear;
   value: Linear;
   dropout: Dropout;
+  distance_embedding: Embedding | null = null;
   readonly numAttentionHeads: number;
   readonly attentionHeadSize: number;
+  readonly positionEmbeddingType: BertPositionEmbeddingType;
+  readonly maxPositionEmbeddings: number;
 
   constructor(config: BertConfig) {
     super();
@@ -160,6 +172,9 @@ export class BertSelfAttention extends Module {
     this.key = new Linear(config.hiddenSize, config.hiddenSize);
     this.value = new Linear(config.hiddenSize, config.hiddenSize);
     this.dropout = new Dropout(config.attentionProbsDropoutProb);
+    this.positionEmbeddingType = config.positionEmbeddingType;
+    this.maxPositionEmbeddings = config.maxPositionEmbeddings;
+    if (config.positionEmbeddingType !== 'absolute') this.distance_embedding = new Embedding(2 * config.maxPositionEmbeddings - 1, this.attentionHeadSize);
   }
 
   /** [batch, seq, hidden] with an additive mask broadcastable to [batch, heads, seq, seq] -> [context, probabilities or null]. */
@@ -171,6 +186,7 @@ export class BertSelfAttention extends Module {
     const q = heads(this.query.call(hiddenStates));
     const k = heads(this.key.call(hiddenStates));
     const v = heads(this.value.call(hiddenStates));
+    if (this.distance_embedding) return this.relativeAttention(q, k, v, extendedMask, outputAttentions);
     // softmax(q·kᵀ/√d + mask), dropout on the probabilities, then ·v: one fused op
     const options = { attnMask: extendedMask, dropoutP: this.training ? this.dropout.p : 0 };
     let context: Tensor, probs: Tensor | null = null;
@@ -180,6 +196,27 @@ export class BertSelfAttention extends Module {
       probs = r.weights;
     } else context = scaledDotProductAttention(q, k, v, options);
     return [context.permute(0, 2, 1, 3).reshape(b, s, h * d), probs];
+  }
+
+  /** The scores with the distance terms, composed from ops: the fused attention takes no per-score term that learns. */
+  private relativeAttention(q: Tensor, k: Tensor, v: Tensor, extendedMask: Tensor | null, outputAttentions: boolean): [Tensor, Tensor | null] {
+    const [b, h, s, d] = q.shape as [number, number, number, number];
+    // distance i - j, shifted to a row index of distance_embedding: [s, s, d]
+    const rows = arange(s, undefined, 1, { dtype: 'int32' }).unsqueeze(1).sub(arange(s, undefined, 1, { dtype: 'int32' }).unsqueeze(0)).add(this.maxPositionEmbeddings - 1);
+    const distance = this.distance_embedding!.call(rows);
+    // [b, h, s, d] -> [s, b·h, d]: one batch entry per position, so each position meets its own slice of distance
+    const byPosition = (t: Tensor): Tensor => t.permute(2, 0, 1, 3).reshape(s, b * h, d);
+    // einsum('bhld,lrd->bhlr', q, distance): for each query i, [b·h, d] · [d, s (j)]
+    let scores = matmul(q, k.transpose(-1, -2)).add(matmul(byPosition(q), distance.transpose(1, 2)).view(s, b, h, s).permute(1, 2, 0, 3));
+    // einsum('bhrd,lrd->bhlr', k, distance): for each key j, [b·h, d] · [d, s (i)]
+    if (this.positionEmbeddingType === 'relative_key_query') {
+      scores = scores.add(matmul(byPosition(k), distance.permute(1, 2, 0)).view(s, b, h, s).permute(1, 2, 3, 0));
+    }
+    scores = scores.mul(1 / Math.sqrt(d));
+    if (extendedMask) scores = scores.add(extendedMask);
+    const probs = softmax(scores, -1);
+    const context = matmul(dropout(probs, this.dropout.p, this.training), v);
+    return [context.permute(0, 2, 1, 3).reshape(b, s, h * d), outputAttentions ? probs : null];
   }
 }
 
