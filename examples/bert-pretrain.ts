@@ -5,8 +5,9 @@
  *   1. data: documents of sentences; a WordPiece vocabulary trained on them; sentence-pair instances
  *      ([CLS] A [SEP] B [SEP], B the true next sentence or a random one); 15% of the tokens masked
  *      afresh each epoch (80% [MASK], 10% a random token, 10% unchanged)
- *   2. the model: BertForPreTraining (BERT-Tiny: 2 layers, hidden 128, 2 heads), masked-LM and
- *      next-sentence heads; the loss is their sum, with -100 labels everywhere but the masked tokens
+ *   2. the model: BertForPreTraining (BERT-Tiny: 2 layers, hidden 128, 2 heads, relative position
+ *      embeddings), masked-LM and next-sentence heads; the loss is their sum, with -100 labels
+ *      everywhere but the masked tokens
  *   3. the update rule: AdamW with weight decay on all but biases and LayerNorm weights, linear warm-up
  *      then linear decay, gradients clipped at norm 1
  *   4. fill-mask on a few sentences, and the model saved as a Hugging Face directory
@@ -35,7 +36,10 @@ const instances = bert.createPretrainingInstances(documents, tokenizer, { maxSeq
 console.log(`${documents.length} chapters, ${instances.length} sentence pairs, vocabulary of ${tokenizer.vocabSize}`);
 
 // 2. the model
-const config = bert.BertConfig.preset('tiny', { vocabSize: tokenizer.vocabSize });
+// position_embedding_type="relative_key": one learned vector per distance between words, inside each attention
+// layer. With BERT's learned absolute positions a model this small, on this little text, predicts the most
+// frequent word for thousands of updates before it learns where its neighbours are.
+const config = bert.BertConfig.preset('tiny', { vocabSize: tokenizer.vocabSize, positionEmbeddingType: 'relative_key' });
 const model = new bert.BertForPreTraining(config);
 console.log(`BertForPreTraining: ${model.parameters().reduce((n, p) => n + p.numel(), 0)} parameters`);
 

@@ -62,7 +62,7 @@ describe('BERT between nabla and PyTorch', () => {
     assert.deepEqual(cls.loadReport!.missingKeys, ['classifier.weight', 'classifier.bias']);
   });
 
-  it('every class: nabla\'s directories load strictly into PyTorch with the same outputs, and PyTorch\'s into nabla', { skip: !hasTorch && 'python3-torch not installed' }, async () => {
+  it('every class (two with relative positions): nabla\'s directories load strictly into PyTorch with the same outputs, and PyTorch\'s into nabla', { skip: !hasTorch && 'python3-torch not installed' }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'nabla-bert-interop-'));
     const inputIds = nb.tensor([[2, 5, 7, 9, 11, 3], [2, 25, 26, 3, 0, 0]], { dtype: 'int32' });
     const io: Record<string, nb.Tensor> = {
@@ -74,6 +74,8 @@ describe('BERT between nabla and PyTorch', () => {
       const config = new BertConfig({
         vocabSize: 40, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 20, maxPositionEmbeddings: 24,
         numLabels: name === 'BertForQuestionAnswering' ? 2 : 3, initializerRange: 0.3,
+        // two classes carry relative positions: their distance_embedding keys and config field must load strictly too
+        positionEmbeddingType: name === 'BertForMaskedLM' ? 'relative_key' : name === 'BertForTokenClassification' ? 'relative_key_query' : 'absolute',
       });
       const model = new (Cls as unknown as typeof BertModel)(config);
       const dir = join(root, name);
