@@ -75,17 +75,28 @@ test('train bert --init-from: continues from a model directory (its config, toke
   await assert.rejects(run(trainBert, ...small, '--init-from', join(dir, 'first'), '--max-seq-length', '1024', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--max-seq-length 1024 is longer than --init-from's max_position_embeddings 512/.test(e.message));
 });
 
-test('train bert --position-embedding-type relative_key: config.json and the weights carry it; fill-mask reads the directory', async () => {
-  const out = join(dir, 'relative');
-  const r = await run(trainBert, ...small, '--position-embedding-type', 'relative_key', '--steps', '2', '--eval-every', '0', '--out', out, '--json');
+test('train bert positions: the presets get relative_key (config.json and distance_embedding weights), --position-embedding-type absolute BERT\'s own; fill-mask and --resume read them', async () => {
+  const distanceKeys = (out: string): string[] => {
+    const file = fs.readFileSync(join(out, 'model.safetensors'));
+    return Object.keys(JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8'))).filter((k) => k.includes('distance_embedding')).sort();
+  };
+  const relative = join(dir, 'relative');
+  const r = await run(trainBert, ...small, '--steps', '2', '--eval-every', '0', '--out', relative, '--json');
   assert.equal(r.json().config.position_embedding_type, 'relative_key');
-  assert.equal(JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8')).position_embedding_type, 'relative_key');
-  const header = fs.readFileSync(join(out, 'model.safetensors'));
-  const keys = Object.keys(JSON.parse(header.subarray(8, 8 + Number(header.readBigUInt64LE(0))).toString('utf8')));
-  assert.deepEqual(keys.filter((k) => k.includes('distance_embedding')).sort(), [0, 1].map((i) => `bert.encoder.layer.${i}.attention.self.distance_embedding.weight`));
-  const filled = await run(fillMask, '--model', out, '--top-k', '2', '--json', 'the [MASK] sea.');
-  assert.equal(filled.code, 0);
+  assert.equal(JSON.parse(fs.readFileSync(join(relative, 'config.json'), 'utf8')).position_embedding_type, 'relative_key');
+  assert.deepEqual(distanceKeys(relative), [0, 1].map((i) => `bert.encoder.layer.${i}.attention.self.distance_embedding.weight`));
+  const filled = await run(fillMask, '--model', relative, '--top-k', '2', '--json', 'the [MASK] sea.');
   assert.equal(filled.json()[0].length, 2);
+
+  const absolute = join(dir, 'absolute');
+  const a = await run(trainBert, ...small, '--position-embedding-type', 'absolute', '--steps', '2', '--eval-every', '0', '--out', absolute, '--json');
+  assert.equal(a.json().config.position_embedding_type, 'absolute');
+  assert.deepEqual(distanceKeys(absolute), []);
+  // --resume builds the model the run started with, whichever way its position type was chosen
+  for (const [out, kind] of [[relative, 'relative_key'], [absolute, 'absolute']]) {
+    assert.equal((await run(trainBert, '--out', out, '--resume', '--json')).json().config.position_embedding_type, kind);
+  }
+
   await assert.rejects(run(trainBert, ...small, '--position-embedding-type', 'rotary', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--position-embedding-type must be one of absolute, relative_key, relative_key_query, got 'rotary'/.test(e.message));
   await assert.rejects(run(trainBert, ...small, '--init-from', model, '--position-embedding-type', 'relative_key', '--steps', '1', '--out', join(dir, 'x')), (e: unknown) => e instanceof UsageError && /--position-embedding-type sets up a new model/.test(e.message));
 });
