@@ -10,6 +10,7 @@ export const BERT_ACTIVATIONS = ['gelu', 'relu', 'gelu_new', 'gelu_pytorch_tanh'
 export type BertActivation = (typeof BERT_ACTIVATIONS)[number];
 /** transformers' position_embedding_type values: learned absolute positions added to the embeddings, or a learned embedding of the distance between query and key inside each attention layer (Shaw et al. 2018; Huang et al. 2020 add the key term). */
 export const BERT_POSITION_EMBEDDING_TYPES = ['absolute', 'relative_key', 'relative_key_query'] as const;
+/** A `position_embedding_type` nabla computes as transformers does: one of `BERT_POSITION_EMBEDDING_TYPES`. */
 export type BertPositionEmbeddingType = (typeof BERT_POSITION_EMBEDDING_TYPES)[number];
 
 /** transformers' `problem_type`: which loss BertForSequenceClassification takes for its labels. */
