@@ -47,7 +47,7 @@ if (!last?.heldOut) throw new Error(`ship-bert: ${STATE_FILE} holds no held-out 
 if (last.heldOut.hiddenAccuracy === undefined) throw new Error(`ship-bert: ${STATE_FILE}'s evaluation predates the hidden-token accuracy; evaluate the run again (train bert --init-from DIR --steps 1 --lr 1e-30)`);
 const config = model.config;
 const card = {
-  name: `BERT-Tiny (L${config.numHiddenLayers}/H${config.hiddenSize}/A${config.numAttentionHeads})`,
+  name: `BERT-Tiny (L${config.numHiddenLayers}/H${config.hiddenSize}/A${config.numAttentionHeads}${config.positionEmbeddingType === 'absolute' ? '' : `, ${config.positionEmbeddingType} positions`})`,
   parameters: model.parameters().reduce((n, p) => n + p.numel(), 0),
   vocabSize: config.vocabSize,
   corpus: String(state.args.corpus),
