@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as nb from '../../src/node.js';
 import { UsageError } from '../../src/cli/args.js';
 import type { Command } from '../../src/cli/command.js';
 import { command as trainBert, STATE_FILE } from '../../src/cli/commands/train-bert.js';
@@ -76,10 +77,7 @@ test('train bert --init-from: continues from a model directory (its config, toke
 });
 
 test('train bert positions: the presets get relative_key (config.json and distance_embedding weights), --position-embedding-type absolute BERT\'s own; fill-mask and --resume read them', async () => {
-  const distanceKeys = (out: string): string[] => {
-    const file = fs.readFileSync(join(out, 'model.safetensors'));
-    return Object.keys(JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString('utf8'))).filter((k) => k.includes('distance_embedding')).sort();
-  };
+  const distanceKeys = (out: string): string[] => Object.keys(nb.load(join(out, 'model.safetensors'))).filter((k) => k.includes('distance_embedding')).sort();
   const relative = join(dir, 'relative');
   const r = await run(trainBert, ...small, '--steps', '2', '--eval-every', '0', '--out', relative, '--json');
   assert.equal(r.json().config.position_embedding_type, 'relative_key');

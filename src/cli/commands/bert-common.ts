@@ -6,9 +6,14 @@ import { BertTokenizer } from '../../text/wordpiece.js';
 
 export const CONFIG_PRESETS = ['tiny', 'mini', 'small', 'medium', 'base'] as const;
 
+/** Whether --config names a preset rather than a config.json file. */
+export function isPreset(value: string): value is BertPresetName {
+  return (CONFIG_PRESETS as readonly string[]).includes(value);
+}
+
 /** --config: a preset name (Turc et al.'s small BERTs) or a config.json file. */
 export function configFromFlag(value: string): BertConfig {
-  if ((CONFIG_PRESETS as readonly string[]).includes(value)) return BertConfig.preset(value as BertPresetName);
+  if (isPreset(value)) return BertConfig.preset(value);
   if (!existsSync(value)) throw new UsageError(`--config: '${value}' is neither a preset (${CONFIG_PRESETS.join(', ')}) nor an existing config.json file`);
   try {
     return BertConfig.fromJSON(readFileSync(value, 'utf8'));

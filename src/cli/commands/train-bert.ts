@@ -29,7 +29,7 @@ import { BertTokenizer } from '../../text/wordpiece.js';
 import type { TensorRecord } from '../../io/serialize.js';
 import { UsageError, type FlagSpecs, type ParsedFlags } from '../args.js';
 import { defineCommand } from '../command.js';
-import { CONFIG_PRESETS, configFromFlag, tokenizerFromFlag } from './bert-common.js';
+import { configFromFlag, isPreset, tokenizerFromFlag } from './bert-common.js';
 
 /** The document split's seed: constant, so a corpus always has the same held-out documents. */
 export const SPLIT_SEED = 15;
@@ -41,7 +41,7 @@ const STATE_FORMAT = 'nabla-bert-pretraining-v1';
 const flags = {
   corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE[+...]', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)' },
   config: { type: 'string', default: 'tiny', value: 'tiny|mini|small|FILE', help: 'model size (Turc et al.: tiny L2/H128, mini L4/H256, small L4/H512) or a config.json; vocab size follows --vocab' },
-  positionEmbeddingType: { type: 'string', choices: BERT_POSITION_EMBEDDING_TYPES, value: 'absolute|relative_key|relative_key_query', help: "how the model knows word order (config.json's position_embedding_type). Default: relative_key for the presets (one learned vector per distance inside each attention layer: on a corpus this size a small model uses its neighbouring words within a few hundred updates, where learned absolute positions, BERT's original choice, leave it predicting the most frequent word for many thousands); a --config file's own setting" },
+  positionEmbeddingType: { type: 'string', choices: BERT_POSITION_EMBEDDING_TYPES, help: "how the model knows word order (config.json's position_embedding_type). Default: relative_key for the presets (one learned vector per distance inside each attention layer: on a corpus this size a small model uses its neighbouring words within a few hundred updates, where learned absolute positions, BERT's original choice, leave it predicting the most frequent word for many thousands); a --config file's own setting" },
   initFrom: { type: 'string', value: 'DIR', help: "continue pretraining a model directory's weights (from `nabla train bert` or Hugging Face) with its config and tokenizer, and a fresh optimizer and schedule; --config and --vocab are then not used" },
   vocab: { type: 'string', default: 'train:8000', value: 'bert-base-uncased|train:N', help: "bert-base-uncased's 30522 WordPieces, or a new WordPiece vocabulary of N tokens trained on the training documents" },
   steps: { type: 'int', default: 1000, min: 1, max: 1e9, value: 'N', help: 'optimizer updates' },
@@ -108,8 +108,6 @@ async function pretrainedStart(dir: string, overrides: Record<string, number>): 
   return { model, tokenizer: model.tokenizer };
 }
 
-const isPreset = (config: string): boolean => (CONFIG_PRESETS as readonly string[]).includes(config);
-
 function validate(a: Flags): void {
   if (a.initFrom && a.positionEmbeddingType) throw new UsageError('--position-embedding-type sets up a new model; --init-from continues a model directory with its own config');
   if (a.vocab !== 'bert-base-uncased' && !/^train:\d+$/.test(a.vocab)) throw new UsageError(`--vocab must be bert-base-uncased or train:N (e.g. train:8000), got '${a.vocab}'`);
@@ -138,6 +136,8 @@ export const command = defineCommand({
     if (resumed && !a.initFrom && a.positionEmbeddingType === undefined) a.positionEmbeddingType = 'absolute';
     validate(a);
     const base = configFromFlag(a.config);
+    // resolved once, so the checkpoint's args rebuild the same model on --resume
+    if (!a.initFrom) a.positionEmbeddingType ??= isPreset(a.config) ? 'relative_key' : base.positionEmbeddingType;
 
     // ---- data ----
     let t0 = performance.now();
@@ -185,7 +185,7 @@ export const command = defineCommand({
       model = new BertForPreTraining(base.with({
         vocabSize: tokenizer.vocabSize,
         maxPositionEmbeddings: Math.max(base.maxPositionEmbeddings, a.maxSeqLength),
-        positionEmbeddingType: (a.positionEmbeddingType ?? (isPreset(a.config) ? 'relative_key' : base.positionEmbeddingType)) as BertPositionEmbeddingType,
+        positionEmbeddingType: a.positionEmbeddingType as BertPositionEmbeddingType,
         ...dropout,
       }));
     }
@@ -217,7 +217,7 @@ export const command = defineCommand({
       model.savePretrained(a.out, { tokenizer });
       nb.saveCheckpoint(statePath, {
         format: STATE_FORMAT, ...state, tokenizer: tokenizer.toFiles(),
-        args: { ...a, positionEmbeddingType: initial ? undefined : config.positionEmbeddingType, resume: undefined, json: undefined, exportBatches: undefined },
+        args: { ...a, resume: undefined, json: undefined, exportBatches: undefined },
       });
     };
     const pretrainer = new BertPretrainer(model, maskedEpochs(instances, tokenizer, { ...masking, batchSize: a.batchSize, seed: a.seed }), {

@@ -13,7 +13,6 @@ import { gelu, relu, silu, tanh } from '../../ops/elementwise.js';
 import { scaledDotProductAttention, scaledDotProductAttentionWithWeights } from '../../ops/attention.js';
 import { softmax } from '../../ops/activation.js';
 import { matmul } from '../../ops/linalg.js';
-import { dropout } from '../../ops/dropout.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/containers.js';
 import { Linear } from '../../nn/linear.js';
@@ -202,7 +201,8 @@ export class BertSelfAttention extends Module {
   private relativeAttention(q: Tensor, k: Tensor, v: Tensor, extendedMask: Tensor | null, outputAttentions: boolean): [Tensor, Tensor | null] {
     const [b, h, s, d] = q.shape as [number, number, number, number];
     // distance i - j, shifted to a row index of distance_embedding: [s, s, d]
-    const rows = arange(s, undefined, 1, { dtype: 'int32' }).unsqueeze(1).sub(arange(s, undefined, 1, { dtype: 'int32' }).unsqueeze(0)).add(this.maxPositionEmbeddings - 1);
+    const positions = arange(s, undefined, 1, { dtype: 'int32' });
+    const rows = positions.unsqueeze(1).sub(positions.unsqueeze(0)).add(this.maxPositionEmbeddings - 1);
     const distance = this.distance_embedding!.call(rows);
     // [b, h, s, d] -> [s, b·h, d]: one batch entry per position, so each position meets its own slice of distance
     const byPosition = (t: Tensor): Tensor => t.permute(2, 0, 1, 3).reshape(s, b * h, d);
@@ -215,7 +215,7 @@ export class BertSelfAttention extends Module {
     scores = scores.mul(1 / Math.sqrt(d));
     if (extendedMask) scores = scores.add(extendedMask);
     const probs = softmax(scores, -1);
-    const context = matmul(dropout(probs, this.dropout.p, this.training), v);
+    const context = matmul(this.dropout.call(probs), v);
     return [context.permute(0, 2, 1, 3).reshape(b, s, h * d), outputAttentions ? probs : null];
   }
 }
