@@ -129,6 +129,15 @@ test('finetune bert --task classify: test accuracy beside AFINN and bag-of-words
   const s = r.json();
   for (const k of ['testAccuracy', 'afinnAccuracy', 'bagOfWordsAccuracy']) assert.ok(s[k] >= 0 && s[k] <= 1, k);
   assert.equal(s.testExamples, 20);
+  // --dropout overrides the directory's config (pretraining here ran with the config's 0.1), for the run and the saved model
+  const saved = JSON.parse(fs.readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(saved.hidden_dropout_prob, JSON.parse(fs.readFileSync(join(model, 'config.json'), 'utf8')).hidden_dropout_prob);
+  const out2 = join(dir, 'classifier-dropout');
+  await run(finetuneBert, '--from', model, '--data', join(dir, 'train.tsv'), '--test', join(dir, 'test.tsv'), '--epochs', '1', '--batch-size', '8', '--dropout', '0.25', '--out', out2);
+  const saved2 = JSON.parse(fs.readFileSync(join(out2, 'config.json'), 'utf8'));
+  assert.equal(saved2.hidden_dropout_prob, 0.25);
+  assert.equal(saved2.attention_probs_dropout_prob, 0.25);
+  await assert.rejects(run(finetuneBert, '--from', model, '--dropout', '1'), /--dropout/);
   const c = (await run(classify, '--model', out, 'Great phone, works well.', '--json')).json();
   assert.ok(['negative', 'positive'].includes(c.label));
   assert.ok(Math.abs(c.scores[0].score + c.scores[1].score - 1) < 1e-5);

@@ -35,12 +35,13 @@ const flags = {
   lr: { type: 'number', default: 1e-4, above: 0, max: 10, help: 'peak AdamW learning rate (10% warm-up, then linear decay)' },
   maxSeqLength: { type: 'int', value: 'N', min: 8, max: 100000, help: 'longest sequence in tokens (default 128 for classify, 256 for qa)' },
   docStride: { type: 'int', default: 64, min: 0, max: 100000, help: 'qa: tokens shared by overlapping windows of a long context' },
-  seed: { type: 'int', default: 0, help: 'seed of new weights and of the batch order' },
+  dropout: { type: 'number', value: 'P', min: 0, below: 1, help: "dropout of the hidden states and attention probabilities while fine-tuning (default: the config's; a model pretrained with --dropout 0 keeps 0 unless this says otherwise)" },
+  seed: { type: 'int', default: 0, help: 'seed of new weights, dropout and the batch order' },
   out: { type: 'string', value: 'DIR', help: 'write the fine-tuned model directory here (with the tokenizer)' },
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout (testAccuracy, or exactMatch and f1)' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla finetune bert --from DIR|random [--task classify|qa] [--data amazon|imdb|yelp|all|countries|FILE] [--test FILE] [--epochs 3] [--batch-size 32] [--lr 1e-4] [--config tiny|FILE|DIR] [--vocab bert-base-uncased|train:N|DIR] [--out DIR] [--json]';
+const usage = 'nabla finetune bert --from DIR|random [--task classify|qa] [--data amazon|imdb|yelp|all|countries|FILE] [--test FILE] [--epochs 3] [--batch-size 32] [--lr 1e-4] [--dropout P] [--config tiny|FILE|DIR] [--vocab bert-base-uncased|train:N|DIR] [--out DIR] [--json]';
 const summary = 'Fine-tune BERT for sentiment classification (beside the AFINN and bag-of-words baselines) or extractive QA (SQuAD exact match and F1).';
 
 type Flags = ParsedFlags<typeof flags>;
@@ -89,7 +90,11 @@ async function loadModel<T extends BertPreTrainedModel>(
   cls: { fromPretrained(dir: string, options: object): Promise<T>; new (config: BertConfig): T },
   a: Flags, numLabels: number | null, trainTexts: () => Iterable<string>, log: (s: string) => void,
 ): Promise<{ model: T; tokenizer: BertTokenizer }> {
-  const labels = numLabels === null ? {} : { numLabels, id2label: null };
+  // what the new head needs, and the dropout asked for (transformers: from_pretrained(dir, hidden_dropout_prob=p))
+  const overrides = {
+    ...(numLabels === null ? {} : { numLabels, id2label: null }),
+    ...(a.dropout === undefined ? {} : { hiddenDropoutProb: a.dropout, attentionProbsDropoutProb: a.dropout }),
+  };
   if (a.from === 'random') {
     const config = (isDir(a.config) ? configFromFlag(join(a.config, 'config.json')) : configFromFlag(a.config));
     const tokenizer = isDir(a.vocab)
@@ -97,17 +102,17 @@ async function loadModel<T extends BertPreTrainedModel>(
         .filter((f) => existsSync(join(a.vocab, f))).map((f) => [f, readFileSync(join(a.vocab, f), 'utf8')])))
       : tokenizerFromFlag(a.vocab, trainTexts);
     nb.manualSeed(a.seed);
-    const model = new cls(config.with({ vocabSize: Math.max(config.vocabSize, tokenizer.vocabSize), ...labels }));
-    log(`model: ${cls.name} from random weights, L${config.numHiddenLayers}/H${config.hiddenSize}, vocab ${tokenizer.vocabSize}`);
+    const model = new cls(config.with({ vocabSize: Math.max(config.vocabSize, tokenizer.vocabSize), ...overrides }));
+    log(`model: ${cls.name} from random weights, L${config.numHiddenLayers}/H${config.hiddenSize}, vocab ${tokenizer.vocabSize}, dropout ${model.config.hiddenDropoutProb}`);
     return { model, tokenizer };
   }
   if (!isDir(a.from!)) throw new UsageError(`--from: '${a.from}' is not a directory (give a model directory, e.g. from \`nabla train bert --out DIR\`, or random)`);
   nb.manualSeed(a.seed);
-  const model = await cls.fromPretrained(a.from!, { config: labels });
+  const model = await cls.fromPretrained(a.from!, { config: overrides });
   const tokenizer = model.tokenizer;
   if (!tokenizer) throw new UsageError(`--from: '${a.from}' has no tokenizer files (vocab.txt or tokenizer.json)`);
   const fresh = model.loadReport?.missingKeys ?? [];
-  log(`model: ${cls.name} from ${a.from} (L${model.config.numHiddenLayers}/H${model.config.hiddenSize}, vocab ${tokenizer.vocabSize})${fresh.length ? `; newly initialised: ${fresh.join(', ')}` : ''}`);
+  log(`model: ${cls.name} from ${a.from} (L${model.config.numHiddenLayers}/H${model.config.hiddenSize}, vocab ${tokenizer.vocabSize}, dropout ${model.config.hiddenDropoutProb})${fresh.length ? `; newly initialised: ${fresh.join(', ')}` : ''}`);
   return { model, tokenizer };
 }
 
