@@ -14,7 +14,10 @@ import {
   splitSentences,
   type PretrainingInstance,
 } from '../../src/models/bert/pretraining-data.js';
-import { pretrainingDocuments } from '../../src/models/bert/corpora.js';
+import { NLP_CORPUS_DOCUMENT_SENTENCES, nlpCorpusText, pretrainingDocuments } from '../../src/models/bert/corpora.js';
+import { loadSentimentSet } from '../../src/models/bert/finetune-data.js';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 
 const bert = BertTokenizer.bertBaseUncased();
 const moby = pretrainingDocuments('moby-dick');
@@ -46,7 +49,33 @@ test('splitSentences / splitDocuments', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  assert.throws(() => pretrainingDocuments('/no/such/corpus.txt'), /cannot read "\/no\/such\/corpus\.txt".*sotu, moby-dick/);
+  assert.throws(() => pretrainingDocuments('/no/such/corpus.txt'), /cannot read "\/no\/such\/corpus\.txt".*sotu, moby-dick, nlp-corpus/);
+});
+
+test('nlp-corpus: runs of its sentences as documents, without the sentiment sets\' sentences', () => {
+  const key = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  // the package's files read here directly, to check the loader against
+  const dir = join(dirname(createRequire(import.meta.url).resolve('nlp-corpus')), '..', '..', 'builds');
+  const raw = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(join(dir, f), 'utf8')) as string[]);
+  const sentiment = new Set(loadSentimentSet('all').map((t) => key(t.text)));
+  const rawLines = raw.flat();
+  const overlap = rawLines.filter((s) => sentiment.has(key(s))).length;
+  assert.ok(overlap > 20, `the package holds ${overlap} of the sentiment sentences: the filter has something to do`);
+  const keptPerFile = raw.map((lines) => lines.filter((s) => key(s) !== '' && !sentiment.has(key(s))).length);
+
+  const text = nlpCorpusText();
+  const documents = text.split('\n\n').map((d) => d.split('\n'));
+  const lines = documents.flat();
+  assert.equal(lines.length, keptPerFile.reduce((a, b) => a + b, 0));
+  assert.equal(documents.length, keptPerFile.reduce((n, k) => n + Math.ceil(k / NLP_CORPUS_DOCUMENT_SENTENCES), 0), 'runs of 10 within each file');
+  assert.ok(documents.every((d) => d.length >= 1 && d.length <= NLP_CORPUS_DOCUMENT_SENTENCES));
+  assert.equal(lines.filter((s) => sentiment.has(key(s))).length, 0, 'no sentiment sentence reaches pretraining');
+  assert.ok(lines.every((s) => s === s.trim() && !/\s{2}|\n/.test(s) && key(s) !== ''));
+  assert.deepEqual(lines.slice(0, 3), rawLines.filter((s) => key(s) !== '' && !sentiment.has(key(s))).slice(0, 3).map((s) => s.replace(/\s+/g, ' ').trim()));
+
+  const docs = pretrainingDocuments('nlp-corpus');
+  assert.equal(docs.length, documents.length);
+  assert.deepEqual(pretrainingDocuments('moby-dick+nlp-corpus').slice(139), docs);
 });
 
 test('real corpora: one document per chapter / speech', () => {

