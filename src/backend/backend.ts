@@ -121,9 +121,14 @@ export interface RecurrenceForward extends RecurrenceShapes {
    * gates hold afterwards is up to the backend.
    */
   gates: Float32Array;
-  /** In: zero in this direction's columns; out: there, the state after each active step. */
+  /** In: zero in this direction's columns of padded rows (the others are overwritten); out: there, the state after each active step. */
   out: Float32Array;
-  /** In: initial states in each sequence's first slot, zeros elsewhere; out: every step's state. */
+  /**
+   * In: initial states in each sequence's first slot, zeros in padded rows of the others (the rest is
+   * overwritten). Out: every step's state; or, when no sequence is shorter than steps, possibly only
+   * the final states' slot: like the gates, a backend may keep the others in its own memory for this
+   * call's backward pass, writing them here only when another forward pass needs that memory.
+   */
   h: Float32Array; c: Float32Array | null;
   /** Out, LSTM with projection: o*tanh(c) before W_hr [steps, batch, hidden]; GRU: W_hn·h + b_hn. */
   r: Float32Array | null; hn: Float32Array | null;

@@ -167,6 +167,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   // steps of each sorted sequence
   const lengthOf = new Int32Array(B);
   for (let t = 0; t < T; t++) for (let j = 0; j < batchSizes[t]; j++) lengthOf[j]++;
+  const padded = batchSizes.some((bt) => bt !== B);
 
   for (let d = 0; d < D; d++) {
     const reverse = d === 1;
@@ -185,12 +186,18 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
       }
     }
     // from the pool (the next step's forward pass reuses them once this one's backward is done); backward reads
-    // only the gates of active rows, which the forward pass writes
+    // only the gates of active rows, which the forward pass writes. Without shorter sequences the steps write
+    // every state slot but the initial one, so only that one needs zeros.
     const gates = takeFloat32(T * B * GH, false);
-    const h = takeFloat32((T + 1) * B * P, true);
-    const c = lstm ? takeFloat32((T + 1) * B * H, true) : null;
-    const r = wHr ? takeFloat32(T * B * H, true) : null;
-    const hn = gru ? takeFloat32(T * B * H, true) : null;
+    const h = takeFloat32((T + 1) * B * P, padded);
+    const c = lstm ? takeFloat32((T + 1) * B * H, padded) : null;
+    const r = wHr ? takeFloat32(T * B * H, padded) : null;
+    const hn = gru ? takeFloat32(T * B * H, padded) : null;
+    if (!padded) {
+      const slot = reverse ? T : 0;
+      h.fill(0, slot * B * P, (slot + 1) * B * P);
+      c?.fill(0, slot * B * H, (slot + 1) * B * H);
+    }
     // each sequence's initial state goes in the slot before its first step, its final state comes from the one after its last
     const firstSlot = (j: number) => (reverse ? lengthOf[j] : 0) * B + j;
     const lastSlot = (j: number) => (reverse ? 0 : lengthOf[j]) * B + j;

@@ -2,10 +2,11 @@
  * What a recurrent forward pass leaves in wasm memory for its backward pass: the activated gates
  * (LSTM, GRU) and all of h and c, in one permanent region reused by every call. The backward pass
  * of the same call finds them there instead of copying them back in (for the course's LSTM, ~60 MB
- * an epoch). h and c also go out to the caller's arrays (the layer reads the final states from
- * them); the gates stay in only, so when another forward pass needs the region first, it spills the
- * gates into the holder's array before taking over: a backward pass that finds another holder
- * reads everything from the caller's arrays, as without the region.
+ * an epoch). The gates stay in only, and so do h and c when every sequence runs all steps (only the
+ * final states' slot goes out: the layer reads them); with shorter sequences h and c go out whole.
+ * When another forward pass needs the region first, it spills what stayed in into the holder's
+ * arrays before taking over: a backward pass that finds another holder reads everything from the
+ * caller's arrays, as without the region.
  */
 import type { RecurrenceForward, RecurrenceShapes } from '../backend.js';
 import { heapF32, need } from './instance.js';
@@ -21,6 +22,8 @@ interface Holder {
   owner: Float32Array;
   /** Its gates array, where the gates are spilled to (null when the mode's backward needs none). */
   gates: Float32Array | null;
+  /** Its h and c arrays while they hold only the final states, where the rest is spilled to. */
+  states: { h: Float32Array; c: Float32Array | null } | null;
   floats: { gates: number; h: number; c: number };
   ptrs: SavedPointers;
 }
@@ -35,11 +38,17 @@ function sizes(a: RecurrenceShapes, keepGates: boolean, GH: number): Holder['flo
 
 const align = (floats: number) => Math.ceil(floats / 16) * 64;
 
-/** Writes the holder's gates into its array (they stay in the region too). */
+/** Writes what the holder kept only in the region (gates; h and c when they stayed in) into its arrays (they stay in the region too). */
 export function spillSaved(): void {
-  if (!holder?.gates) return;
-  const from = holder.ptrs.gates >> 2;
-  holder.gates.set(heapF32(need()).subarray(from, from + holder.floats.gates));
+  if (!holder) return;
+  const heap = heapF32(need());
+  const spill = (ptr: number, floats: number, to: Float32Array) => to.set(heap.subarray(ptr >> 2, (ptr >> 2) + floats));
+  if (holder.gates) spill(holder.ptrs.gates, holder.floats.gates, holder.gates);
+  if (holder.states) {
+    spill(holder.ptrs.h, holder.floats.h, holder.states.h);
+    if (holder.states.c) spill(holder.ptrs.c, holder.floats.c, holder.states.c);
+    holder.states = null;
+  }
 }
 
 /**
@@ -67,10 +76,13 @@ export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | nu
   return { gates: region.ptr, h: region.ptr + align(floats.gates), c: region.ptr + align(floats.gates) + align(floats.h) };
 }
 
-/** Marks the region as this forward pass's (after it ran to the end: one that fell back to the reference left nothing there). */
-export function keepSaved(a: RecurrenceForward, GH: number, ptrs: SavedPointers): void {
+/**
+ * Marks the region as this forward pass's (after it ran to the end: one that fell back to the
+ * reference left nothing there); statesKept: a.h and a.c got only the final states so far.
+ */
+export function keepSaved(a: RecurrenceForward, GH: number, ptrs: SavedPointers, statesKept: boolean): void {
   const keepGates = a.mode === 'lstm' || a.mode === 'gru';
-  holder = { owner: a.h, gates: keepGates ? a.gates : null, floats: sizes(a, keepGates, GH), ptrs };
+  holder = { owner: a.h, gates: keepGates ? a.gates : null, states: statesKept ? { h: a.h, c: a.c } : null, floats: sizes(a, keepGates, GH), ptrs };
 }
 
 /** The forward pass that filled `h` needs its saved buffers no more: nothing is spilled into its arrays after this. */

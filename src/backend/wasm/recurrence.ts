@@ -6,7 +6,7 @@
  * order and time-major order. Same algorithm and buffer layouts as the reference
  * (src/backend/js/recurrence.ts).
  */
-import type { RecurrenceBackward, RecurrenceForward } from '../backend.js';
+import type { RecurrenceBackward, RecurrenceForward, RecurrenceShapes } from '../backend.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
 import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved.js';
@@ -36,11 +36,14 @@ function put(m: WasmScratch, ptr: number, src: Float32Array | null, length: numb
 /** Where the operands both passes start from live in wasm memory. */
 interface SequencePointers { rows: number; x: number; xs: number; wIh: number; wHh: number; wHr: number; h: number; c: number }
 
+/** State slots [first, first + count) of h and c. */
+type SlotRange = readonly [first: number, count: number];
+
 /**
  * What the forward and the backward pass both bring in: the row order, the inputs (x in the
- * caller's row order, gathered into time-major order at xs), the weights, and (with states) all of h and c.
+ * caller's row order, gathered into time-major order at xs), the weights, and the state slots asked for.
  */
-function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, p: SequencePointers, states: boolean): void {
+function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, p: SequencePointers, slots: SlotRange | null): void {
   const { steps: T, batch: B, input: I, hidden: H, state: P } = a;
   const n = T * B, GH = a.wHh.length / P;
   m.i32.set(a.rows, p.rows >> 2);
@@ -49,10 +52,21 @@ function putSequence(m: WasmScratch, a: RecurrenceForward | RecurrenceBackward, 
   put(m, p.wIh, a.wIh, GH * I);
   put(m, p.wHh, a.wHh, GH * P);
   if (a.wHr) put(m, p.wHr, a.wHr, P * H);
-  if (!states) return;
-  put(m, p.h, a.h, (T + 1) * B * P);
-  if (a.mode === 'lstm') put(m, p.c, a.c, (T + 1) * B * H);
+  if (!slots) return;
+  const [first, count] = slots;
+  m.put(p.h + 4 * first * B * P, a.h.subarray(first * B * P), count * B * P);
+  if (a.mode === 'lstm') m.put(p.c + 4 * first * B * H, a.c!.subarray(first * B * H), count * B * H);
 }
+
+/** Copies state slots of h and c out of wasm memory into the caller's arrays. */
+function takeStates(m: WasmScratch, a: RecurrenceForward, h: number, c: number, [first, count]: SlotRange): void {
+  const { batch: B, hidden: H, state: P } = a;
+  m.take(h + 4 * first * B * P, a.h.subarray(first * B * P), count * B * P);
+  if (a.mode === 'lstm') m.take(c + 4 * first * B * H, a.c!.subarray(first * B * H), count * B * H);
+}
+
+/** Whether some step leaves rows inactive (shorter sequences): only then do state slots and gradient rows stay unwritten. */
+const hasPadding = (a: RecurrenceShapes): boolean => a.batchSizes.some((bt) => bt !== a.batch);
 
 export function recurrenceForward(a: RecurrenceForward): void {
   const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
@@ -68,13 +82,18 @@ export function recurrenceForward(a: RecurrenceForward): void {
     [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
   const gates = gatesSaved ? saved.gates : scratchGates, h = saved ? saved.h : scratchH, c = saved ? saved.c : scratchC;
   const ex = m.exports;
-  // all of h and c: the initial states, and zeros in slots padded steps never write (backward reads them; likewise r)
-  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, true);
+  // with shorter sequences, all of h and c: the initial states, and zeros in slots padded steps never write
+  // (backward reads them; likewise r); else the steps write every slot but the initial one, which alone comes in
+  const padded = hasPadding(a);
+  const initial: SlotRange = [reverse ? T : 0, 1], final: SlotRange = [reverse ? 0 : T, 1], all: SlotRange = [0, T + 1];
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, padded ? all : initial);
   put(m, bias, a.bias, GH);
   if (gru) put(m, biasHn, a.biasHn, H);
-  if (a.r || gru) put(m, rh, null, n * H);
-  // out: only this direction's columns change, so the others must come in (a single direction owns all of them, zero)
-  put(m, out, a.outStride === P ? null : a.out, n * a.outStride);
+  if ((a.r || gru) && padded) put(m, rh, null, n * H);
+  // out: only this direction's columns change, so the others must come in; a single direction owns all
+  // of them, and only padded rows keep zeros
+  if (a.outStride !== P) put(m, out, a.out, n * a.outStride);
+  else if (padded) put(m, out, null, n * a.outStride);
   // one input feature: the gate kernels multiply it in themselves (x_t·W_ihᵀ is one product per gate),
   // else one gemm projects the inputs of all steps; the kernels get x = 0 then
   const single = I === 1;
@@ -100,11 +119,12 @@ export function recurrenceForward(a: RecurrenceForward): void {
   }
   // Elman's backward works from h alone: its gates never leave wasm memory; saved ones leave only when spilled
   if ((lstm || gru) && !gatesSaved) m.take(gates, a.gates, n * GH);
-  m.take(h, a.h, (T + 1) * B * P);
-  if (lstm) m.take(c, a.c, (T + 1) * B * H);
+  // the layer reads the final states; saved h and c (each sequence's final state in the last slot) leave only when spilled
+  const statesKept = saved !== null && !padded;
+  takeStates(m, a, h, c, statesKept ? final : all);
   m.take(rh, a.r ?? a.hn, a.r || gru ? n * H : 0);
   m.take(out, a.out, n * a.outStride);
-  if (saved) keepSaved(a, GH, saved);
+  if (saved) keepSaved(a, GH, saved, statesKept);
 }
 
 export function recurrenceBackward(a: RecurrenceBackward): void {
@@ -133,17 +153,19 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   const gates = saved ? saved.gates : scratchGates, h = saved ? saved.h : scratchH, c = saved ? saved.c : scratchC;
   const dGh = gru ? dGhBuf : dG;
   const ex = m.exports;
-  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, saved === null);
+  putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, saved === null ? [0, T + 1] : null);
   if (gatesIn && !saved) put(m, gates, a.gates, n * GH);
   if (proj || gru) put(m, rh, a.r ?? a.hn, n * H);
   put(m, gOut, a.gOut, n * a.outStride);
   ex.gatherRows(gOut + 4 * a.outOffset, a.outStride, rows, n, P, dOut);
   put(m, dh, a.dh, B * P);
   if (lstm) put(m, dc, a.dc, B * H);
-  // padded rows of the gradients must be zero for the whole-sequence gemms below
-  put(m, dG, null, n * GH);
-  if (gru) put(m, dGh, null, n * GH);
-  if (proj) put(m, dhAll, null, n * P);
+  // padded rows of the gradients must be zero for the whole-sequence gemms below (the steps write all others)
+  if (hasPadding(a)) {
+    put(m, dG, null, n * GH);
+    if (gru) put(m, dGh, null, n * GH);
+    if (proj) put(m, dhAll, null, n * P);
+  }
   for (let s = T - 1; s >= 0; s--) {
     const t = reverse ? T - 1 - s : s;
     const bt = batchSizes[t]!;
