@@ -1,7 +1,7 @@
 /** What the BERT commands share: the --config and --vocab flags, and reading a model directory. */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../args.js';
-import { BertConfig, type BertPresetName } from '../../models/bert/node.js';
+import { BertConfig, type BertConfigOptions, type BertPresetName } from '../../models/bert/node.js';
 import { BertTokenizer } from '../../text/wordpiece.js';
 
 export const CONFIG_PRESETS = ['tiny', 'mini', 'small', 'medium', 'base'] as const;
@@ -37,4 +37,9 @@ export function requireModelDir(flag: string, dir: string | undefined, hint: str
   if (!dir) throw new UsageError(`--${flag} DIR is required (${hint})`);
   if (!existsSync(dir)) throw new UsageError(`--${flag}: no such directory '${dir}' (${hint})`);
   return dir;
+}
+
+/** --dropout as config fields: one probability for the hidden states and the attention probabilities; nothing when the flag is absent. */
+export function dropoutConfig(p: number | undefined): Partial<BertConfigOptions> {
+  return p === undefined ? {} : { hiddenDropoutProb: p, attentionProbsDropoutProb: p };
 }

@@ -18,7 +18,7 @@ import { finetuneClassifier, finetuneQa, type ClassifierResult, type QaResult } 
 import { BertTokenizer } from '../../text/wordpiece.js';
 import { UsageError, type FlagSpecs, type ParsedFlags } from '../args.js';
 import { defineCommand } from '../command.js';
-import { configFromFlag, tokenizerFromFlag } from './bert-common.js';
+import { configFromFlag, dropoutConfig, tokenizerFromFlag } from './bert-common.js';
 
 /** The sentiment split's seed: constant, so a data set always has the same test sentences. */
 export const SPLIT_SEED = 15;
@@ -93,7 +93,7 @@ async function loadModel<T extends BertPreTrainedModel>(
   // what the new head needs, and the dropout asked for (transformers: from_pretrained(dir, hidden_dropout_prob=p))
   const overrides = {
     ...(numLabels === null ? {} : { numLabels, id2label: null }),
-    ...(a.dropout === undefined ? {} : { hiddenDropoutProb: a.dropout, attentionProbsDropoutProb: a.dropout }),
+    ...dropoutConfig(a.dropout),
   };
   if (a.from === 'random') {
     const config = (isDir(a.config) ? configFromFlag(join(a.config, 'config.json')) : configFromFlag(a.config));

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nb from '../../node.js';
 import { BertForPreTraining } from '../../models/bert/node.js';
-import { BERT_POSITION_EMBEDDING_TYPES, type BertPositionEmbeddingType } from '../../models/bert/config.js';
+import { BERT_POSITION_EMBEDDING_TYPES, type BertConfigOptions, type BertPositionEmbeddingType } from '../../models/bert/config.js';
 import { BertPretrainer, maskedEpochs, type PretrainState, type PretrainSummary } from '../../models/bert/pretrain.js';
 import { mostFrequentToken, type PretrainingEvaluation } from '../../models/bert/pretraining-loss.js';
 import { createPretrainingInstances, type PretrainingBatch } from '../../models/bert/pretraining-data.js';
@@ -29,7 +29,7 @@ import { BertTokenizer } from '../../text/wordpiece.js';
 import type { TensorRecord } from '../../io/serialize.js';
 import { UsageError, type FlagSpecs, type ParsedFlags } from '../args.js';
 import { defineCommand } from '../command.js';
-import { configFromFlag, isPreset, tokenizerFromFlag } from './bert-common.js';
+import { configFromFlag, dropoutConfig, isPreset, tokenizerFromFlag } from './bert-common.js';
 
 /** The document split's seed: constant, so a corpus always has the same held-out documents. */
 export const SPLIT_SEED = 15;
@@ -101,7 +101,7 @@ export function splitDocumentsForEval<T>(documents: readonly T[], fraction: numb
 }
 
 /** --init-from: a model directory's BertForPreTraining (a missing head is initialised, as transformers does) and its tokenizer. */
-async function pretrainedStart(dir: string, overrides: Record<string, number>): Promise<{ model: BertForPreTraining; tokenizer: BertTokenizer }> {
+async function pretrainedStart(dir: string, overrides: Partial<BertConfigOptions>): Promise<{ model: BertForPreTraining; tokenizer: BertTokenizer }> {
   if (!existsSync(join(dir, 'config.json'))) throw new UsageError(`--init-from: '${dir}' is not a model directory (no config.json)`);
   const model = await BertForPreTraining.fromPretrained(dir, { config: overrides });
   if (!model.tokenizer) throw new UsageError(`--init-from: '${dir}' has no tokenizer files (vocab.txt or tokenizer.json)`);
@@ -152,7 +152,7 @@ export const command = defineCommand({
     log(`corpus ${a.corpus}: ${documents.length} documents, ${documents.reduce((n, d) => n + d.length, 0)} sentences; ${split.heldOut.length} documents held out (seed ${SPLIT_SEED})`);
 
     // --init-from: the directory's weights, config and tokenizer (resume restores the weights from its own state)
-    const dropout: Record<string, number> = a.dropout !== undefined ? { hiddenDropoutProb: a.dropout, attentionProbsDropoutProb: a.dropout } : {};
+    const dropout = dropoutConfig(a.dropout);
     const initial = a.initFrom ? await pretrainedStart(a.initFrom, dropout) : null;
     const tokenizer = resumed
       ? BertTokenizer.fromFiles(resumed.tokenizer as Record<string, string>)

@@ -41,7 +41,10 @@ export function nlpCorpusText(): string {
   for (const file of files) {
     const sentences = (JSON.parse(readFileSync(join(dir, file), 'utf8')) as string[])
       .map((s) => s.replace(/\s+/g, ' ').trim())
-      .filter((s) => sentenceKey(s) !== '' && !evaluation.has(sentenceKey(s)));
+      .filter((s) => {
+        const key = sentenceKey(s);
+        return key !== '' && !evaluation.has(key);
+      });
     for (let i = 0; i < sentences.length; i += NLP_CORPUS_DOCUMENT_SENTENCES) {
       documents.push(sentences.slice(i, i + NLP_CORPUS_DOCUMENT_SENTENCES).join('\n'));
     }
