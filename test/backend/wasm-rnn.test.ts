@@ -2,8 +2,9 @@
 // against the reference step-by-step one on the reference backend, on random data: every output of
 // forward and backward, over the cell types, odd batch and hidden sizes, reverse, variable lengths,
 // a strided output (second direction), projection and accumulated input gradients, and one input
-// feature (which the gate kernels multiply in themselves); the backward pass with the forward's gates and
-// states still in wasm memory and after another forward pass took that memory.
+// feature (which the gate kernels multiply in themselves); the backward pass with the forward's gates,
+// states and (LSTM) tanh(c) still in wasm memory and after another forward pass took that memory, bit
+// for bit alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecurrenceBackward, RecurrenceForward } from '../../src/backend/backend.js';
@@ -96,6 +97,10 @@ function runCase(c: Case, seed: number): void {
       }
     }
     for (const key of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) assertClose(got.b[key], want.b[key], `${name} backward ${key}`);
+  }
+  // what stayed in wasm memory (the LSTM's tanh(c) among it) gives the same bits as what the arrays hold
+  for (const key of ['dh', 'dc', 'dx', 'gWih', 'gWhh', 'gWhr', 'gBiasIh', 'gBiasHh'] as const) {
+    assert.deepEqual(gots[0].b[key], gots[1].b[key], `${JSON.stringify(c)} backward ${key}: from wasm memory and from the arrays`);
   }
 }
 

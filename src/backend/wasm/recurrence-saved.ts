@@ -1,6 +1,6 @@
 /**
  * What a recurrent forward pass leaves in wasm memory for its backward pass: the activated gates
- * (LSTM, GRU) and all of h and c, in one permanent region reused by every call. The backward pass
+ * (LSTM, GRU), all of h and c, and the LSTM's tanh(c), in one permanent region reused by every call. The backward pass
  * of the same call finds them there instead of copying them back in (for the course's LSTM, ~60 MB
  * an epoch). The gates stay in only, and so do h and c when every sequence runs all steps (only the
  * final states' slot goes out: the layer reads them); with shorter sequences h and c go out whole.
@@ -14,8 +14,12 @@ import { heapF32, need } from './instance.js';
 /** Larger sequences keep the copies: the region is never given back, and wasm memory tops out at 4 GiB. */
 const MAX_REGION_BYTES = 256 << 20;
 
-/** Byte offsets of the saved buffers in wasm memory (gates 0 when the region does not hold them). */
-export interface SavedPointers { gates: number; h: number; c: number }
+/**
+ * Byte offsets of the saved buffers in wasm memory (gates 0 when the region does not hold them).
+ * tanhC: the LSTM's tanh(c) of each step ([steps, batch, hidden]); it is never spilled, since a
+ * backward pass without the region computes it again from c.
+ */
+export interface SavedPointers { gates: number; h: number; c: number; tanhC: number }
 
 interface Holder {
   /** The forward pass's h array: the call the region belongs to. */
@@ -24,7 +28,7 @@ interface Holder {
   gates: Float32Array | null;
   /** Its h and c arrays while they hold only the final states, where the rest is spilled to. */
   states: { h: Float32Array; c: Float32Array | null } | null;
-  floats: { gates: number; h: number; c: number };
+  floats: { gates: number; h: number; c: number; tanhC: number };
   ptrs: SavedPointers;
 }
 
@@ -33,7 +37,8 @@ let holder: Holder | null = null;
 
 function sizes(a: RecurrenceShapes, keepGates: boolean, GH: number): Holder['floats'] {
   const n = a.steps * a.batch;
-  return { gates: keepGates ? n * GH : 0, h: (a.steps + 1) * a.batch * a.state, c: a.mode === 'lstm' ? (a.steps + 1) * a.batch * a.hidden : 0 };
+  const lstm = a.mode === 'lstm';
+  return { gates: keepGates ? n * GH : 0, h: (a.steps + 1) * a.batch * a.state, c: lstm ? (a.steps + 1) * a.batch * a.hidden : 0, tanhC: lstm ? n * a.hidden : 0 };
 }
 
 const align = (floats: number) => Math.ceil(floats / 16) * 64;
@@ -60,7 +65,7 @@ export function spillSaved(): void {
 export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | null {
   const keepGates = a.mode === 'lstm' || a.mode === 'gru';
   const floats = sizes(a, keepGates, GH);
-  const bytes = align(floats.gates) + align(floats.h) + align(floats.c);
+  const bytes = align(floats.gates) + align(floats.h) + align(floats.c) + align(floats.tanhC);
   if (bytes > MAX_REGION_BYTES) return null;
   const rt = need();
   // the holder's gates live only here; a.gates is this call's output, so when it is the holder's own array those are dead
@@ -73,7 +78,8 @@ export function claimSaved(a: RecurrenceForward, GH: number): SavedPointers | nu
     if (ptr === 0) return null;
     region = { ptr, bytes: want };
   }
-  return { gates: region.ptr, h: region.ptr + align(floats.gates), c: region.ptr + align(floats.gates) + align(floats.h) };
+  const h = region.ptr + align(floats.gates), c = h + align(floats.h);
+  return { gates: region.ptr, h, c, tanhC: c + align(floats.c) };
 }
 
 /**
@@ -94,6 +100,6 @@ export function dropSaved(h: Float32Array): void {
 export function findSaved(a: RecurrenceShapes & { h: Float32Array; gates: Float32Array }, GH: number): SavedPointers | null {
   if (!holder || holder.owner !== a.h || (holder.gates !== null && holder.gates !== a.gates)) return null;
   const floats = sizes(a, holder.gates !== null, GH);
-  if (floats.gates !== holder.floats.gates || floats.h !== holder.floats.h || floats.c !== holder.floats.c) return null;
+  if (floats.gates !== holder.floats.gates || floats.h !== holder.floats.h || floats.c !== holder.floats.c || floats.tanhC !== holder.floats.tanhC) return null;
   return holder.ptrs;
 }

@@ -15,8 +15,8 @@ import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved
 export interface RecurrenceExports {
   rnnStepForward(relu: number, rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, h: number): void;
   rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
-  lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number): void;
-  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number): void;
+  lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number, tanhC: number): void;
+  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, tanhC: number): void;
   gruStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
   gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
   sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
@@ -108,7 +108,7 @@ export function recurrenceForward(a: RecurrenceForward): void {
     sgemmInMemory(false, true, bt, GH, P, h + 4 * prev * P, P, wHh, P, 0, gh, GH);
     if (lstm) {
       const hidden = a.r ? rh + 4 * t * B * H : h + 4 * next * P;
-      ex.lstmStepForward(bt, H, g, xt, wIh, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden);
+      ex.lstmStepForward(bt, H, g, xt, wIh, gh, bias, c + 4 * prev * H, c + 4 * next * H, hidden, saved ? saved.tanhC + 4 * t * B * H : 0);
       if (a.r) sgemmInMemory(false, true, bt, P, H, hidden, H, wHr, H, 0, h + 4 * next * P, P);
     } else if (gru) {
       ex.gruStepForward(bt, H, g, xt, wIh, gh, bias, biasHn, h + 4 * prev * P, h + 4 * next * P, rh + 4 * t * B * H);
@@ -180,7 +180,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
         sgemmInMemory(false, false, bt, H, P, dh, P, wHr, H, 0, dr, H);
         dhCell = dr;
       }
-      ex.lstmStepBackward(bt, H, gates + gOff, c + 4 * prev * H, c + 4 * next * H, dhCell, dc, dG + gOff);
+      ex.lstmStepBackward(bt, H, gates + gOff, c + 4 * prev * H, c + 4 * next * H, dhCell, dc, dG + gOff, saved ? saved.tanhC + 4 * t * B * H : 0);
     } else if (gru) {
       ex.gruStepBackward(bt, H, gates + gOff, rh + 4 * t * B * H, h + 4 * prev * P, dh, dG + gOff, dGh + gOff);
     } else {
