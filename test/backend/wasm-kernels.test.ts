@@ -234,6 +234,33 @@ test('vectorised exp, tanh and sigmoid stay within 3 float32 ulp of Math (overfl
   }
 });
 
+test('the recurrent gates\' tanh stays within 4 float32 ulp of Math.tanh and their sigmoid within 3e-7 of the exact one', { skip }, () => {
+  const rand = rng(6);
+  const n = 1 << 16;
+  const x = Float32Array.from({ length: n }, (_, i) => (rand() - 0.5) * (i < n / 2 ? 20 : 240));
+  x.set([0, -0, 1e-8, -1e-8, 3.9e-4, 4.1e-4, -7.9, 7.91, 88.7, -104, NaN, Infinity, -Infinity, 0.06, -0.07, 1e-3]);
+  const functions = [['tanhGateF32', Math.tanh], ['sigmoidGateF32', (v: number) => 1 / (1 + Math.exp(-v))]] as const;
+  for (const [name, ref] of functions) {
+    const m = wasmScratch(name, [n, n]);
+    m.f32.set(x, m.ptrs[0]! >> 2);
+    m.exports[name](m.ptrs[0]!, m.ptrs[1]!, n);
+    const got = m.f32.subarray(m.ptrs[1]! >> 2, (m.ptrs[1]! >> 2) + n);
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(ref(x[i]!)), g = got[i]!;
+      if (Number.isNaN(want)) {
+        assert.ok(Number.isNaN(g), `${name}(NaN) = ${g}`);
+        continue;
+      }
+      const error = Math.abs(g - want);
+      assert.ok(error <= 3e-7, `${name}(${x[i]}) = ${g}, Math gives ${want}`);
+      if (name === 'tanhGateF32') {
+        const ulps = error / Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+        assert.ok(ulps <= 4 && Object.is(Math.sign(g), Math.sign(want)), `${name}(${x[i]}) = ${g}, Math gives ${want} (${ulps.toFixed(1)} ulp)`);
+      }
+    }
+  }
+});
+
 test('operands too big for wasm memory fall back to the reference kernels; other errors propagate', { skip }, () => {
   assert.throws(() => prepareSgemm(false, false, 40000, 40000, 40000), (e: unknown) => e instanceof WasmMemoryFull && /4 GiB/.test((e as Error).message));
   const calls: string[] = [];

@@ -32,6 +32,9 @@ export interface MathExports {
   expF32(x: number, out: number, n: number): void;
   tanhF32(x: number, out: number, n: number): void;
   sigmoidF32(x: number, out: number, n: number): void;
+  /** The recurrent gates' cheaper tanh and sigmoid (kernels/math.ts tanhGate4, sigmoidGate4). */
+  tanhGateF32(x: number, out: number, n: number): void;
+  sigmoidGateF32(x: number, out: number, n: number): void;
 }
 
 // Op codes of kernels/elementwise.ts.

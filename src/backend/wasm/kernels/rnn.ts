@@ -1,7 +1,7 @@
 // Gate kernels of the recurrent layers: one time step's elementwise part over `rows` batch rows,
 // the same formulas and buffer layouts as the reference kernels (src/backend/js/rnn.ts), in float32
 // 4 lanes at a time. Pointers are byte offsets; gate rows are G*H floats wide, state rows H.
-import { sigmoidf4, tanhf4 } from './math';
+import { sigmoidGate4, tanhGate4 } from './math';
 
 // Each kernel's lane body is written once and used twice: on 4 columns (full) and, for the H % 4
 // columns left at the end of a row, on one column splatted across the lanes.
@@ -35,7 +35,7 @@ function oneMinus(v: v128): v128 {
 function rnnForwardLanes(relu: bool, fused: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, h: usize, full: bool): void {
   const v = f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full));
   // relu as `v > 0 ? v : 0`, so NaN gives 0 like the reference
-  st(h, relu ? v128.and(v, f32x4.gt(v, f32x4.splat(0))) : tanhf4(v), full);
+  st(h, relu ? v128.and(v, f32x4.gt(v, f32x4.splat(0))) : tanhGate4(v), full);
 }
 
 @inline
@@ -87,17 +87,17 @@ export function rnnStepBackward(relu: i32, n: i32, h: usize, dh: usize, dGates: 
 
 @inline
 function lstmForwardLanes(fused: bool, keep: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, gate: usize, cPrev: usize, c: usize, h: usize, tc: usize, full: bool): void {
-  const ig = sigmoidf4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
-  const fg = sigmoidf4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
-  const gg = tanhf4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(gh + 2 * gate, full)), ld(b + 2 * gate, full)));
-  const og = sigmoidf4(f32x4.add(f32x4.add(xPart(g + 3 * gate, xv, w + 3 * gate, fused, full), ld(gh + 3 * gate, full)), ld(b + 3 * gate, full)));
+  const ig = sigmoidGate4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
+  const fg = sigmoidGate4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
+  const gg = tanhGate4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(gh + 2 * gate, full)), ld(b + 2 * gate, full)));
+  const og = sigmoidGate4(f32x4.add(f32x4.add(xPart(g + 3 * gate, xv, w + 3 * gate, fused, full), ld(gh + 3 * gate, full)), ld(b + 3 * gate, full)));
   st(g, ig, full);
   st(g + gate, fg, full);
   st(g + 2 * gate, gg, full);
   st(g + 3 * gate, og, full);
   const cv = f32x4.add(f32x4.mul(fg, ld(cPrev, full)), f32x4.mul(ig, gg));
   st(c, cv, full);
-  const tcv = tanhf4(cv);
+  const tcv = tanhGate4(cv);
   if (keep) st(tc, tcv, full);
   st(h, f32x4.mul(og, tcv), full);
 }
@@ -133,7 +133,7 @@ export function lstmStepForward(rows: i32, H: i32, gates: usize, x: usize, wIh: 
 function lstmBackwardLanes(kept: bool, g: usize, gate: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dg: usize, full: bool): void {
   const ig = ld(g, full), fg = ld(g + gate, full), gg = ld(g + 2 * gate, full), og = ld(g + 3 * gate, full);
   // c points at tanh(c) when the forward pass kept it: the same float32 values as computing it here
-  const tc = kept ? ld(c, full) : tanhf4(ld(c, full));
+  const tc = kept ? ld(c, full) : tanhGate4(ld(c, full));
   const dhv = ld(dh, full);
   const dcv = f32x4.add(ld(dc, full), f32x4.mul(f32x4.mul(dhv, og), oneMinus(f32x4.mul(tc, tc))));
   st(dc, f32x4.mul(dcv, fg), full);
@@ -168,10 +168,10 @@ function lstmBackwardRows(kept: bool, rows: i32, H: i32, gates: usize, cPrev: us
 
 @inline
 function gruForwardLanes(fused: bool, g: usize, xv: v128, w: usize, gh: usize, b: usize, bn: usize, gate: usize, hPrev: usize, h: usize, hn: usize, full: bool): void {
-  const rg = sigmoidf4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
-  const zg = sigmoidf4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
+  const rg = sigmoidGate4(f32x4.add(f32x4.add(xPart(g, xv, w, fused, full), ld(gh, full)), ld(b, full)));
+  const zg = sigmoidGate4(f32x4.add(f32x4.add(xPart(g + gate, xv, w + gate, fused, full), ld(gh + gate, full)), ld(b + gate, full)));
   const hnv = f32x4.add(ld(gh + 2 * gate, full), ld(bn, full));
-  const ng = tanhf4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(b + 2 * gate, full)), f32x4.mul(rg, hnv)));
+  const ng = tanhGate4(f32x4.add(f32x4.add(xPart(g + 2 * gate, xv, w + 2 * gate, fused, full), ld(b + 2 * gate, full)), f32x4.mul(rg, hnv)));
   st(g, rg, full);
   st(g + gate, zg, full);
   st(g + 2 * gate, ng, full);
