@@ -55,11 +55,12 @@ describe(`dropout (backend ${nb.getBackend().name})`, () => {
   });
 
   it('the mask is the one drawing random() per element gives, and the generator ends in the same state', () => {
-    // p * 2^24 fractional (1/3), exact (0.5), at the ends of the range; and at each of the first draws and
-    // just above it (kept, then dropped), so that a draw off by its last bit shows
+    // p * 2^24 fractional (1/3), exact (0.5), at the ends of the range; and at each of the first draws,
+    // half a step above it and a step above it (kept, then dropped twice), so that a draw or a
+    // threshold off by its last bit shows
     const ahead = new nb.Generator(11);
     ahead.random();
-    const ties = Array.from({ length: 24 }, () => ahead.random()).flatMap((v) => [v, v + 2 ** -24]);
+    const ties = Array.from({ length: 24 }, () => ahead.random()).flatMap((v) => [v, v + 2 ** -25, v + 2 ** -24]);
     for (const p of [0.1, 1 / 3, 0.5, 1 - 2 ** -24, 1e-9, ...ties]) {
       const drawn = new nb.Generator(11), filled = new nb.Generator(11);
       drawn.random();
