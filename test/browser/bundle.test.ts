@@ -3,12 +3,11 @@
 // of its own, and a page (Chromium, headless, where installed) fetches only the one its engine runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInChromium } from '../helpers/headless-chromium.js';
+import { findChromium, runInChromium } from '../helpers/headless-chromium.js';
 import { build, type Metafile } from 'esbuild';
 
 const outdir = join(tmpdir(), 'nabla-bundle-test');
@@ -58,13 +57,6 @@ test('browser bundle: no Node-only code, a small entry, the four kernel builds i
   }
 });
 
-function findChromium(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean) as string[];
-  for (const c of candidates) {
-    if (spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0) return c;
-  }
-  return null;
-}
 
 const chromium = findChromium();
 

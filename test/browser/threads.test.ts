@@ -3,21 +3,13 @@
 // Skipped where no Chromium is installed (CHROMIUM_PATH, or chromium / chromium-browser / google-chrome).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runInChromium } from '../helpers/headless-chromium.js';
+import { findChromium, runInChromium } from '../helpers/headless-chromium.js';
 import { build } from 'esbuild';
 
-function findChromium(): string | null {
-  const candidates = [process.env.CHROMIUM_PATH, 'chromium', 'chromium-browser', 'google-chrome'].filter(Boolean) as string[];
-  for (const c of candidates) {
-    if (spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0) return c;
-  }
-  return null;
-}
 
 const chromium = findChromium();
 
