@@ -140,14 +140,16 @@ test('sgemm: sizes crossing the cache blocks (several K, M and N blocks)', () =>
   }
 });
 
-test('sgemm: the dot-product path for A·Bᵀ (few rows of A, deep K) and A read in place (tall A, even K)', () => {
-  // A·Bᵀ with M <= 128 and K >= 128 runs the dot-product kernel: odd M, N not a multiple of 4, K not
-  // a multiple of 4 and K beyond one depth block (1024). NN/NT with M > 128 and an even K block
-  // read A in place: partial column panels, odd M, several K blocks.
+test('sgemm: the dot-product path for A·Bᵀ (few rows of A, deep K; or fewer than 4 columns) and A read in place (tall A, even K)', () => {
+  // A·Bᵀ with M <= 128 and K >= 128, or with N < 4, runs the dot-product kernel: odd M, N not a
+  // multiple of 4, K not a multiple of 4 and K beyond one depth block (1024), and tall A against
+  // one to three rows of B (four rows at a time, then the rest). NN/NT with M > 128 and an even K
+  // block read A in place: partial column panels, odd M, several K blocks.
   const rand = rng(777);
   const shapes: Array<[boolean, boolean, number, number, number]> = [
     [false, true, 64, 392, 512], [false, true, 77, 130, 258], [false, true, 3, 50, 1030],
     [false, true, 128, 20, 129], [false, true, 1, 9, 2049],
+    [false, true, 5003, 1, 32], [false, true, 999, 2, 37], [false, true, 130, 3, 1030], [false, true, 7, 1, 3],
     [false, false, 300, 70, 288], [false, false, 301, 64, 290], [false, true, 259, 48, 644], [false, false, 130, 16, 2],
   ];
   for (const [ta, tb, M, N, K] of shapes) {
@@ -259,6 +261,7 @@ test('two threads give bit-identical results to one thread', (t) => {
   const rand = rng(2024);
   const shapes: Array<[number, number, number]> = [
     [64, 512, 300], [301, 67, 290], [40, 999, 120], [257, 257, 65], [12544 / 4, 32, 9], [64, 392, 512], [100, 50, 258], [301, 200, 64],
+    [20001, 2, 130],
   ];
   const cases: Array<{ label: string; ta: boolean; tb: boolean; M: number; N: number; K: number; beta: number; A: Float32Array; B: Float32Array; C0: Float32Array }> = [];
   for (const [ta, tb] of CASES) {

@@ -775,6 +775,37 @@ function dotColumn(kc: i32, a: usize, ldab: usize, m: i32, b: usize, ldbb: usize
   }
 }
 
+// Four rows of A against one row of B (a column that dotColumn's 4-wide tiles leave over, such as a
+// linear layer's single output): four independent chains where dot1 has one, which waits on each
+// multiply-add's latency; every element gets dot1's arithmetic (reduce4x4's lanes are reduce4's sums).
+function dotRows4(kc: i32, a: usize, ldab: usize, b: usize, c: usize, ldcb: usize, alpha: f32, beta: f32, mode: i32): void {
+  const kvb = <usize>(kc & ~3) << 2;
+  const a1 = a + ldab;
+  const a2 = a1 + ldab;
+  const a3 = a2 + ldab;
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  for (let o: usize = 0; o < kvb; o += 16) {
+    const y = v128.load(b + o);
+    c0 = madd(v128.load(a + o), y, c0);
+    c1 = madd(v128.load(a1 + o), y, c1);
+    c2 = madd(v128.load(a2 + o), y, c2);
+    c3 = madd(v128.load(a3 + o), y, c3);
+  }
+  let r = reduce4x4(c0, c1, c2, c3);
+  for (let k = kc & ~3; k < kc; k++) {
+    const o = <usize>k << 2;
+    const x = f32x4(load<f32>(a + o), load<f32>(a1 + o), load<f32>(a2 + o), load<f32>(a3 + o));
+    r = f32x4.add(r, f32x4.mul(x, f32x4.splat(load<f32>(b + o))));
+  }
+  epilogue1(f32x4.extract_lane(r, 0), c, alpha, beta, mode);
+  epilogue1(f32x4.extract_lane(r, 1), c + ldcb, alpha, beta, mode);
+  epilogue1(f32x4.extract_lane(r, 2), c + 2 * ldcb, alpha, beta, mode);
+  epilogue1(f32x4.extract_lane(r, 3), c + 3 * ldcb, alpha, beta, mode);
+}
+
 function sgemmDotNT(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32): void {
   const ldab = <usize>lda << 2;
   const ldbb = <usize>ldb << 2;
@@ -804,7 +835,9 @@ function sgemmDotNT(M: i32, N: i32, K: i32, alpha: f32, a: usize, lda: i32, b: u
       }
       for (; j < N; j++) {
         const bp = b + (<usize>j * <usize>ldb + <usize>pc) * 4;
-        for (let i = 0; i < m; i++) {
+        let i = 0;
+        for (; i + 4 <= m; i += 4) dotRows4(kc, ap + <usize>i * ldab, ldab, bp, cpRow + <usize>i * ldcb + (<usize>j << 2), ldcb, alpha, beta, mode);
+        for (; i < m; i++) {
           epilogue1(dot1(ap + <usize>i * ldab, bp, kc), cpRow + <usize>i * ldcb + (<usize>j << 2), alpha, beta, mode);
         }
       }
