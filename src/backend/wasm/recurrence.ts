@@ -14,7 +14,7 @@ import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved
 /** The recurrent gate kernels, one time step (kernels/rnn.ts), column sums of bias gradients and row permutations. */
 export interface RecurrenceExports {
   rnnStepForward(relu: number, rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, h: number): void;
-  rnnStepBackward(relu: number, n: number, h: number, dh: number, dGates: number): void;
+  rnnStepBackward(relu: number, n: number, h: number, dh: number, dOut: number, dGates: number): void;
   lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number, tanhC: number): void;
   lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, tanhC: number): void;
   gruStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
@@ -171,7 +171,8 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
     const bt = batchSizes[t]!;
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
-    ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, bt * P);
+    // the gradient reaching h_t from the output joins the one from step t + 1 (Elman's step kernel adds them itself)
+    if (lstm || gru) ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, bt * P);
     const gOff = 4 * t * B * GH;
     if (lstm) {
       let dhCell = dh;
@@ -184,7 +185,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
     } else if (gru) {
       ex.gruStepBackward(bt, H, gates + gOff, rh + 4 * t * B * H, h + 4 * prev * P, dh, dG + gOff, dGh + gOff);
     } else {
-      ex.rnnStepBackward(mode === 'rnnRelu' ? 1 : 0, bt * H, h + 4 * next * P, dh, dG + gOff);
+      ex.rnnStepBackward(mode === 'rnnRelu' ? 1 : 0, bt * H, h + 4 * next * P, dh, dOut + 4 * t * B * P, dG + gOff);
     }
     sgemmInMemory(false, false, bt, P, GH, dGh + gOff, GH, wHh, P, gru ? 1 : 0, dh, P);
   }

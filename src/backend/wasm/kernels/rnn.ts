@@ -64,23 +64,27 @@ export function rnnStepForward(relu: i32, rows: i32, H: i32, gates: usize, x: us
 }
 
 @inline
-function rnnBackwardLanes(relu: bool, h: usize, dh: usize, dg: usize, full: bool): void {
-  const y = ld(h, full), d = ld(dh, full);
+function rnnBackwardLanes(relu: bool, h: usize, dh: usize, dOut: usize, dg: usize, full: bool): void {
+  const y = ld(h, full), d = f32x4.add(ld(dh, full), ld(dOut, full));
   st(dg, relu ? v128.and(d, f32x4.gt(y, f32x4.splat(0))) : f32x4.mul(d, oneMinus(f32x4.mul(y, y))), full);
 }
 
 @inline
-function rnnBackwardFlat(relu: bool, n: i32, h: usize, dh: usize, dGates: usize): void {
+function rnnBackwardFlat(relu: bool, n: i32, h: usize, dh: usize, dOut: usize, dGates: usize): void {
   const bytes = <usize>n << 2;
   let o: usize = 0;
-  for (; o + 16 <= bytes; o += 16) rnnBackwardLanes(relu, h + o, dh + o, dGates + o, true);
-  for (; o < bytes; o += 4) rnnBackwardLanes(relu, h + o, dh + o, dGates + o, false);
+  for (; o + 16 <= bytes; o += 16) rnnBackwardLanes(relu, h + o, dh + o, dOut + o, dGates + o, true);
+  for (; o < bytes; o += 4) rnnBackwardLanes(relu, h + o, dh + o, dOut + o, dGates + o, false);
 }
 
-/** dGates = dh · act'(pre) from the step's output h, over n contiguous floats. */
-export function rnnStepBackward(relu: i32, n: i32, h: usize, dh: usize, dGates: usize): void {
-  if (relu) rnnBackwardFlat(true, n, h, dh, dGates);
-  else rnnBackwardFlat(false, n, h, dh, dGates);
+/**
+ * dGates = (dh + dOut) · act'(pre) from the step's output h, over n contiguous floats: the gradient
+ * reaching h from the next step and from the output, summed here rather than in a pass of its own
+ * (dh is not written: the next product overwrites it).
+ */
+export function rnnStepBackward(relu: i32, n: i32, h: usize, dh: usize, dOut: usize, dGates: usize): void {
+  if (relu) rnnBackwardFlat(true, n, h, dh, dOut, dGates);
+  else rnnBackwardFlat(false, n, h, dh, dOut, dGates);
 }
 
 // --- LSTM (gates i, f, g, o) -----------------------------------------------------------------------
