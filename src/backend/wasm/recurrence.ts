@@ -16,9 +16,9 @@ export interface RecurrenceExports {
   rnnStepForward(relu: number, rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, h: number): void;
   rnnStepBackward(relu: number, n: number, h: number, dh: number, dOut: number, dGates: number): void;
   lstmStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, cPrev: number, c: number, h: number, tanhC: number): void;
-  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dc: number, dGates: number, tanhC: number): void;
+  lstmStepBackward(rows: number, H: number, gates: number, cPrev: number, c: number, dh: number, dOut: number, dc: number, dGates: number, tanhC: number): void;
   gruStepForward(rows: number, H: number, gates: number, x: number, wIh: number, gh: number, bias: number, biasHn: number, hPrev: number, h: number, hn: number): void;
-  gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dGatesX: number, dGatesH: number): void;
+  gruStepBackward(rows: number, H: number, gates: number, hn: number, hPrev: number, dh: number, dOut: number, dGatesX: number, dGatesH: number): void;
   sumColumnsF32(x: number, rows: number, cols: number, out: number): void;
   gatherRows(src: number, stride: number, index: number, rows: number, width: number, dst: number): void;
   scatterRows(src: number, rows: number, width: number, index: number, stride: number, dst: number): void;
@@ -171,21 +171,22 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
     const bt = batchSizes[t]!;
     if (bt === 0) continue;
     const prev = (reverse ? t + 1 : t) * B, next = (reverse ? t : t + 1) * B;
-    // the gradient reaching h_t from the output joins the one from step t + 1 (Elman's step kernel adds them itself)
-    if (lstm || gru) ex.binaryF32(ADD, dh, dOut + 4 * t * B * P, dh, bt * P, bt * P);
+    // the gradient reaching h_t from the output joins the one from step t + 1: the step kernels add
+    // them, except with a projection, whose product needs the sum first
+    const dOutT = dOut + 4 * t * B * P;
     const gOff = 4 * t * B * GH;
     if (lstm) {
-      let dhCell = dh;
       if (proj) {
+        ex.binaryF32(ADD, dh, dOutT, dh, bt * P, bt * P);
         m.f32.copyWithin((dhAll >> 2) + t * B * P, dh >> 2, (dh >> 2) + bt * P);
         sgemmInMemory(false, false, bt, H, P, dh, P, wHr, H, 0, dr, H);
-        dhCell = dr;
       }
-      ex.lstmStepBackward(bt, H, gates + gOff, c + 4 * prev * H, c + 4 * next * H, dhCell, dc, dG + gOff, saved ? saved.tanhC + 4 * t * B * H : 0);
+      ex.lstmStepBackward(bt, H, gates + gOff, c + 4 * prev * H, c + 4 * next * H, proj ? dr : dh, proj ? 0 : dOutT, dc, dG + gOff,
+        saved ? saved.tanhC + 4 * t * B * H : 0);
     } else if (gru) {
-      ex.gruStepBackward(bt, H, gates + gOff, rh + 4 * t * B * H, h + 4 * prev * P, dh, dG + gOff, dGh + gOff);
+      ex.gruStepBackward(bt, H, gates + gOff, rh + 4 * t * B * H, h + 4 * prev * P, dh, dOutT, dG + gOff, dGh + gOff);
     } else {
-      ex.rnnStepBackward(mode === 'rnnRelu' ? 1 : 0, bt * H, h + 4 * next * P, dh, dOut + 4 * t * B * P, dG + gOff);
+      ex.rnnStepBackward(mode === 'rnnRelu' ? 1 : 0, bt * H, h + 4 * next * P, dh, dOutT, dG + gOff);
     }
     sgemmInMemory(false, false, bt, P, GH, dGh + gOff, GH, wHh, P, gru ? 1 : 0, dh, P);
   }

@@ -134,11 +134,11 @@ export function lstmStepForward(rows: i32, H: i32, gates: usize, x: usize, wIh: 
 }
 
 @inline
-function lstmBackwardLanes(kept: bool, g: usize, gate: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dg: usize, full: bool): void {
+function lstmBackwardLanes(kept: bool, sum: bool, g: usize, gate: usize, cPrev: usize, c: usize, dh: usize, dOut: usize, dc: usize, dg: usize, full: bool): void {
   const ig = ld(g, full), fg = ld(g + gate, full), gg = ld(g + 2 * gate, full), og = ld(g + 3 * gate, full);
   // c points at tanh(c) when the forward pass kept it: the same float32 values as computing it here
   const tc = kept ? ld(c, full) : tanhGate4(ld(c, full));
-  const dhv = ld(dh, full);
+  const dhv = sum ? f32x4.add(ld(dh, full), ld(dOut, full)) : ld(dh, full);
   const dcv = f32x4.add(ld(dc, full), f32x4.mul(f32x4.mul(dhv, og), oneMinus(f32x4.mul(tc, tc))));
   st(dc, f32x4.mul(dcv, fg), full);
   st(dg, f32x4.mul(f32x4.mul(f32x4.mul(dcv, gg), ig), oneMinus(ig)), full);
@@ -148,23 +148,27 @@ function lstmBackwardLanes(kept: bool, g: usize, gate: usize, cPrev: usize, c: u
 }
 
 /**
- * dh = dL/dh_t; dc enters as dL/dc_t and leaves as dL/dc_{t-1}; writes the pre-activation gradients
- * [rows, 4H]. tanhC: tanh(c) as lstmStepForward kept it, or 0 to compute it from c.
+ * dh (+ dOut when dOut != 0, the output's gradient for this step; dh is not written) = dL/dh_t; dc
+ * enters as dL/dc_t and leaves as dL/dc_{t-1}; writes the pre-activation gradients [rows, 4H].
+ * tanhC: tanh(c) as lstmStepForward kept it, or 0 to compute it from c.
  */
-export function lstmStepBackward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dGates: usize, tanhC: usize): void {
-  if (tanhC) lstmBackwardRows(true, rows, H, gates, cPrev, tanhC, dh, dc, dGates);
-  else lstmBackwardRows(false, rows, H, gates, cPrev, c, dh, dc, dGates);
+export function lstmStepBackward(rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dOut: usize, dc: usize, dGates: usize, tanhC: usize): void {
+  if (tanhC) {
+    if (dOut) lstmBackwardRows(true, true, rows, H, gates, cPrev, tanhC, dh, dOut, dc, dGates);
+    else lstmBackwardRows(true, false, rows, H, gates, cPrev, tanhC, dh, 0, dc, dGates);
+  } else if (dOut) lstmBackwardRows(false, true, rows, H, gates, cPrev, c, dh, dOut, dc, dGates);
+  else lstmBackwardRows(false, false, rows, H, gates, cPrev, c, dh, 0, dc, dGates);
 }
 
 @inline
-function lstmBackwardRows(kept: bool, rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dGates: usize): void {
+function lstmBackwardRows(kept: bool, sum: bool, rows: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dOut: usize, dc: usize, dGates: usize): void {
   const gate = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   for (let r = 0; r < rows; r++) {
     const gRow = <usize>r * 4 * gate, sRow = <usize>r * gate;
     let o: usize = 0;
-    for (; o < vecBytes; o += 16) lstmBackwardLanes(kept, gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dc + sRow + o, dGates + gRow + o, true);
-    for (; o < gate; o += 4) lstmBackwardLanes(kept, gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dc + sRow + o, dGates + gRow + o, false);
+    for (; o < vecBytes; o += 16) lstmBackwardLanes(kept, sum, gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dOut + sRow + o, dc + sRow + o, dGates + gRow + o, true);
+    for (; o < gate; o += 4) lstmBackwardLanes(kept, sum, gates + gRow + o, gate, cPrev + sRow + o, c + sRow + o, dh + sRow + o, dOut + sRow + o, dc + sRow + o, dGates + gRow + o, false);
   }
 }
 
@@ -207,9 +211,9 @@ export function gruStepForward(rows: i32, H: i32, gates: usize, x: usize, wIh: u
 }
 
 @inline
-function gruBackwardLanes(g: usize, gate: usize, hn: usize, hPrev: usize, dh: usize, dx: usize, dhh: usize, full: bool): void {
+function gruBackwardLanes(g: usize, gate: usize, hn: usize, hPrev: usize, dh: usize, dOut: usize, dx: usize, dhh: usize, full: bool): void {
   const rg = ld(g, full), zg = ld(g + gate, full), ng = ld(g + 2 * gate, full);
-  const dhv = ld(dh, full);
+  const dhv = f32x4.add(ld(dh, full), ld(dOut, full));
   const dnPre = f32x4.mul(f32x4.mul(dhv, oneMinus(zg)), oneMinus(f32x4.mul(ng, ng)));
   const dzPre = f32x4.mul(f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld(hPrev, full), ng)), zg), oneMinus(zg));
   const drPre = f32x4.mul(f32x4.mul(f32x4.mul(dnPre, ld(hn, full)), rg), oneMinus(rg));
@@ -224,16 +228,17 @@ function gruBackwardLanes(g: usize, gate: usize, hn: usize, hPrev: usize, dh: us
 
 /**
  * Writes the input-path (dGatesX) and hidden-path (dGatesH) pre-activation gradients [rows, 3H];
- * dh enters as dL/dh_t and leaves as its direct path to h_prev (dh * z).
+ * dL/dh_t is dh + dOut (from the next step and from the output), and dh leaves as its direct path
+ * to h_prev ((dh + dOut) * z).
  */
-export function gruStepBackward(rows: i32, H: i32, gates: usize, hn: usize, hPrev: usize, dh: usize, dGatesX: usize, dGatesH: usize): void {
+export function gruStepBackward(rows: i32, H: i32, gates: usize, hn: usize, hPrev: usize, dh: usize, dOut: usize, dGatesX: usize, dGatesH: usize): void {
   const gate = <usize>H << 2;
   const vecBytes = <usize>(H & ~3) << 2;
   for (let r = 0; r < rows; r++) {
     const gRow = <usize>r * 3 * gate, sRow = <usize>r * gate;
     let o: usize = 0;
-    for (; o < vecBytes; o += 16) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, true);
-    for (; o < gate; o += 4) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, false);
+    for (; o < vecBytes; o += 16) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dOut + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, true);
+    for (; o < gate; o += 4) gruBackwardLanes(gates + gRow + o, gate, hn + sRow + o, hPrev + sRow + o, dh + sRow + o, dOut + sRow + o, dGatesX + gRow + o, dGatesH + gRow + o, false);
   }
 }
 
