@@ -2,7 +2,7 @@
 // random data (odd sizes, -inf, NaN and fully masked rows), within a few float32 roundings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttentionShapes, BinaryOp, StridedView, UnaryOp } from '../../src/backend/backend.js';
+import type { AttentionShapes, BinaryOp, StridedView } from '../../src/backend/backend.js';
 import * as jsSoftmax from '../../src/backend/js/softmax.js';
 import * as jsNorm from '../../src/backend/js/norm.js';
 import * as jsAttention from '../../src/backend/js/attention.js';
@@ -227,16 +227,19 @@ test('fused attention forward and backward match the reference (masks, causal, d
   }
 });
 
-test('exact GELU and its backward stay within a few float32 ulp of the reference', { skip }, () => {
+test('exact GELU and its backward, tanh and the sigmoid stay within a few float32 ulp of the reference', { skip }, () => {
   const rand = rng(15);
   for (const n of [1024, 1027, 5003]) {
     const x = random(n, rand, 10);
     x.set([0, -0, Infinity, -Infinity, NaN, 1e-20, -1e-20, -9.5, 9.5, -30], 0);
     const g = random(n, rand, 3);
-    const out = [new Float32Array(n), new Float32Array(n)];
-    wasmElementwise.unary('gelu' as UnaryOp, x, out[0]!, 0, 0);
-    jsElementwise.unary('gelu', x, out[1]!, 0, 0);
-    assertNear(out[0]!, out[1]!, `gelu n=${n}`, 4e-6, 1e-8);
+    for (const op of ['gelu', 'tanh', 'sigmoid'] as const) {
+      const out = [new Float32Array(n), new Float32Array(n)];
+      wasmElementwise.unary(op, x, out[0]!, 0, 0);
+      jsElementwise.unary(op, x, out[1]!, 0, 0);
+      assertNear(out[0]!, out[1]!, `${op} n=${n}`, 4e-6, 1e-8);
+      assert.ok(Object.is(out[0]![1], op === 'sigmoid' ? 0.5 : -0) && Number.isNaN(out[0]![4]!), `${op}: -0 and NaN`);
+    }
     const view = (data: Float32Array): StridedView => ({ data, shape: [n], strides: [1], offset: 0 });
     const gx = [new Float32Array(n), new Float32Array(n)];
     wasmElementwise.binary('geluBackward' as BinaryOp, view(g), view(x), gx[0]!, 0);

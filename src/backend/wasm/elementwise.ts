@@ -38,8 +38,10 @@ export interface MathExports {
 }
 
 // Op codes of kernels/elementwise.ts.
-const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5, gelu: 6 };
-const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, geluBackward: 5 };
+const UNARY_CODES: Partial<Record<UnaryOp, number>> = { relu: 0, neg: 1, abs: 2, sqrt: 3, square: 4, leakyRelu: 5, gelu: 6, tanh: 7, sigmoid: 8 };
+const BINARY_CODES: Partial<Record<BinaryOp, number>> = {
+  add: 0, sub: 1, mul: 2, div: 3, reluBackward: 4, geluBackward: 5, tanhBackward: 6, sigmoidBackward: 7,
+};
 
 /** Whether unary() has a kernel for this op and these arrays (float32 only). */
 export function unaryHandles(op: UnaryOp, x: TypedArray, out: TypedArray): boolean {

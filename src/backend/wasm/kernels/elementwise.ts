@@ -1,12 +1,15 @@
 // Elementwise float32 kernels over contiguous data, 4 lanes at a time. Each op gives exactly what the
-// reference backend computes (f32 +, -, *, /, sqrt are correctly rounded either way), NaN included,
-// except GELU and its backward, which are within a few float32 ulp (erf through expf4).
-import { expNoTiny } from './math';
+// reference backend computes (f32 +, -, *, /, sqrt are correctly rounded either way; tanh's and the
+// sigmoid's backward run in float64 lanes as the reference's double arithmetic does), NaN included,
+// except GELU and its backward (erf through expf4) and tanh and the sigmoid (tanhf4, sigmoidf4),
+// which are within a few float32 ulp.
+import { expNoTiny, sigmoidf4, tanhf4 } from './math';
+import { demotePair, promoteHigh } from './lanes';
 
 // Unary op codes (mirrored in src/backend/wasm/elementwise.ts).
-const RELU = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, LEAKY_RELU = 5, GELU = 6;
+const RELU = 0, NEG = 1, ABS = 2, SQRT = 3, SQUARE = 4, LEAKY_RELU = 5, GELU = 6, TANH = 7, SIGMOID = 8;
 // Binary op codes.
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, RELU_BACKWARD = 4, GELU_BACKWARD = 5;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, RELU_BACKWARD = 4, GELU_BACKWARD = 5, TANH_BACKWARD = 6, SIGMOID_BACKWARD = 7;
 
 const INV_SQRT2: f32 = 0.7071067811865476;
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
@@ -48,6 +51,20 @@ function geluBackward4(g: v128, x: v128): v128 {
   return f32x4.mul(g, f32x4.add(cdf, f32x4.mul(x, pdf)));
 }
 
+/** g · (1 - y²) (tanh's gradient from its output) or g · y · (1 - y) (the sigmoid's), on f64x2 lanes. */
+@inline
+function activationBackward2(op: i32, g: v128, y: v128): v128 {
+  const one = f64x2.splat(1);
+  return op == TANH_BACKWARD ? f64x2.mul(g, f64x2.sub(one, f64x2.mul(y, y))) : f64x2.mul(f64x2.mul(g, y), f64x2.sub(one, y));
+}
+
+/** activationBackward2 on four float32 lanes, rounded once to float32 as the reference's store rounds it. */
+@inline
+function activationBackward4(op: i32, g: v128, y: v128): v128 {
+  return demotePair(activationBackward2(op, f64x2.promote_low_f32x4(g), f64x2.promote_low_f32x4(y)),
+    activationBackward2(op, promoteHigh(g), promoteHigh(y)));
+}
+
 @inline
 function unaryLanes(op: i32, v: v128, slope: v128): v128 {
   switch (op) {
@@ -58,8 +75,28 @@ function unaryLanes(op: i32, v: v128, slope: v128): v128 {
     case SQRT: return f32x4.sqrt(v);
     case SQUARE: return f32x4.mul(v, v);
     case GELU: return gelu4(v);
+    case TANH: return tanhf4(v);
+    case SIGMOID: return sigmoidf4(v);
     default: return v128.bitselect(v, f32x4.mul(v, slope), f32x4.gt(v, f32x4.splat(0)));
   }
+}
+
+/** The 1 to 3 floats at p (bytes < 16 of them) in the low lanes, zeros above; nothing past p + bytes is read. */
+@inline
+function loadTail(p: usize, bytes: usize): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (bytes > 4) v = f32x4.replace_lane(v, 1, load<f32>(p + 4));
+  if (bytes > 8) v = f32x4.replace_lane(v, 2, load<f32>(p + 8));
+  return v;
+}
+
+/** Stores the low lanes of v that loadTail filled. */
+@inline
+function storeTail(p: usize, v: v128, bytes: usize): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (bytes > 4) store<f32>(p + 4, f32x4.extract_lane(v, 1));
+  if (bytes > 8) store<f32>(p + 8, f32x4.extract_lane(v, 2));
 }
 
 @inline
@@ -70,17 +107,34 @@ function unaryScalar(op: i32, v: f32, slope: f32): f32 {
     case ABS: return abs<f32>(v);
     case SQRT: return sqrt<f32>(v);
     case SQUARE: return v * v;
-    case GELU: return f32x4.extract_lane(gelu4(f32x4.splat(v)), 0);
     default: return v > 0 ? v : v * slope;
   }
 }
 
-// One loop per op so the switch is resolved outside the loop.
+/** The ops whose lane code is large (built on expf4): their last 1 to 3 floats take the lane code too. */
+@inline
+function costly(op: i32, binary: bool): bool {
+  return binary ? op == GELU_BACKWARD : op == GELU || op == TANH || op == SIGMOID;
+}
+
+// One loop per op so the switch is resolved outside the loop. The cheap ops finish with a scalar
+// loop; the costly ones run their last 1 to 3 floats through the same lane code as the rest (a branch
+// per vector, nothing next to an exp), so their code is in the module once: its size is what a page
+// downloads.
 @inline
 function unaryLoop(op: i32, x: usize, out: usize, n: i32, p0: f32): void {
   const slope = f32x4.splat(p0);
   const bytes = <usize>n << 2;
   let o: usize = 0;
+  if (costly(op, false)) {
+    for (; o < bytes; o += 16) {
+      const rest = bytes - o;
+      const r = unaryLanes(op, rest >= 16 ? v128.load(x + o) : loadTail(x + o, rest), slope);
+      if (rest >= 16) v128.store(out + o, r);
+      else storeTail(out + o, r, rest);
+    }
+    return;
+  }
   for (; o + 16 <= bytes; o += 16) v128.store(out + o, unaryLanes(op, v128.load(x + o), slope));
   for (; o < bytes; o += 4) store<f32>(out + o, unaryScalar(op, load<f32>(x + o), p0));
 }
@@ -95,6 +149,8 @@ function unaryF32(op: i32, x: usize, out: usize, n: i32, p0: f32): i32 {
     case SQUARE: unaryLoop(SQUARE, x, out, n, p0); return 0;
     case LEAKY_RELU: unaryLoop(LEAKY_RELU, x, out, n, p0); return 0;
     case GELU: unaryLoop(GELU, x, out, n, p0); return 0;
+    case TANH: unaryLoop(TANH, x, out, n, p0); return 0;
+    case SIGMOID: unaryLoop(SIGMOID, x, out, n, p0); return 0;
     default: return -1;
   }
 }
@@ -113,6 +169,8 @@ function binaryLanes(op: i32, a: v128, b: v128): v128 {
     case MUL: return f32x4.mul(a, b);
     case DIV: return f32x4.div(a, b);
     case GELU_BACKWARD: return geluBackward4(a, b);
+    case TANH_BACKWARD: return activationBackward4(TANH_BACKWARD, a, b);
+    case SIGMOID_BACKWARD: return activationBackward4(SIGMOID_BACKWARD, a, b);
     // b <= 0 ? 0 : a (a NaN b passes a through)
     default: return v128.andnot(a, f32x4.le(b, f32x4.splat(0)));
   }
@@ -125,15 +183,29 @@ function binaryScalar(op: i32, a: f32, b: f32): f32 {
     case SUB: return a - b;
     case MUL: return a * b;
     case DIV: return a / b;
-    case GELU_BACKWARD: return f32x4.extract_lane(geluBackward4(f32x4.splat(a), f32x4.splat(b)), 0);
+    case TANH_BACKWARD: return <f32>(<f64>a * (1 - <f64>b * <f64>b));
+    case SIGMOID_BACKWARD: return <f32>(<f64>a * <f64>b * (1 - <f64>b));
     default: return b <= 0 ? 0 : a;
   }
 }
 
+// As unaryLoop: GELU's backward runs its last floats through its lane code.
 @inline
 function binaryLoop(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bool): void {
   const bytes = <usize>n << 2;
   let o: usize = 0;
+  if (costly(op, true)) {
+    const vs = bScalar ? f32x4.splat(load<f32>(b)) : f32x4.splat(0);
+    for (; o < bytes; o += 16) {
+      const rest = bytes - o;
+      const full = rest >= 16;
+      const vb = bScalar ? vs : full ? v128.load(b + o) : loadTail(b + o, rest);
+      const r = binaryLanes(op, full ? v128.load(a + o) : loadTail(a + o, rest), vb);
+      if (full) v128.store(out + o, r);
+      else storeTail(out + o, r, rest);
+    }
+    return;
+  }
   if (bScalar) {
     const s = load<f32>(b);
     const vs = f32x4.splat(s);
@@ -150,7 +222,7 @@ function binaryLoop(op: i32, a: usize, b: usize, out: usize, n: i32, bScalar: bo
  * length for a b broadcast over rows (a bias). Returns 0, or -1 for an unknown op.
  */
 export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32): i32 {
-  if (op < ADD || op > GELU_BACKWARD || period < 1) return -1;
+  if (op < ADD || op > SIGMOID_BACKWARD || period < 1) return -1;
   const scalar = period == 1;
   const run = scalar ? n : period; // a scalar b is one run over all n
   for (let start = 0; start < n; start += run) {
@@ -162,7 +234,9 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32, perio
       case MUL: binaryLoop(MUL, a + o, b, out + o, count, scalar); break;
       case DIV: binaryLoop(DIV, a + o, b, out + o, count, scalar); break;
       case RELU_BACKWARD: binaryLoop(RELU_BACKWARD, a + o, b, out + o, count, scalar); break;
-      default: binaryLoop(GELU_BACKWARD, a + o, b, out + o, count, scalar);
+      case GELU_BACKWARD: binaryLoop(GELU_BACKWARD, a + o, b, out + o, count, scalar); break;
+      case TANH_BACKWARD: binaryLoop(TANH_BACKWARD, a + o, b, out + o, count, scalar); break;
+      default: binaryLoop(SIGMOID_BACKWARD, a + o, b, out + o, count, scalar);
     }
   }
   return 0;
