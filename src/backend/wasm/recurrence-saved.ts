@@ -1,9 +1,10 @@
 /**
  * What a recurrent forward pass leaves in wasm memory for its backward pass: the activated gates
- * (LSTM, GRU), all of h and c, and the LSTM's tanh(c), in one permanent region reused by every call. The backward pass
- * of the same call finds them there instead of copying them back in (for the course's LSTM, ~60 MB
- * an epoch). The gates stay in only, and so do h and c when every sequence runs all steps (only the
- * final states' slot goes out: the layer reads them); with shorter sequences h and c go out whole.
+ * (LSTM, GRU), all of h and c, and the LSTM's tanh(c), in one permanent region reused by every
+ * call. The backward pass of the same call finds them there instead of copying them back in (for
+ * the course's LSTM, ~60 MB an epoch). The gates stay in only, and so do h and c when every
+ * sequence runs all steps (only the final states' slot goes out: the layer reads them); with
+ * shorter sequences h and c go out whole.
  * When another forward pass needs the region first, it spills what stayed in into the holder's
  * arrays before taking over: a backward pass that finds another holder reads everything from the
  * caller's arrays, as without the region.
