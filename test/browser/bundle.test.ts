@@ -3,11 +3,10 @@
 // of its own, and a page (Chromium, headless, where installed) fetches only the one its engine runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findChromium, runInChromium } from '../helpers/headless-chromium.js';
+import { findChromium, pageServer, runInChromium } from '../helpers/headless-chromium.js';
 import { build, type Metafile } from 'esbuild';
 
 const outdir = join(tmpdir(), 'nabla-bundle-test');
@@ -70,22 +69,10 @@ test('browser bundle: the page fetches the one kernel build its engine runs, and
   const requested: string[] = [];
   let gotReport: (r: XorReport) => void = () => {};
   const reported = new Promise<XorReport>((resolve) => { gotReport = resolve; });
-  const server = createServer((req, res) => {
-    const name = basename(req.url ?? '');
-    if (req.method === 'POST' && req.url === '/result') {
-      let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => { res.end('ok'); gotReport(JSON.parse(body) as XorReport); });
-      return;
-    }
-    requested.push(name);
-    if (files.has(name)) {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(files.get(name));
-      return;
-    }
-    res.setHeader('Content-Type', 'text/html');
-    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="xor-page.js"></script>');
+  const server = pageServer({
+    files, script: 'xor-page.js', isolated: () => false,
+    onPost: (_url, body) => gotReport(JSON.parse(body) as XorReport),
+    onFile: (name) => requested.push(name),
   });
   const report = await runInChromium(chromium!, server, '/', reported, 60_000, () => `no report within 60 s; requested ${requested.join(', ')}`);
   assert.equal(report.backend, 'wasm');

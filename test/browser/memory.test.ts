@@ -7,12 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { findChromium, runInChromium } from '../helpers/headless-chromium.js';
+import { findChromium, pageServer, runInChromium } from '../helpers/headless-chromium.js';
 
 const chromium = process.platform === 'linux' ? findChromium() : null;
 const MiB = 2 ** 20;
@@ -58,28 +57,13 @@ async function runPage(query: string): Promise<{ report: Report; epochs: Epoch[]
   let browserPid = 0;
   let done: (r: Report) => void = () => {};
   const reported = new Promise<Report>((resolve) => { done = resolve; });
-  const server = createServer((req, res) => {
-    // cross-origin isolated: the shared-memory build with its Web Worker threads
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (req.method === 'POST') {
-      let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => {
-        if (req.url === '/epoch') epochs.push({ ...JSON.parse(body) as Omit<Epoch, 'rss'>, rss: rendererRss(browserPid) });
-        else done(JSON.parse(body) as Report);
-        res.end('ok');
-      });
-      return;
-    }
-    const name = basename((req.url ?? '').split('?')[0]!);
-    if (files.has(name)) {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(files.get(name));
-      return;
-    }
-    res.setHeader('Content-Type', 'text/html');
-    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="memory-page.js"></script>');
+  // cross-origin isolated: the shared-memory build with its Web Worker threads
+  const server = pageServer({
+    files, script: 'memory-page.js', isolated: () => true,
+    onPost: (url, body) => {
+      if (url === '/epoch') epochs.push({ ...JSON.parse(body) as Omit<Epoch, 'rss'>, rss: rendererRss(browserPid) });
+      else done(JSON.parse(body) as Report);
+    },
   });
   const report = await runInChromium(chromium!, server, `/${query}`, reported, 150_000,
     () => `the page reported ${epochs.length} epochs and no result within 150 s`, (pid) => { browserPid = pid; });

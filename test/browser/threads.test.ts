@@ -3,11 +3,10 @@
 // Skipped where no Chromium is installed (CHROMIUM_PATH, or chromium / chromium-browser / google-chrome).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findChromium, runInChromium } from '../helpers/headless-chromium.js';
+import { findChromium, pageServer, runInChromium } from '../helpers/headless-chromium.js';
 import { build } from 'esbuild';
 
 
@@ -32,33 +31,18 @@ test('browser: Web Worker threads on an isolated page give one thread\'s results
   const reports = new Map<string, PageReport>();
   let gotAll: () => void = () => {};
   const allIn = new Promise<void>((resolve) => { gotAll = resolve; });
-  const server = createServer((req, res) => {
-    const isolated = (req.url ?? '').startsWith('/isolated');
-    if (isolated) {
-      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    }
-    if (req.method === 'POST' && req.url === '/result') {
-      let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => {
-        const r = JSON.parse(body) as PageReport;
-        reports.set(r.variant, r);
-        res.end('ok');
-        if (reports.size === 2) gotAll();
-      });
-      return;
-    }
-    const name = basename(req.url ?? '');
-    if (files.has(name)) {
-      const page = isolated ? '/isolated/' : '/plain/';
+  const isolatedPage = (url: string) => url.startsWith('/isolated');
+  const server = pageServer({
+    files, script: 'threads-page.js', isolated: isolatedPage,
+    onPost: (_url, body) => {
+      const r = JSON.parse(body) as PageReport;
+      reports.set(r.variant, r);
+      if (reports.size === 2) gotAll();
+    },
+    onFile: (name, url) => {
+      const page = isolatedPage(url) ? '/isolated/' : '/plain/';
       if (name.startsWith('kernels-')) kernelRequests.set(page, [...kernelRequests.get(page) ?? [], name]);
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(files.get(name));
-      return;
-    }
-    res.setHeader('Content-Type', 'text/html');
-    res.end('<!doctype html><meta charset="utf-8"><script type="module" src="threads-page.js"></script>');
+    },
   });
   await runInChromium(chromium!, server, '/isolated/', allIn, 150_000, () => `pages reported ${[...reports.keys()].join(', ') || 'nothing'} within 150 s`);
   const isolated = reports.get('/isolated/')!, plain = reports.get('/plain/')!;
