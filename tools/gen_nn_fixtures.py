@@ -23,7 +23,8 @@ Files (every case under the prefix `<case>/`; the metadata key "cases" holds a J
            "weight": bool, "posWeight": bool, "targetGrad": bool, "warns": bool}
 
   options.safetensors  the layer options that change the arithmetic (padding modes of Conv1d/2d,
-      returnIndices of the max pools, scaleGradByFreq of Embedding): the layers format, plus
+      returnIndices of the max pools, scaleGradByFreq of Embedding, convolution shapes that take
+      another kernel): the layers format, plus
       indices          the second output of a pool with returnIndices (int32)
     drawn from a generator of its own, so adding cases here leaves the other files unchanged.
 
@@ -229,6 +230,12 @@ def option_cases():
          {'scaleGradByFreq': True}, idx)
     case('embedding_scale_grad_by_freq_padding', nn.Embedding(10, 3, padding_idx=0, scale_grad_by_freq=True), 'Embedding', [10, 3],
          {'paddingIdx': 0, 'scaleGradByFreq': True}, torch.tensor([[0, 2, 0, 5], [2, 0, 2, 9]]))
+    # 3x3 stride-1 convolutions with 16 or more channels on both sides take Winograd's F(2x2, 3x3)
+    # on the wasm backend: odd output sizes (a cut last tile), no padding, and padding 2
+    case('conv2d_winograd_odd', nn.Conv2d(16, 20, 3, padding=1), 'Conv2d', [16, 20, 3], {'padding': 1}, randn(2, 16, 9, 7))
+    case('conv2d_winograd_valid', nn.Conv2d(16, 32, 3), 'Conv2d', [16, 32, 3], {}, randn(1, 16, 8, 11))
+    case('conv2d_winograd_pad2_nobias', nn.Conv2d(20, 16, 3, padding=2, bias=False), 'Conv2d', [20, 16, 3],
+         {'padding': 2, 'bias': False}, randn(2, 20, 5, 6))
     return cases
 
 

@@ -26,6 +26,8 @@ const CASES: Case[] = [
   { name: 'SimpleCNN conv1 shape, 1 channel', x: [3, 1, 12, 12], weight: [8, 1, 3, 3], conv: { padding: 1 }, inputGrad: false },
   // enough channels for the pixel-major path, input gradient wanted (the second layer)
   { name: 'SimpleCNN conv2 shape, 6 channels', x: [2, 6, 10, 10], weight: [5, 6, 3, 3], conv: { padding: 1 } },
+  // 16 channels in and out: the wasm backend's input gradient takes Winograd's F(2x2, 3x3)
+  { name: 'Winograd-sized conv, odd size', x: [2, 16, 9, 9], weight: [16, 16, 3, 3], conv: { padding: 1 } },
   { name: 'no bias, odd sizes, strided conv', x: [2, 5, 11, 9], weight: [4, 5, 3, 3], bias: false, conv: { stride: 2, padding: 1 } },
   { name: 'overlapping padded pooling', x: [2, 4, 9, 9], weight: [3, 4, 2, 2], pool: { kernel: 3, stride: 2, padding: 1 } },
   { name: 'grouped conv, frozen weight', x: [2, 4, 8, 8], weight: [6, 2, 3, 3], conv: { padding: 1, groups: 2 }, weightGrad: false },

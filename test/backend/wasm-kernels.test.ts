@@ -16,6 +16,7 @@ import { sgdStep as wasmSgdStep } from '../../src/backend/wasm/sgd.js';
 import { sgdStep as jsSgdStep } from '../../src/backend/js/sgd.js';
 import { prepareSgemm } from '../../src/backend/wasm/gemm.js';
 import { setNumThreads } from '../../src/backend/wasm/threads.js';
+import { winogradApplies } from '../../src/backend/wasm/winograd.js';
 import { wasmAvailable } from '../../src/backend/wasm/instance.js';
 import { WasmMemoryFull, wasmScratch } from '../../src/backend/wasm/scratch.js';
 import { orReference, WasmBackend } from '../../src/backend/wasm/index.js';
@@ -198,6 +199,45 @@ test('conv2d forward and both backward passes match the reference (stride, paddi
     }
   }
   setNumThreads(1);
+});
+
+test('Winograd F(2x2, 3x3) convolutions: forward and input gradient match the reference; 2 threads give 1 thread\'s bits', { skip }, () => {
+  const rand = rng(5);
+  const cases: Array<{ n: number; c: number; h: number; w: number; oc: number; padding: [number, number] }> = [
+    { n: 3, c: 16, h: 9, w: 7, oc: 20, padding: [1, 1] }, // odd output: the last tiles are cut
+    { n: 1, c: 20, h: 8, w: 11, oc: 16, padding: [0, 0] },
+    { n: 2, c: 16, h: 5, w: 6, oc: 24, padding: [2, 2] }, // output larger than the input
+    { n: 2, c: 16, h: 6, w: 9, oc: 16, padding: [0, 2] },
+    { n: 5, c: 32, h: 14, w: 14, oc: 64, padding: [1, 1] }, // SimpleCNN's conv2, images split across threads
+  ];
+  for (const c of cases) {
+    const oh = c.h + 2 * c.padding[0] - 2, ow = c.w + 2 * c.padding[1] - 2;
+    const s: Conv2dShapes = { ...c, kh: 3, kw: 3, oh, ow, stride: [1, 1], dilation: [1, 1], groups: 1 };
+    const what = `conv2d ${JSON.stringify(c)}`;
+    assert.ok(winogradApplies(s), `${what} takes the Winograd path`);
+    const x = random(c.n * c.c * c.h * c.w, rand), weight = random(c.oc * c.c * 9, rand);
+    const bias = random(c.oc, rand), gradOut = random(c.n * c.oc * oh * ow, rand);
+    const want = new Float32Array(gradOut.length), wantGx = new Float32Array(x.length);
+    jsConv.conv2d(jsGemm, x, weight, bias, s, want);
+    jsConv.conv2dBackwardInput(jsGemm, gradOut, weight, s, wantGx);
+    const runs = [1, 2].map((threads) => {
+      setNumThreads(threads);
+      const out = new Float32Array(want.length).fill(NaN), gx = new Float32Array(wantGx.length).fill(NaN);
+      wasmConv.conv2d(x, weight, bias, s, out);
+      wasmConv.conv2dBackwardInput(gradOut, weight, s, gx);
+      assertClose(out, want, `${what} (${threads} threads)`);
+      assertClose(gx, wantGx, `${what} input gradient (${threads} threads)`);
+      return [out, gx] as const;
+    });
+    assertIdentical(runs[1]![0], runs[0]![0], `${what}: 2 threads against 1`);
+    assertIdentical(runs[1]![1], runs[0]![1], `${what} input gradient: 2 threads against 1`);
+  }
+  setNumThreads(1);
+  // what stays on im2row: strides, dilation, groups, other kernel sizes, few or uneven channels, padding past 2
+  const base: Conv2dShapes = { n: 1, c: 16, h: 8, w: 8, oc: 16, kh: 3, kw: 3, oh: 8, ow: 8, stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  for (const change of [{ stride: [2, 1] }, { dilation: [1, 2] }, { groups: 2 }, { kh: 5 }, { c: 8 }, { oc: 12 }, { c: 18 }, { padding: [3, 1] }] as Partial<Conv2dShapes>[]) {
+    assert.ok(!winogradApplies({ ...base, ...change }), `declines ${JSON.stringify(change)}`);
+  }
 });
 
 test('SGD updates match the reference bit for bit (momentum, first step, dampening, weight decay, Nesterov, maximize)', { skip }, () => {

@@ -52,7 +52,8 @@ test('browser bundle: no Node-only code, a small entry, the four kernel builds i
   assert.equal(kernelChunks.length, 4, `kernel chunks: ${kernelChunks.map(([f]) => f).join(', ')}`);
   for (const [, o] of kernelChunks) {
     assert.equal(Object.keys(o.inputs).length, 1, 'a kernel chunk holds one build only');
-    assert.ok(o.bytes > 50_000 && o.bytes < 100_000, `a kernel chunk of ${o.bytes} B`);
+    // one build is ~100 KB of base64; two in one chunk would be twice that
+    assert.ok(o.bytes > 50_000 && o.bytes < 130_000, `a kernel chunk of ${o.bytes} B`);
   }
 });
 

@@ -1,8 +1,9 @@
 /**
  * PyTorch parity for the layer options that change the arithmetic (tools/gen_nn_fixtures.py →
  * test/fixtures/nn/options.safetensors): Conv1d/Conv2d paddingMode reflect/replicate/circular, the
- * indices of MaxPool1d/2d with returnIndices, and Embedding's scaleGradByFreq. Output, indices,
- * the input's and every parameter's gradient are compared with PyTorch's.
+ * indices of MaxPool1d/2d with returnIndices, Embedding's scaleGradByFreq, and the Conv2d shapes
+ * that the wasm backend runs with Winograd's algorithm. Output, indices, the input's and every
+ * parameter's gradient are compared with PyTorch's.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

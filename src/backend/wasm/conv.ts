@@ -6,13 +6,15 @@
  * images as [N, H, W, C], one patch row per output pixel in (ky, kx, c) order, so each tap moves C
  * contiguous floats and the GEMM reads the tall patch matrix in place. The others (grouped, or few
  * channels: a first layer on grey images) use the reference backend's channel-major im2col layout
- * (src/backend/js/conv.ts).
+ * (src/backend/js/conv.ts). Stride-1 3x3 convolutions with many channels take Winograd's
+ * F(2x2, 3x3) for the forward pass and the input gradient (winograd.ts).
  */
 import type { Conv2dShapes, ConvReluPoolBackward } from '../backend.js';
 import type { WasmKernelExports } from './instance.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch } from './scratch.js';
 import { parallelRange, type RangeArg } from './threads.js';
+import { forwardPlan, inputGradientPlan, transformWeight, winogradApplies, winogradConv, winogradScratch } from './winograd.js';
 
 /**
  * The convolution data movement's exports (kernels/conv.ts), each over images [start, end) of the
@@ -73,6 +75,17 @@ function perImage(ex: WasmKernelExports, pass: ImagePass, s: Conv2dShapes, eleme
 
 export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array | null, s: Conv2dShapes, out: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
+  if (winogradApplies(s)) {
+    const plan = forwardPlan(s);
+    const m = wasmScratch('conv2d', [inputSize, outSize, bias ? s.oc : 0, ...winogradScratch(plan)]);
+    const [px, pout, pbias, ...regions] = m.ptrs as [number, number, number, ...number[]];
+    m.put(px, x, inputSize);
+    transformWeight(weight, s, false, m.f32, regions[2]! >> 2);
+    if (bias) m.put(pbias, bias, s.oc);
+    winogradConv(m.exports, m.f32, plan, px, pout, bias ? pbias : 0, regions);
+    m.take(pout, out, outSize);
+    return;
+  }
   if (pixelMajor(s)) {
     // out [N·P, OC] = patches [N·P, CKK] · Wᵀ, then back to NCHW with the bias
     const m = wasmScratch('conv2d', [inputSize, inputSize, weightSize, ckk * columns, outSize, outSize, bias ? s.oc : 0]);
@@ -103,6 +116,16 @@ export function conv2d(x: Float32Array, weight: Float32Array, bias: Float32Array
 
 export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array, s: Conv2dShapes, gradInput: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
+  if (winogradApplies(s)) {
+    const plan = inputGradientPlan(s);
+    const m = wasmScratch('conv2dBackwardInput', [outSize, inputSize, ...winogradScratch(plan)]);
+    const [pg, pgx, ...regions] = m.ptrs as [number, number, ...number[]];
+    m.put(pg, gradOut, outSize);
+    transformWeight(weight, s, true, m.f32, regions[2]! >> 2);
+    winogradConv(m.exports, m.f32, plan, pg, pgx, 0, regions);
+    m.take(pgx, gradInput, inputSize);
+    return;
+  }
   if (pixelMajor(s)) {
     // patch gradients [N·P, CKK] = gradOut [N·P, OC] · W, added back onto the pixels they came from
     const m = wasmScratch('conv2dBackwardInput', [outSize, outSize, weightSize, ckk * columns, inputSize, inputSize]);
@@ -173,14 +196,16 @@ export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
   const pooledSize = a.gradPooled.length, planes = s.n * s.oc, planeOut = a.pool.oh * a.pool.ow;
   const needX = a.gradWeight !== null, needWeight = a.gradInput !== null, pm = pixelMajor(s);
+  const wino = needWeight && winogradApplies(s), plan = inputGradientPlan(s);
   const channelMajor = needX || a.gradBias !== null || (needWeight && !pm);
   const m = wasmScratch('conv2dReluMaxPoolBackward', [
-    pooledSize, pooledSize, pooledSize, outSize, channelMajor ? outSize : 0, pm && needWeight ? outSize : 0,
-    needWeight ? weightSize : 0, needX ? inputSize : 0, pm && needX ? inputSize : 0, needX || needWeight ? ckk * columns : 0,
-    needWeight ? inputSize : 0, pm && needWeight ? inputSize : 0, needX ? weightSize : 0, a.gradBias ? s.oc : 0,
+    pooledSize, pooledSize, pooledSize, outSize, channelMajor ? outSize : 0, pm && needWeight && !wino ? outSize : 0,
+    needWeight && !wino ? weightSize : 0, needX ? inputSize : 0, pm && needX ? inputSize : 0,
+    needX || (needWeight && !wino) ? ckk * columns : 0, needWeight ? inputSize : 0, pm && needWeight && !wino ? inputSize : 0,
+    needX ? weightSize : 0, a.gradBias ? s.oc : 0, ...(wino ? winogradScratch(plan) : []),
   ]);
-  const [pg, ppool, parg, pgo, pcm, pgh, pw, px, pxh, pcols, pgx, pgxh, pgw, pgb] = m.ptrs as number[] as
-    [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const [pg, ppool, parg, pgo, pcm, pgh, pw, px, pxh, pcols, pgx, pgxh, pgw, pgb, ...regions] = m.ptrs as number[] as
+    [number, number, number, number, number, number, number, number, number, number, number, number, number, number, ...number[]];
   const ex = m.exports;
   m.put(pg, a.gradPooled, pooledSize);
   m.put(ppool, a.pooled, pooledSize);
@@ -209,7 +234,10 @@ export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
     }
   }
   if (a.gradInput) {
-    if (pm) {
+    if (wino) {
+      transformWeight(a.weight, s, true, m.f32, regions[2]! >> 2);
+      winogradConv(ex, m.f32, plan, pgo, pgx, 0, regions);
+    } else if (pm) {
       reorderTaps(a.weight, s, m.f32, pw >> 2);
       perImage(ex, 'nchwToNhwcRange', s, 2 * outSize, [pgo, pgh, s.oc, pixels]);
       sgemmInMemory(false, false, columns, ckk, s.oc, pgh, s.oc, pw, ckk, 0, pcols, ckk);

@@ -29,10 +29,12 @@ import type { RecurrenceExports } from './recurrence.js';
 import type { ReduceExports } from './reduce.js';
 import type { Word2VecExports } from './word2vec.js';
 import type { GloVeExports } from './glove.js';
+import type { WinogradExports } from './winograd.js';
 
 /** Raw exports of the kernel module (pointers are byte offsets into its memory), each group declared beside its wrapper. */
 export type WasmKernelExports = ArenaExports & GemmExports & ConvExports & PoolExports & ElementwiseExports & ReduceExports & MathExports &
-  SgdExports & AdamExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports & GloVeExports;
+  SgdExports & AdamExports & SoftmaxExports & NormExports & AttentionExports & RecurrenceExports & Word2VecExports & GloVeExports &
+  WinogradExports;
 
 export interface Runtime {
   module: WebAssembly.Module;

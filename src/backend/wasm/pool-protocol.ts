@@ -40,7 +40,7 @@ export const CTL = {
     'nchwToChannelMajorRange', 'channelMajorToNchwRange', 'softmaxRowsRange', 'softmaxBackwardRowsRange',
     'crossEntropyBackwardRowsRange', 'layerNormRowsRange', 'sumMiddleF32Range', 'layerNormBackwardRowsRange',
     'layerNormParamGradsRange', 'logSumExpRowsRange', 'adamStepF32Range',
-    'word2vecTrainRange', 'gloveTrainRange',
+    'word2vecTrainRange', 'gloveTrainRange', 'winogradInputRange', 'winogradOutputRange',
   ],
   TAG_MASK: 0x7ffff,
   /** How long an idle worker polls for the next job before sleeping in Atomics.wait. */

@@ -13,3 +13,4 @@ export * from './sgd';
 export * from './adam';
 export * from './word2vec';
 export * from './glove';
+export * from './winograd';

@@ -1,0 +1,107 @@
+/**
+ * Winograd F(2x2, 3x3) convolution on pixel-major images (kernels/winograd.ts has the transforms).
+ * It takes stride-1, undilated, ungrouped 3x3 convolutions with enough channels, and serves both the
+ * forward pass and the input gradient (a convolution of the output gradient with the weight turned
+ * 180° and its channel axes swapped). Its GEMMs do 16 multiplies per output 2x2 block and channel
+ * pair where im2row's do 36; the weight gradient stays on im2row.
+ */
+import type { Conv2dShapes } from '../backend.js';
+import type { WasmKernelExports } from './instance.js';
+import { sgemmInMemory } from './gemm.js';
+import { parallelRange } from './threads.js';
+
+/** The transforms' exports (kernels/winograd.ts), each over images [start, end). */
+export interface WinogradExports {
+  winogradInputRange(start: number, end: number, x: number, v: number, zeros: number,
+    n: number, c: number, h: number, w: number, ph: number, pw: number, th: number, tw: number): void;
+  winogradOutputRange(start: number, end: number, m: number, y: number, oc: number, oh: number, ow: number, th: number, tw: number, n: number): void;
+}
+
+/**
+ * Below this many channels on either side, the 16 GEMMs' inner dimension is too short to pay for
+ * the transforms (measured against im2row: see the note of the change that added this path).
+ */
+const MIN_CHANNELS = 16;
+
+/** Whether conv2d and its input gradient take the Winograd path. */
+export function winogradApplies(s: Conv2dShapes): boolean {
+  return s.groups === 1 && s.kh === 3 && s.kw === 3 && s.stride[0] === 1 && s.stride[1] === 1 &&
+    s.dilation[0] === 1 && s.dilation[1] === 1 && s.padding[0] <= 2 && s.padding[1] <= 2 &&
+    s.c % 4 === 0 && s.oc % 4 === 0 && s.c >= MIN_CHANNELS && s.oc >= MIN_CHANNELS && s.oh > 0 && s.ow > 0;
+}
+
+/** One Winograd convolution: src [N, H, W, C] to dst [N, OH, OW, OC], C and OC multiples of 4. */
+export interface WinogradPlan {
+  n: number; c: number; h: number; w: number; oc: number; oh: number; ow: number; ph: number; pw: number;
+}
+
+/** The forward convolution's plan. */
+export function forwardPlan(s: Conv2dShapes): WinogradPlan {
+  return { n: s.n, c: s.c, h: s.h, w: s.w, oc: s.oc, oh: s.oh, ow: s.ow, ph: s.padding[0], pw: s.padding[1] };
+}
+
+/** The input gradient's plan: a convolution of gradOut [N, OH, OW, OC] giving [N, H, W, C], padded by 2 - p. */
+export function inputGradientPlan(s: Conv2dShapes): WinogradPlan {
+  return { n: s.n, c: s.oc, h: s.oh, w: s.ow, oc: s.c, oh: s.h, ow: s.w, ph: 2 - s.padding[0], pw: 2 - s.padding[1] };
+}
+
+function tileCounts(p: WinogradPlan) {
+  const th = Math.ceil(p.oh / 2), tw = Math.ceil(p.ow / 2);
+  return { th, tw, tiles: p.n * th * tw };
+}
+
+/**
+ * Scratch floats the plan needs beside its NCHW source and destination: the source and destination
+ * pixel-major, U, V, M and a zero run (winogradConv's `regions`, in this order).
+ */
+export function winogradScratch(p: WinogradPlan): number[] {
+  const { tiles } = tileCounts(p);
+  return [p.n * p.h * p.w * p.c, p.n * p.oh * p.ow * p.oc, 16 * p.c * p.oc, 16 * tiles * p.c, 16 * tiles * p.oc, p.c];
+}
+
+/**
+ * dst (float index at) = U [16, C', OC'] = G g Gᵀ for each 3x3 filter g of weight [OC, C, 3, 3], in
+ * float64 and rounded once, with G = (1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1). For the input gradient
+ * (`flip`) the filters are turned 180° and C' = OC, OC' = C.
+ */
+export function transformWeight(weight: Float32Array, s: Conv2dShapes, flip: boolean, dst: Float32Array, at: number): void {
+  const k = flip ? s.oc : s.c, nOut = flip ? s.c : s.oc;
+  const g = new Float64Array(9), t = new Float64Array(12);
+  for (let o = 0; o < s.oc; o++) {
+    for (let ch = 0; ch < s.c; ch++) {
+      const base = (o * s.c + ch) * 9;
+      for (let i = 0; i < 9; i++) g[i] = weight[base + (flip ? 8 - i : i)]!;
+      // t = G g (4x3), then U = t Gᵀ (4x4)
+      for (let j = 0; j < 3; j++) {
+        const g0 = g[j]!, g1 = g[3 + j]!, g2 = g[6 + j]!;
+        t[j] = g0; t[3 + j] = 0.5 * (g0 + g1 + g2); t[6 + j] = 0.5 * (g0 - g1 + g2); t[9 + j] = g2;
+      }
+      const row = flip ? o : ch, column = flip ? ch : o;
+      for (let i = 0; i < 4; i++) {
+        const t0 = t[3 * i]!, t1 = t[3 * i + 1]!, t2 = t[3 * i + 2]!;
+        const u = [t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2];
+        for (let j = 0; j < 4; j++) dst[at + ((4 * i + j) * k + row) * nOut + column] = u[j]!;
+      }
+    }
+  }
+}
+
+/**
+ * dst [N, OC, OH, OW] = the plan's convolution of src [N, C, H, W] (+ bias[oc] unless bias is 0), in
+ * wasm memory; `regions` are winogradScratch's, U (the third) already filled by transformWeight.
+ */
+export function winogradConv(ex: WasmKernelExports, f32: Float32Array, p: WinogradPlan, src: number, dst: number, bias: number,
+  regions: readonly number[]): void {
+  const [srcNhwc, dstNhwc, u, v, m, zeros] = regions as [number, number, number, number, number, number];
+  const { th, tw, tiles } = tileCounts(p);
+  const inputSize = p.n * p.h * p.w * p.c, outSize = p.n * p.oh * p.ow * p.oc;
+  f32.fill(0, zeros >> 2, (zeros >> 2) + p.c);
+  parallelRange(ex, 'nchwToNhwcRange', p.n, 1, 2 * inputSize, [src, srcNhwc, p.c, p.h * p.w]);
+  parallelRange(ex, 'winogradInputRange', p.n, 1, 16 * tiles * p.c, [srcNhwc, v, zeros, p.n, p.c, p.h, p.w, p.ph, p.pw, th, tw]);
+  for (let e = 0; e < 16; e++) {
+    sgemmInMemory(false, false, tiles, p.oc, p.c, v + e * tiles * p.c * 4, p.c, u + e * p.c * p.oc * 4, p.oc,
+      0, m + e * tiles * p.oc * 4, p.oc);
+  }
+  parallelRange(ex, 'winogradOutputRange', p.n, 1, 16 * tiles * p.oc, [m, dstNhwc, p.oc, p.oh, p.ow, th, tw, p.n]);
+  parallelRange(ex, 'nhwcToNchwRange', p.n, 1, 2 * outSize, [dstNhwc, dst, p.oc, p.oh * p.ow, bias]);
+}
