@@ -201,7 +201,7 @@ test('conv2d forward and both backward passes match the reference (stride, paddi
   setNumThreads(1);
 });
 
-test('Winograd F(2x2, 3x3) convolutions: forward and input gradient match the reference; 2 threads give 1 thread\'s bits', { skip }, () => {
+test('Winograd F(2x2, 3x3) convolutions: forward, input and weight gradients match the reference; 2 threads give 1 thread\'s bits', { skip }, () => {
   const rand = rng(5);
   const cases: Array<{ n: number; c: number; h: number; w: number; oc: number; padding: [number, number] }> = [
     { n: 3, c: 16, h: 9, w: 7, oc: 20, padding: [1, 1] }, // odd output: the last tiles are cut
@@ -217,20 +217,20 @@ test('Winograd F(2x2, 3x3) convolutions: forward and input gradient match the re
     assert.ok(winogradApplies(s), `${what} takes the Winograd path`);
     const x = random(c.n * c.c * c.h * c.w, rand), weight = random(c.oc * c.c * 9, rand);
     const bias = random(c.oc, rand), gradOut = random(c.n * c.oc * oh * ow, rand);
-    const want = new Float32Array(gradOut.length), wantGx = new Float32Array(x.length);
-    jsConv.conv2d(jsGemm, x, weight, bias, s, want);
-    jsConv.conv2dBackwardInput(jsGemm, gradOut, weight, s, wantGx);
+    const want = [new Float32Array(gradOut.length), new Float32Array(x.length), new Float32Array(weight.length)] as const;
+    jsConv.conv2d(jsGemm, x, weight, bias, s, want[0]);
+    jsConv.conv2dBackwardInput(jsGemm, gradOut, weight, s, want[1]);
+    jsConv.conv2dBackwardWeight(jsGemm, gradOut, x, s, want[2]);
     const runs = [1, 2].map((threads) => {
       setNumThreads(threads);
-      const out = new Float32Array(want.length).fill(NaN), gx = new Float32Array(wantGx.length).fill(NaN);
-      wasmConv.conv2d(x, weight, bias, s, out);
-      wasmConv.conv2dBackwardInput(gradOut, weight, s, gx);
-      assertClose(out, want, `${what} (${threads} threads)`);
-      assertClose(gx, wantGx, `${what} input gradient (${threads} threads)`);
-      return [out, gx] as const;
+      const got = want.map((w) => new Float32Array(w.length).fill(NaN));
+      wasmConv.conv2d(x, weight, bias, s, got[0]!);
+      wasmConv.conv2dBackwardInput(gradOut, weight, s, got[1]!);
+      wasmConv.conv2dBackwardWeight(gradOut, x, s, got[2]!);
+      ['output', 'input gradient', 'weight gradient'].forEach((part, i) => assertClose(got[i]!, want[i]!, `${what} ${part} (${threads} threads)`));
+      return got;
     });
-    assertIdentical(runs[1]![0], runs[0]![0], `${what}: 2 threads against 1`);
-    assertIdentical(runs[1]![1], runs[0]![1], `${what} input gradient: 2 threads against 1`);
+    ['output', 'input gradient', 'weight gradient'].forEach((part, i) => assertIdentical(runs[1]![i]!, runs[0]![i]!, `${what} ${part}: 2 threads against 1`));
   }
   setNumThreads(1);
   // what stays on im2row: strides, dilation, groups, other kernel sizes, few or uneven channels, padding past 2

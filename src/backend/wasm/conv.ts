@@ -7,14 +7,17 @@
  * contiguous floats and the GEMM reads the tall patch matrix in place. The others (grouped, or few
  * channels: a first layer on grey images) use the reference backend's channel-major im2col layout
  * (src/backend/js/conv.ts). Stride-1 3x3 convolutions with many channels take Winograd's
- * F(2x2, 3x3) for the forward pass and the input gradient (winograd.ts).
+ * F(2x2, 3x3) for the forward pass and both gradients (winograd.ts).
  */
 import type { Conv2dShapes, ConvReluPoolBackward } from '../backend.js';
 import type { WasmKernelExports } from './instance.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch } from './scratch.js';
 import { parallelRange, type RangeArg } from './threads.js';
-import { forwardPlan, inputGradientPlan, transformWeight, winogradApplies, winogradConv, winogradScratch } from './winograd.js';
+import {
+  forwardPlan, inputGradientPlan, transformWeight, winogradApplies, winogradConv, winogradScratch, winogradWeightGradient,
+  winogradWeightScratch,
+} from './winograd.js';
 
 /**
  * The convolution data movement's exports (kernels/conv.ts), each over images [start, end) of the
@@ -154,6 +157,15 @@ export function conv2dBackwardInput(gradOut: Float32Array, weight: Float32Array,
 
 export function conv2dBackwardWeight(gradOut: Float32Array, x: Float32Array, s: Conv2dShapes, gradWeight: Float32Array): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
+  if (winogradApplies(s)) {
+    const plan = forwardPlan(s);
+    const m = wasmScratch('conv2dBackwardWeight', [outSize, inputSize, ...winogradWeightScratch(plan)]);
+    const [pg, px, ...regions] = m.ptrs as [number, number, ...number[]];
+    m.put(pg, gradOut, outSize);
+    m.put(px, x, inputSize);
+    winogradWeightGradient(m.exports, m.f32, plan, px, pg, regions, gradWeight);
+    return;
+  }
   if (pixelMajor(s)) {
     // gradW [OC, CKK] = gradOut [OC, N·P] · patches [N·P, CKK], taps then reordered back
     const m = wasmScratch('conv2dBackwardWeight', [outSize, outSize, inputSize, inputSize, ckk * columns, weightSize]);
@@ -196,16 +208,19 @@ export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
   const { pixels, columns, ckk, ckkGroup, ocGroup, inputSize, weightSize, outSize } = sizes(s);
   const pooledSize = a.gradPooled.length, planes = s.n * s.oc, planeOut = a.pool.oh * a.pool.ow;
   const needX = a.gradWeight !== null, needWeight = a.gradInput !== null, pm = pixelMajor(s);
-  const wino = needWeight && winogradApplies(s), plan = inputGradientPlan(s);
-  const channelMajor = needX || a.gradBias !== null || (needWeight && !pm);
+  const winoInput = needWeight && winogradApplies(s), winoWeight = needX && winogradApplies(s);
+  const channelMajor = (needX && !winoWeight) || a.gradBias !== null || (needWeight && !pm);
   const m = wasmScratch('conv2dReluMaxPoolBackward', [
-    pooledSize, pooledSize, pooledSize, outSize, channelMajor ? outSize : 0, pm && needWeight && !wino ? outSize : 0,
-    needWeight && !wino ? weightSize : 0, needX ? inputSize : 0, pm && needX ? inputSize : 0,
-    needX || (needWeight && !wino) ? ckk * columns : 0, needWeight ? inputSize : 0, pm && needWeight && !wino ? inputSize : 0,
-    needX ? weightSize : 0, a.gradBias ? s.oc : 0, ...(wino ? winogradScratch(plan) : []),
+    pooledSize, pooledSize, pooledSize, outSize, channelMajor ? outSize : 0, pm && needWeight && !winoInput ? outSize : 0,
+    needWeight && !winoInput ? weightSize : 0, needX ? inputSize : 0, pm && needX && !winoWeight ? inputSize : 0,
+    (needX && !winoWeight) || (needWeight && !winoInput) ? ckk * columns : 0, needWeight ? inputSize : 0,
+    pm && needWeight && !winoInput ? inputSize : 0, needX && !winoWeight ? weightSize : 0, a.gradBias ? s.oc : 0,
+    ...(winoInput ? winogradScratch(inputGradientPlan(s)) : [0, 0, 0, 0, 0, 0]),
+    ...(winoWeight ? winogradWeightScratch(forwardPlan(s)) : []),
   ]);
   const [pg, ppool, parg, pgo, pcm, pgh, pw, px, pxh, pcols, pgx, pgxh, pgw, pgb, ...regions] = m.ptrs as number[] as
     [number, number, number, number, number, number, number, number, number, number, number, number, number, number, ...number[]];
+  const inputRegions = regions.slice(0, 6), weightRegions = regions.slice(6);
   const ex = m.exports;
   m.put(pg, a.gradPooled, pooledSize);
   m.put(ppool, a.pooled, pooledSize);
@@ -219,7 +234,9 @@ export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
   }
   if (a.gradWeight) {
     m.put(px, a.x, inputSize);
-    if (pm) {
+    if (winoWeight) {
+      winogradWeightGradient(ex, m.f32, forwardPlan(s), px, pgo, weightRegions, a.gradWeight);
+    } else if (pm) {
       perImage(ex, 'nchwToNhwcRange', s, 2 * inputSize, [px, pxh, s.c, s.h * s.w]);
       perImage(ex, 'im2rowRange', s, ckk * columns, [pxh, pcols, ...shapeArgs(s)]);
       sgemmInMemory(false, false, s.oc, ckk, columns, pcm, columns, pcols, ckk, 0, pgw, ckk);
@@ -234,9 +251,9 @@ export function conv2dReluMaxPoolBackward(a: ConvReluPoolBackward): void {
     }
   }
   if (a.gradInput) {
-    if (wino) {
-      transformWeight(a.weight, s, true, m.f32, regions[2]! >> 2);
-      winogradConv(ex, m.f32, plan, pgo, pgx, 0, regions);
+    if (winoInput) {
+      transformWeight(a.weight, s, true, m.f32, inputRegions[2]! >> 2);
+      winogradConv(ex, m.f32, inputGradientPlan(s), pgo, pgx, 0, inputRegions);
     } else if (pm) {
       reorderTaps(a.weight, s, m.f32, pw >> 2);
       perImage(ex, 'nchwToNhwcRange', s, 2 * outSize, [pgo, pgh, s.oc, pixels]);

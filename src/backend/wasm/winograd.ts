@@ -1,9 +1,9 @@
 /**
  * Winograd F(2x2, 3x3) convolution on pixel-major images (kernels/winograd.ts has the transforms).
- * It takes stride-1, undilated, ungrouped 3x3 convolutions with enough channels, and serves both the
- * forward pass and the input gradient (a convolution of the output gradient with the weight turned
- * 180° and its channel axes swapped). Its GEMMs do 16 multiplies per output 2x2 block and channel
- * pair where im2row's do 36; the weight gradient stays on im2row.
+ * It takes stride-1, undilated, ungrouped 3x3 convolutions with enough channels, and serves the
+ * forward pass, the input gradient (a convolution of the output gradient with the weight turned 180°
+ * and its channel axes swapped) and the weight gradient (the same algorithm's adjoint in U). Its
+ * GEMMs do 16 multiplies per output 2x2 block and channel pair where im2row's do 36.
  */
 import type { Conv2dShapes } from '../backend.js';
 import type { WasmKernelExports } from './instance.js';
@@ -15,6 +15,8 @@ export interface WinogradExports {
   winogradInputRange(start: number, end: number, x: number, v: number, zeros: number,
     n: number, c: number, h: number, w: number, ph: number, pw: number, th: number, tw: number): void;
   winogradOutputRange(start: number, end: number, m: number, y: number, oc: number, oh: number, ow: number, th: number, tw: number, n: number): void;
+  winogradOutputGradientRange(start: number, end: number, gy: number, z: number, zeros: number,
+    oc: number, oh: number, ow: number, th: number, tw: number, n: number): void;
 }
 
 /**
@@ -104,4 +106,51 @@ export function winogradConv(ex: WasmKernelExports, f32: Float32Array, p: Winogr
   }
   parallelRange(ex, 'winogradOutputRange', p.n, 1, 16 * tiles * p.oc, [m, dstNhwc, p.oc, p.oh, p.ow, th, tw, p.n]);
   parallelRange(ex, 'nhwcToNchwRange', p.n, 1, 2 * outSize, [dstNhwc, dst, p.oc, p.oh * p.ow, bias]);
+}
+
+/**
+ * Scratch floats of the weight gradient beside its NCHW operands: x and gradOut pixel-major, V, Z,
+ * dU and a zero run (winogradWeightGradient's `regions`, in this order).
+ */
+export function winogradWeightScratch(p: WinogradPlan): number[] {
+  const { tiles } = tileCounts(p);
+  return [p.n * p.h * p.w * p.c, p.n * p.oh * p.ow * p.oc, 16 * tiles * p.c, 16 * tiles * p.oc, 16 * p.c * p.oc, Math.max(p.c, p.oc)];
+}
+
+/**
+ * gradWeight [OC, C, 3, 3] of the forward plan's convolution, from x [N, C, H, W] and gradOut
+ * [N, OC, OH, OW] in wasm memory: dU[e] = Vₑᵀ Zₑ summed over the tiles (16 GEMMs), with V the input
+ * tiles' transform and Z = A g Aᵀ the output gradient's, then Gᵀ dU G per channel pair in float64.
+ */
+export function winogradWeightGradient(ex: WasmKernelExports, f32: Float32Array, p: WinogradPlan, x: number, gradOut: number,
+  regions: readonly number[], gradWeight: Float32Array): void {
+  const [xNhwc, gNhwc, v, z, du, zeros] = regions as [number, number, number, number, number, number];
+  const { th, tw, tiles } = tileCounts(p);
+  f32.fill(0, zeros >> 2, (zeros >> 2) + Math.max(p.c, p.oc));
+  parallelRange(ex, 'nchwToNhwcRange', p.n, 1, 2 * p.n * p.h * p.w * p.c, [x, xNhwc, p.c, p.h * p.w]);
+  parallelRange(ex, 'nchwToNhwcRange', p.n, 1, 2 * p.n * p.oh * p.ow * p.oc, [gradOut, gNhwc, p.oc, p.oh * p.ow]);
+  parallelRange(ex, 'winogradInputRange', p.n, 1, 16 * tiles * p.c, [xNhwc, v, zeros, p.n, p.c, p.h, p.w, p.ph, p.pw, th, tw]);
+  parallelRange(ex, 'winogradOutputGradientRange', p.n, 1, 16 * tiles * p.oc, [gNhwc, z, zeros, p.oc, p.oh, p.ow, th, tw, p.n]);
+  for (let e = 0; e < 16; e++) {
+    sgemmInMemory(true, false, p.c, p.oc, tiles, v + e * tiles * p.c * 4, p.c, z + e * tiles * p.oc * 4, p.oc,
+      0, du + e * p.c * p.oc * 4, p.oc);
+  }
+  const base = du >> 2, plane = p.c * p.oc, d = new Float64Array(16), t = new Float64Array(12);
+  for (let o = 0; o < p.oc; o++) {
+    for (let ch = 0; ch < p.c; ch++) {
+      for (let e = 0; e < 16; e++) d[e] = f32[base + e * plane + ch * p.oc + o]!;
+      // t = Gᵀ D (3x4), then t G (3x3), with Gᵀ = (1 ½ ½ 0; 0 ½ -½ 0; 0 ½ ½ 1)
+      for (let j = 0; j < 4; j++) {
+        const d0 = d[j]!, d1 = d[4 + j]!, d2 = d[8 + j]!, d3 = d[12 + j]!;
+        t[j] = d0 + 0.5 * (d1 + d2); t[4 + j] = 0.5 * (d1 - d2); t[8 + j] = 0.5 * (d1 + d2) + d3;
+      }
+      const out = (o * p.c + ch) * 9;
+      for (let i = 0; i < 3; i++) {
+        const t0 = t[4 * i]!, t1 = t[4 * i + 1]!, t2 = t[4 * i + 2]!, t3 = t[4 * i + 3]!;
+        gradWeight[out + 3 * i] = t0 + 0.5 * (t1 + t2);
+        gradWeight[out + 3 * i + 1] = 0.5 * (t1 - t2);
+        gradWeight[out + 3 * i + 2] = 0.5 * (t1 + t2) + t3;
+      }
+    }
+  }
 }

@@ -3,7 +3,8 @@
 // Each 2x2 block of output pixels comes from the 4x4 input tile around it: the tile is transformed,
 // V = Bᵀ d B, multiplied position by position with the transformed weight U = G g Gᵀ (16 GEMMs over
 // the channels, run by the caller: ../winograd.ts), and transformed back, Y = Aᵀ M A. That is 16
-// multiplies per channel pair and block where direct convolution takes 36.
+// multiplies per channel pair and block where direct convolution takes 36. The weight gradient
+// pairs V with the output gradient's transform Z = A g Aᵀ (winogradOutputGradientRange).
 //
 // V is [16, T, C] and M is [16, T, OC]: one matrix per tile position, T = N·TH·TW tiles in (image,
 // tile row, tile column) order. Channels go 4 at a time; the caller routes only convolutions whose
@@ -101,6 +102,49 @@ export function winogradOutputRange(start: i32, end: i32, m: usize, y: usize, oc
             v128.store(d + below, f32x4.add(f32x4.add(s10, s11), s12));
             if (secondColumn) v128.store(d + below + cBytes, f32x4.sub(f32x4.sub(s11, s12), s13));
           }
+        }
+      }
+    }
+  }
+}
+
+// A's rows (1 0), (1 1), (1 -1), (0 -1) applied to (p, q): four of Z's positions.
+@inline
+function storeGradientRow(out: usize, plane: usize, p: v128, q: v128): void {
+  v128.store(out, p);
+  v128.store(out + plane, f32x4.add(p, q));
+  v128.store(out + 2 * plane, f32x4.sub(p, q));
+  v128.store(out + 3 * plane, f32x4.neg(q));
+}
+
+/**
+ * Images [start, end) of Z [16, T, OC] = A g Aᵀ for every 2x2 block g of gy [N, OH, OW, OC], pixels
+ * past the last row or column read from `zeros`: the adjoint of winogradOutputRange, which the
+ * weight gradient needs (dU = Σ over tiles of V ⊙ Z).
+ */
+export function winogradOutputGradientRange(start: i32, end: i32, gy: usize, z: usize, zeros: usize,
+  oc: i32, oh: i32, ow: i32, th: i32, tw: i32, n: i32): void {
+  const cBytes = <usize>oc << 2;
+  const stride = <usize>(n * th * tw) * cBytes;
+  const below = <usize>ow * cBytes;
+  for (let b = start; b < end; b++) {
+    for (let ty = 0; ty < th; ty++) {
+      const y0 = 2 * ty, secondRow = y0 + 1 < oh;
+      for (let tx = 0; tx < tw; tx++) {
+        const x0 = 2 * tx, secondColumn = x0 + 1 < ow;
+        const p00 = gy + <usize>((b * oh + y0) * ow + x0) * cBytes;
+        const p01 = secondColumn ? p00 + cBytes : zeros;
+        const p10 = secondRow ? p00 + below : zeros;
+        const p11 = secondRow && secondColumn ? p00 + below + cBytes : zeros;
+        const out = z + <usize>((b * th + ty) * tw + tx) * cBytes;
+        for (let q: usize = 0; q < cBytes; q += 16) {
+          const g00 = v128.load(p00 + q), g01 = v128.load(p01 + q), g10 = v128.load(p10 + q), g11 = v128.load(p11 + q);
+          // A g: rows (g00, g01), (g00 + g10, g01 + g11), (g00 - g10, g01 - g11), (-g10, -g11); then each row times Aᵀ
+          const o = out + q;
+          storeGradientRow(o, stride, g00, g01);
+          storeGradientRow(o + 4 * stride, stride, f32x4.add(g00, g10), f32x4.add(g01, g11));
+          storeGradientRow(o + 8 * stride, stride, f32x4.sub(g00, g10), f32x4.sub(g01, g11));
+          storeGradientRow(o + 12 * stride, stride, f32x4.neg(g10), f32x4.neg(g11));
         }
       }
     }
