@@ -25,43 +25,49 @@ function take(best: v128, v: v128): v128 {
   return v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
 }
 
-/** 2x2 windows, stride 2, no padding: four windows at a time, branch-free (random data mispredicts). */
+// Four 2x2 windows side by side, the first at input offset i0 (row stride w), branch-free.
+@inline
+function windows2x2x4(base: usize, i0: i32, w: i32, out: usize, argmax: usize): void {
+  const top = base + (<usize>i0 << 2);
+  const bottom = top + (<usize>w << 2);
+  const t0 = v128.load(top), t1 = v128.load(top, 16);
+  const b0 = v128.load(bottom), b1 = v128.load(bottom, 16);
+  let best = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
+  let bi = i32x4.add(i32x4.splat(i0), i32x4(0, 2, 4, 6));
+  const i1 = i32x4.add(bi, i32x4.splat(1)), i2 = i32x4.add(bi, i32x4.splat(w)), i3 = i32x4.add(i2, i32x4.splat(1));
+  let v = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+  let m = take(best, v);
+  best = v128.bitselect(v, best, m); bi = v128.bitselect(i1, bi, m);
+  v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+  m = take(best, v);
+  best = v128.bitselect(v, best, m); bi = v128.bitselect(i2, bi, m);
+  v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+  m = take(best, v);
+  best = v128.bitselect(v, best, m); bi = v128.bitselect(i3, bi, m);
+  v128.store(out, best);
+  v128.store(argmax, bi);
+}
+
+/**
+ * 2x2 windows, stride 2, no padding: four windows at a time, branch-free (random data mispredicts).
+ * A row's last 1-3 windows are the last four again when the row has four (recomputing one to three
+ * gives the same values), so only rows narrower than four take the scalar windows.
+ */
 function maxPool2x2(x: usize, planes: i32, h: i32, w: i32, oh: i32, ow: i32, out: usize, argmax: usize): void {
   let o: usize = 0;
-  const lanes = i32x4(0, 2, 4, 6);
-  const one = i32x4.splat(1);
-  const down = i32x4.splat(w);
   for (let p = 0; p < planes; p++) {
     const base = x + (<usize>p * <usize>(h * w) << 2);
     for (let y = 0; y < oh; y++) {
       const r0 = 2 * y * w;
       let xo = 0;
-      for (; xo + 4 <= ow; xo += 4) {
-        const i0 = r0 + 2 * xo;
-        const top = base + (<usize>i0 << 2);
-        const bottom = top + (<usize>w << 2);
-        const t0 = v128.load(top), t1 = v128.load(top, 16);
-        const b0 = v128.load(bottom), b1 = v128.load(bottom, 16);
-        let best = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
-        let bi = i32x4.add(i32x4.splat(i0), lanes);
-        const i1 = i32x4.add(bi, one), i2 = i32x4.add(bi, down), i3 = i32x4.add(i2, one);
-        let v = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
-        let m = take(best, v);
-        best = v128.bitselect(v, best, m); bi = v128.bitselect(i1, bi, m);
-        v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
-        m = take(best, v);
-        best = v128.bitselect(v, best, m); bi = v128.bitselect(i2, bi, m);
-        v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-        m = take(best, v);
-        best = v128.bitselect(v, best, m); bi = v128.bitselect(i3, bi, m);
-        v128.store(out + (o << 2), best);
-        v128.store(argmax + (o << 2), bi);
-        o += 4;
+      for (; xo + 4 <= ow; xo += 4) windows2x2x4(base, r0 + 2 * xo, w, out + ((o + <usize>xo) << 2), argmax + ((o + <usize>xo) << 2));
+      if (xo < ow && ow >= 4) {
+        const last = ow - 4;
+        windows2x2x4(base, r0 + 2 * last, w, out + ((o + <usize>last) << 2), argmax + ((o + <usize>last) << 2));
+      } else {
+        for (; xo < ow; xo++) window2x2(base, r0 + 2 * xo, w, out + ((o + <usize>xo) << 2), argmax + ((o + <usize>xo) << 2));
       }
-      for (; xo < ow; xo++) {
-        window2x2(base, r0 + 2 * xo, w, out + (o << 2), argmax + (o << 2));
-        o++;
-      }
+      o += <usize>ow;
     }
   }
 }
