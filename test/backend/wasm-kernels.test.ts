@@ -211,6 +211,7 @@ test('Winograd F(2x2, 3x3) convolutions: forward, input and weight gradients mat
     { n: 2, c: 16, h: 5, w: 6, oc: 24, padding: [2, 2] }, // output larger than the input
     { n: 2, c: 16, h: 6, w: 9, oc: 16, padding: [0, 2] },
     { n: 5, c: 32, h: 14, w: 14, oc: 64, padding: [1, 1] }, // SimpleCNN's conv2, images split across threads
+    { n: 10, c: 16, h: 28, w: 28, oc: 16, padding: [1, 1] }, // weight gradient: groups of two chunks
   ];
   for (const c of cases) {
     const oh = c.h + 2 * c.padding[0] - 2, ow = c.w + 2 * c.padding[1] - 2;

@@ -41,7 +41,7 @@ export const CTL = {
     'crossEntropyBackwardRowsRange', 'layerNormRowsRange', 'sumMiddleF32Range', 'layerNormBackwardRowsRange',
     'layerNormParamGradsRange', 'logSumExpRowsRange', 'adamStepF32Range',
     'word2vecTrainRange', 'gloveTrainRange', 'winogradInputRange', 'winogradOutputRange',
-    'winogradOutputGradientRange',
+    'winogradOutputGradientRange', 'winogradWeightGradientRange',
   ],
   TAG_MASK: 0x7ffff,
   /** How long an idle worker polls for the next job before sleeping in Atomics.wait. */

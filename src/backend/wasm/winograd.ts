@@ -17,6 +17,9 @@ export interface WinogradExports {
   winogradOutputRange(start: number, end: number, m: number, y: number, oc: number, oh: number, ow: number, th: number, tw: number, n: number): void;
   winogradOutputGradientRange(start: number, end: number, gy: number, z: number, zeros: number,
     oc: number, oh: number, ow: number, th: number, tw: number, n: number): void;
+  winogradWeightGradientRange(start: number, end: number, x: number, gy: number, v: number, z: number, partials: number,
+    zeros: number, n: number, c: number, h: number, w: number, oc: number, oh: number, ow: number, ph: number, pw: number,
+    th: number, tw: number, per: number, perGroup: number): number;
 }
 
 /**
@@ -24,6 +27,8 @@ export interface WinogradExports {
  * the transforms (measured against im2row: see the note of the change that added this path).
  */
 const MIN_CHANNELS = 16;
+/** Columns per block of the partial sums' reduction split across threads (whole SIMD vectors). */
+const SUM_GRAIN = 64;
 
 /** Whether conv2d and its input gradient take the Winograd path. */
 export function winogradApplies(s: Conv2dShapes): boolean {
@@ -108,34 +113,53 @@ export function winogradConv(ex: WasmKernelExports, f32: Float32Array, p: Winogr
   parallelRange(ex, 'nhwcToNchwRange', p.n, 1, 2 * outSize, [dstNhwc, dst, p.oc, p.oh * p.ow, bias]);
 }
 
+/** Floats of V and Z per chunk of the weight gradient (16·(C + OC) a tile): about what L2 holds. */
+const CHUNK_FLOATS = 160 * 1024;
+/**
+ * The weight gradient's chunks form this many groups (fewer on small batches), each summed by one
+ * thread: a fixed number, so the sum's order and bits do not depend on the thread count.
+ */
+const GROUPS = 8;
+
+/** The weight gradient's work split: images per chunk, chunks per group, groups. */
+function weightSplit(p: WinogradPlan) {
+  const { th, tw } = tileCounts(p);
+  const per = Math.max(1, Math.floor(CHUNK_FLOATS / (16 * (p.c + p.oc) * th * tw)));
+  const chunks = Math.ceil(p.n / per), perGroup = Math.ceil(chunks / GROUPS);
+  return { per, perGroup, groups: Math.ceil(chunks / perGroup) };
+}
+
 /**
  * Scratch floats of the weight gradient beside its NCHW operands: x and gradOut pixel-major, V, Z,
- * dU and a zero run (winogradWeightGradient's `regions`, in this order).
+ * the groups' partial sums, the float64 accumulators (two floats each), dU and a zero run
+ * (winogradWeightGradient's `regions`, in this order).
  */
 export function winogradWeightScratch(p: WinogradPlan): number[] {
   const { tiles } = tileCounts(p);
-  return [p.n * p.h * p.w * p.c, p.n * p.oh * p.ow * p.oc, 16 * tiles * p.c, 16 * tiles * p.oc, 16 * p.c * p.oc, Math.max(p.c, p.oc)];
+  const du = 16 * p.c * p.oc;
+  return [p.n * p.h * p.w * p.c, p.n * p.oh * p.ow * p.oc, 16 * tiles * p.c, 16 * tiles * p.oc, weightSplit(p).groups * du, 2 * du, du,
+    Math.max(p.c, p.oc)];
 }
 
 /**
  * gradWeight [OC, C, 3, 3] of the forward plan's convolution, from x [N, C, H, W] and gradOut
- * [N, OC, OH, OW] in wasm memory: dU[e] = Vₑᵀ Zₑ summed over the tiles (16 GEMMs), with V the input
- * tiles' transform and Z = A g Aᵀ the output gradient's, then Gᵀ dU G per channel pair in float64.
+ * [N, OC, OH, OW] in wasm memory: dU[e] = Vₑᵀ Zₑ summed over the tiles, with V the input tiles'
+ * transform and Z = A g Aᵀ the output gradient's, chunk by chunk in a fixed number of groups
+ * (winogradWeightGradientRange), the groups' sums added in float64 in group order; then Gᵀ dU G
+ * per channel pair in float64.
  */
 export function winogradWeightGradient(ex: WasmKernelExports, f32: Float32Array, p: WinogradPlan, x: number, gradOut: number,
   regions: readonly number[], gradWeight: Float32Array): void {
-  const [xNhwc, gNhwc, v, z, du, zeros] = regions as [number, number, number, number, number, number];
+  const [xNhwc, gNhwc, v, z, partials, acc, du, zeros] = regions as [number, number, number, number, number, number, number, number];
   const { th, tw, tiles } = tileCounts(p);
+  const { per, perGroup, groups } = weightSplit(p), plane = p.c * p.oc;
   f32.fill(0, zeros >> 2, (zeros >> 2) + Math.max(p.c, p.oc));
   parallelRange(ex, 'nchwToNhwcRange', p.n, 1, 2 * p.n * p.h * p.w * p.c, [x, xNhwc, p.c, p.h * p.w]);
   parallelRange(ex, 'nchwToNhwcRange', p.n, 1, 2 * p.n * p.oh * p.ow * p.oc, [gradOut, gNhwc, p.oc, p.oh * p.ow]);
-  parallelRange(ex, 'winogradInputRange', p.n, 1, 16 * tiles * p.c, [xNhwc, v, zeros, p.n, p.c, p.h, p.w, p.ph, p.pw, th, tw]);
-  parallelRange(ex, 'winogradOutputGradientRange', p.n, 1, 16 * tiles * p.oc, [gNhwc, z, zeros, p.oc, p.oh, p.ow, th, tw, p.n]);
-  for (let e = 0; e < 16; e++) {
-    sgemmInMemory(true, false, p.c, p.oc, tiles, v + e * tiles * p.c * 4, p.c, z + e * tiles * p.oc * 4, p.oc,
-      0, du + e * p.c * p.oc * 4, p.oc);
-  }
-  const base = du >> 2, plane = p.c * p.oc, d = new Float64Array(16), t = new Float64Array(12);
+  parallelRange(ex, 'winogradWeightGradientRange', groups, 1, 32 * tiles * (p.c + p.oc), [xNhwc, gNhwc, v, z, partials, zeros,
+    p.n, p.c, p.h, p.w, p.oc, p.oh, p.ow, p.ph, p.pw, th, tw, per, perGroup]);
+  parallelRange(ex, 'sumMiddleF32Range', 16 * plane, SUM_GRAIN, groups * 16 * plane, [partials, 1, groups, 16 * plane, acc, du]);
+  const base = du >> 2, d = new Float64Array(16), t = new Float64Array(12);
   for (let o = 0; o < p.oc; o++) {
     for (let ch = 0; ch < p.c; ch++) {
       for (let e = 0; e < 16; e++) d[e] = f32[base + e * plane + ch * p.oc + o]!;

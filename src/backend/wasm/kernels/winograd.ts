@@ -9,6 +9,7 @@
 // V is [16, T, C] and M is [16, T, OC]: one matrix per tile position, T = N·TH·TW tiles in (image,
 // tile row, tile column) order. Channels go 4 at a time; the caller routes only convolutions whose
 // channel counts are multiples of 4.
+import { sgemm } from './gemm';
 
 // Address of pixel (iy, ix) of image b, or of the zero run when it lies outside the image.
 @inline
@@ -149,4 +150,34 @@ export function winogradOutputGradientRange(start: i32, end: i32, gy: usize, z: 
       }
     }
   }
+}
+
+/**
+ * Groups [start, end) of the weight gradient. Group g takes chunks [g·perGroup, (g+1)·perGroup) of
+ * `per` images each, in order: V and Z of the chunk's tiles, then partials[g, e] [C, OC] += Vₑᵀ Zₑ
+ * over them (16 GEMMs on this thread's workspace while the chunk's V and Z are still in cache). The
+ * caller sums the groups' partials in group order, so any split of the groups across threads gives
+ * the same bits. Returns the GEMM's status.
+ */
+export function winogradWeightGradientRange(start: i32, end: i32, x: usize, gy: usize, v: usize, z: usize, partials: usize,
+  zeros: usize, n: i32, c: i32, h: i32, w: i32, oc: i32, oh: i32, ow: i32, ph: i32, pw: i32, th: i32, tw: i32,
+  per: i32, perGroup: i32): i32 {
+  const tilesPerImage = th * tw, tiles = n * tilesPerImage;
+  for (let g = start; g < end; g++) {
+    for (let q = g * perGroup; q < (g + 1) * perGroup && q * per < n; q++) {
+      const b0 = q * per, b1 = min(n, b0 + per);
+      winogradInputRange(b0, b1, x, v, zeros, n, c, h, w, ph, pw, th, tw);
+      winogradOutputGradientRange(b0, b1, gy, z, zeros, oc, oh, ow, th, tw, n);
+      const t0 = b0 * tilesPerImage, k = (b1 - b0) * tilesPerImage;
+      const beta: f32 = q == g * perGroup ? 0 : 1;
+      for (let e = 0; e < 16; e++) {
+        const ve = v + (<usize>(e * tiles + t0) * <usize>c << 2);
+        const ze = z + (<usize>(e * tiles + t0) * <usize>oc << 2);
+        const out = partials + (<usize>((g * 16 + e) * c) * <usize>oc << 2);
+        const status = sgemm(1, 0, c, oc, k, 1, ve, c, ze, oc, beta, out, oc);
+        if (status != 0) return status;
+      }
+    }
+  }
+  return 0;
 }
