@@ -63,16 +63,18 @@ test('softmax and log-softmax, forward and backward, match the reference', { ski
   }
 });
 
-test("log-sum-exp and cross-entropy's fused backward match the reference (ignored rows, targets at the row ends, a -inf row)", { skip }, () => {
+test("log-sum-exp and cross-entropy's fused backward match the reference (ignored rows, targets at the row ends, a -inf row, NaN and +inf entries)", { skip }, () => {
   const rand = rng(12);
   for (const [rows, cols] of [[64, 5000], [7, 1027], [300, 10]] as const) {
     const x = random(rows * cols, rand, 8);
     x.fill(-Infinity, cols, 2 * cols);
+    x[2 * cols + 5] = NaN;
+    x[4 * cols - 1] = Infinity;
     const logSum = [new Float32Array(rows), new Float32Array(rows)];
     wasmSoftmax.logSumExp(x, rows, cols, logSum[0]!);
     jsSoftmax.logSumExp(x, rows, cols, logSum[1]!);
     assertNear(logSum[0]!, logSum[1]!, `log-sum-exp ${rows}x${cols}`, 2e-6, 1e-7);
-    assert.ok(Number.isNaN(logSum[0]![1]!), `log-sum-exp ${rows}x${cols}: a row of -inf gives NaN, got ${logSum[0]![1]}`);
+    for (const r of [1, 2, 3]) assert.ok(Number.isNaN(logSum[0]![r]!), `log-sum-exp ${rows}x${cols}: row ${r} (-inf row, NaN, +inf) gives NaN, got ${logSum[0]![r]}`);
     // x - logSum is the log-softmax, bit for bit on the wasm kernels
     const logp = new Float32Array(rows * cols);
     wasmSoftmax.softmax(x, rows, cols, true, logp);

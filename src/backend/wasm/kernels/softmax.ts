@@ -6,12 +6,24 @@ import { expNoTiny } from './math';
 import { promoteHigh, sumLanes } from './lanes';
 import { dotRow, expScalar, expShiftSum, fillRow, scaleRow, softmaxGradRow } from './rows';
 
-/** Largest entry of n floats at p; NaN when any entry is NaN. */
+/**
+ * Largest entry of n floats at p. NaN entries may be skipped (pmax, one instruction where a
+ * NaN-propagating max is several): a NaN makes the row's exp sum NaN all the same.
+ */
 @inline
 function rowMax(p: usize, n: i32): f32 {
-  let m = f32x4.splat(-Infinity);
+  let m0 = f32x4.splat(-Infinity), m1 = m0;
   let j = 0;
-  for (; j + 4 <= n; j += 4) m = f32x4.max(m, v128.load(p + (<usize>j << 2)));
+  for (; j + 8 <= n; j += 8) {
+    const q = p + (<usize>j << 2);
+    m0 = f32x4.pmax(m0, v128.load(q));
+    m1 = f32x4.pmax(m1, v128.load(q, 16));
+  }
+  if (j + 4 <= n) {
+    m0 = f32x4.pmax(m0, v128.load(p + (<usize>j << 2)));
+    j += 4;
+  }
+  const m = f32x4.pmax(m0, m1);
   let s = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
   for (; j < n; j++) s = max(s, load<f32>(p + (<usize>j << 2)));
   return s;
