@@ -23,21 +23,22 @@ export interface WinogradExports {
 }
 
 /**
- * Below this many channels on either side, the 16 GEMMs' inner dimension is too short to pay for
- * the transforms (measured against im2row: see the note of the change that added this path).
+ * Below this many channels on either side, the 16 GEMMs' short dimension cannot pay for the
+ * transforms (against im2row, 8 -> 16 channels at 28x28: forward 4.7 -> 4.0 ms, input gradient
+ * 5.4 -> 7.1 ms).
  */
 const MIN_CHANNELS = 16;
 /** Columns per block of the partial sums' reduction split across threads (whole SIMD vectors). */
 const SUM_GRAIN = 64;
 
-/** Whether conv2d and its input gradient take the Winograd path. */
+/** Whether conv2d and both its gradients take the Winograd path. */
 export function winogradApplies(s: Conv2dShapes): boolean {
   return s.groups === 1 && s.kh === 3 && s.kw === 3 && s.stride[0] === 1 && s.stride[1] === 1 &&
     s.dilation[0] === 1 && s.dilation[1] === 1 && s.padding[0] <= 2 && s.padding[1] <= 2 &&
     s.c % 4 === 0 && s.oc % 4 === 0 && s.c >= MIN_CHANNELS && s.oc >= MIN_CHANNELS && s.oh > 0 && s.ow > 0;
 }
 
-/** One Winograd convolution: src [N, H, W, C] to dst [N, OH, OW, OC], C and OC multiples of 4. */
+/** One Winograd convolution: [N, C, H, W] to [N, OC, OH, OW], C and OC multiples of 4. */
 export interface WinogradPlan {
   n: number; c: number; h: number; w: number; oc: number; oh: number; ow: number; ph: number; pw: number;
 }
@@ -47,7 +48,7 @@ export function forwardPlan(s: Conv2dShapes): WinogradPlan {
   return { n: s.n, c: s.c, h: s.h, w: s.w, oc: s.oc, oh: s.oh, ow: s.ow, ph: s.padding[0], pw: s.padding[1] };
 }
 
-/** The input gradient's plan: a convolution of gradOut [N, OH, OW, OC] giving [N, H, W, C], padded by 2 - p. */
+/** The input gradient's plan: a convolution of gradOut [N, OC, OH, OW] giving [N, C, H, W], padded by 2 - p. */
 export function inputGradientPlan(s: Conv2dShapes): WinogradPlan {
   return { n: s.n, c: s.oc, h: s.oh, w: s.ow, oc: s.c, oh: s.h, ow: s.w, ph: 2 - s.padding[0], pw: 2 - s.padding[1] };
 }
