@@ -107,6 +107,14 @@ export interface RecurrenceShapes {
   outStride: number; outOffset: number;
 }
 
+/**
+ * Whether some step runs fewer rows than the batch (shorter sequences). Only then do padded rows of
+ * the state and gradient buffers stay unwritten: the layer and the backends zero them only then.
+ */
+export function hasShorterSequences(s: Pick<RecurrenceShapes, 'batchSizes' | 'batch'>): boolean {
+  return s.batchSizes.some((bt) => bt !== s.batch);
+}
+
 /** Operands of recurrenceForward, PyTorch's weight shapes; the outputs are what backward needs. */
 export interface RecurrenceForward extends RecurrenceShapes {
   /** Inputs [steps*batch, input], rows in the caller's order. */

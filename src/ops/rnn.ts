@@ -14,6 +14,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape, opError } from '../tensor/shape.js';
 import { getBackend } from '../backend/registry.js';
+import { hasShorterSequences } from '../backend/backend.js';
 import { record } from '../autograd/node.js';
 import { requireDtype, requireTensor } from './util.js';
 import { narrow, reshape } from './shape.js';
@@ -167,7 +168,7 @@ export function recurrentLayer(mode: RecurrentMode, input: Tensor, weights: read
   // steps of each sorted sequence
   const lengthOf = new Int32Array(B);
   for (let t = 0; t < T; t++) for (let j = 0; j < batchSizes[t]; j++) lengthOf[j]++;
-  const padded = batchSizes.some((bt) => bt !== B);
+  const padded = hasShorterSequences({ batchSizes, batch: B });
 
   for (let d = 0; d < D; d++) {
     const reverse = d === 1;

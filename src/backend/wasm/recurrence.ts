@@ -6,7 +6,7 @@
  * order and time-major order. Same algorithm and buffer layouts as the reference
  * (src/backend/js/recurrence.ts).
  */
-import type { RecurrenceBackward, RecurrenceForward, RecurrenceShapes } from '../backend.js';
+import { hasShorterSequences, type RecurrenceBackward, type RecurrenceForward } from '../backend.js';
 import { sgemmInMemory } from './gemm.js';
 import { wasmScratch, type WasmScratch } from './scratch.js';
 import { claimSaved, findSaved, keepSaved, spillSaved } from './recurrence-saved.js';
@@ -65,9 +65,6 @@ function takeStates(m: WasmScratch, a: RecurrenceForward, h: number, c: number, 
   if (a.mode === 'lstm') m.take(c + 4 * first * B * H, a.c!.subarray(first * B * H), count * B * H);
 }
 
-/** Whether some step leaves rows inactive (shorter sequences): only then do state slots and gradient rows stay unwritten. */
-const hasPadding = (a: RecurrenceShapes): boolean => a.batchSizes.some((bt) => bt !== a.batch);
-
 export function recurrenceForward(a: RecurrenceForward): void {
   const { mode, steps: T, batch: B, input: I, hidden: H, state: P, batchSizes, reverse } = a;
   const GH = a.wHh.length / P;
@@ -84,7 +81,7 @@ export function recurrenceForward(a: RecurrenceForward): void {
   const ex = m.exports;
   // with shorter sequences, all of h and c: the initial states, and zeros in slots padded steps never write
   // (backward reads them; likewise r); else the steps write every slot but the initial one, which alone comes in
-  const padded = hasPadding(a);
+  const padded = hasShorterSequences(a);
   const initial: SlotRange = [reverse ? T : 0, 1], final: SlotRange = [reverse ? 0 : T, 1], all: SlotRange = [0, T + 1];
   putSequence(m, a, { rows, x, xs, wIh, wHh, wHr, h, c }, padded ? all : initial);
   put(m, bias, a.bias, GH);
@@ -161,7 +158,7 @@ export function recurrenceBackward(a: RecurrenceBackward): void {
   put(m, dh, a.dh, B * P);
   if (lstm) put(m, dc, a.dc, B * H);
   // padded rows of the gradients must be zero for the whole-sequence gemms below (the steps write all others)
-  if (hasPadding(a)) {
+  if (hasShorterSequences(a)) {
     put(m, dG, null, n * GH);
     if (gru) put(m, dGh, null, n * GH);
     if (proj) put(m, dhAll, null, n * P);
