@@ -74,6 +74,7 @@ export function winogradScratch(p: WinogradPlan): number[] {
  */
 export function transformWeight(weight: Float32Array, s: Conv2dShapes, flip: boolean, dst: Float32Array, at: number): void {
   const k = flip ? s.oc : s.c, nOut = flip ? s.c : s.oc;
+  const position = k * nOut; // floats between two of U's 16 matrices
   const g = new Float64Array(9), t = new Float64Array(12);
   for (let o = 0; o < s.oc; o++) {
     for (let ch = 0; ch < s.c; ch++) {
@@ -87,8 +88,11 @@ export function transformWeight(weight: Float32Array, s: Conv2dShapes, flip: boo
       const row = flip ? o : ch, column = flip ? ch : o;
       for (let i = 0; i < 4; i++) {
         const t0 = t[3 * i]!, t1 = t[3 * i + 1]!, t2 = t[3 * i + 2]!;
-        const u = [t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2];
-        for (let j = 0; j < 4; j++) dst[at + ((4 * i + j) * k + row) * nOut + column] = u[j]!;
+        const u = at + 4 * i * position + row * nOut + column;
+        dst[u] = t0;
+        dst[u + position] = 0.5 * (t0 + t1 + t2);
+        dst[u + 2 * position] = 0.5 * (t0 - t1 + t2);
+        dst[u + 3 * position] = t2;
       }
     }
   }

@@ -19,11 +19,11 @@ function pixel(x: usize, zeros: usize, b: i32, iy: i32, ix: i32, h: i32, w: i32,
 
 // Bᵀ's rows (1 0 -1 0), (0 1 1 0), (0 -1 1 0), (0 1 0 -1) applied to a0..a3: four of V's positions.
 @inline
-function storeInputRow(out: usize, plane: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
+function storeInputRow(out: usize, stride: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
   v128.store(out, f32x4.sub(a0, a2));
-  v128.store(out + plane, f32x4.add(a1, a2));
-  v128.store(out + 2 * plane, f32x4.sub(a2, a1));
-  v128.store(out + 3 * plane, f32x4.sub(a1, a3));
+  v128.store(out + stride, f32x4.add(a1, a2));
+  v128.store(out + 2 * stride, f32x4.sub(a2, a1));
+  v128.store(out + 3 * stride, f32x4.sub(a1, a3));
 }
 
 /**
@@ -111,11 +111,11 @@ export function winogradOutputRange(start: i32, end: i32, m: usize, y: usize, oc
 
 // A's rows (1 0), (1 1), (1 -1), (0 -1) applied to (p, q): four of Z's positions.
 @inline
-function storeGradientRow(out: usize, plane: usize, p: v128, q: v128): void {
+function storeGradientRow(out: usize, stride: usize, p: v128, q: v128): void {
   v128.store(out, p);
-  v128.store(out + plane, f32x4.add(p, q));
-  v128.store(out + 2 * plane, f32x4.sub(p, q));
-  v128.store(out + 3 * plane, f32x4.neg(q));
+  v128.store(out + stride, f32x4.add(p, q));
+  v128.store(out + 2 * stride, f32x4.sub(p, q));
+  v128.store(out + 3 * stride, f32x4.neg(q));
 }
 
 /**
