@@ -5,7 +5,6 @@
  * with TensorFlow.js in the same page, next to nabla in Node on the same machine.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,6 +12,7 @@ import { chromium } from 'playwright-core';
 import * as nb from '../src/node.js';
 import { SimpleCNN } from '../src/models/cnn.js';
 import { timeWallAndCpu, type BenchRow } from './report.js';
+import { pageServer } from '../test/helpers/headless-chromium.js';
 
 const CASE = 'SimpleCNN train step, batch 64 (SGD momentum 0.9)';
 const PAGE_LIMIT_MS = 240_000;
@@ -45,30 +45,16 @@ async function chromiumRows(): Promise<BenchRow[]> {
   const rows: PageRow[] = [];
   let finished: () => void = () => {};
   const ended = new Promise<void>((resolve) => { finished = resolve; });
-  const server = createServer((req, res) => {
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (req.method === 'POST') {
-      let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => {
-        res.end('ok');
-        const row = JSON.parse(body) as PageRow | 'end';
-        if (row === 'end') finished();
-        else {
-          rows.push(row);
-          console.error(`bench: ${row.system}: ${row.samplesPerSecond?.toFixed(1) ?? row.note} samples/s`);
-        }
-      });
-      return;
-    }
-    if (req.url === '/page.js') {
-      res.setHeader('Content-Type', 'text/javascript');
-      res.end(bundle.outputFiles[0]!.text);
-      return;
-    }
-    res.setHeader('Content-Type', 'text/html');
-    res.end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>');
+  const server = pageServer({
+    files: new Map([['page.js', bundle.outputFiles[0]!.text]]), script: '/page.js', isolated: () => true,
+    onPost: (_url, body) => {
+      const row = JSON.parse(body) as PageRow | 'end';
+      if (row === 'end') finished();
+      else {
+        rows.push(row);
+        console.error(`bench: ${row.system}: ${row.samplesPerSecond?.toFixed(1) ?? row.note} samples/s`);
+      }
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const browser = await chromium.launch({

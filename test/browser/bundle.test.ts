@@ -57,7 +57,6 @@ test('browser bundle: no Node-only code, a small entry, the four kernel builds i
   }
 });
 
-
 const chromium = findChromium();
 
 interface XorReport { backend: string; features: { relaxedSimd: boolean; sharedMemory: boolean }; losses: number[] }

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { findChromium, pageServer, runInChromium } from '../helpers/headless-chromium.js';
 import { build } from 'esbuild';
 
-
 const chromium = findChromium();
 
 interface PageReport {
